@@ -1,0 +1,2 @@
+// placeholder until the sandbox lands
+#include "script/sandbox.h"
