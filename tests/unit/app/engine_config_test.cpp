@@ -1,0 +1,110 @@
+#include "app/engine_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace storeflow::app {
+namespace {
+
+class EngineConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("storeflow-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& text) {
+    std::string path = (dir_ / "storeflow.yaml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  ConfigSources Sources(std::optional<std::string> file) {
+    ConfigSources s;
+    s.file = std::move(file);
+    s.getenv = [this](const char* name) -> const char* {
+      auto it = env_.find(name);
+      return it == env_.end() ? nullptr : it->second.c_str();
+    };
+    return s;
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(EngineConfigTest, ShippedFileLoadsWithDefaults) {
+  auto config = LoadEngineConfig(Sources(std::string(STOREFLOW_SOURCE_DIR) + "/config/storeflow.yaml"));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->lua.time_per_call.count(), 250);
+  EXPECT_EQ(config->lua.memory_bytes, 64u << 20);
+  EXPECT_EQ(config->lua.instructions_per_call, 100'000'000u);
+}
+
+TEST_F(EngineConfigTest, FileValuesApplyAndEnvironmentWins) {
+  std::string file = Write("lua:\n  time_limit: 2s\n  memory_limit: 8MiB\n");
+  env_["STOREFLOW_LUA_TIME_LIMIT"] = "750ms";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->lua.time_per_call.count(), 750);
+  EXPECT_EQ(config->lua.memory_bytes, 8u << 20);
+  EXPECT_EQ(config->sources.back(), "environment");
+}
+
+TEST_F(EngineConfigTest, UnknownKeysAreReportedWithPositionAndSuggestion) {
+  std::string file = Write("lua:\n  time_limt: 2s\nluaa:\n  x: 1\n");
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string& m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:3: unknown key 'time_limt' in 'lua' (valid keys: instruction_limit, "
+                          "memory_limit, time_limit); did you mean 'time_limit'?"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":3:1: unknown section 'luaa'"), std::string::npos) << m;
+}
+
+TEST_F(EngineConfigTest, BadValuesNameTheirPlace) {
+  std::string file = Write("lua:\n  time_limit: soon\n");
+  env_["STOREFLOW_LUA_MEMORY_LIMIT"] = "lots";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string& m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:15: lua.time_limit: invalid duration \"soon\""), std::string::npos) << m;
+  EXPECT_NE(m.find("environment STOREFLOW_LUA_MEMORY_LIMIT: invalid size \"lots\""), std::string::npos)
+      << m;
+}
+
+TEST_F(EngineConfigTest, MissingExplicitFileIsAnError) {
+  auto config = LoadEngineConfig(Sources((dir_ / "nope.yaml").string()));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EngineConfigTest, YamlSyntaxErrorHasPosition) {
+  std::string file = Write("lua:\n  time_limit: [1, 2\n");
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(file + ":"), std::string::npos);
+}
+
+TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
+  std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
+  ASSERT_TRUE(in) << "docs/operations.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  for (const ConfigKeyInfo& key : DescribeConfigKeys()) {
+    std::string row = "| `" + key.path + "` | `" + key.env + "` | `" + key.default_value + "` |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/operations.md lacks the row: " << row;
+  }
+}
+
+}  // namespace
+}  // namespace storeflow::app
