@@ -19,8 +19,12 @@ class [[nodiscard]] Result {
 
   bool ok() const { return std::holds_alternative<T>(data_); }
 
-  // The error; Status::Ok() when there is a value.
-  Status status() const { return ok() ? Status::Ok() : std::get<Status>(data_); }
+  // The error; an OK status when there is a value. A reference, so that
+  // `result.status().message()` may be bound to a reference safely.
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(data_);
+  }
 
   T& value() & { return std::get<T>(data_); }
   const T& value() const& { return std::get<T>(data_); }

@@ -62,7 +62,7 @@ TEST_F(EngineConfigTest, UnknownKeysAreReportedWithPositionAndSuggestion) {
   std::string file = Write("lua:\n  time_limt: 2s\nluaa:\n  x: 1\n");
   auto config = LoadEngineConfig(Sources(file));
   ASSERT_FALSE(config.ok());
-  const std::string& m = config.status().message();
+  const std::string m = config.status().message();
   EXPECT_NE(m.find(file + ":2:3: unknown key 'time_limt' in 'lua' (valid keys: instruction_limit, "
                           "memory_limit, time_limit); did you mean 'time_limit'?"),
             std::string::npos)
@@ -75,7 +75,7 @@ TEST_F(EngineConfigTest, BadValuesNameTheirPlace) {
   env_["STOREFLOW_LUA_MEMORY_LIMIT"] = "lots";
   auto config = LoadEngineConfig(Sources(file));
   ASSERT_FALSE(config.ok());
-  const std::string& m = config.status().message();
+  const std::string m = config.status().message();
   EXPECT_NE(m.find(file + ":2:15: lua.time_limit: invalid duration \"soon\""), std::string::npos) << m;
   EXPECT_NE(m.find("environment STOREFLOW_LUA_MEMORY_LIMIT: invalid size \"lots\""), std::string::npos)
       << m;
