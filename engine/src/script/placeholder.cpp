@@ -1,2 +1,0 @@
-// placeholder until the sandbox lands
-#include "script/sandbox.h"

@@ -1,0 +1,21 @@
+#pragma once
+
+// The helper libraries offered to scripts: json, time, log (documented for
+// script authors in sandbox.h). Each Push*Library pushes a new table of C
+// functions; call in protected mode. The functions find their Sandbox's state
+// through ScriptContext::Get.
+
+#include <lua.hpp>
+
+namespace storeflow::script {
+
+void PushJsonLibrary(lua_State* L);
+void PushTimeLibrary(lua_State* L);
+void PushLogLibrary(lua_State* L);
+
+// print(...): the same as log.info(...).
+int LuaPrint(lua_State* L);
+// time.now() and the global now(): the engine's clock in unix seconds.
+int LuaTimeNow(lua_State* L);
+
+}  // namespace storeflow::script
