@@ -15,7 +15,8 @@ constexpr std::string_view kUsage = R"(storeflow — a workflow engine for comme
 Usage: storeflow <command> [options]
 
 Commands:
-  validate [PATH...]                    check workflow files or folders (default: workflows/)
+  validate [--root DIR] [PATH...]       check workflow files or folders (default: workflows/);
+                                        rule paths resolve against DIR (default: .)
   rules eval SCRIPT.lua#FUNCTION --input FILE.json|-
                                         call a Lua rule and print its result as JSON
   rules test [PATH]                     run the rule test cases next to the scripts (default: scripts/)

@@ -21,7 +21,8 @@ Status DurationError(std::string_view text, std::string_view why) {
 }
 
 // Reads a non-negative decimal number at `pos`; returns false if there is none.
-bool ReadNumber(std::string_view s, size_t& pos, double& out) {
+// ISO-8601 also allows a decimal comma.
+bool ReadNumber(std::string_view s, size_t& pos, double& out, bool allow_comma) {
   size_t start = pos;
   bool digits = false;
   double value = 0;
@@ -30,7 +31,7 @@ bool ReadNumber(std::string_view s, size_t& pos, double& out) {
     ++pos;
     digits = true;
   }
-  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+  if (pos < s.size() && (s[pos] == '.' || (allow_comma && s[pos] == ','))) {
     ++pos;
     double scale = 0.1;
     while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
@@ -54,10 +55,12 @@ Result<Duration> ToDuration(std::string_view text, double ms) {
 }
 
 Result<Duration> ParseIso(std::string_view text) {
-  // P[nW][nD][T[nH][nM][nS]]
+  // P[nW][nD][T[nH][nM][nS]]: each unit at most once, in this order.
   size_t pos = 1;
   bool in_time = false;
   bool any = false;
+  bool any_time = false;
+  int last_rank = -1;
   double ms = 0;
   while (pos < text.size()) {
     if (text[pos] == 'T' || text[pos] == 't') {
@@ -67,9 +70,20 @@ Result<Duration> ParseIso(std::string_view text) {
       continue;
     }
     double n = 0;
-    if (!ReadNumber(text, pos, n)) return DurationError(text, "expected a number");
+    if (!ReadNumber(text, pos, n, true)) return DurationError(text, "expected a number");
     if (pos >= text.size()) return DurationError(text, "number without a unit");
     char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(text[pos++])));
+    static constexpr std::string_view kDateUnits = "WD";
+    static constexpr std::string_view kTimeUnits = "HMS";
+    size_t idx = (in_time ? kTimeUnits : kDateUnits).find(unit);
+    if (idx != std::string_view::npos) {
+      int rank = static_cast<int>(idx) + (in_time ? 2 : 0);
+      if (rank <= last_rank) {
+        return DurationError(text, "units must appear once each, largest first");
+      }
+      last_rank = rank;
+    }
+    if (in_time) any_time = true;
     if (!in_time && unit == 'W') {
       ms += n * 7 * 86400 * kMsPerSecond;
     } else if (!in_time && unit == 'D') {
@@ -88,6 +102,7 @@ Result<Duration> ParseIso(std::string_view text) {
     any = true;
   }
   if (!any) return DurationError(text, "no components");
+  if (in_time && !any_time) return DurationError(text, "'T' must be followed by H, M or S");
   return ToDuration(text, ms);
 }
 
@@ -101,14 +116,23 @@ Result<Duration> ParseDuration(std::string_view text) {
   size_t pos = 0;
   double ms = 0;
   bool any = false;
+  int last_rank = -1;  // units must go from largest to smallest, each at most once
   while (pos < text.size()) {
     double n = 0;
-    if (!ReadNumber(text, pos, n)) {
+    if (!ReadNumber(text, pos, n, false)) {
       return DurationError(text, any ? "expected a number after the unit" : "expected a number");
     }
     size_t unit_start = pos;
     while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
     std::string_view unit = text.substr(unit_start, pos - unit_start);
+    static constexpr std::string_view kOrder[] = {"w", "d", "h", "m", "s", "ms"};
+    for (int rank = 0; rank < 6; ++rank) {
+      if (unit != kOrder[rank]) continue;
+      if (rank <= last_rank) {
+        return DurationError(text, "units must appear once each, largest first");
+      }
+      last_rank = rank;
+    }
     if (unit == "ms") {
       ms += n;
     } else if (unit == "s") {

@@ -1,0 +1,81 @@
+#include "workflow/model.h"
+
+#include <cctype>
+
+namespace storeflow::workflow {
+namespace {
+
+const Step* FindIn(const std::vector<Step>& steps, std::string_view id) {
+  for (const Step& s : steps) {
+    if (s.id == id) return &s;
+    if (const Step* nested = FindIn(s.children(), id)) return nested;
+  }
+  return nullptr;
+}
+
+std::size_t CountIn(const std::vector<Step>& steps) {
+  std::size_t n = steps.size();
+  for (const Step& s : steps) n += CountIn(s.children());
+  return n;
+}
+
+}  // namespace
+
+std::string_view Trigger::kind() const {
+  static constexpr std::string_view kNames[] = {"webhook", "http", "schedule", "queue", "event"};
+  return kNames[spec.index()];
+}
+
+std::string Trigger::ToString() const {
+  std::string out(kind());
+  out += ' ';
+  if (const auto* w = std::get_if<WebhookTrigger>(&spec)) {
+    out += w->source + "/" + w->topic;
+  } else if (const auto* h = std::get_if<HttpTrigger>(&spec)) {
+    out += h->method + " " + h->path;
+  } else if (const auto* s = std::get_if<ScheduleTrigger>(&spec)) {
+    out += "\"" + s->cron.expression() + "\" " + s->timezone;
+  } else if (const auto* q = std::get_if<QueueTrigger>(&spec)) {
+    out += q->plugin + "/" + q->queue;
+  } else if (const auto* e = std::get_if<EventTrigger>(&spec)) {
+    out += e->name;
+  }
+  return out;
+}
+
+std::string_view KindName(const StepKind& kind) {
+  static constexpr std::string_view kNames[] = {"",     "uses",    "rule",    "sleep", "wait_for",
+                                                "emit", "respond", "foreach", "fail"};
+  return kNames[kind.index()];
+}
+
+const std::vector<Step>& Step::children() const {
+  static const std::vector<Step> kNone;
+  if (const auto* f = std::get_if<ForeachStep>(&kind)) return f->steps;
+  return kNone;
+}
+
+const Step* Workflow::FindStep(std::string_view id) const {
+  return FindIn(steps, id);
+}
+
+std::size_t Workflow::StepCount() const {
+  return CountIn(steps);
+}
+
+bool Workflow::HasTrigger(std::string_view kind) const {
+  for (const Trigger& t : triggers) {
+    if (t.kind() == kind) return true;
+  }
+  return false;
+}
+
+bool IsValidId(std::string_view id) {
+  if (id.empty()) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace storeflow::workflow

@@ -1,2 +1,0 @@
-// placeholder until the loader lands
-#include "common/status.h"
