@@ -1,0 +1,38 @@
+#pragma once
+
+// Versioned schema migrations. The SQL lives in migrations/<backend>/NNNN_name.sql
+// and is compiled into the binary (CMake generates migrations_embedded.cpp), so a
+// running engine never reads the source tree.
+
+#include <span>
+#include <string>
+
+#include "store/dialect.h"
+
+namespace storeflow::store::internal {
+
+class SqlConnection;
+
+struct Migration {
+  int version;       // 1, 2, 3... without gaps; the same list for every backend
+  const char* name;  // "init"
+  const char* sql;   // statements separated by ';'
+};
+
+// Defined in the generated migrations_embedded.cpp.
+std::span<const Migration> EmbeddedMigrations(Backend backend);
+extern const char kStoreflowVersion[];
+
+int LatestSchemaVersion();
+
+// Brings the database on `conn` to the latest schema version in one transaction
+// (PostgreSQL: under an advisory lock, so engines starting together don't race),
+// or with `apply` false only checks that it is there. A database of a newer
+// version is refused (FailedPrecondition naming `display_url`). Throws StoreError.
+void MigrateOrCheck(SqlConnection& conn, const Dialect& dialect, bool apply,
+                    const std::string& display_url);
+
+// The schema version recorded in the database (0 when it has none). Throws.
+int ReadSchemaVersion(SqlConnection& conn, const Dialect& dialect);
+
+}  // namespace storeflow::store::internal

@@ -1,0 +1,589 @@
+#include "store/sql_transaction.h"
+
+#include <algorithm>
+
+#include "store/row_mapping.h"
+#include "store/sql_text.h"
+#include "store/store_error.h"
+
+namespace storeflow::store::internal {
+namespace {
+
+std::string Select(const char* columns, const char* rest) {
+  return std::string("SELECT ") + columns + " " + rest;
+}
+
+void CheckLimit(int limit) {
+  if (limit <= 0) {
+    throw StoreError(InvalidArgument("limit must be positive (got " + std::to_string(limit) + ")"));
+  }
+}
+
+const std::string& PurgeEventsSql(const Dialect& dialect) {
+  static const std::string kSqlite =
+      "DELETE FROM events WHERE " +
+      SqliteDialect().IdInSubquery(
+          "SELECT id FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?");
+  static const std::string kPostgres =
+      "DELETE FROM events WHERE " +
+      PostgresDialect().IdInSubquery(
+          "SELECT id FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?");
+  return dialect.backend == Backend::kSqlite ? kSqlite : kPostgres;
+}
+
+std::vector<std::int64_t> IdsOf(const SqlRows& rows) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) ids.push_back(rows.Int(r, 0));
+  return ids;
+}
+
+}  // namespace
+
+SqlTransaction::SqlTransaction(ConnectionPool::Handle conn,
+                               std::unique_lock<std::timed_mutex> writer, const Dialect& dialect,
+                               const std::string& secret)
+    : conn_(std::move(conn)), writer_(std::move(writer)), dialect_(dialect), secret_(secret) {}
+
+SqlTransaction::~SqlTransaction() {
+  if (!finished_) RollbackAndRelease();
+}
+
+void SqlTransaction::RollbackAndRelease() {
+  try {
+    conn_->Exec("ROLLBACK");
+  } catch (...) {
+    conn_->MarkBroken();  // never hand out a session that may still be in a transaction
+  }
+  Release();
+}
+
+void SqlTransaction::Release() {
+  finished_ = true;
+  conn_ = ConnectionPool::Handle();  // back to the pool
+  if (writer_.owns_lock()) writer_.unlock();
+}
+
+SqlConnection& SqlTransaction::db() {
+  if (finished_) {
+    throw StoreError(
+        FailedPrecondition("the transaction has ended (Commit was called); begin a new one"));
+  }
+  return *conn_;
+}
+
+Status SqlTransaction::Commit() {
+  if (!finished_ && !first_error_.ok()) {
+    RollbackAndRelease();
+    return Aborted(
+        "the transaction was rolled back, not committed: an earlier call in it failed (" +
+        first_error_.ToString() + ")");
+  }
+  Status status = Guarded(secret_, "Commit", [&] {
+    db().Exec("COMMIT");
+    return Status::Ok();
+  });
+  if (status.ok()) {
+    Release();
+  } else if (!finished_) {
+    RollbackAndRelease();  // a failed COMMIT leaves nothing to continue with
+  }
+  return status;
+}
+
+// --- workflow versions ---
+
+Status SqlTransaction::PutWorkflowVersion(const WorkflowVersionRow& row) {
+  return Guard("PutWorkflowVersion", [&] {
+    static const std::string kSql =
+        "INSERT INTO workflow_versions (hash, workflow, version, source_path, source, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING";
+    db().Exec(kSql, {TextParam(row.hash), TextParam(row.workflow), IntParam(row.version),
+                     TextParam(row.source_path), TextParam(row.source), IntParam(row.created_at)});
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<WorkflowVersionRow>> SqlTransaction::GetWorkflowVersion(
+    const std::string& hash) {
+  return Guard("GetWorkflowVersion", [&]() -> Result<std::optional<WorkflowVersionRow>> {
+    static const std::string kSql =
+        Select(kWorkflowVersionColumns, "FROM workflow_versions WHERE hash = ?");
+    const auto rows = db().Query(kSql, kWorkflowVersionColumnCount, {TextParam(hash)});
+    if (rows.empty()) return std::optional<WorkflowVersionRow>();
+    return std::optional(WorkflowVersionFromRow(rows, 0));
+  });
+}
+
+// --- events ---
+
+Result<std::optional<std::int64_t>> SqlTransaction::InsertEvent(const EventRow& row) {
+  return Guard("InsertEvent", [&]() -> Result<std::optional<std::int64_t>> {
+    static const std::string kSql =
+        "INSERT INTO events (topic, source, dedup_key, payload, meta, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
+    const auto rows =
+        db().Query(kSql, 1,
+                   {TextParam(row.topic), TextParam(row.source), TextParam(row.dedup_key),
+                    JsonParam(row.payload, "the event payload"),
+                    JsonParam(row.meta, "the event meta"), IntParam(row.created_at)});
+    if (rows.empty()) return std::optional<std::int64_t>();
+    return std::optional(rows.Int(0, 0));
+  });
+}
+
+Result<std::optional<EventRow>> SqlTransaction::GetEvent(std::int64_t id) {
+  return Guard("GetEvent", [&]() -> Result<std::optional<EventRow>> {
+    static const std::string kSql = Select(kEventColumns, "FROM events WHERE id = ?");
+    const auto rows = db().Query(kSql, kEventColumnCount, {IntParam(id)});
+    if (rows.empty()) return std::optional<EventRow>();
+    return std::optional(EventFromRow(rows, 0));
+  });
+}
+
+Result<std::vector<EventRow>> SqlTransaction::ListEvents(const EventFilter& filter) {
+  return Guard("ListEvents", [&]() -> Result<std::vector<EventRow>> {
+    CheckLimit(filter.limit);
+    std::string sql = Select(kEventColumns, "FROM events WHERE 1 = 1");
+    SqlParams params;
+    if (filter.topic) {
+      sql += " AND topic = ?";
+      params.push_back(TextParam(*filter.topic));
+    }
+    if (filter.source) {
+      sql += " AND source = ?";
+      params.push_back(TextParam(*filter.source));
+    }
+    if (filter.before_id > 0) {
+      sql += " AND id < ?";
+      params.push_back(IntParam(filter.before_id));
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.push_back(IntParam(filter.limit));
+    const auto rows = db().Query(sql, kEventColumnCount, std::move(params));
+    std::vector<EventRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(EventFromRow(rows, r));
+    return out;
+  });
+}
+
+Status SqlTransaction::InsertEventKeys(std::int64_t event_id, const std::string& topic,
+                                       const std::vector<EventKeyRow>& keys, TimeMs created_at) {
+  return Guard("InsertEventKeys", [&] {
+    static const std::string kSql =
+        "INSERT INTO event_keys (topic, expr_id, value, event_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    for (const auto& key : keys) {
+      db().Exec(kSql, {TextParam(topic), TextParam(key.expr_id), TextParam(key.value),
+                       IntParam(event_id), IntParam(created_at)});
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::int64_t>> SqlTransaction::FindEventsByKey(
+    const std::string& topic, const std::string& expr_id, const std::string& value, TimeMs since,
+    std::int64_t after_id, int limit) {
+  return Guard("FindEventsByKey", [&]() -> Result<std::vector<std::int64_t>> {
+    CheckLimit(limit);
+    static const std::string kSql =
+        "SELECT event_id FROM event_keys WHERE topic = ? AND expr_id = ? AND value = ?"
+        " AND event_id > ? AND created_at >= ? ORDER BY event_id LIMIT ?";
+    const auto rows = db().Query(kSql, 1,
+                                 {TextParam(topic), TextParam(expr_id), TextParam(value),
+                                  IntParam(after_id), IntParam(since), IntParam(limit)});
+    return IdsOf(rows);
+  });
+}
+
+Result<std::int64_t> SqlTransaction::PurgeEvents(TimeMs created_before, int limit) {
+  return Guard("PurgeEvents", [&]() -> Result<std::int64_t> {
+    CheckLimit(limit);
+    const std::string& sql = PurgeEventsSql(dialect_);
+    return static_cast<std::int64_t>(db().Exec(sql, {IntParam(created_before), IntParam(limit)}));
+  });
+}
+
+// --- runs ---
+
+Result<std::int64_t> SqlTransaction::InsertRun(const RunRow& row) {
+  return Guard("InsertRun", [&]() -> Result<std::int64_t> {
+    static const std::string kSql =
+        "INSERT INTO runs (workflow, version_hash, run_key, status, input, output, error, state,"
+        " event_id, due_at, lease_owner, lease_until, created_at, updated_at, finished_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    const auto rows = db().Query(
+        kSql, 1,
+        {TextParam(row.workflow), TextParam(row.version_hash), TextParam(row.key),
+         TextParam(std::string(RunStatusName(row.status))), JsonParam(row.input, "the run input"),
+         NullableJsonParam(row.output, "the run output"),
+         NullableJsonParam(row.error, "the run error"), JsonParam(row.state, "the run state"),
+         IntParam(row.event_id), IntParam(row.due_at), TextParam(row.lease_owner),
+         IntParam(row.lease_until), IntParam(row.created_at), IntParam(row.updated_at),
+         IntParam(row.finished_at)});
+    return rows.Int(0, 0);
+  });
+}
+
+Status SqlTransaction::UpdateRun(const RunRow& row,
+                                 const std::optional<std::string>& expected_lease_owner) {
+  return Guard("UpdateRun", [&]() -> Status {
+    static const std::string kSet =
+        "UPDATE runs SET status = ?, output = ?, error = ?, state = ?, due_at = ?,"
+        " lease_owner = ?, lease_until = ?, updated_at = ?, finished_at = ? WHERE id = ?";
+    static const std::string kAny = kSet + " RETURNING id";
+    static const std::string kLeased = kSet + " AND lease_owner = ? RETURNING id";
+    SqlParams params = {TextParam(std::string(RunStatusName(row.status))),
+                        NullableJsonParam(row.output, "the run output"),
+                        NullableJsonParam(row.error, "the run error"),
+                        JsonParam(row.state, "the run state"),
+                        IntParam(row.due_at),
+                        TextParam(row.lease_owner),
+                        IntParam(row.lease_until),
+                        IntParam(row.updated_at),
+                        IntParam(row.finished_at),
+                        IntParam(row.id)};
+    if (expected_lease_owner) params.push_back(TextParam(*expected_lease_owner));
+    const auto rows = db().Query(expected_lease_owner ? kLeased : kAny, 1, std::move(params));
+    if (!rows.empty()) return Status::Ok();
+    if (expected_lease_owner) {
+      return Aborted("lease lost: run " + std::to_string(row.id) + " is no longer leased by '" +
+                     *expected_lease_owner + "' (another engine took it over); roll back");
+    }
+    return NotFound("run " + std::to_string(row.id) + " does not exist");
+  });
+}
+
+Result<std::optional<RunRow>> SqlTransaction::GetRun(std::int64_t id) {
+  return Guard("GetRun", [&]() -> Result<std::optional<RunRow>> {
+    static const std::string kSql = Select(kRunColumns, "FROM runs WHERE id = ?");
+    const auto rows = db().Query(kSql, kRunColumnCount, {IntParam(id)});
+    if (rows.empty()) return std::optional<RunRow>();
+    return std::optional(RunFromRow(rows, 0));
+  });
+}
+
+Result<std::vector<RunRow>> SqlTransaction::ListRuns(const RunFilter& filter) {
+  return Guard("ListRuns", [&]() -> Result<std::vector<RunRow>> {
+    CheckLimit(filter.limit);
+    std::string sql = Select(kRunColumns, "FROM runs WHERE 1 = 1");
+    SqlParams params;
+    if (filter.workflow) {
+      sql += " AND workflow = ?";
+      params.push_back(TextParam(*filter.workflow));
+    }
+    if (filter.status) {
+      sql += " AND status = ?";
+      params.push_back(TextParam(std::string(RunStatusName(*filter.status))));
+    }
+    if (filter.key) {
+      sql += " AND run_key = ?";
+      params.push_back(TextParam(*filter.key));
+    }
+    if (filter.created_from) {
+      sql += " AND created_at >= ?";
+      params.push_back(IntParam(*filter.created_from));
+    }
+    if (filter.created_until) {
+      sql += " AND created_at < ?";
+      params.push_back(IntParam(*filter.created_until));
+    }
+    if (filter.before_id > 0) {
+      sql += " AND id < ?";
+      params.push_back(IntParam(filter.before_id));
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.push_back(IntParam(filter.limit));
+    const auto rows = db().Query(sql, kRunColumnCount, std::move(params));
+    std::vector<RunRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));
+    return out;
+  });
+}
+
+Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& workflow,
+                                                             const std::string& key) {
+  return Guard("ActiveRunsForKey", [&]() -> Result<std::vector<RunRow>> {
+    static const std::string kSql =
+        Select(kRunColumns, "FROM runs WHERE workflow = ? AND run_key = ? AND status NOT IN (") +
+        TerminalStatusList() + ") ORDER BY id";
+    const auto rows = db().Query(kSql, kRunColumnCount, {TextParam(workflow), TextParam(key)});
+    std::vector<RunRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));
+    return out;
+  });
+}
+
+// --- steps ---
+
+Status SqlTransaction::UpsertStep(const StepRow& row) {
+  return Guard("UpsertStep", [&] {
+    static const std::string kSql =
+        "INSERT INTO steps (run_id, step_path, seq, status, attempts, input, output, error,"
+        " started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (run_id, step_path) DO UPDATE SET status = excluded.status,"
+        " attempts = excluded.attempts, input = excluded.input, output = excluded.output,"
+        " error = excluded.error, started_at = excluded.started_at,"
+        " finished_at = excluded.finished_at";
+    db().Exec(kSql, {IntParam(row.run_id), TextParam(row.step_path), IntParam(row.seq),
+                     TextParam(std::string(StepStatusName(row.status))), IntParam(row.attempts),
+                     NullableJsonParam(row.input, "the step input"),
+                     NullableJsonParam(row.output, "the step output"),
+                     NullableJsonParam(row.error, "the step error"), IntParam(row.started_at),
+                     IntParam(row.finished_at)});
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<StepRow>> SqlTransaction::ListSteps(std::int64_t run_id) {
+  return Guard("ListSteps", [&]() -> Result<std::vector<StepRow>> {
+    static const std::string kSql =
+        Select(kStepColumns, "FROM steps WHERE run_id = ? ORDER BY seq, step_path");
+    const auto rows = db().Query(kSql, kStepColumnCount, {IntParam(run_id)});
+    std::vector<StepRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(StepFromRow(rows, r));
+    return out;
+  });
+}
+
+// --- waits ---
+
+Status SqlTransaction::PutWait(const WaitRow& row) {
+  return Guard("PutWait", [&] {
+    static const std::string kSql =
+        "INSERT INTO waits (run_id, step_path, topic, expr_id, wait_key, after_event_id,"
+        " expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (run_id) DO UPDATE SET step_path = excluded.step_path,"
+        " topic = excluded.topic, expr_id = excluded.expr_id, wait_key = excluded.wait_key,"
+        " after_event_id = excluded.after_event_id, expires_at = excluded.expires_at,"
+        " created_at = excluded.created_at";
+    db().Exec(kSql, {IntParam(row.run_id), TextParam(row.step_path), TextParam(row.topic),
+                     TextParam(row.expr_id), TextParam(row.wait_key), IntParam(row.after_event_id),
+                     IntParam(row.expires_at), IntParam(row.created_at)});
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<WaitRow>> SqlTransaction::GetWait(std::int64_t run_id) {
+  return Guard("GetWait", [&]() -> Result<std::optional<WaitRow>> {
+    static const std::string kSql = Select(kWaitColumns, "FROM waits WHERE run_id = ?");
+    const auto rows = db().Query(kSql, kWaitColumnCount, {IntParam(run_id)});
+    if (rows.empty()) return std::optional<WaitRow>();
+    return std::optional(WaitFromRow(rows, 0));
+  });
+}
+
+Status SqlTransaction::DeleteWait(std::int64_t run_id) {
+  return Guard("DeleteWait", [&] {
+    db().Exec("DELETE FROM waits WHERE run_id = ?", {IntParam(run_id)});
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::int64_t>> SqlTransaction::WakeWaits(const std::string& topic,
+                                                            const std::string& expr_id,
+                                                            const std::string& value, TimeMs now) {
+  return Guard("WakeWaits", [&]() -> Result<std::vector<std::int64_t>> {
+    static const std::string kSql =
+        "UPDATE runs SET status = 'ready', due_at = ?, updated_at = ?"
+        " WHERE status = 'waiting' AND id IN"
+        " (SELECT run_id FROM waits WHERE topic = ? AND expr_id = ? AND wait_key = ?)"
+        " RETURNING id";
+    auto ids = IdsOf(db().Query(
+        kSql, 1,
+        {IntParam(now), IntParam(now), TextParam(topic), TextParam(expr_id), TextParam(value)}));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  });
+}
+
+// --- records ---
+
+Result<std::optional<RecordRow>> SqlTransaction::GetRecord(const std::string& collection,
+                                                           const std::string& key) {
+  return Guard("GetRecord", [&]() -> Result<std::optional<RecordRow>> {
+    static const std::string kSql =
+        Select(kRecordColumns, "FROM records WHERE collection = ? AND record_key = ?");
+    const auto rows = db().Query(kSql, kRecordColumnCount, {TextParam(collection), TextParam(key)});
+    if (rows.empty()) return std::optional<RecordRow>();
+    return std::optional(RecordFromRow(rows, 0));
+  });
+}
+
+Result<std::int64_t> SqlTransaction::PutRecord(const std::string& collection,
+                                               const std::string& key, const Json& value,
+                                               TimeMs now) {
+  return Guard("PutRecord", [&]() -> Result<std::int64_t> {
+    static const std::string kSql =
+        "INSERT INTO records (collection, record_key, value, revision, updated_at)"
+        " VALUES (?, ?, ?, 1, ?) ON CONFLICT (collection, record_key) DO UPDATE SET"
+        " value = excluded.value, revision = records.revision + 1,"
+        " updated_at = excluded.updated_at RETURNING revision";
+    const auto rows = db().Query(kSql, 1,
+                                 {TextParam(collection), TextParam(key),
+                                  JsonParam(value, "the record value"), IntParam(now)});
+    return rows.Int(0, 0);
+  });
+}
+
+Result<bool> SqlTransaction::DeleteRecord(const std::string& collection, const std::string& key) {
+  return Guard("DeleteRecord", [&]() -> Result<bool> {
+    static const std::string kSql =
+        "DELETE FROM records WHERE collection = ? AND record_key = ? RETURNING revision";
+    return !db().Query(kSql, 1, {TextParam(collection), TextParam(key)}).empty();
+  });
+}
+
+Result<std::vector<RecordRow>> SqlTransaction::ListRecords(const std::string& collection,
+                                                           const std::string& prefix,
+                                                           const std::string& after_key,
+                                                           int limit) {
+  return Guard("ListRecords", [&]() -> Result<std::vector<RecordRow>> {
+    CheckLimit(limit);
+    // A key range, so the primary key index serves it: [max(prefix, after), bound).
+    std::string sql = Select(kRecordColumns, "FROM records WHERE collection = ?");
+    SqlParams params = {TextParam(collection)};
+    if (!prefix.empty()) {
+      sql += " AND record_key >= ?";
+      params.push_back(TextParam(prefix));
+      if (auto bound = PrefixUpperBound(prefix)) {
+        sql += " AND record_key < ?";
+        params.push_back(TextParam(std::move(*bound)));
+      }
+    }
+    if (!after_key.empty()) {
+      sql += " AND record_key > ?";
+      params.push_back(TextParam(after_key));
+    }
+    sql += " ORDER BY record_key LIMIT ?";
+    params.push_back(IntParam(limit));
+    const auto rows = db().Query(sql, kRecordColumnCount, std::move(params));
+    std::vector<RecordRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      RecordRow row = RecordFromRow(rows, r);
+      // Only a prefix that is not UTF-8 can need this (its bound is approximate).
+      if (row.key.compare(0, prefix.size(), prefix) == 0) out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+// --- effects ---
+
+Result<std::optional<Json>> SqlTransaction::GetEffect(const std::string& idempotency_key) {
+  return Guard("GetEffect", [&]() -> Result<std::optional<Json>> {
+    static const std::string kSql = "SELECT output FROM effects WHERE idempotency_key = ?";
+    const auto rows = db().Query(kSql, 1, {TextParam(idempotency_key)});
+    if (rows.empty()) return std::optional<Json>();
+    return std::optional(ParseJson(rows, 0, 0));
+  });
+}
+
+Status SqlTransaction::PutEffect(const std::string& idempotency_key, const Json& output,
+                                 TimeMs now) {
+  return Guard("PutEffect", [&] {
+    static const std::string kSql =
+        "INSERT INTO effects (idempotency_key, output, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (idempotency_key) DO NOTHING";
+    db().Exec(kSql,
+              {TextParam(idempotency_key), JsonParam(output, "the effect output"), IntParam(now)});
+    return Status::Ok();
+  });
+}
+
+// --- dedupe ---
+
+Result<bool> SqlTransaction::ClaimDedupe(const std::string& workflow, const std::string& key,
+                                         TimeMs now, TimeMs expires_at) {
+  return Guard("ClaimDedupe", [&]() -> Result<bool> {
+    static const std::string kSql =
+        "INSERT INTO dedupe (workflow, dedupe_key, expires_at, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (workflow, dedupe_key) DO UPDATE SET expires_at = excluded.expires_at,"
+        " created_at = excluded.created_at WHERE dedupe.expires_at <= ? RETURNING expires_at";
+    return !db().Query(kSql, 1,
+                       {TextParam(workflow), TextParam(key), IntParam(expires_at), IntParam(now),
+                        IntParam(now)})
+                .empty();
+  });
+}
+
+Result<std::int64_t> SqlTransaction::PurgeDedupe(TimeMs now) {
+  return Guard("PurgeDedupe", [&]() -> Result<std::int64_t> {
+    return static_cast<std::int64_t>(
+        db().Exec("DELETE FROM dedupe WHERE expires_at <= ?", {IntParam(now)}));
+  });
+}
+
+// --- schedules ---
+
+Status SqlTransaction::UpsertSchedule(const ScheduleRow& row) {
+  return Guard("UpsertSchedule", [&] {
+    static const std::string kSql =
+        "INSERT INTO schedules (workflow, trigger_index, cron, timezone, next_due_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workflow, trigger_index) DO UPDATE SET"
+        " next_due_at = CASE WHEN schedules.cron = excluded.cron"
+        " AND schedules.timezone = excluded.timezone THEN schedules.next_due_at"
+        " ELSE excluded.next_due_at END, cron = excluded.cron, timezone = excluded.timezone";
+    db().Exec(kSql, {TextParam(row.workflow), IntParam(row.trigger_index), TextParam(row.cron),
+                     TextParam(row.timezone), IntParam(row.next_due_at)});
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ScheduleRow>> SqlTransaction::DueSchedules(TimeMs now, int limit) {
+  return Guard("DueSchedules", [&]() -> Result<std::vector<ScheduleRow>> {
+    CheckLimit(limit);
+    static const std::string kSql =
+        Select(kScheduleColumns,
+               "FROM schedules WHERE next_due_at <= ?"
+               " ORDER BY next_due_at, workflow, trigger_index LIMIT ?");
+    const auto rows = db().Query(kSql, kScheduleColumnCount, {IntParam(now), IntParam(limit)});
+    std::vector<ScheduleRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(ScheduleFromRow(rows, r));
+    return out;
+  });
+}
+
+Result<bool> SqlTransaction::AdvanceSchedule(const std::string& workflow,
+                                             std::int64_t trigger_index, TimeMs expected,
+                                             TimeMs next) {
+  return Guard("AdvanceSchedule", [&]() -> Result<bool> {
+    // Compare-and-set: of several engines advancing the same due time, one wins.
+    static const std::string kSql =
+        "UPDATE schedules SET next_due_at = ? WHERE workflow = ? AND trigger_index = ?"
+        " AND next_due_at = ? RETURNING next_due_at";
+    return !db().Query(kSql, 1,
+                       {IntParam(next), TextParam(workflow), IntParam(trigger_index),
+                        IntParam(expected)})
+                .empty();
+  });
+}
+
+Result<std::vector<ScheduleRow>> SqlTransaction::ListSchedules() {
+  return Guard("ListSchedules", [&]() -> Result<std::vector<ScheduleRow>> {
+    static const std::string kSql =
+        Select(kScheduleColumns, "FROM schedules ORDER BY workflow, trigger_index");
+    const auto rows = db().Query(kSql, kScheduleColumnCount, SqlParams());
+    std::vector<ScheduleRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(ScheduleFromRow(rows, r));
+    return out;
+  });
+}
+
+Result<bool> SqlTransaction::DeleteSchedule(const std::string& workflow,
+                                            std::int64_t trigger_index) {
+  return Guard("DeleteSchedule", [&]() -> Result<bool> {
+    static const std::string kSql =
+        "DELETE FROM schedules WHERE workflow = ? AND trigger_index = ? RETURNING trigger_index";
+    return !db().Query(kSql, 1, {TextParam(workflow), IntParam(trigger_index)}).empty();
+  });
+}
+
+}  // namespace storeflow::store::internal

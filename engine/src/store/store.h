@@ -1,0 +1,174 @@
+#pragma once
+
+// The durable store: one interface, two SQL implementations — SQLite on
+// Poco::Data (embedded default, one file, one engine process) and PostgreSQL on
+// libpq (production; several engines share it). Every method returns
+// Status/Result; no exception leaves this module. See docs/architecture.md.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/records.h"
+
+namespace storeflow::store {
+
+// All reads and writes of one unit of work. Nothing is visible to others until
+// Commit(); destroying an uncommitted transaction rolls it back. Not thread-safe.
+// Commit ends the transaction either way (a failed commit rolls back) and frees
+// its session at once; any later call returns kFailedPrecondition. Once a call
+// has failed, the transaction can only roll back: Commit then rolls back and
+// returns kAborted (PostgreSQL aborts such a transaction; SQLite behaves alike).
+// A transaction holds a database session (and on SQLite the single writer slot)
+// until it ends: keep it short, destroy it before its Store, and don't call
+// Begin/ClaimDueRuns/ExtendLeases from a thread that holds one (on SQLite that
+// waits for itself and fails with kUnavailable after 30 s).
+// Limits (`limit` arguments, filter limits) must be positive: kInvalidArgument.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual Status Commit() = 0;
+
+  // Workflow versions (content-addressed; putting an existing hash is a no-op).
+  virtual Status PutWorkflowVersion(const WorkflowVersionRow& row) = 0;
+  virtual Result<std::optional<WorkflowVersionRow>> GetWorkflowVersion(const std::string& hash) = 0;
+
+  // Events. InsertEvent returns the new id, or nullopt when (source, dedup_key) exists.
+  virtual Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) = 0;
+  virtual Result<std::optional<EventRow>> GetEvent(std::int64_t id) = 0;
+  virtual Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) = 0;
+  virtual Status InsertEventKeys(std::int64_t event_id, const std::string& topic,
+                                 const std::vector<EventKeyRow>& keys, TimeMs created_at) = 0;
+  // Ids of events of `topic` whose key expression `expr_id` had `value`, with
+  // id > after_id and created_at >= since, oldest first.
+  virtual Result<std::vector<std::int64_t>> FindEventsByKey(const std::string& topic,
+                                                            const std::string& expr_id,
+                                                            const std::string& value, TimeMs since,
+                                                            std::int64_t after_id, int limit) = 0;
+  // Retention: deletes up to `limit` events created before `created_before`
+  // (oldest first) with their keys; returns how many. Runs keep their event_id.
+  virtual Result<std::int64_t> PurgeEvents(TimeMs created_before, int limit) = 0;
+
+  // Runs.
+  virtual Result<std::int64_t> InsertRun(const RunRow& row) = 0;
+  // Writes every mutable field of the run (status, output, error, state, due_at,
+  // lease, updated_at, finished_at). When `expected_lease_owner` is set, the write
+  // happens only if the run is still leased by it; otherwise returns kAborted
+  // ("lease lost") and the caller must roll back. Without it, a missing run is
+  // kNotFound. A terminal run should get due_at and the lease cleared.
+  virtual Status UpdateRun(const RunRow& row,
+                           const std::optional<std::string>& expected_lease_owner) = 0;
+  virtual Result<std::optional<RunRow>> GetRun(std::int64_t id) = 0;
+  virtual Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) = 0;
+  // Runs of (workflow, key) that are not terminal, oldest first.
+  virtual Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
+                                                       const std::string& key) = 0;
+
+  // Step history. UpsertStep keeps the seq of an existing (run_id, step_path):
+  // seq is the order of first execution. ListSteps is in seq order.
+  virtual Status UpsertStep(const StepRow& row) = 0;
+  virtual Result<std::vector<StepRow>> ListSteps(std::int64_t run_id) = 0;
+
+  // Waits (wait_for). PutWait replaces the run's wait.
+  virtual Status PutWait(const WaitRow& row) = 0;
+  virtual Result<std::optional<WaitRow>> GetWait(std::int64_t run_id) = 0;
+  virtual Status DeleteWait(std::int64_t run_id) = 0;
+  // Makes every run waiting on (topic, expr_id, value) due now (due_at = now,
+  // status ready) and returns their ids, ascending. Only runs whose status is
+  // `waiting` are woken; the wait rows stay until DeleteWait.
+  virtual Result<std::vector<std::int64_t>> WakeWaits(const std::string& topic,
+                                                      const std::string& expr_id,
+                                                      const std::string& value, TimeMs now) = 0;
+
+  // Records: JSON documents by collection and key.
+  virtual Result<std::optional<RecordRow>> GetRecord(const std::string& collection,
+                                                     const std::string& key) = 0;
+  // Inserts or replaces; returns the new revision.
+  virtual Result<std::int64_t> PutRecord(const std::string& collection, const std::string& key,
+                                         const Json& value, TimeMs now) = 0;
+  virtual Result<bool> DeleteRecord(const std::string& collection, const std::string& key) = 0;
+  // Keys starting with `prefix`, greater than `after_key`, in key order.
+  virtual Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
+                                                     const std::string& prefix,
+                                                     const std::string& after_key, int limit) = 0;
+
+  // The idempotency ledger of side effects, by idempotency key. The first
+  // output recorded for a key is kept (a second PutEffect is a no-op).
+  virtual Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) = 0;
+  virtual Status PutEffect(const std::string& idempotency_key, const Json& output, TimeMs now) = 0;
+
+  // Dedupe: true when `key` was free or expired for `workflow` and is now held
+  // until expires_at; false when a live entry exists.
+  virtual Result<bool> ClaimDedupe(const std::string& workflow, const std::string& key, TimeMs now,
+                                   TimeMs expires_at) = 0;
+  // Deletes entries with expires_at <= now; returns how many.
+  virtual Result<std::int64_t> PurgeDedupe(TimeMs now) = 0;
+
+  // Schedules. UpsertSchedule keeps next_due_at of an existing row unless the cron
+  // or timezone changed. AdvanceSchedule moves next_due_at from `expected` to
+  // `next` and returns false if another engine did it first (exactly-once firing).
+  virtual Status UpsertSchedule(const ScheduleRow& row) = 0;
+  virtual Result<std::vector<ScheduleRow>> DueSchedules(TimeMs now, int limit) = 0;
+  virtual Result<bool> AdvanceSchedule(const std::string& workflow, std::int64_t trigger_index,
+                                       TimeMs expected, TimeMs next) = 0;
+  // All schedules by (workflow, trigger_index); DeleteSchedule returns whether
+  // one was deleted (for workflows or triggers that went away).
+  virtual Result<std::vector<ScheduleRow>> ListSchedules() = 0;
+  virtual Result<bool> DeleteSchedule(const std::string& workflow, std::int64_t trigger_index) = 0;
+};
+
+struct OpenOptions {
+  bool migrate = true;  // apply pending migrations (else refuse an outdated schema)
+  int pool_size = 8;    // sessions kept open (":memory:" always uses one)
+};
+
+class Store {
+ public:
+  // "sqlite:PATH" (":memory:" allowed for tests) or
+  // "postgresql://user[:password]@host[:port]/db[?options]" (user, password and
+  // db percent-decoded). Errors: kInvalidArgument for a bad URL (naming the
+  // part); kFailedPrecondition when a SQLite file is in use by another process,
+  // or the schema is newer than this build (or older, with migrate = false);
+  // kUnavailable when PostgreSQL can't be reached. Messages never hold the password.
+  static Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& options);
+
+  virtual ~Store() = default;
+  virtual std::string_view backend() const = 0;  // "sqlite" or "postgresql"
+  // The URL it was opened with, password masked ("postgresql://u:***@h:5432/db").
+  virtual const std::string& display_url() const = 0;
+
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // Claims up to `limit` runs with due_at <= now and no live lease (none, or
+  // lease_until < now) that are not terminal, oldest due first (ties by id); sets
+  // status running, lease_owner, lease_until and updated_at = now, and returns
+  // them in that order (due_at is kept: an expired lease makes the run claimable
+  // again). One statement, committed on its own. Safe with many engines on
+  // PostgreSQL (FOR UPDATE SKIP LOCKED): no run is claimed twice while its lease lives.
+  virtual Result<std::vector<RunRow>> ClaimDueRuns(const std::string& owner, TimeMs now,
+                                                   TimeMs lease_until, int limit) = 0;
+  // The earliest time ClaimDueRuns can find work, for sleeping until then: the
+  // earliest due_at among unleased runs, or, for a leased run, the first instant
+  // after its lease expires (if later than its due_at). nullopt: nothing scheduled.
+  virtual Result<std::optional<TimeMs>> NextDueAt() = 0;
+  // Extends the leases `owner` holds on `run_ids`; returns how many it still held.
+  virtual Result<int> ExtendLeases(const std::string& owner,
+                                   const std::vector<std::int64_t>& run_ids, TimeMs until) = 0;
+
+  // Wake-ups without polling: Notify() after committing new due work; WaitForWork
+  // returns true when notified (by this or, on PostgreSQL, another process via
+  // LISTEN/NOTIFY) before `timeout` elapses. Notify never blocks (the NOTIFY is
+  // sent by a background thread, coalesced); a Notify while no thread waits is
+  // remembered, so the next WaitForWork returns at once.
+  virtual void Notify() = 0;
+  virtual bool WaitForWork(std::chrono::milliseconds timeout) = 0;
+
+  // The schema version of the database and the newest this build knows.
+  virtual Result<int> SchemaVersion() = 0;
+  static int LatestSchemaVersion();
+};
+
+}  // namespace storeflow::store
