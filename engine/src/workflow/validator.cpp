@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/did_you_mean.h"
+#include "common/json_schema.h"
 #include "common/timezone.h"
 
 namespace storeflow::workflow {
@@ -97,6 +98,26 @@ class Validator {
  private:
   // ---- workflow level ----
 
+  // The schema must exist (relative to the workflow file), be JSON and compile.
+  void CheckInputSchema(const InputSpec& input) {
+    if (input.schema_path.empty()) {
+      auto schema = JsonSchema::Parse(input.inline_schema);
+      if (!schema.ok()) out_.Error(input.loc, "'input.schema': " + schema.status().message());
+      return;
+    }
+    std::filesystem::path file =
+        std::filesystem::path(wf_.source_path).parent_path() / input.schema_path;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      out_.Error(input.loc, "'input.schema' file '" + input.schema_path +
+                                "' not found (looked for " + file.string() +
+                                "; the path is relative to the workflow file)");
+      return;
+    }
+    auto schema = JsonSchema::Load(file);
+    if (!schema.ok()) out_.Error(input.loc, "'input.schema': " + schema.status().message());
+  }
+
   void CheckWorkflowName() {
     if (!wf_.name.empty() && !IsValidId(wf_.name)) {
       out_.Error(wf_.loc,
@@ -138,6 +159,7 @@ class Validator {
       CheckDurationExpressions(*wf_.dedupe_ttl, none, "'dedupe_ttl'", nullptr);
     }
     if (wf_.retry) CheckRetry(*wf_.retry, none, "the workflow 'retry'", nullptr);
+    if (wf_.input) CheckInputSchema(*wf_.input);
   }
 
   // ---- ids ----

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "common/json_schema.h"
 #include "workflow/loader.h"
 #include "workflow/validator.h"
 #include "workflow_test_util.h"
@@ -540,6 +543,31 @@ TEST(ValidatorErrorsTest, ValidateWorkflowRunsOnAHandBuiltModel) {
   EXPECT_EQ(d.items()[0].ToString(),
             "mem:1:3: error: 'respond' in step 'a' answers the caller of an 'http' trigger, but "
             "workflow 'hand-built' has no 'http' trigger");
+}
+
+TEST(ValidatorErrorsTest, InputSchemaFileMustExistAndCompile) {
+  ExpectOneError(
+      "workflow: t\non: [{event: go}]\ninput: { schema: schemas/nope.json }\n"
+      "steps: [{id: a, uses: x.y}]\n",
+      "wf.yaml:3:18",
+      "'input.schema' file 'schemas/nope.json' not found (looked for "
+      "schemas/nope.json; the path is relative to the workflow file)");
+  ExpectOneError(
+      "workflow: t\non: [{event: go}]\ninput: { schema: { type: 7 } }\n"
+      "steps: [{id: a, uses: x.y}]\n",
+      "wf.yaml:3:18", "'input.schema': invalid JSON Schema");
+}
+
+TEST(ValidatorErrorsTest, ShippedCartSchemaAcceptsShopifysSample) {
+  auto schema =
+      JsonSchema::Load(std::string(STOREFLOW_SOURCE_DIR) + "/workflows/schemas/shopify/cart.json");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/carts_create.json");
+  nlohmann::json sample = nlohmann::json::parse(in);
+  EXPECT_TRUE((*schema)->Validate(sample).empty())
+      << DescribeViolations((*schema)->Validate(sample));
+  sample.erase("token");
+  EXPECT_FALSE((*schema)->Validate(sample).empty());
 }
 
 }  // namespace
