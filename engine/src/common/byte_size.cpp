@@ -12,8 +12,8 @@ struct Unit {
 };
 
 constexpr Unit kUnits[] = {
-    {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"GB", 1'000'000'000ull},
-    {"MB", 1'000'000ull}, {"KB", 1'000ull},   {"kB", 1'000ull},    {"B", 1ull},
+    {"GiB", 1ull << 30},  {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"GB", 1'000'000'000ull},
+    {"MB", 1'000'000ull}, {"KB", 1'000ull},    {"kB", 1'000ull},    {"B", 1ull},
 };
 
 }  // namespace
@@ -47,7 +47,8 @@ Result<std::uint64_t> ParseByteSize(std::string_view text) {
 std::string FormatByteSize(std::uint64_t bytes) {
   for (const Unit& u : kUnits) {
     if (u.name == "kB") continue;
-    if (bytes != 0 && bytes % u.factor == 0) return std::to_string(bytes / u.factor) + std::string(u.name);
+    if (bytes != 0 && bytes % u.factor == 0)
+      return std::to_string(bytes / u.factor) + std::string(u.name);
   }
   return std::to_string(bytes) + "B";
 }

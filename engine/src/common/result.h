@@ -12,7 +12,7 @@ namespace storeflow {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "a Result needs a value or an error");
   }
@@ -42,8 +42,8 @@ class [[nodiscard]] Result {
 }  // namespace storeflow
 
 // Return early from a function returning Status or Result<T> when `expr` fails.
-#define STOREFLOW_RETURN_IF_ERROR(expr)        \
-  do {                                         \
-    ::storeflow::Status _sf_status = (expr);   \
-    if (!_sf_status.ok()) return _sf_status;   \
+#define STOREFLOW_RETURN_IF_ERROR(expr)      \
+  do {                                       \
+    ::storeflow::Status _sf_status = (expr); \
+    if (!_sf_status.ok()) return _sf_status; \
   } while (0)

@@ -13,9 +13,10 @@ namespace {
 class EngineConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("storeflow-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("storeflow-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -41,7 +42,8 @@ class EngineConfigTest : public ::testing::Test {
 };
 
 TEST_F(EngineConfigTest, ShippedFileLoadsWithDefaults) {
-  auto config = LoadEngineConfig(Sources(std::string(STOREFLOW_SOURCE_DIR) + "/config/storeflow.yaml"));
+  auto config =
+      LoadEngineConfig(Sources(std::string(STOREFLOW_SOURCE_DIR) + "/config/storeflow.yaml"));
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->lua.time_per_call.count(), 250);
   EXPECT_EQ(config->lua.memory_bytes, 64u << 20);
@@ -76,8 +78,10 @@ TEST_F(EngineConfigTest, BadValuesNameTheirPlace) {
   auto config = LoadEngineConfig(Sources(file));
   ASSERT_FALSE(config.ok());
   const std::string m = config.status().message();
-  EXPECT_NE(m.find(file + ":2:15: lua.time_limit: invalid duration \"soon\""), std::string::npos) << m;
-  EXPECT_NE(m.find("environment STOREFLOW_LUA_MEMORY_LIMIT: invalid size \"lots\""), std::string::npos)
+  EXPECT_NE(m.find(file + ":2:15: lua.time_limit: invalid duration \"soon\""), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("environment STOREFLOW_LUA_MEMORY_LIMIT: invalid size \"lots\""),
+            std::string::npos)
       << m;
 }
 
