@@ -27,9 +27,8 @@ local WEIGHTS = { view = 1, click = 2, add_to_cart = 4, purchase = 6 }
 local DEFAULT_WEIGHT = 1
 local DEFAULT_HALF_LIFE = 7 * 24 * 3600
 
-local exp, floor, type, error, tostring = math.exp, math.floor, type, error, tostring
+local type, error, tostring, pcall = type, error, tostring, pcall
 local sort = table.sort
-local LN2 = math.log(2)
 local NULL, new_array = json.null, json.array
 local time_now, time_parse, time_duration = time.now, time.parse, time.duration
 
@@ -80,15 +79,39 @@ local function rank(list, n)
   end
 end
 
-function recommend(input)
-  local events = input.events
-  if events == nil or events == NULL then events = {} end
-  local now = input.now
-  if now == nil or now == NULL then now = time_now() else now = seconds_of(now, "now") end
-  -- decay = 0.5 ^ (age / half_life) = exp(age * k)
-  local k = -LN2 / half_life_of(input.half_life)
+-- One table per category, found by name; it becomes the output entry. Returns the list
+-- (a json.array) and its length. decay(age) = 0.5 ^ (age / half_life) = 0.5 ^ (age * r).
+--
+-- The fast path: every event's `at` is a number (what the engine sends). It does no type
+-- checks per event: `at < now` raises for a string, json.null or nil, and an unusual
+-- productType raises too; recommend() then runs accumulate() below, which handles (or
+-- reports) them. Both compute the same weights.
+local function accumulate_numeric(events, now, r)
+  local by_name, categories, n = {}, new_array(), 0
+  for i = 1, #events do
+    local e = events[i]
+    local weight = WEIGHTS[e.eventType] or DEFAULT_WEIGHT
+    local at = e.at
+    if at < now then weight = weight * 0.5 ^ ((now - at) * r) end
+    local product_type = e.productType
+    local c = by_name[product_type]
+    if c ~= nil then
+      c.score = c.score + weight
+      c.count = c.count + 1
+    else
+      if type(product_type) ~= "string" or product_type == "" then error() end
+      n = n + 1
+      c = { productType = product_type, score = weight, count = 1 }
+      by_name[product_type] = c
+      categories[n] = c
+    end
+  end
+  return categories, n
+end
 
-  -- One table per category, found by name; it becomes the output entry.
+-- The general path: `at` may be missing, null or an ISO-8601 string; events without a
+-- productType are ignored.
+local function accumulate(events, now, r)
   local by_name, categories, n = {}, new_array(), 0
   for i = 1, #events do
     local e = events[i]
@@ -97,8 +120,7 @@ function recommend(input)
     local at = e.at
     if at ~= nil and at ~= NULL then
       if type(at) ~= "number" then at = seconds_of(at, "$.events[" .. (i - 1) .. "].at") end
-      local age = now - at
-      if age > 0 then weight = weight * exp(age * k) end
+      if at < now then weight = weight * 0.5 ^ ((now - at) * r) end
     end
     local c = by_name[product_type]
     if c ~= nil then
@@ -115,10 +137,22 @@ function recommend(input)
       categories[n] = c
     end
   end
+  return categories, n
+end
+
+function recommend(input)
+  local events = input.events
+  if events == nil or events == NULL then events = {} end
+  local now = input.now
+  if now == nil or now == NULL then now = time_now() else now = seconds_of(now, "now") end
+  local r = 1 / half_life_of(input.half_life)
+
+  local ok, categories, n = pcall(accumulate_numeric, events, now, r)
+  if not ok then categories, n = accumulate(events, now, r) end
 
   for i = 1, n do
     local c = categories[i]
-    c.score = floor(c.score * 1000 + 0.5) / 1000
+    c.score = (c.score * 1000 + 0.5) // 1 / 1000  -- rounded to 3 decimals
   end
   rank(categories, n)
   return { categories = categories, top = n > 0 and categories[1].productType or NULL }

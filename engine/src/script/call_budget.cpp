@@ -4,6 +4,10 @@
 
 namespace storeflow::script {
 
+CallBudget::~CallBudget() {
+  if (registered_) DeadlineWatchdog::Unregister(&slot_);
+}
+
 void CallBudget::Arm(lua_State* L, std::chrono::milliseconds time_limit,
                      std::uint64_t instruction_limit) {
   armed_ = true;
@@ -13,11 +17,39 @@ void CallBudget::Arm(lua_State* L, std::chrono::milliseconds time_limit,
   instructions_used_ = 0;
   has_deadline_ = time_limit.count() > 0;
   if (has_deadline_) deadline_ = Clock::now() + time_limit;
-  lua_sethook(L, &CallBudget::Hook, LUA_MASKCOUNT, kHookPeriod);
+  watchdog_ = has_deadline_ && instruction_limit == 0;
+  if (!watchdog_) {
+    lua_sethook(L, &CallBudget::Hook, LUA_MASKCOUNT, kHookPeriod);
+    return;
+  }
+  std::int64_t limit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(time_limit).count();
+  if (!registered_) {
+    slot_.limit_ns.store(limit_ns, std::memory_order_relaxed);
+    DeadlineWatchdog::Register(&slot_);  // once per budget: takes a lock
+    registered_ = true;
+  } else if (slot_.limit_ns.load(std::memory_order_relaxed) != limit_ns) {
+    DeadlineWatchdog::UpdateLimit(&slot_, limit_ns);  // only when the limit changes
+  }
+  DeadlineWatchdog::EnsureThreadReady();
+  std::int64_t deadline_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline_.time_since_epoch()).count();
+  active_.L = L;
+  active_.deadline_ns = deadline_ns;
+  active_.hook = &CallBudget::Hook;
+  active_.hook_set = 0;
+  DeadlineWatchdog::SetActive(&active_);
+  DeadlineWatchdog::Begin(&slot_, deadline_ns);
 }
 
 void CallBudget::Disarm(lua_State* L) {
   armed_ = false;
+  if (watchdog_) {
+    DeadlineWatchdog::End(&slot_);
+    DeadlineWatchdog::SetActive(nullptr);  // from here on the handler does nothing
+    // The handler (or Raise) may have installed the hook.
+    lua_sethook(L, nullptr, 0, 0);
+    return;
+  }
   lua_sethook(L, nullptr, 0, 0);
 }
 

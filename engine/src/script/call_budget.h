@@ -10,16 +10,22 @@
 // without running VM instructions (the pattern matcher) charges its work through
 // Charge(), which applies the same checks.
 //
-// Cost: in Lua 5.4 any count hook makes the VM trap into luaG_traceexec at every
-// instruction, whatever the period. On the recommendation rule that is about a
-// third of the interpreter's speed (callgrind: 66K -> 99K instructions per
-// call). It is the price of a deadline that cannot be escaped; nothing cheaper
-// stops a VM loop from the same thread.
+// Two ways to enforce it:
+//  - with an instruction cap: the count hook runs every kHookPeriod
+//    instructions for the whole call. In Lua 5.4 any count hook makes the VM
+//    trap into luaG_traceexec at every instruction, whatever the period: about
+//    30% of the interpreter's speed.
+//  - time only (no instruction cap): no hook while the call is within its
+//    deadline. The process-wide DeadlineWatchdog signals the worker thread when
+//    the deadline passes, and the signal handler (on that thread) installs the
+//    hook, which then trips as above (deadline_watchdog.h).
 
 #include <lua.hpp>
 
 #include <chrono>
 #include <cstdint>
+
+#include "script/deadline_watchdog.h"
 
 namespace storeflow::script {
 
@@ -30,10 +36,17 @@ class CallBudget {
   using Clock = std::chrono::steady_clock;
   static constexpr int kHookPeriod = 1000;
 
-  // Starts a budget for one call and installs the hook. A zero time or
+  CallBudget() = default;
+  ~CallBudget();
+  CallBudget(const CallBudget&) = delete;
+  CallBudget& operator=(const CallBudget&) = delete;
+
+  // Starts a budget for one call and installs the hook (with an instruction
+  // limit), or hands the deadline to the watchdog (time only). A zero time or
   // instruction limit means "none".
   void Arm(lua_State* L, std::chrono::milliseconds time_limit, std::uint64_t instruction_limit);
-  // Removes the hook; the trip state stays readable until the next Arm.
+  // Withdraws the deadline and removes the hook; the trip state stays readable
+  // until the next Arm. No hook is left armed for the next call.
   void Disarm(lua_State* L);
 
   LimitKind tripped() const { return tripped_; }
@@ -60,6 +73,10 @@ class CallBudget {
   bool Exceeded();  // updates tripped_
 
   bool armed_ = false;
+  bool watchdog_ = false;    // this call's deadline is enforced by the watchdog
+  bool registered_ = false;  // slot_ is registered with the watchdog
+  DeadlineWatchdog::Slot slot_;
+  DeadlineWatchdog::Active active_;
   LimitKind tripped_ = LimitKind::kNone;
   Clock::time_point deadline_{};
   bool has_deadline_ = false;

@@ -135,27 +135,73 @@ class Pusher {
     luaL_checkstack(L_, 4, "JSON nesting");
   }
 
+  // Arrays of objects with the same keys (events, line items, ...) are the
+  // common case: the key strings of the first element are kept on the stack
+  // below the array, and later elements whose i-th key is the same (compared
+  // in C++, no hashing) push it with lua_pushvalue.
+  static constexpr int kMaxSharedKeys = 16;
+
   void PushArray(const json::array_t& arr) {
     Enter();
+    int shared_base = 0;
+    int shared_count = 0;
+    const json::object_t* first = nullptr;
+    if (!arr.empty() && arr.front().is_object()) {
+      first = arr.front().get_ptr<const json::object_t*>();
+      if (first->size() <= static_cast<std::size_t>(kMaxSharedKeys) && arr.size() > 1) {
+        luaL_checkstack(L_, kMaxSharedKeys + 4, "JSON nesting");
+        shared_base = lua_gettop(L_) + 1;
+        for (const auto& [key, value] : *first) PushString(key.data(), key.size());
+        shared_count = static_cast<int>(first->size());
+      } else {
+        first = nullptr;
+      }
+    }
     lua_createtable(L_, SizeHint(arr.size()), 0);
     lua_pushvalue(L_, array_mt_index_);
     lua_setmetatable(L_, -2);
     for (std::size_t i = 0; i < arr.size(); ++i) {
       path_[depth_++] = {nullptr, 0, i};
-      Push(arr[i]);
+      const json& item = arr[i];
+      if (first != nullptr && item.is_object()) {
+        PushObject(*item.get_ptr<const json::object_t*>(), first, shared_base, shared_count);
+      } else {
+        Push(item);
+      }
       --depth_;
       lua_rawseti(L_, -2, static_cast<lua_Integer>(i) + 1);
     }
+    if (shared_count > 0) {
+      lua_replace(L_, shared_base);  // the array over the first shared key
+      lua_settop(L_, shared_base);
+    }
   }
 
-  void PushObject(const json::object_t& obj) {
+  void PushObject(const json::object_t& obj) { PushObject(obj, nullptr, 0, 0); }
+
+  // `shared` (may be null): the object whose keys are at stack slots
+  // shared_base .. shared_base + shared_count - 1, in its (sorted) order.
+  void PushObject(const json::object_t& obj, const json::object_t* shared, int shared_base,
+                  int shared_count) {
     Enter();
     lua_createtable(L_, 0, SizeHint(obj.size()));
     // std::map iterators are trivially destructible (checked below), so a Lua
     // error raised while one is live skips no destructor.
+    json::object_t::const_iterator shared_it{};
+    if (shared != nullptr) shared_it = shared->begin();
+    int j = 0;
     for (const auto& [key, value] : obj) {
       path_[depth_++] = {key.data(), key.size(), 0};
-      PushString(key.data(), key.size());
+      if (j < shared_count && shared_it->first.size() == key.size() &&
+          std::memcmp(shared_it->first.data(), key.data(), key.size()) == 0) {
+        lua_pushvalue(L_, shared_base + j);
+      } else {
+        PushString(key.data(), key.size());
+      }
+      if (j < shared_count) {
+        ++shared_it;
+        ++j;
+      }
       Push(value);
       --depth_;
       lua_rawset(L_, -3);

@@ -1,16 +1,50 @@
 #include "script/lua_state.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace storeflow::script {
+
+void* LuaState::Allocator::NewSmall(std::size_t n) noexcept {
+  std::size_t c = Class(n);
+  FreeBlock* b = free_lists[c];
+  if (b != nullptr) {
+    free_lists[c] = b->next;
+    return b;
+  }
+  return std::malloc(c * kGranule);
+}
+
+void LuaState::Allocator::FreeSmall(void* p, std::size_t n) noexcept {
+  std::size_t c = Class(n);
+  auto* b = static_cast<FreeBlock*>(p);
+  b->next = free_lists[c];
+  free_lists[c] = b;
+}
+
+void LuaState::Allocator::ReleaseAll() noexcept {
+  for (FreeBlock*& head : free_lists) {
+    while (head != nullptr) {
+      FreeBlock* next = head->next;
+      std::free(head);
+      head = next;
+    }
+  }
+}
 
 void* LuaState::Allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
   auto* a = static_cast<Allocator*>(ud);
   // When ptr is null, osize encodes the kind of object being created, not a size.
   std::size_t old_size = ptr != nullptr ? osize : 0;
   if (nsize == 0) {
-    std::free(ptr);
+    if (ptr != nullptr) {
+      if (old_size <= Allocator::kMaxSmall) {
+        a->FreeSmall(ptr, old_size == 0 ? 1 : old_size);
+      } else {
+        std::free(ptr);
+      }
+    }
     a->used -= old_size;
     return nullptr;
   }
@@ -20,7 +54,35 @@ void* LuaState::Allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsi
     ++a->refused;
     return nullptr;
   }
-  void* block = std::realloc(ptr, nsize);
+  void* block = nullptr;
+  bool small = nsize <= Allocator::kMaxSmall;
+  if (ptr == nullptr) {
+    block = small ? a->NewSmall(nsize) : std::malloc(nsize);
+  } else if (old_size > Allocator::kMaxSmall && !small) {
+    block = std::realloc(ptr, nsize);
+  } else if (old_size <= Allocator::kMaxSmall && small &&
+             Allocator::Class(old_size == 0 ? 1 : old_size) == Allocator::Class(nsize)) {
+    block = ptr;  // the block already has room
+  } else {
+    // Between classes, or between small and large: move.
+    block = small ? a->NewSmall(nsize) : std::malloc(nsize);
+    if (block == nullptr) {
+      // Growing may fail (Lua then collects and retries, or raises). A shrink
+      // must not; the only shrink that moves is into a small class: shrink the
+      // block in place to that class's size instead.
+      if (nsize > old_size || !small) return nullptr;
+      block = std::realloc(ptr, Allocator::Class(nsize) * Allocator::kGranule);
+      if (block == nullptr) return nullptr;
+      a->used = a->used - old_size + nsize;
+      return block;
+    }
+    std::memcpy(block, ptr, old_size < nsize ? old_size : nsize);
+    if (old_size <= Allocator::kMaxSmall) {
+      a->FreeSmall(ptr, old_size == 0 ? 1 : old_size);
+    } else {
+      std::free(ptr);
+    }
+  }
   if (block == nullptr) return nullptr;
   a->used = a->used - old_size + nsize;
   return block;
@@ -29,12 +91,16 @@ void* LuaState::Allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsi
 LuaState::LuaState(std::size_t memory_limit) {
   allocator_.limit = memory_limit;
   state_ = lua_newstate(&LuaState::Allocate, &allocator_);
-  if (state_ == nullptr) throw std::bad_alloc();
+  if (state_ == nullptr) {
+    allocator_.ReleaseAll();
+    throw std::bad_alloc();
+  }
   set_user_pointer(nullptr);
 }
 
 LuaState::~LuaState() {
   if (state_ != nullptr) lua_close(state_);
+  allocator_.ReleaseAll();
 }
 
 int TracebackMessageHandler(lua_State* L) {

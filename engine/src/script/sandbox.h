@@ -25,9 +25,17 @@
 // script keeps in top-level locals or tables is shared by the calls on this
 // worker: rules must treat it as constant (rules are pure).
 //
-// Limits (see Limits): a count hook checks the instruction budget and the
-// deadline every 1000 VM instructions; once either is exceeded it raises an
-// error and keeps raising at every instruction, so `pcall` cannot swallow it.
+// Limits (see Limits): with an instruction cap, a count hook checks the
+// instruction budget and the deadline every 1000 VM instructions. Without one
+// (the default) the call runs with no hook at all, and a process-wide watchdog
+// thread signals the worker thread when the deadline passes; the signal handler,
+// on that thread, installs the hook (see deadline_watchdog.h). Once a limit is
+// exceeded the hook raises an error and keeps raising at every instruction, so
+// `pcall` cannot swallow it. (In Lua 5.4 any count hook slows every VM
+// instruction, whatever its period: an instruction cap costs about 30% of the
+// interpreter's speed.) Sandboxes with a time limit and no instruction cap use
+// one real-time signal (the first free one from SIGRTMIN+4); the thread that
+// makes a call must not block it (it is unblocked on its first call).
 // (xpcall does not run its message handler for a limit error: Lua runs message
 // handlers before unwinding, i.e. still inside the hook where hooks are off, so
 // a looping handler could never be stopped.)
@@ -124,8 +132,10 @@ struct Limits {
   // no time limit (instructions still apply).
   std::chrono::milliseconds time_per_call{250};
   // Lua VM instructions per call (pattern-matching steps count too); 0 means no
-  // instruction cap (time still applies).
-  std::uint64_t instructions_per_call = 100'000'000;
+  // instruction cap (time still applies). A cap makes every call run under a
+  // count hook (about 30% slower); with 0 only the deadline is watched, at no
+  // cost until it passes.
+  std::uint64_t instructions_per_call = 0;
   // Bytes the whole state may hold (the allocator refuses more; compiled scripts
   // and caches count too). The empty sandbox needs about 100 KiB: the Sandbox
   // constructor throws std::length_error when it does not fit. 0 = unlimited.
