@@ -5,8 +5,16 @@
 // workflow, failing rule test, failed run), 2 usage error.
 
 #include <iosfwd>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/result.h"
+
+namespace storeflow::store {
+class Store;
+}  // namespace storeflow::store
 
 namespace storeflow::app {
 
@@ -14,5 +22,20 @@ using Args = std::vector<std::string>;
 
 int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunRulesCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunRunCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunServeCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunRunsCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunDlqCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunEventsCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// Shared by the store commands (cmd_migrate.cpp).
+// Removes `--db URL` from `args`; returns it, else $STOREFLOW_DB, else nullopt.
+std::optional<std::string> TakeDatabaseUrl(Args& args);
+// The database of the runs/dlq/events/migrate commands: `url`, or sqlite:storeflow.db.
+Result<std::unique_ptr<store::Store>> OpenCommandStore(const std::optional<std::string>& url,
+                                                       bool migrate = true);
+// Removes `--NAME VALUE` from `args`; nullopt when absent; "" when the value is missing.
+std::optional<std::string> TakeOption(Args& args, const std::string& name);
 
 }  // namespace storeflow::app

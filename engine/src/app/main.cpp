@@ -20,11 +20,25 @@ Commands:
   rules eval SCRIPT.lua#FUNCTION --input FILE.json|-
                                         call a Lua rule and print its result as JSON
   rules test [PATH]                     run the rule test cases next to the scripts (default: scripts/)
+  run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual] [--config FILE]
+                                        start one run, drive it to its end, print it as JSON
+                                        (exit 1 when it did not complete)
+  serve [--db URL] [--workflows DIR] [--workers N]
+                                        run the engine (workers, timers, schedules) until
+                                        SIGTERM/SIGINT, then drain and exit 0
+  migrate [--db URL]                    apply the database migrations
+  runs list [--workflow W] [--status S] | show ID
+                                        inspect runs
+  dlq list | show ID | retry ID... | retry --all --workflow W | discard ID...
+                                        the dead-letter list (failed runs)
+  events list [--topic T]               inspect stored events
   help                                  show this text
   --version                             print the version
 
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error.
-Documentation: docs/quickstart.md, docs/workflow-dsl.md, docs/lua-rules.md
+The database (run, migrate, runs, dlq, events): --db URL or STOREFLOW_DB (sqlite:PATH or
+postgresql://...); default sqlite:storeflow.db (run: a fresh temporary one).
+Documentation: docs/quickstart.md, docs/operations.md, docs/workflow-dsl.md, docs/lua-rules.md
 )";
 
 }  // namespace
@@ -45,8 +59,15 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
-    if (command == "validate") return storeflow::app::RunValidateCommand(rest, std::cout, std::cerr);
+    if (command == "validate")
+      return storeflow::app::RunValidateCommand(rest, std::cout, std::cerr);
     if (command == "rules") return storeflow::app::RunRulesCommand(rest, std::cout, std::cerr);
+    if (command == "run") return storeflow::app::RunRunCommand(rest, std::cout, std::cerr);
+    if (command == "serve") return storeflow::app::RunServeCommand(rest, std::cout, std::cerr);
+    if (command == "migrate") return storeflow::app::RunMigrateCommand(rest, std::cout, std::cerr);
+    if (command == "runs") return storeflow::app::RunRunsCommand(rest, std::cout, std::cerr);
+    if (command == "dlq") return storeflow::app::RunDlqCommand(rest, std::cout, std::cerr);
+    if (command == "events") return storeflow::app::RunEventsCommand(rest, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Modules report errors as Status; reaching here is a bug worth a clear line.
     std::cerr << "storeflow: internal error: " << e.what() << "\n";

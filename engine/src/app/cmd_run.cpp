@@ -1,0 +1,284 @@
+// `storeflow run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual]
+// [--config FILE] [--root DIR]`: starts one run, drives the engine on this thread
+// until it ends, prints it as JSON. Exit 0 completed, 1 anything else.
+// `storeflow serve [--db URL] [--workflows DIR] [--workers N] ...`: the engine with
+// its worker threads and schedules until SIGTERM/SIGINT.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/engine_config.h"
+#include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/engine.h"
+#include "runtime/run_json.h"
+#include "store/store.h"
+
+namespace storeflow::app {
+namespace {
+
+constexpr std::string_view kRunUsage =
+    "usage: storeflow run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual|real]\n"
+    "                     [--config FILE] [--root DIR]\n";
+
+int Usage(std::ostream& err, std::string_view message) {
+  err << "storeflow run: " << message << "\n" << kRunUsage;
+  return 2;
+}
+
+Result<nlohmann::json> ReadInput(const std::string& path) {
+  std::stringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return NotFound("cannot read input file " + path);
+    text << in.rdbuf();
+  }
+  auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
+  if (parsed.is_discarded()) return InvalidArgument(path + ": not valid JSON");
+  return parsed;
+}
+
+// A fresh SQLite database in a new temporary folder, removed when this goes away
+// (declare it before the Store so the Store closes first).
+class TemporaryDatabase {
+ public:
+  TemporaryDatabase() {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("storeflow-run-" + std::to_string(rd()) + std::to_string(rd() % 10000));
+    std::filesystem::create_directories(dir_);
+  }
+  ~TemporaryDatabase() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  TemporaryDatabase(const TemporaryDatabase&) = delete;
+  TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
+  std::string url() const { return "sqlite:" + (dir_ / "store.db").string(); }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
+  Args args = input;
+  const auto db = TakeDatabaseUrl(args);
+  const auto input_path = TakeOption(args, "--input");
+  const auto clock_name = TakeOption(args, "--clock");
+  const auto config_path = TakeOption(args, "--config");
+  const auto root = TakeOption(args, "--root");
+  if (args.size() != 1)
+    return Usage(err, args.empty() ? "name a workflow file" : "too many arguments");
+  if (!input_path || input_path->empty()) return Usage(err, "--input FILE.json (or -) is required");
+  if (clock_name && *clock_name != "virtual" && *clock_name != "real") {
+    return Usage(err, "--clock is virtual or real");
+  }
+  if (db && db->empty()) return Usage(err, "--db needs a URL");
+
+  ConfigSources sources;
+  if (config_path) sources.file = *config_path;
+  auto config = LoadEngineConfig(sources);
+  if (!config.ok()) {
+    err << "storeflow run: " << config.status().message() << "\n";
+    return 2;
+  }
+  auto payload = ReadInput(*input_path);
+  if (!payload.ok()) {
+    err << "storeflow run: " << payload.status().message() << "\n";
+    return 2;
+  }
+
+  store::OpenOptions open_options;
+  open_options.pool_size = 2;
+  std::optional<TemporaryDatabase> temporary;
+  if (!db) temporary.emplace();
+  auto store = store::Store::Open(db ? *db : temporary->url(), open_options);
+  if (!store.ok()) {
+    err << "storeflow run: " << store.status().message() << "\n";
+    return 1;
+  }
+
+  runtime::SystemClock system_clock;
+  runtime::VirtualClock virtual_clock(system_clock.Now());
+  runtime::Clock& clock = clock_name == "virtual" ? static_cast<runtime::Clock&>(virtual_clock)
+                                                  : static_cast<runtime::Clock&>(system_clock);
+  runtime::ActionRegistry actions;
+  if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
+    err << "storeflow run: " << s.message() << "\n";
+    return 1;
+  }
+  runtime::EngineOptions options;
+  options.workers = 1;
+  options.script_root = root.value_or(".");
+  options.lua = config->lua;
+  options.executor.log = [&err](std::string_view level, std::string_view message) {
+    err << "[" << level << "] " << message << "\n";
+  };
+  runtime::Engine engine(**store, clock, actions, options);
+
+  auto loaded = engine.LoadWorkflowFile(args[0]);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return 1;
+  }
+  auto run = engine.StartRun((*loaded)->workflow->name, *payload);
+  if (!run.ok()) {
+    err << "storeflow run: " << run.status().message() << "\n";
+    return 1;
+  }
+  const std::int64_t id = run->id;
+  store::RunRow last = *run;
+  Status driven = engine.RunUntil([&] {
+    auto tx = (*store)->Begin();
+    if (!tx.ok()) return false;
+    auto row = (*tx)->GetRun(id);
+    if (!row.ok() || !row->has_value()) return false;
+    last = **row;
+    return store::IsTerminal(last.status);
+  });
+  if (!driven.ok()) {
+    err << "storeflow run: " << driven.message() << "\n";
+  }
+  std::vector<store::StepRow> steps;
+  if (auto tx = (*store)->Begin(); tx.ok()) {
+    if (auto rows = (*tx)->ListSteps(id); rows.ok()) steps = *rows;
+  }
+  out << runtime::RunToJson(last, steps).dump(2) << "\n";
+  return last.status == store::RunStatus::kCompleted ? 0 : 1;
+}
+
+int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
+  constexpr std::string_view kServeUsage =
+      "usage: storeflow serve [--db URL] [--workflows DIR] [--workers N] [--clock virtual|real]\n"
+      "                       [--config FILE] [--root DIR] [--drain MS] [--lease MS]\n";
+  Args args = input;
+  const auto db = TakeDatabaseUrl(args);
+  const auto dir = TakeOption(args, "--workflows");
+  const auto workers_text = TakeOption(args, "--workers");
+  const auto clock_name = TakeOption(args, "--clock");
+  const auto config_path = TakeOption(args, "--config");
+  const auto root = TakeOption(args, "--root");
+  const auto drain_text = TakeOption(args, "--drain");
+  const auto lease_text = TakeOption(args, "--lease");
+  auto usage = [&](std::string_view message) {
+    err << "storeflow serve: " << message << "\n" << kServeUsage;
+    return 2;
+  };
+  if (!args.empty()) return usage("unexpected argument '" + args[0] + "'");
+  if (db && db->empty()) return usage("--db needs a URL");
+  if (clock_name && *clock_name != "virtual" && *clock_name != "real") {
+    return usage("--clock is virtual or real");
+  }
+  int workers = 4;
+  if (workers_text) {
+    auto [end, ec] =
+        std::from_chars(workers_text->data(), workers_text->data() + workers_text->size(), workers);
+    if (ec != std::errc() || end != workers_text->data() + workers_text->size() || workers < 1) {
+      return usage("--workers is a positive number");
+    }
+  }
+  int drain_ms = 10'000;
+  if (drain_text) {
+    auto [end, ec] =
+        std::from_chars(drain_text->data(), drain_text->data() + drain_text->size(), drain_ms);
+    if (ec != std::errc() || drain_ms < 0) return usage("--drain is milliseconds");
+  }
+  int lease_ms = 30'000;
+  if (lease_text) {
+    auto [end, ec] =
+        std::from_chars(lease_text->data(), lease_text->data() + lease_text->size(), lease_ms);
+    if (ec != std::errc() || lease_ms < 100) return usage("--lease is milliseconds (>= 100)");
+  }
+  // From here on SIGINT/SIGTERM wait for sigwait below (workers inherit the mask),
+  // so a signal during start-up still ends in an orderly stop.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ConfigSources sources;
+  if (config_path) sources.file = *config_path;
+  auto config = LoadEngineConfig(sources);
+  if (!config.ok()) {
+    err << "storeflow serve: " << config.status().message() << "\n";
+    return 2;
+  }
+  auto store = OpenCommandStore(db);
+  if (!store.ok()) {
+    err << "storeflow serve: " << store.status().message() << "\n";
+    return 1;
+  }
+  runtime::SystemClock system_clock;
+  runtime::VirtualClock virtual_clock(system_clock.Now());
+  runtime::Clock& clock = clock_name == "virtual" ? static_cast<runtime::Clock&>(virtual_clock)
+                                                  : static_cast<runtime::Clock&>(system_clock);
+  runtime::ActionRegistry actions;
+  if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
+    err << "storeflow serve: " << s.message() << "\n";
+    return 1;
+  }
+  runtime::EngineOptions options;
+  options.workers = workers;
+  options.schedules = true;
+  options.executor.lease = std::chrono::milliseconds(lease_ms);
+  options.script_root = root.value_or(".");
+  options.lua = config->lua;
+  std::mutex log_mu;
+  options.executor.log = [&err, &log_mu](std::string_view level, std::string_view message) {
+    std::lock_guard lock(log_mu);
+    err << "[" << level << "] " << message << "\n";
+  };
+  runtime::Engine engine(**store, clock, actions, options);
+
+  const std::string folder = dir.value_or("workflows");
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec) {
+    err << "storeflow serve: cannot read " << folder << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::sort(files.begin(), files.end());
+  bool invalid = false;
+  for (const auto& file : files) {
+    auto loaded = engine.LoadWorkflowFile(file);
+    if (!loaded.ok()) {
+      err << loaded.status().message() << "\n";
+      invalid = true;
+    }
+  }
+  if (invalid) return 1;
+
+  engine.Start();
+  err << "storeflow serve: " << files.size() << " workflow(s) from " << folder << ", " << workers
+      << " worker(s), " << (*store)->display_url() << "\n";
+  int received = 0;
+  sigwait(&signals, &received);
+  err << "storeflow serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";
+  engine.Stop(std::chrono::milliseconds(drain_ms));
+  out << "stopped\n";
+  return 0;
+}
+
+}  // namespace storeflow::app

@@ -1,0 +1,202 @@
+// The built-in actions: `log` and `store.*` over JSON records. The store actions
+// are transactional: they write through the step's transaction, so a record
+// change commits together with the step result (exactly once across crashes).
+
+#include <iostream>
+#include <string>
+
+#include "runtime/action.h"
+#include "runtime/http_action.h"
+
+namespace storeflow::runtime {
+namespace {
+
+ActionError StoreError(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument) {
+    return ActionError::Permanent("invalid_argument", status.message());
+  }
+  return ActionError::Retryable("store_unavailable", status.message());
+}
+
+// The string field `name` of `input`, or a permanent error.
+// (An integer is taken as its decimal text: `key: "${{ run.id }}"` is a number.)
+std::variant<std::string, ActionError> RequiredString(const Json& input, const char* name) {
+  if (input.is_object() && input.contains(name) && input[name].is_number_integer()) {
+    return input[name].dump();
+  }
+  if (!input.is_object() || !input.contains(name) || !input[name].is_string() ||
+      input[name].get<std::string>().empty()) {
+    return ActionError::Permanent("invalid_input",
+                                  std::string("'") + name + "' must be a non-empty string");
+  }
+  return input[name].get<std::string>();
+}
+
+#define SF_REQUIRE_STRING(var, input, name)                                   \
+  auto var##_or = RequiredString(input, name);                                \
+  if (auto* e = std::get_if<ActionError>(&var##_or)) return ActionResult(*e); \
+  const std::string var = std::get<std::string>(var##_or)
+
+Json RecordJson(const store::RecordRow& row) {
+  return {{"collection", row.collection},
+          {"key", row.key},
+          {"value", row.value},
+          {"revision", row.revision},
+          {"updated_at", row.updated_at}};
+}
+
+class LogAction final : public Action {
+ public:
+  std::string_view name() const override { return "log"; }
+  ActionResult Invoke(const Json& input, const ActionContext& context) override {
+    std::string level = input.is_object() ? input.value("level", "info") : "info";
+    if (level != "info" && level != "warn" && level != "error" && level != "debug") {
+      return ActionError::Permanent("invalid_input", "'level' must be debug, info, warn or error");
+    }
+    std::string message;
+    if (input.is_object() && input.contains("message")) {
+      message = input["message"].is_string() ? input["message"].get<std::string>()
+                                             : input["message"].dump();
+    } else {
+      message = input.dump();
+    }
+    if (context.log) context.log(level, message);
+    return Json{{"message", message}, {"level", level}};
+  }
+};
+
+class StoreAction : public Action {
+ public:
+  bool transactional() const override { return true; }
+  ActionResult Invoke(const Json& input, const ActionContext& context) final {
+    if (context.tx == nullptr) return ActionError::Permanent("internal", "no transaction");
+    if (!input.is_object()) return ActionError::Permanent("invalid_input", "input must be a map");
+    return Run(input, *context.tx, context);
+  }
+
+ protected:
+  virtual ActionResult Run(const Json& input, store::Transaction& tx,
+                           const ActionContext& context) = 0;
+};
+
+class PutAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.put"; }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext& c) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    SF_REQUIRE_STRING(key, input, "key");
+    Json value = input.contains("value") ? input["value"] : Json();
+    auto revision = tx.PutRecord(collection, key, value, c.now);
+    if (!revision.ok()) return StoreError(revision.status());
+    return Json{{"collection", collection}, {"key", key}, {"revision", *revision}};
+  }
+};
+
+class GetAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.get"; }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    SF_REQUIRE_STRING(key, input, "key");
+    auto row = tx.GetRecord(collection, key);
+    if (!row.ok()) return StoreError(row.status());
+    if (!row->has_value()) return Json();  // nil: not found
+    return RecordJson(**row);
+  }
+};
+
+class PatchAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.patch"; }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext& c) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    SF_REQUIRE_STRING(key, input, "key");
+    const Json set = input.value("set", Json::object());
+    const Json inc = input.value("inc", Json::object());
+    if (!set.is_object() || !inc.is_object()) {
+      return ActionError::Permanent("invalid_input", "'set' and 'inc' must be maps");
+    }
+    auto row = tx.GetRecord(collection, key);
+    if (!row.ok()) return StoreError(row.status());
+    Json value = row->has_value() ? (*row)->value : Json::object();
+    if (!value.is_object()) {
+      return ActionError::Permanent(
+          "not_a_map", "record " + collection + "/" + key + " is not a map; store.patch needs one");
+    }
+    value.merge_patch(set);
+    for (const auto& [field, by] : inc.items()) {
+      if (!by.is_number()) {
+        return ActionError::Permanent("invalid_input", "'inc." + field + "' must be a number");
+      }
+      Json& current = value[field];
+      if (current.is_null()) current = 0;
+      if (!current.is_number()) {
+        return ActionError::Permanent("not_a_number", "field '" + field + "' is not a number");
+      }
+      if (current.is_number_float() || by.is_number_float()) {
+        current = current.get<double>() + by.get<double>();
+      } else {
+        current = current.get<std::int64_t>() + by.get<std::int64_t>();
+      }
+    }
+    auto revision = tx.PutRecord(collection, key, value, c.now);
+    if (!revision.ok()) return StoreError(revision.status());
+    // Another transaction changed the record between our read and our write
+    // (PostgreSQL, READ COMMITTED): the executor re-runs the step on a fresh
+    // transaction (this one rolls back), so no increment is lost.
+    const std::int64_t expected = row->has_value() ? (*row)->revision + 1 : 1;
+    if (*revision != expected) {
+      return ActionError::Retryable(std::string(kConflictCode),
+                                    "record " + collection + "/" + key + " changed concurrently");
+    }
+    return Json{
+        {"collection", collection}, {"key", key}, {"value", value}, {"revision", *revision}};
+  }
+};
+
+class DeleteAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.delete"; }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    SF_REQUIRE_STRING(key, input, "key");
+    auto deleted = tx.DeleteRecord(collection, key);
+    if (!deleted.ok()) return StoreError(deleted.status());
+    return Json{{"deleted", *deleted}};
+  }
+};
+
+class QueryAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.query"; }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    const std::string prefix = input.value("prefix", "");
+    const std::string after = input.value("after", "");
+    const Json limit_json = input.value("limit", Json(100));
+    if (!limit_json.is_number_integer() || limit_json.get<int>() <= 0 ||
+        limit_json.get<int>() > 1000) {
+      return ActionError::Permanent("invalid_input", "'limit' must be an integer in 1..1000");
+    }
+    auto rows = tx.ListRecords(collection, prefix, after, limit_json.get<int>());
+    if (!rows.ok()) return StoreError(rows.status());
+    Json records = Json::array();
+    for (const auto& row : *rows) records.push_back(RecordJson(row));
+    return Json{{"records", records}, {"count", records.size()}};
+  }
+};
+
+}  // namespace
+
+Status RegisterBuiltinActions(ActionRegistry& registry) {
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<LogAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<PutAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<GetAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<PatchAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<DeleteAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<QueryAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(MakeHttpRequestAction()));
+  return Status::Ok();
+}
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,241 @@
+#include "runtime/engine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <random>
+
+namespace storeflow::runtime {
+namespace {
+
+std::string DefaultOwner() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host[0] != '\0' ? host : "engine") + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(std::random_device()() % 1000000);
+}
+
+}  // namespace
+
+Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
+               EngineOptions options)
+    : store_(store),
+      clock_(clock),
+      actions_(actions),
+      options_(std::move(options)),
+      catalog_(options_.script_root),
+      router_(catalog_),
+      scheduler_(store_, catalog_, router_) {
+  if (options_.owner.empty()) options_.owner = DefaultOwner();
+  options_.executor.owner = options_.owner;
+  options_.executor.stop = &stopping_;
+  if (options_.workers < 1) options_.workers = 1;
+  if (options_.claim_batch < 1) options_.claim_batch = 1;
+  api_sandbox_ = MakeSandbox();
+  api_executor_ =
+      std::make_unique<RunExecutor>(store_, catalog_, router_, actions_, clock_, options_.executor);
+}
+
+Engine::~Engine() {
+  Stop();
+}
+
+std::unique_ptr<script::Sandbox> Engine::MakeSandbox() const {
+  auto sandbox = std::make_unique<script::Sandbox>(options_.lua);
+  sandbox->set_script_root(options_.script_root);
+  if (options_.executor.log) {
+    auto log = options_.executor.log;
+    sandbox->set_log_sink(
+        [log](script::LogLevel level, std::string_view source, std::string_view message) {
+          log(script::LogLevelName(level), std::string(source) + ": " + std::string(message));
+        });
+  }
+  return sandbox;
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> Engine::LoadWorkflowFile(const std::string& path) {
+  return catalog_.RegisterFile(path, store_, clock_.Now());
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> Engine::LoadWorkflowSource(const std::string& source,
+                                                                         const std::string& path) {
+  return catalog_.Register(source, path, store_, clock_.Now());
+}
+
+Result<PublishOutcome> Engine::Publish(store::EventRow event) {
+  std::lock_guard lock(api_mu_);
+  auto tx = store_.Begin();
+  if (!tx.ok()) return tx.status();
+  auto outcome = router_.Publish(**tx, std::move(event), *api_sandbox_, clock_.Now());
+  if (!outcome.ok()) return outcome.status();
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  if (!outcome->runs.empty() || !outcome->woken.empty()) store_.Notify();
+  return outcome;
+}
+
+Result<store::RunRow> Engine::StartRun(const std::string& workflow, const Json& input) {
+  auto loaded = catalog_.Current(workflow);
+  if (loaded == nullptr) return NotFound("no workflow named '" + workflow + "' is loaded");
+  std::lock_guard lock(api_mu_);
+  auto tx = store_.Begin();
+  if (!tx.ok()) return tx.status();
+  auto run = router_.StartRun(**tx, *loaded, input, std::nullopt, *api_sandbox_, clock_.Now());
+  if (!run.ok()) return run.status();
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  store_.Notify();
+  return run;
+}
+
+Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox) {
+  const TimeMs now = clock_.Now();
+  auto claimed = store_.ClaimDueRuns(options_.owner, now, now + options_.executor.lease.count(),
+                                     options_.claim_batch);
+  if (!claimed.ok()) return claimed.status();
+  bool notify = false;
+  Status first_error;
+  for (const auto& run : *claimed) {
+    auto outcome = executor.Advance(run, sandbox);
+    if (!outcome.ok()) {
+      // The run keeps its lease until it expires, then another claim retries it.
+      if (first_error.ok()) first_error = outcome.status();
+      if (options_.executor.log) {
+        options_.executor.log("error",
+                              "run " + std::to_string(run.id) + ": " + outcome.status().ToString());
+      }
+      continue;
+    }
+    notify = notify || outcome->notify;
+  }
+  if (notify) store_.Notify();
+  if (claimed->empty() && !first_error.ok()) return first_error;
+  return static_cast<int>(claimed->size());
+}
+
+Status Engine::SyncSchedules() {
+  return scheduler_.Sync(clock_.Now());
+}
+
+int Engine::FireSchedules(script::Sandbox& sandbox) {
+  if (!options_.schedules) return 0;
+  auto fired = scheduler_.FireDue(sandbox, clock_.Now());
+  if (!fired.ok()) {
+    if (options_.executor.log) options_.executor.log("error", fired.status().ToString());
+    return 0;
+  }
+  return *fired;
+}
+
+Result<std::optional<TimeMs>> Engine::NextWakeAt() {
+  auto next = store_.NextDueAt();
+  if (!next.ok() || !options_.schedules) return next;
+  auto schedule = scheduler_.NextDueAt();
+  if (!schedule.ok()) return schedule.status();
+  if (!schedule->has_value()) return next;
+  if (!next->has_value()) return schedule;
+  return std::optional<TimeMs>(std::min(**next, **schedule));
+}
+
+Result<int> Engine::RunDueOnce() {
+  std::lock_guard lock(api_mu_);
+  const int fired = FireSchedules(*api_sandbox_);
+  auto advanced = ClaimAndAdvance(*api_executor_, *api_sandbox_);
+  if (!advanced.ok()) return advanced;
+  return *advanced + fired;
+}
+
+Status Engine::RunUntil(const std::function<bool()>& done, std::chrono::milliseconds real_timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + real_timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return DeadlineExceeded("the engine did not finish in time");
+    }
+    auto advanced = RunDueOnce();
+    if (!advanced.ok()) return advanced.status();
+    if (*advanced > 0) continue;
+    auto next = NextWakeAt();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) {
+      if (done()) break;
+      return FailedPrecondition("nothing is scheduled and the awaited runs have not ended");
+    }
+    const TimeMs now = clock_.Now();
+    if (clock_.is_virtual()) {
+      clock_.AdvanceTo(std::max(now, **next));
+      continue;
+    }
+    const TimeMs wait = std::clamp<TimeMs>(**next - now, 0, options_.max_idle.count());
+    if (wait > 0) store_.WaitForWork(std::chrono::milliseconds(wait));
+  }
+  return Status::Ok();
+}
+
+void Engine::Start() {
+  if (!threads_.empty()) return;
+  stopping_ = false;
+  if (options_.schedules) {
+    Status s = SyncSchedules();
+    if (!s.ok() && options_.executor.log) options_.executor.log("error", s.ToString());
+  }
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+void Engine::Stop(std::chrono::milliseconds drain) {
+  if (threads_.empty()) return;
+  stopping_ = true;
+  // A run in hand stops at its next step boundary (returned to the queue, due
+  // now); a step in flight finishes first. `drain` bounds how long we keep waking
+  // idle workers; a worker stuck in a long action is joined when it returns.
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  for (auto& t : threads_) {
+    while (std::chrono::steady_clock::now() < deadline) {
+      store_.Notify();
+      if (busy_ == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    store_.Notify();
+    t.join();
+  }
+  threads_.clear();
+}
+
+void Engine::WorkerLoop(int index) {
+  try {
+    auto sandbox = MakeSandbox();
+    ExecutorOptions executor_options = options_.executor;
+    if (executor_options.random_seed != 0) executor_options.random_seed += index;
+    RunExecutor executor(store_, catalog_, router_, actions_, clock_, executor_options);
+    while (!stopping_) {
+      ++busy_;
+      if (index == 0) FireSchedules(*sandbox);
+      auto advanced = ClaimAndAdvance(executor, *sandbox);
+      --busy_;
+      if (!advanced.ok()) {
+        if (options_.executor.log) options_.executor.log("error", advanced.status().ToString());
+        store_.WaitForWork(std::chrono::milliseconds(1000));
+        continue;
+      }
+      if (*advanced > 0 || stopping_) continue;
+      auto next = NextWakeAt();
+      const TimeMs now = clock_.Now();
+      if (clock_.is_virtual()) {
+        if (next.ok() && next->has_value() && busy_ == 0) {
+          clock_.AdvanceTo(std::max(now, **next));
+          store_.Notify();
+          continue;
+        }
+        store_.WaitForWork(std::chrono::milliseconds(50));
+        continue;
+      }
+      TimeMs wait = options_.max_idle.count();
+      if (next.ok() && next->has_value()) wait = std::clamp<TimeMs>(**next - now, 0, wait);
+      if (wait > 0) store_.WaitForWork(std::chrono::milliseconds(wait));
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "storeflow: worker " << index << " stopped: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "storeflow: worker " << index << " stopped: unknown exception\n";
+  }
+}
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,111 @@
+#pragma once
+
+// The engine: the workflows it serves, events in, runs advanced by workers.
+// Workers (threads, each with its own Lua sandbox and executor) claim due runs in
+// batches under a lease and sleep on Store::WaitForWork until the next due time;
+// with a virtual clock, an idle engine jumps the clock to the next due time.
+// The same work can also be driven on the calling thread (RunUntil), which is
+// what `storeflow run` and the tests do.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/event_router.h"
+#include "runtime/executor.h"
+#include "runtime/scheduler.h"
+#include "runtime/workflow_catalog.h"
+#include "script/sandbox.h"
+#include "store/store.h"
+
+namespace storeflow::runtime {
+
+struct EngineOptions {
+  int workers = 2;
+  int claim_batch = 16;
+  std::string owner;  // lease owner; default "<host>-<pid>-<random>"
+  std::string script_root = ".";
+  script::Limits lua;
+  ExecutorOptions executor;                    // its owner is set to `owner`
+  std::chrono::milliseconds max_idle{60'000};  // longest sleep without a due time
+  bool schedules = false;  // fire `schedule` triggers (serve); off for `storeflow run`
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, Clock& clock, const ActionRegistry& actions, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  WorkflowCatalog& catalog() { return catalog_; }
+  store::Store& store() { return store_; }
+  Clock& clock() { return clock_; }
+  const std::string& owner() const { return options_.owner; }
+
+  // Registers a workflow (stored by content hash; becomes the current version).
+  Result<std::shared_ptr<const LoadedWorkflow>> LoadWorkflowFile(const std::string& path);
+  Result<std::shared_ptr<const LoadedWorkflow>> LoadWorkflowSource(const std::string& source,
+                                                                   const std::string& path);
+
+  // Stores an event and starts/wakes what it triggers (one transaction).
+  Result<PublishOutcome> Publish(store::EventRow event);
+  // Starts a run of the current version of `workflow` with `input` as its event
+  // (key, dedupe and concurrency apply). Returns the run (its status may be
+  // queued or skipped).
+  Result<store::RunRow> StartRun(const std::string& workflow, const Json& input);
+
+  // Writes the schedule rows of the loaded workflows (Start does it when
+  // options.schedules is set).
+  Status SyncSchedules();
+
+  // Claims due runs once and advances them on this thread; returns how many.
+  Result<int> RunDueOnce();
+  // Drives the engine on this thread until `done()` is true. When nothing is due:
+  // a virtual clock jumps to the next due time; the real clock waits for it (or
+  // for a notification). FailedPrecondition when nothing is scheduled at all and
+  // `done()` is still false; DeadlineExceeded after `real_timeout` of wall time.
+  Status RunUntil(const std::function<bool()>& done,
+                  std::chrono::milliseconds real_timeout = std::chrono::hours(24));
+
+  // Worker threads. Stop asks them to finish the run in hand (at most `drain`)
+  // and joins them.
+  void Start();
+  void Stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
+
+ private:
+  std::unique_ptr<script::Sandbox> MakeSandbox() const;
+  Result<int> ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox);
+  // Fires due schedules (when enabled); returns how many fired.
+  int FireSchedules(script::Sandbox& sandbox);
+  // The earliest due time of runs and (when enabled) schedules.
+  Result<std::optional<TimeMs>> NextWakeAt();
+  void WorkerLoop(int index);
+
+  store::Store& store_;
+  Clock& clock_;
+  const ActionRegistry& actions_;
+  EngineOptions options_;
+  WorkflowCatalog catalog_;
+  EventRouter router_;
+  Scheduler scheduler_;
+
+  std::mutex api_mu_;  // guards the API sandbox and executor
+  std::unique_ptr<script::Sandbox> api_sandbox_;
+  std::unique_ptr<RunExecutor> api_executor_;
+
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> busy_{0};
+};
+
+}  // namespace storeflow::runtime

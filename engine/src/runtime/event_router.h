@@ -1,0 +1,58 @@
+#pragma once
+
+// From events to runs: Publish stores an event, indexes it for the wait_for
+// steps that may want it, wakes the waits it satisfies and starts a run of every
+// current workflow with a matching trigger (applying key, dedupe and
+// concurrency). Everything happens in the caller's transaction.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "runtime/workflow_catalog.h"
+#include "script/sandbox.h"
+#include "store/store.h"
+
+namespace storeflow::runtime {
+
+using Json = nlohmann::json;
+
+struct PublishOutcome {
+  std::optional<std::int64_t> event_id;  // nullopt: a duplicate (source, dedup_key)
+  std::vector<std::int64_t> runs;        // runs created (any status)
+  std::vector<std::int64_t> woken;       // waiting runs made due
+};
+
+// True when `trigger` receives events of `topic`: webhook "source/topic",
+// event "name", http "http/METHOD /path", queue "plugin/queue",
+// schedule "schedule/<workflow>/<trigger index>".
+bool TriggerMatches(const workflow::Trigger& trigger, const std::string& workflow_name,
+                    std::size_t trigger_index, const std::string& topic);
+
+class EventRouter {
+ public:
+  explicit EventRouter(WorkflowCatalog& catalog) : catalog_(catalog) {}
+
+  Result<PublishOutcome> Publish(store::Transaction& tx, store::EventRow event,
+                                 script::Sandbox& sandbox, TimeMs now);
+
+  // Creates a run of `loaded` for `payload`: evaluates the key, claims the dedupe
+  // value, and applies concurrency (the run is ready, queued, or skipped; replace
+  // cancels the key's active runs).
+  Result<store::RunRow> StartRun(store::Transaction& tx, const LoadedWorkflow& loaded,
+                                 const Json& payload, std::optional<std::int64_t> event_id,
+                                 script::Sandbox& sandbox, TimeMs now);
+
+  // In the transaction that ends `run` (terminal): lets the oldest queued runs of
+  // its key start while there is room under per_key.
+  Status ReleaseKey(store::Transaction& tx, const store::RunRow& run,
+                    const workflow::Workflow& workflow, TimeMs now);
+
+ private:
+  WorkflowCatalog& catalog_;
+};
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,793 @@
+#include "runtime/executor.h"
+
+#include <chrono>
+#include <exception>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "common/timezone.h"
+#include "script/time_text.h"
+#include "workflow/duration_value.h"
+#include "workflow/template.h"
+#include "workflow/value_template.h"
+
+namespace storeflow::runtime {
+namespace {
+
+using store::RunRow;
+using store::RunStatus;
+using store::StepRow;
+using store::StepStatus;
+using workflow::Step;
+
+bool Truthy(const Json& v) {
+  return !(v.is_null() || (v.is_boolean() && !v.get<bool>()));
+}
+
+// The step id of a step path: "reserve[0].hold#2" -> "hold".
+std::string IdOfPath(const std::string& path) {
+  auto dot = path.rfind('.');
+  std::string last = dot == std::string::npos ? path : path.substr(dot + 1);
+  auto hash = last.find('#');
+  if (hash != std::string::npos) last.resize(hash);
+  return last;
+}
+
+// One level of the run's cursor: a step list and where in it the run is.
+struct Frame {
+  int i = 0;    // index of the current step in the list
+  int gen = 0;  // incremented by a backward jump: later visits get fresh step paths
+  // Nested lists only (a foreach):
+  std::string foreach;  // the foreach step's id
+  std::string path;     // the foreach step's path
+  std::string as;
+  int item = 0;
+  Json items = Json::array();
+  Json outs = Json::array();  // per item: {nested step id: output}
+
+  Json ToJson() const {
+    Json j = {{"i", i}, {"gen", gen}};
+    if (!foreach.empty()) {
+      j.update({{"foreach", foreach},
+                {"path", path},
+                {"as", as},
+                {"item", item},
+                {"items", items},
+                {"outs", outs}});
+    }
+    return j;
+  }
+  static Frame FromJson(const Json& j) {
+    Frame f;
+    f.i = j.value("i", 0);
+    f.gen = j.value("gen", 0);
+    f.foreach = j.value("foreach", "");
+    f.path = j.value("path", "");
+    f.as = j.value("as", "item");
+    f.item = j.value("item", 0);
+    f.items = j.value("items", Json::array());
+    f.outs = j.value("outs", Json::array());
+    return f;
+  }
+};
+
+struct StepOutcome {
+  enum class Kind { kDone, kSkipped, kError, kSuspend, kFailRun, kEntered };
+  Kind kind = Kind::kDone;
+  Json output;
+  Json input;  // the step's input (row input)
+  ActionError error;
+  RunStatus suspend_status = RunStatus::kSleeping;
+  TimeMs due_at = 0;
+  int attempt = 0;  // 0: the attempt the executor counted
+
+  static StepOutcome Done(Json output, Json input = Json()) {
+    StepOutcome o;
+    o.output = std::move(output);
+    o.input = std::move(input);
+    return o;
+  }
+  static StepOutcome Error(ActionError error, Json input = Json()) {
+    StepOutcome o;
+    o.kind = Kind::kError;
+    o.error = std::move(error);
+    o.input = std::move(input);
+    return o;
+  }
+  static StepOutcome Suspend(RunStatus status, TimeMs due, Json input) {
+    StepOutcome o;
+    o.kind = Kind::kSuspend;
+    o.suspend_status = status;
+    o.due_at = due;
+    o.input = std::move(input);
+    return o;
+  }
+};
+
+ActionError ExpressionError(const Status& status) {
+  return ActionError::Permanent("expression", status.message());
+}
+
+RetrySchedule ToSchedule(const workflow::RetryPolicy& policy, script::Sandbox& sandbox,
+                         const Json& context, const script::CallContext& call,
+                         const RetrySchedule& fallback) {
+  RetrySchedule s;
+  s.attempts = policy.attempts;
+  s.exponential = policy.backoff == workflow::Backoff::kExponential;
+  auto delay = workflow::Resolve(policy.delay, sandbox, context, call);
+  s.delay = delay.ok() ? *delay : fallback.delay;
+  if (policy.max_delay) {
+    auto max = workflow::Resolve(*policy.max_delay, sandbox, context, call);
+    if (max.ok()) s.max_delay = *max;
+  }
+  s.full_jitter = policy.jitter == workflow::Jitter::kFull;
+  return s;
+}
+
+}  // namespace
+
+// The state of one Advance call.
+class RunExecutor::RunSession {
+ public:
+  RunSession(RunExecutor& ex, const RunRow& run, script::Sandbox& sandbox)
+      : ex_(ex), run_(run), sandbox_(sandbox) {}
+
+  Result<AdvanceOutcome> Run() {
+    STOREFLOW_RETURN_IF_ERROR(Load());
+    while (outcome_.steps < ex_.options_.max_steps_per_claim &&
+           !(ex_.options_.stop != nullptr && ex_.options_.stop->load())) {
+      if (!ExtendLeaseIfDue()) {
+        outcome_.lost_lease = true;
+        return outcome_;
+      }
+      Frame& f = frames_.back();
+      const std::vector<Step>& list = ListOf(frames_.size() - 1);
+      if (f.i >= static_cast<int>(list.size())) {
+        if (frames_.size() == 1) {
+          STOREFLOW_RETURN_IF_ERROR(Persist(nullptr, RunStatus::kCompleted));
+          return outcome_;
+        }
+        if (++f.item < static_cast<int>(f.items.size())) {
+          f.i = 0;
+          f.gen = 0;
+          continue;
+        }
+        STOREFLOW_RETURN_IF_ERROR(FinishForeach());
+        if (Stopped()) return outcome_;
+        continue;
+      }
+      const Step& step = list[f.i];
+      const std::string path = PathFor(step.id);
+      auto it = rows_.find(path);
+      const StepRow* existing = it == rows_.end() ? nullptr : &it->second;
+      if (existing != nullptr && (existing->status == StepStatus::kCompleted ||
+                                  existing->status == StepStatus::kSkipped)) {
+        // Done in an earlier claim (its result committed): never run it again.
+        if (Next(step)) STOREFLOW_RETURN_IF_ERROR(Persist(nullptr, RunStatus::kCompleted));
+        if (Stopped()) return outcome_;
+        continue;
+      }
+      StepOutcome result;
+      try {
+        result = Execute(step, path, existing);
+      } catch (const std::exception& e) {
+        result = StepOutcome::Error(ActionError::Permanent("internal", e.what()));
+      }
+      if (result.kind == StepOutcome::Kind::kError && !result.error.permanent() &&
+          result.error.code == kConflictCode && ++conflicts_ <= kMaxConflicts) {
+        tx_.reset();  // roll back and run the step again on fresh data
+        continue;
+      }
+      conflicts_ = 0;
+      STOREFLOW_RETURN_IF_ERROR(Handle(step, path, existing, std::move(result)));
+      if (Stopped()) return outcome_;
+    }
+    // Fairness or shutdown: give the worker back; the run stays due now.
+    run_.status = RunStatus::kReady;
+    run_.due_at = ex_.clock_.Now();
+    ClearLease();
+    STOREFLOW_RETURN_IF_ERROR(Persist(nullptr, std::nullopt));
+    outcome_.notify = true;
+    return outcome_;
+  }
+
+ private:
+  bool Stopped() const { return suspended_ || outcome_.ended || outcome_.lost_lease; }
+  TimeMs Now() const { return ex_.clock_.Now(); }
+  script::CallContext Call() const { return script::CallContext{Now()}; }
+
+  Status Load() {
+    auto tx = ex_.store_.Begin();
+    if (!tx.ok()) return tx.status();
+    auto loaded = ex_.catalog_.ByHash(run_.version_hash, **tx);
+    if (!loaded.ok()) return loaded.status();
+    wf_ = *loaded;
+    auto rows = (*tx)->ListSteps(run_.id);
+    if (!rows.ok()) return rows.status();
+    STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+    for (auto& row : *rows) {
+      max_seq_ = std::max(max_seq_, row.seq);
+      RememberRow(row);
+    }
+    if (!run_.state.is_object()) run_.state = Json::object();
+    for (const auto& f : run_.state.value("frames", Json::array())) {
+      frames_.push_back(Frame::FromJson(f));
+    }
+    if (frames_.empty()) frames_.emplace_back();
+    return Status::Ok();
+  }
+
+  void RememberRow(const StepRow& row) {
+    rows_[row.step_path] = row;
+    // JSON null reaches Lua as json.null, not nil: leave absent values out so that
+    // `steps.x.output ~= nil` means what it says.
+    Json error = row.error.is_object() ? row.error.value("message", Json()) : row.error;
+    Json entry = Json::object();
+    if (!row.output.is_null()) entry["output"] = row.output;
+    if (!error.is_null()) entry["error"] = error;
+    steps_ctx_[IdOfPath(row.step_path)] = std::move(entry);
+  }
+
+  const std::vector<Step>& ListOf(std::size_t depth) const {
+    if (depth == 0) return wf_->workflow->steps;
+    const Step* foreach = wf_->workflow->FindStep(frames_[depth].foreach);
+    static const std::vector<Step> kNone;
+    return foreach == nullptr ? kNone : foreach->children();
+  }
+
+  std::string PathFor(const std::string& id) const {
+    const Frame& f = frames_.back();
+    std::string path;
+    if (frames_.size() > 1) path = f.path + "[" + std::to_string(f.item) + "].";
+    path += id;
+    if (f.gen > 0) path += "#" + std::to_string(f.gen);
+    return path;
+  }
+
+  Json Context() const {
+    const workflow::Workflow& wf = *wf_->workflow;
+    Json run = {{"id", run_.id},
+                {"workflow", wf.name},
+                {"version", wf.version},
+                {"started_at", run_.created_at / 1000},
+                {"attempt", run_.state.value("attempt", 1)}};
+    if (run_.key) run["key"] = *run_.key;  // absent (nil), not json.null, without a key
+    Json ctx = {{"event", run_.input}, {"run", run}, {"steps", steps_ctx_}, {"config", wf.config}};
+    for (std::size_t d = 1; d < frames_.size(); ++d) {
+      const Frame& f = frames_[d];
+      if (f.item < static_cast<int>(f.items.size()) && !f.items[f.item].is_null()) {
+        ctx[f.as] = f.items[f.item];
+      }
+      ctx["loop"] = {{"index", f.item + 1}, {"count", f.items.size()}};
+    }
+    return ctx;
+  }
+
+  Status EnsureTx() {
+    if (tx_) return Status::Ok();
+    auto tx = ex_.store_.Begin();
+    if (!tx.ok()) return tx.status();
+    tx_ = std::move(tx).value();
+    return Status::Ok();
+  }
+
+  void ClearLease() {
+    run_.lease_owner.reset();
+    run_.lease_until.reset();
+  }
+
+  bool ExtendLeaseIfDue() {
+    const TimeMs now = Now();
+    const TimeMs half = ex_.options_.lease.count() / 2;
+    if (!run_.lease_until || now + half < *run_.lease_until) return true;
+    const TimeMs until = now + ex_.options_.lease.count();
+    auto held = ex_.store_.ExtendLeases(ex_.options_.owner, {run_.id}, until);
+    if (!held.ok() || *held == 0) return false;
+    run_.lease_until = until;
+    return true;
+  }
+
+  // Moves the cursor past `step` (its `then`). True when the run ends here.
+  bool Next(const Step& step) {
+    switch (step.then.action) {
+      case workflow::NextAction::kNext: ++frames_.back().i; return false;
+      case workflow::NextAction::kEnd: return true;
+      case workflow::NextAction::kGoto: Jump(step.then.target); return false;
+    }
+    return false;
+  }
+
+  void Jump(const std::string& target) {
+    Frame& f = frames_.back();
+    const std::vector<Step>& list = ListOf(frames_.size() - 1);
+    for (int k = 0; k < static_cast<int>(list.size()); ++k) {
+      if (list[k].id == target) {
+        if (k <= f.i) ++f.gen;
+        f.i = k;
+        return;
+      }
+    }
+    f.i = static_cast<int>(list.size());  // the validator rules this out
+  }
+
+  // Commits `row` (if any) and the run; ends the run with `finish` if given.
+  Status Persist(StepRow* row, std::optional<RunStatus> finish, Json error = Json()) {
+    STOREFLOW_RETURN_IF_ERROR(EnsureTx());
+    const TimeMs now = Now();
+    if (row != nullptr) {
+      row->run_id = run_.id;
+      auto it = rows_.find(row->step_path);
+      row->seq = it != rows_.end() ? it->second.seq : ++max_seq_;
+      Status s = tx_->UpsertStep(*row);
+      if (!s.ok()) return Abort(s);
+    }
+    Json frames = Json::array();
+    for (const Frame& f : frames_) frames.push_back(f.ToJson());
+    run_.state["frames"] = frames;
+    if (finish) {
+      run_.status = *finish;
+      run_.due_at.reset();
+      ClearLease();
+      run_.finished_at = now;
+      run_.error = std::move(error);
+      if (*finish == RunStatus::kCompleted) {
+        run_.output = run_.state.value("response", Json());
+        run_.error = Json();
+      }
+    }
+    run_.updated_at = now;
+    Status s = tx_->UpdateRun(run_, ex_.options_.owner);
+    if (!s.ok()) return Abort(s);
+    if (finish) {
+      s = ex_.router_.ReleaseKey(*tx_, run_, *wf_->workflow, now);
+      if (!s.ok()) return Abort(s);
+      outcome_.notify = true;
+      outcome_.ended = true;
+    }
+    s = tx_->Commit();
+    tx_.reset();
+    if (!s.ok()) return Abort(s);
+    if (row != nullptr) {
+      RememberRow(*row);
+      ++outcome_.steps;
+    }
+    return Status::Ok();
+  }
+
+  Status Abort(const Status& s) {
+    tx_.reset();
+    if (s.code() == StatusCode::kAborted) {
+      outcome_.lost_lease = true;
+      return Status::Ok();
+    }
+    return s;
+  }
+
+  Status FinishForeach() {
+    Frame done = frames_.back();
+    frames_.pop_back();
+    const Step& step = ListOf(frames_.size() - 1)[frames_.back().i];
+    StepRow row = rows_.count(done.path) != 0 ? rows_[done.path] : StepRow{};
+    row.step_path = done.path;
+    row.status = StepStatus::kCompleted;
+    row.output = done.outs;
+    row.attempts = std::max<std::int64_t>(row.attempts, 1);
+    row.finished_at = Now();
+    RecordNestedOutput(step.id, row.output);
+    const bool end = Next(step);
+    return Persist(&row, end ? std::optional(RunStatus::kCompleted) : std::nullopt);
+  }
+
+  void RecordNestedOutput(const std::string& id, const Json& output) {
+    if (frames_.size() < 2) return;
+    Frame& f = frames_.back();
+    if (f.item < static_cast<int>(f.outs.size())) f.outs[f.item][id] = output;
+  }
+
+  RetrySchedule ScheduleFor(const Step& step, const Json& ctx) {
+    const workflow::Workflow& wf = *wf_->workflow;
+    if (step.retry)
+      return ToSchedule(*step.retry, sandbox_, ctx, Call(), ex_.options_.default_retry);
+    if (wf.retry) return ToSchedule(*wf.retry, sandbox_, ctx, Call(), ex_.options_.default_retry);
+    return ex_.options_.default_retry;
+  }
+
+  Status Handle(const Step& step, const std::string& path, const StepRow* existing,
+                StepOutcome result) {
+    const TimeMs now = Now();
+    StepRow row;
+    row.step_path = path;
+    row.started_at = existing != nullptr ? existing->started_at : now;
+    row.input = result.input;
+    row.attempts = result.attempt;
+    using Kind = StepOutcome::Kind;
+    switch (result.kind) {
+      case Kind::kSkipped: {
+        row.status = StepStatus::kSkipped;
+        row.attempts = 0;
+        row.finished_at = now;
+        RecordNestedOutput(step.id, Json());
+        ++frames_.back().i;
+        return Persist(&row, std::nullopt);
+      }
+      case Kind::kDone: {
+        row.status = StepStatus::kCompleted;
+        row.output = result.output;
+        row.finished_at = now;
+        RecordNestedOutput(step.id, row.output);
+        const bool end = Next(step);
+        return Persist(&row, end ? std::optional(RunStatus::kCompleted) : std::nullopt);
+      }
+      case Kind::kEntered: {
+        row.status = StepStatus::kRunning;
+        return Persist(&row, std::nullopt);
+      }
+      case Kind::kSuspend: {
+        row.status = StepStatus::kRunning;
+        run_.status = result.suspend_status;
+        run_.due_at = result.due_at;
+        ClearLease();
+        suspended_ = true;
+        return Persist(&row, std::nullopt);
+      }
+      case Kind::kFailRun: {
+        tx_.reset();
+        row.status = StepStatus::kFailed;
+        row.error = {{"code", result.error.code}, {"message", result.error.message}};
+        row.finished_at = now;
+        return Persist(&row, RunStatus::kFailed, FailureJson(path, row));
+      }
+      case Kind::kError: break;
+    }
+    tx_.reset();  // discard whatever the failed attempt wrote
+    row.error = {{"code", result.error.code}, {"message", result.error.message}};
+    const RetrySchedule schedule = ScheduleFor(step, Context());
+    if (!result.error.permanent() && result.attempt < schedule.attempts) {
+      const Duration delay =
+          RetryDelay(schedule, result.attempt, result.error.retry_after, ex_.random_);
+      row.status = StepStatus::kRunning;
+      run_.status = RunStatus::kSleeping;
+      run_.due_at = now + delay.count();
+      ClearLease();
+      suspended_ = true;
+      return Persist(&row, std::nullopt);
+    }
+    row.status = StepStatus::kFailed;
+    row.finished_at = now;
+    switch (step.on_error.action) {
+      case workflow::ErrorAction::kFail:
+        return Persist(&row, RunStatus::kFailed, FailureJson(path, row));
+      case workflow::ErrorAction::kContinue:
+        RecordNestedOutput(step.id, Json());
+        ++frames_.back().i;
+        return Persist(&row, std::nullopt);
+      case workflow::ErrorAction::kGoto:
+        Jump(step.on_error.target);
+        return Persist(&row, std::nullopt);
+    }
+    return Status::Ok();
+  }
+
+  static Json FailureJson(const std::string& path, const StepRow& row) {
+    return {{"step", path},
+            {"code", row.error.value("code", "")},
+            {"message", row.error.value("message", "")},
+            {"attempts", row.attempts},
+            {"input", row.input}};
+  }
+
+  StepOutcome Execute(const Step& step, const std::string& path, const StepRow* existing) {
+    const bool in_progress = existing != nullptr && existing->status == StepStatus::kRunning;
+    const int attempt = in_progress ? static_cast<int>(existing->attempts) + 1 : 1;
+    const Json ctx = Context();
+    if (step.condition && !in_progress) {
+      auto cond = sandbox_.EvaluateExpression(step.condition->code, ctx,
+                                              step.condition->ChunkName(), Call());
+      if (!cond.ok()) return StepOutcome::Error(ExpressionError(cond.status()));
+      if (!Truthy(*cond)) {
+        StepOutcome o;
+        o.kind = StepOutcome::Kind::kSkipped;
+        return o;
+      }
+    }
+    StepOutcome o = std::visit(
+        [&](const auto& kind) { return Run(kind, step, path, existing, ctx, attempt); }, step.kind);
+    if (o.attempt == 0) o.attempt = attempt;
+    return o;
+  }
+
+  StepOutcome Run(const std::monostate&, const Step&, const std::string&, const StepRow*,
+                  const Json&, int) {
+    return StepOutcome::Error(ActionError::Permanent("internal", "step without a kind"));
+  }
+
+  StepOutcome Run(const workflow::UsesStep& uses, const Step& step, const std::string& path,
+                  const StepRow*, const Json& ctx, int attempt) {
+    auto input = workflow::Render(uses.with, sandbox_, ctx, Call());
+    if (!input.ok()) return StepOutcome::Error(ExpressionError(input.status()));
+    Action* action = ex_.actions_.Find(uses.action);
+    if (action == nullptr) {
+      return StepOutcome::Error(
+          ActionError::Permanent("unknown_action", "no action named '" + uses.action + "'"),
+          *input);
+    }
+    ActionContext ac;
+    ac.run_id = run_.id;
+    ac.step_path = path;
+    ac.idempotency_key = std::to_string(run_.id) + "/" + path;
+    ac.attempt = attempt;
+    ac.now = Now();
+    ac.log = ex_.options_.log;
+    std::optional<Duration> timeout;
+    if (step.timeout) {
+      auto t = workflow::Resolve(*step.timeout, sandbox_, ctx, Call());
+      if (!t.ok()) return StepOutcome::Error(ExpressionError(t.status()), *input);
+      timeout = *t;
+      ac.deadline = ac.now + t->count();
+    }
+    if (action->transactional()) {
+      Status s = EnsureTx();
+      if (!s.ok()) {
+        return StepOutcome::Error(ActionError::Retryable("store_unavailable", s.message()), *input);
+      }
+      ac.tx = tx_.get();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<ActionResult> result;
+    try {
+      result.emplace(action->Invoke(*input, ac));
+    } catch (const std::exception& e) {
+      result.emplace(ActionError::Permanent("exception", e.what()));
+    } catch (...) {
+      result.emplace(ActionError::Permanent("exception", "unknown exception"));
+    }
+    const auto elapsed =
+        std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+    if (timeout && elapsed > *timeout) {
+      return StepOutcome::Error(
+          ActionError::Retryable("timeout", "step '" + path + "' took longer than its timeout"),
+          *input);
+    }
+    if (!result->ok()) return StepOutcome::Error(result->error(), *input);
+    return StepOutcome::Done(result->output(), *input);
+  }
+
+  StepOutcome Run(const workflow::RuleStep& rule, const Step&, const std::string&, const StepRow*,
+                  const Json& ctx, int) {
+    auto input = workflow::Render(rule.with, sandbox_, ctx, Call());
+    if (!input.ok()) return StepOutcome::Error(ExpressionError(input.status()));
+    auto output = sandbox_.CallRule(rule.script, rule.function, *input, Call());
+    if (!output.ok()) {
+      return StepOutcome::Error(ActionError::Permanent("rule", output.status().message()), *input);
+    }
+    return StepOutcome::Done(*output, *input);
+  }
+
+  StepOutcome Run(const workflow::SleepStep& sleep, const Step&, const std::string&,
+                  const StepRow* existing, const Json& ctx, int) {
+    StepOutcome o = Sleep(sleep, existing, ctx);
+    o.attempt = 1;
+    return o;
+  }
+
+  StepOutcome Sleep(const workflow::SleepStep& sleep, const StepRow* existing, const Json& ctx) {
+    const TimeMs now = Now();
+    if (existing != nullptr && existing->status == StepStatus::kRunning &&
+        existing->input.is_object() && existing->input.contains("wake_at")) {
+      const TimeMs wake = existing->input["wake_at"].get<TimeMs>();
+      if (now >= wake) return StepOutcome::Done(Json(), existing->input);
+      return StepOutcome::Suspend(RunStatus::kSleeping, wake, existing->input);
+    }
+    TimeMs wake = now;
+    if (sleep.duration) {
+      auto d = workflow::Resolve(*sleep.duration, sandbox_, ctx, Call());
+      if (!d.ok()) return StepOutcome::Error(ExpressionError(d.status()));
+      wake = now + d->count();
+    } else if (sleep.until) {
+      auto v = workflow::Evaluate(*sleep.until, sandbox_, ctx, Call());
+      if (!v.ok()) return StepOutcome::Error(ExpressionError(v.status()));
+      if (v->is_number()) {
+        wake = static_cast<TimeMs>(v->get<double>() * 1000);
+      } else if (v->is_string()) {
+        std::int64_t ms = 0;
+        if (!script::ParseIsoTimestamp(v->get<std::string>(), *TimeZone::Utc(), &ms)) {
+          return StepOutcome::Error(ActionError::Permanent(
+              "invalid_until", "sleep until: not an ISO-8601 time: " + v->get<std::string>()));
+        }
+        wake = ms;
+      } else {
+        return StepOutcome::Error(ActionError::Permanent(
+            "invalid_until", "sleep until: expected an ISO-8601 time or unix seconds"));
+      }
+    }
+    Json input = {{"wake_at", wake}};
+    if (wake <= now) return StepOutcome::Done(Json(), input);
+    return StepOutcome::Suspend(RunStatus::kSleeping, wake, input);
+  }
+
+  // The first event of the wait's topic and key since `since` that passes `where`.
+  Result<std::optional<Json>> FindMatch(const workflow::WaitForStep& wait,
+                                        const std::string& expr_id, const std::string& value,
+                                        TimeMs since, const Json& ctx) {
+    STOREFLOW_RETURN_IF_ERROR(EnsureTx());
+    auto ids = tx_->FindEventsByKey(wait.event, expr_id, value, since, 0, 100);
+    if (!ids.ok()) return ids.status();
+    for (std::int64_t id : *ids) {
+      auto event = tx_->GetEvent(id);
+      if (!event.ok()) return event.status();
+      if (!event->has_value()) continue;
+      if (wait.where) {
+        Json candidate = ctx;
+        candidate["event"] = (*event)->payload;
+        auto pass = sandbox_.EvaluateExpression(wait.where->code, candidate,
+                                                wait.where->ChunkName(), Call());
+        if (!pass.ok()) return pass.status();
+        if (!Truthy(*pass)) continue;
+      }
+      return std::optional<Json>((*event)->payload);
+    }
+    return std::optional<Json>();
+  }
+
+  StepOutcome Run(const workflow::WaitForStep& wait, const Step&, const std::string& path,
+                  const StepRow* existing, const Json& ctx, int) {
+    StepOutcome o = WaitFor(wait, path, existing, ctx);
+    o.attempt = 1;
+    return o;
+  }
+
+  StepOutcome WaitFor(const workflow::WaitForStep& wait, const std::string& path,
+                      const StepRow* existing, const Json& ctx) {
+    const TimeMs now = Now();
+    const std::string expr_id = ExpressionId(wait.key ? &*wait.key : nullptr);
+    const std::string value = wait.key ? run_.key.value_or("") : "";
+    TimeMs since = 0;
+    TimeMs expires = 0;
+    const bool waiting = existing != nullptr && existing->status == StepStatus::kRunning &&
+                         existing->input.is_object() && existing->input.contains("expires_at");
+    if (waiting) {
+      since = existing->input["since"].get<TimeMs>();
+      expires = existing->input["expires_at"].get<TimeMs>();
+    } else {
+      auto timeout = workflow::Resolve(wait.timeout, sandbox_, ctx, Call());
+      if (!timeout.ok()) return StepOutcome::Error(ExpressionError(timeout.status()));
+      since = now - ex_.options_.wait_lookback.count();
+      expires = now + timeout->count();
+    }
+    Json input = {{"topic", wait.event}, {"key", value}, {"since", since}, {"expires_at", expires}};
+    auto match = FindMatch(wait, expr_id, value, since, ctx);
+    if (!match.ok()) {
+      return StepOutcome::Error(ActionError::Retryable("wait_for", match.status().message()),
+                                input);
+    }
+    if (match->has_value() || now >= expires) {
+      Status s = tx_->DeleteWait(run_.id);
+      if (!s.ok()) return StepOutcome::Error(ActionError::Retryable("store", s.message()), input);
+      return StepOutcome::Done(match->has_value() ? **match : Json(), input);
+    }
+    store::WaitRow row;
+    row.run_id = run_.id;
+    row.step_path = path;
+    row.topic = wait.event;
+    row.expr_id = expr_id;
+    row.wait_key = value;
+    row.expires_at = expires;
+    row.created_at = waiting ? existing->started_at : now;
+    Status s = tx_->PutWait(row);
+    if (!s.ok()) return StepOutcome::Error(ActionError::Retryable("store", s.message()), input);
+    // First registration: due again after wait_recheck; afterwards at the timeout.
+    const TimeMs due =
+        waiting ? expires : std::min(expires, now + ex_.options_.wait_recheck.count());
+    return StepOutcome::Suspend(RunStatus::kWaiting, due, input);
+  }
+
+  StepOutcome Run(const workflow::EmitStep& emit, const Step&, const std::string&, const StepRow*,
+                  const Json& ctx, int) {
+    auto data = workflow::Render(emit.data, sandbox_, ctx, Call());
+    if (!data.ok()) return StepOutcome::Error(ExpressionError(data.status()));
+    Json payload = data->is_null() ? Json::object() : *data;
+    Status s = EnsureTx();
+    if (!s.ok()) return StepOutcome::Error(ActionError::Retryable("store", s.message()), payload);
+    store::EventRow event;
+    event.topic = emit.event;
+    event.source = "emit";
+    event.payload = payload;
+    event.meta = {{"run_id", run_.id}};
+    auto published = ex_.router_.Publish(*tx_, event, sandbox_, Now());
+    if (!published.ok()) {
+      return StepOutcome::Error(ActionError::Retryable("emit", published.status().message()),
+                                payload);
+    }
+    if (!published->runs.empty() || !published->woken.empty()) outcome_.notify = true;
+    return StepOutcome::Done(
+        {{"event_id", published->event_id ? Json(*published->event_id) : Json()},
+         {"runs", published->runs}},
+        payload);
+  }
+
+  StepOutcome Run(const workflow::RespondStep& respond, const Step&, const std::string&,
+                  const StepRow*, const Json& ctx, int) {
+    auto status = workflow::Render(respond.status, sandbox_, ctx, Call());
+    if (!status.ok()) return StepOutcome::Error(ExpressionError(status.status()));
+    auto headers = workflow::Render(respond.headers, sandbox_, ctx, Call());
+    if (!headers.ok()) return StepOutcome::Error(ExpressionError(headers.status()));
+    auto body = workflow::Render(respond.body, sandbox_, ctx, Call());
+    if (!body.ok()) return StepOutcome::Error(ExpressionError(body.status()));
+    Json response = {{"status", status->is_null() ? Json(200) : *status},
+                     {"headers", headers->is_null() ? Json::object() : *headers},
+                     {"body", *body}};
+    run_.state["response"] = response;
+    return StepOutcome::Done(response);
+  }
+
+  StepOutcome Run(const workflow::ForeachStep& foreach, const Step& step, const std::string& path,
+                  const StepRow*, const Json& ctx, int) {
+    auto items = workflow::Render(foreach.items, sandbox_, ctx, Call());
+    if (!items.ok()) return StepOutcome::Error(ExpressionError(items.status()));
+    if (!items->is_array()) {
+      return StepOutcome::Error(
+          ActionError::Permanent("invalid_items", "foreach needs a list, got " + items->dump()));
+    }
+    if (items->empty()) return StepOutcome::Done(Json::array(), {{"count", 0}});
+    Frame f;
+    f.foreach = step.id;
+    f.path = path;
+    f.as = foreach.as;
+    f.items = *items;
+    f.outs = Json::array();
+    for (std::size_t k = 0; k < items->size(); ++k) f.outs.push_back(Json::object());
+    frames_.push_back(std::move(f));
+    StepOutcome o;
+    o.kind = StepOutcome::Kind::kEntered;
+    o.input = {{"count", items->size()}};
+    return o;
+  }
+
+  StepOutcome Run(const workflow::FailStep& fail, const Step&, const std::string&, const StepRow*,
+                  const Json& ctx, int) {
+    auto message = workflow::RenderString(fail.message, sandbox_, ctx, Call());
+    StepOutcome o;
+    o.kind = StepOutcome::Kind::kFailRun;
+    o.error = ActionError::Permanent("fail", message.ok() ? *message : message.status().message());
+    return o;
+  }
+
+  RunExecutor& ex_;
+  RunRow run_;
+  script::Sandbox& sandbox_;
+  std::shared_ptr<const LoadedWorkflow> wf_;
+  std::map<std::string, StepRow> rows_;
+  Json steps_ctx_ = Json::object();
+  std::int64_t max_seq_ = 0;
+  std::vector<Frame> frames_;
+  std::unique_ptr<store::Transaction> tx_;
+  AdvanceOutcome outcome_;
+  bool suspended_ = false;
+  static constexpr int kMaxConflicts = 20;
+  int conflicts_ = 0;
+};
+
+RunExecutor::RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRouter& router,
+                         const ActionRegistry& actions, Clock& clock, ExecutorOptions options)
+    : store_(store),
+      catalog_(catalog),
+      router_(router),
+      actions_(actions),
+      clock_(clock),
+      options_(std::move(options)),
+      random_(options_.random_seed != 0 ? options_.random_seed : std::random_device()()) {}
+
+Result<AdvanceOutcome> RunExecutor::Advance(const store::RunRow& claimed,
+                                            script::Sandbox& sandbox) {
+  try {
+    RunSession session(*this, claimed, sandbox);
+    return session.Run();
+  } catch (const std::exception& e) {
+    return Internal(std::string("run ") + std::to_string(claimed.id) + ": " + e.what());
+  } catch (...) {
+    return Internal("run " + std::to_string(claimed.id) + ": unknown exception");
+  }
+}
+
+}  // namespace storeflow::runtime

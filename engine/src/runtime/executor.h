@@ -1,0 +1,72 @@
+#pragma once
+
+// The step executor: advances one claimed run step by step. Each step's result
+// (the step row and the run's cursor) is committed in one transaction, under the
+// condition that this engine still holds the run's lease, before the next step
+// runs; a completed step is never run again (its output is replayed from the
+// step history). One executor per worker thread.
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "common/duration.h"
+#include "common/result.h"
+#include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/event_router.h"
+#include "runtime/retry_delay.h"
+#include "runtime/workflow_catalog.h"
+#include "script/sandbox.h"
+#include "store/store.h"
+
+namespace storeflow::runtime {
+
+struct ExecutorOptions {
+  std::string owner = "engine";  // the lease owner name
+  Duration lease{30'000};
+  RetrySchedule default_retry;      // attempts 1: no retry unless a workflow asks
+  Duration wait_lookback{300'000};  // how far before a wait_for an event still matches
+  // A new wait looks once more this long after it was registered: an event that
+  // committed while the wait was being registered (so WakeWaits did not see it)
+  // is found then rather than at the timeout.
+  Duration wait_recheck{2'000};
+  int max_steps_per_claim = 1000;  // then the run goes back to the queue (fairness)
+  std::uint64_t random_seed = 0;   // 0: from std::random_device
+  ActionLogger log;                // where the `log` action and step logs go
+  // When set and true, a run in hand goes back to the queue at the next step
+  // boundary (engine shutdown).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// What Advance did, for the engine's bookkeeping.
+struct AdvanceOutcome {
+  int steps = 0;        // steps committed
+  bool notify = false;  // new due work was committed (runs started or woken)
+  bool ended = false;   // the run reached a terminal state
+  bool lost_lease = false;
+};
+
+class RunExecutor {
+ public:
+  RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRouter& router,
+              const ActionRegistry& actions, Clock& clock, ExecutorOptions options);
+
+  // Advances `claimed` (leased by options.owner) until it sleeps, waits, ends,
+  // loses its lease or reaches max_steps_per_claim. Never throws.
+  Result<AdvanceOutcome> Advance(const store::RunRow& claimed, script::Sandbox& sandbox);
+
+ private:
+  class RunSession;
+
+  store::Store& store_;
+  WorkflowCatalog& catalog_;
+  EventRouter& router_;
+  const ActionRegistry& actions_;
+  Clock& clock_;
+  ExecutorOptions options_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,22 @@
+#pragma once
+
+// How runs, steps and events are shown (CLI output, later the admin API).
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/records.h"
+
+namespace storeflow::runtime {
+
+// {id, workflow, version, key, status, attempt, error, output, event_id, due_at,
+//  created_at, updated_at, finished_at}; with `steps`, also "steps": [...].
+nlohmann::json RunToJson(const store::RunRow& run);
+nlohmann::json RunToJson(const store::RunRow& run, const std::vector<store::StepRow>& steps);
+// {path, status, attempts, input, output, error, started_at, finished_at}
+nlohmann::json StepToJson(const store::StepRow& step);
+// {id, topic, source, dedup_key, payload, meta, created_at}
+nlohmann::json EventToJson(const store::EventRow& event);
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,135 @@
+#include "runtime/workflow_catalog.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include "workflow/loader.h"
+
+namespace storeflow::runtime {
+namespace {
+
+void CollectWaits(const std::vector<workflow::Step>& steps,
+                  const std::shared_ptr<const LoadedWorkflow>& owner,
+                  std::map<std::string, std::vector<WaitKeyExpression>>& out) {
+  for (const auto& step : steps) {
+    if (const auto* wait = std::get_if<workflow::WaitForStep>(&step.kind)) {
+      const workflow::Expression* expr = wait->key ? &*wait->key : nullptr;
+      std::string id = ExpressionId(expr);
+      auto& list = out[wait->event];
+      bool seen = false;
+      for (const auto& existing : list) seen = seen || existing.expr_id == id;
+      if (!seen) list.push_back({id, expr, owner});
+    }
+    CollectWaits(step.children(), owner, out);
+  }
+}
+
+}  // namespace
+
+std::string ContentHash(std::string_view text) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  engine.update(text.data(), static_cast<unsigned>(text.size()));
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string ExpressionId(const workflow::Expression* expression) {
+  if (expression == nullptr) return "any";
+  return "k" + ContentHash(expression->code).substr(0, 16);
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::string& source,
+                                                                    const std::string& source_path,
+                                                                    const std::string& hash,
+                                                                    bool check_rules) {
+  workflow::ValidateOptions options;
+  options.root = root_;
+  options.check_rules = check_rules;
+  workflow::LoadResult loaded = workflow::LoadWorkflowFromString(source, source_path, options);
+  if (!loaded.ok()) return loaded.status();
+  auto result = std::make_shared<LoadedWorkflow>();
+  result->hash = hash;
+  result->source_path = source_path;
+  result->source = source;
+  result->workflow = loaded.workflow();
+  return std::shared_ptr<const LoadedWorkflow>(std::move(result));
+}
+
+void WorkflowCatalog::Remember(const std::shared_ptr<const LoadedWorkflow>& loaded) {
+  // mu_ held
+  if (by_hash_.emplace(loaded->hash, loaded).second) {
+    CollectWaits(loaded->workflow->steps, loaded, wait_keys_);
+  }
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Register(
+    const std::string& source, const std::string& source_path, store::Store& store, TimeMs now) {
+  const std::string hash = ContentHash(source);
+  auto loaded = Load(source, source_path, hash, true);
+  if (!loaded.ok()) return loaded.status();
+  store::WorkflowVersionRow row;
+  row.hash = hash;
+  row.workflow = (*loaded)->workflow->name;
+  row.version = (*loaded)->workflow->version;
+  row.source_path = source_path;
+  row.source = source;
+  row.created_at = now;
+  auto tx = store.Begin();
+  if (!tx.ok()) return tx.status();
+  STOREFLOW_RETURN_IF_ERROR((*tx)->PutWorkflowVersion(row));
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  std::lock_guard lock(mu_);
+  Remember(*loaded);
+  current_[row.workflow] = by_hash_[hash];
+  return by_hash_[hash];
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::RegisterFile(const std::string& path,
+                                                                            store::Store& store,
+                                                                            TimeMs now) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read workflow file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return Register(text.str(), path, store, now);
+}
+
+std::shared_ptr<const LoadedWorkflow> WorkflowCatalog::Current(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = current_.find(name);
+  return it == current_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Currents() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const LoadedWorkflow>> out;
+  for (const auto& [name, loaded] : current_) out.push_back(loaded);
+  return out;
+}
+
+Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::ByHash(const std::string& hash,
+                                                                      store::Transaction& tx) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_hash_.find(hash);
+    if (it != by_hash_.end()) return it->second;
+  }
+  auto row = tx.GetWorkflowVersion(hash);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return NotFound("workflow version " + hash + " is not in the store");
+  auto loaded = Load((*row)->source, (*row)->source_path, hash, false);
+  if (!loaded.ok()) return loaded.status();
+  std::lock_guard lock(mu_);
+  Remember(*loaded);
+  return by_hash_[hash];
+}
+
+std::vector<WaitKeyExpression> WorkflowCatalog::WaitKeys(const std::string& topic) const {
+  std::lock_guard lock(mu_);
+  auto it = wait_keys_.find(topic);
+  return it == wait_keys_.end() ? std::vector<WaitKeyExpression>{} : it->second;
+}
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,77 @@
+#pragma once
+
+// The workflows an engine knows: the current version of each (whose triggers
+// start new runs) and every version a run is pinned to, by content hash. A
+// version not in memory is read back from the store's workflow_versions.
+// Thread-safe.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "runtime/clock.h"
+#include "store/store.h"
+#include "workflow/model.h"
+
+namespace storeflow::runtime {
+
+struct LoadedWorkflow {
+  std::string hash;  // sha256 of the source text
+  std::string source_path;
+  std::string source;
+  std::shared_ptr<const workflow::Workflow> workflow;
+};
+
+// A wait_for key expression: its stable id and the expression itself.
+struct WaitKeyExpression {
+  std::string expr_id;
+  const workflow::Expression* expression = nullptr;  // nullptr: a wait without key
+  std::shared_ptr<const LoadedWorkflow> owner;       // keeps `expression` alive
+};
+
+// The hex sha256 of `text`.
+std::string ContentHash(std::string_view text);
+// The id under which an expression's values are indexed ("k" + 16 hex digits of
+// its code's sha256; "any" for a wait_for without key).
+std::string ExpressionId(const workflow::Expression* expression);
+
+class WorkflowCatalog {
+ public:
+  // `root`: where rule scripts resolve (the project root).
+  explicit WorkflowCatalog(std::string root = ".") : root_(std::move(root)) {}
+
+  // Loads (and validates) `source`, stores the version, and makes it the current
+  // version of its workflow. InvalidArgument lists every diagnostic.
+  Result<std::shared_ptr<const LoadedWorkflow>> Register(const std::string& source,
+                                                         const std::string& source_path,
+                                                         store::Store& store, TimeMs now);
+  // Reads and registers a file.
+  Result<std::shared_ptr<const LoadedWorkflow>> RegisterFile(const std::string& path,
+                                                             store::Store& store, TimeMs now);
+
+  std::shared_ptr<const LoadedWorkflow> Current(const std::string& name) const;
+  std::vector<std::shared_ptr<const LoadedWorkflow>> Currents() const;
+  // The version with `hash`, from memory or the store.
+  Result<std::shared_ptr<const LoadedWorkflow>> ByHash(const std::string& hash,
+                                                       store::Transaction& tx);
+  // The wait_for key expressions of every known version that wait for `topic`.
+  std::vector<WaitKeyExpression> WaitKeys(const std::string& topic) const;
+
+ private:
+  Result<std::shared_ptr<const LoadedWorkflow>> Load(const std::string& source,
+                                                     const std::string& source_path,
+                                                     const std::string& hash, bool check_rules);
+  void Remember(const std::shared_ptr<const LoadedWorkflow>& loaded);
+
+  std::string root_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const LoadedWorkflow>> by_hash_;
+  std::map<std::string, std::shared_ptr<const LoadedWorkflow>> current_;  // by name
+  // topic -> wait keys (rebuilt as versions are added)
+  std::map<std::string, std::vector<WaitKeyExpression>> wait_keys_;
+};
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,98 @@
+// The built-in store.* and log actions, through the engine on both backends.
+
+#include <gtest/gtest.h>
+
+#include "runtime_fixture.h"
+
+namespace storeflow::runtime::testing {
+namespace {
+
+using store::RunStatus;
+
+class BuiltinActionsTest : public RuntimeTest {};
+
+TEST_P(BuiltinActionsTest, PutGetPatchQueryDelete) {
+  Load(R"(workflow: records
+on: [{event: go}]
+steps:
+  - id: put_a
+    uses: store.put
+    with: { collection: carts, key: a-1, value: { total: 10, items: [1, 2] } }
+  - id: put_b
+    uses: store.put
+    with: { collection: carts, key: a-2, value: { total: 5 } }
+  - id: put_other
+    uses: store.put
+    with: { collection: carts, key: b-1, value: { total: 1 } }
+  - id: patch
+    uses: store.patch
+    with: { collection: carts, key: a-1, set: { status: abandoned }, inc: { total: 2.5, emails: 1 } }
+  - id: get
+    uses: store.get
+    with: { collection: carts, key: a-1 }
+  - id: missing
+    uses: store.get
+    with: { collection: carts, key: nope }
+  - id: query
+    uses: store.query
+    with: { collection: carts, prefix: "a-", limit: 10 }
+  - id: delete
+    uses: store.delete
+    with: { collection: carts, key: a-2 }
+  - id: note
+    uses: log
+    with: { message: "total ${{ steps.get.output.value.total }}", level: warn }
+)");
+  const auto id = Start("records");
+  const auto run = Finish(id);
+  ASSERT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+  auto steps = Steps(id);
+  EXPECT_EQ(steps["put_a"].output["revision"], 1);
+  EXPECT_EQ(steps["patch"].output["revision"], 2);
+  const Json got = steps["get"].output;
+  EXPECT_EQ(got["value"]["total"], 12.5);
+  EXPECT_EQ(got["value"]["emails"], 1);
+  EXPECT_EQ(got["value"]["status"], "abandoned");
+  EXPECT_EQ(got["value"]["items"], Json::array({1, 2}));
+  EXPECT_TRUE(steps["missing"].output.is_null());
+  EXPECT_EQ(steps["query"].output["count"], 2);
+  EXPECT_EQ(steps["query"].output["records"][1]["key"], "a-2");
+  EXPECT_EQ(steps["delete"].output["deleted"], true);
+  EXPECT_FALSE(Record("carts", "a-2").has_value());
+  EXPECT_EQ(steps["note"].output["level"], "warn");
+  std::lock_guard lock(log_mu_);
+  ASSERT_FALSE(logs_.empty());
+  EXPECT_EQ(logs_.back(), "warn: total 12.5");
+}
+
+TEST_P(BuiltinActionsTest, BadInputIsAPermanentError) {
+  Load(R"(workflow: bad-records
+on: [{event: go}]
+steps:
+  - id: put
+    uses: store.put
+    with: { collection: carts }
+    retry: { attempts: 3, delay: 1s }
+)");
+  const auto run = Finish(Start("bad-records"));
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(run.error["code"], "invalid_input");
+  EXPECT_EQ(run.error["attempts"], 1);
+}
+
+TEST_P(BuiltinActionsTest, UnknownActionFailsTheRun) {
+  Load(R"(workflow: unknown-action
+on: [{event: go}]
+steps:
+  - id: x
+    uses: nowhere.nothing
+)");
+  const auto run = Finish(Start("unknown-action"));
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(run.error["code"], "unknown_action");
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(BuiltinActionsTest);
+
+}  // namespace
+}  // namespace storeflow::runtime::testing

@@ -1,0 +1,187 @@
+// The built `storeflow` binary: run, runs, dlq, events, migrate.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Output {
+  int code = -1;
+  std::string out;
+};
+
+// Runs a shell command (stdout captured; stderr to a file next to it).
+Output Shell(const std::string& command) {
+  Output result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  std::size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() / ("storeflow-cli-test-" + std::to_string(getpid()) +
+                                                  "-" + std::to_string(std::random_device()()));
+    std::filesystem::create_directories(dir_);
+    db_ = "sqlite:" + (dir_ / "store.db").string();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string Storeflow(const std::string& args) const {
+    return std::string("cd ") + STOREFLOW_SOURCE_DIR + " && env -u STOREFLOW_DB " +
+           STOREFLOW_BINARY + " " + args + " 2>" + (dir_ / "stderr.txt").string();
+  }
+  std::string StoreflowWithStdin(const std::string& args, const std::string& input) const {
+    return std::string("cd ") + STOREFLOW_SOURCE_DIR + " && echo '" + input +
+           "' | env -u STOREFLOW_DB " + STOREFLOW_BINARY + " " + args + " 2>" +
+           (dir_ / "stderr.txt").string();
+  }
+  std::filesystem::path dir_;
+  std::string db_;
+};
+
+TEST_F(CliTest, RunWithTheVirtualClockFinishesAFourHourSleepAtOnce) {
+  const auto started = std::chrono::steady_clock::now();
+  Output r = Shell(
+      Storeflow("run tests/fixtures/runtime/nap.yaml --input tests/fixtures/runtime/input.json "
+                "--clock virtual"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto run = nlohmann::json::parse(r.out);
+  EXPECT_EQ(run["status"], "completed");
+  ASSERT_EQ(run["steps"].size(), 3u);
+  EXPECT_EQ(run["steps"][0]["path"], "hello");
+  EXPECT_EQ(run["steps"][0]["output"]["message"], "hello ada");
+  EXPECT_EQ(run["steps"][1]["path"], "nap");
+  EXPECT_EQ(run["steps"][2]["status"], "completed");
+  EXPECT_EQ(run["steps"][2]["attempts"], 1);
+  EXPECT_EQ(run["steps"][2]["output"]["value"]["count"], 1);
+  EXPECT_GE(run["finished_at"].get<std::int64_t>() - run["created_at"].get<std::int64_t>(),
+            4 * 3600 * 1000);
+}
+
+TEST_F(CliTest, AFailedRunExitsOneAndIsADeadLetterThatCanBeRetried) {
+  Output r = Shell(StoreflowWithStdin(
+      "run tests/fixtures/runtime/failing.yaml --input - --db " + db_, R"({"name": "o-1"})"));
+  ASSERT_EQ(r.code, 1) << r.out;
+  auto run = nlohmann::json::parse(r.out);
+  EXPECT_EQ(run["status"], "failed");
+  EXPECT_EQ(run["error"]["step"], "broken");
+  EXPECT_EQ(run["error"]["message"], "order o-1 cannot be processed");
+  const std::string id = std::to_string(run["id"].get<std::int64_t>());
+
+  Output list = Shell(Storeflow("dlq list --db " + db_));
+  ASSERT_EQ(list.code, 0);
+  auto dlq = nlohmann::json::parse(list.out);
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0]["id"].get<std::int64_t>(), run["id"].get<std::int64_t>());
+
+  Output show = Shell(Storeflow("runs show " + id + " --db " + db_));
+  ASSERT_EQ(show.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(show.out)["steps"].size(), 2u);
+
+  Output runs = Shell(Storeflow("runs list --status failed --db " + db_));
+  ASSERT_EQ(runs.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(runs.out).size(), 1u);
+
+  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 0);
+  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 1);  // not failed now
+  EXPECT_EQ(Shell(Storeflow("dlq discard 999999 --db " + db_)).code, 1);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Shell(Storeflow("run")).code, 2);
+  EXPECT_EQ(Shell(Storeflow("run tests/fixtures/runtime/nap.yaml")).code, 2);
+  EXPECT_EQ(Shell(Storeflow("run tests/fixtures/runtime/nap.yaml --input x --clock sundial")).code,
+            2);
+  EXPECT_EQ(Shell(Storeflow("dlq frobnicate --db " + db_)).code, 2);
+  EXPECT_EQ(Shell(Storeflow("runs show abc --db " + db_)).code, 2);
+}
+
+TEST_F(CliTest, AnInvalidWorkflowExitsOne) {
+  std::FILE* f = std::fopen((dir_ / "bad.yaml").c_str(), "w");
+  std::fputs("workflow: bad\non: [{event: x}]\nsteps:\n  - id: a\n    sleep: 5x\n", f);
+  std::fclose(f);
+  Output r = Shell(Storeflow("run " + (dir_ / "bad.yaml").string() +
+                             " --input tests/fixtures/runtime/input.json --db " + db_));
+  EXPECT_EQ(r.code, 1);
+}
+
+TEST_F(CliTest, MigrateAndEventsList) {
+  Output m = Shell(Storeflow("migrate --db " + db_));
+  ASSERT_EQ(m.code, 0);
+  EXPECT_NE(m.out.find("schema version"), std::string::npos);
+  Output e = Shell(Storeflow("events list --db " + db_));
+  ASSERT_EQ(e.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(e.out), nlohmann::json::array());
+}
+
+TEST_F(CliTest, ServeRunsRetriedDeadLettersAndStopsOnSigterm) {
+  // A dead letter made by `storeflow run`, retried: `serve` drives it to its end.
+  std::filesystem::create_directories(dir_ / "workflows");
+  std::filesystem::copy_file(std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/runtime/nap.yaml",
+                             dir_ / "workflows" / "nap.yaml");
+  Output failed =
+      Shell(Storeflow("run tests/fixtures/runtime/failing.yaml --input "
+                      "tests/fixtures/runtime/input.json --db " +
+                      db_));
+  ASSERT_EQ(failed.code, 1);
+  const std::string id = std::to_string(nlohmann::json::parse(failed.out)["id"].get<int>());
+  ASSERT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 0);
+
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
+    execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db_.c_str(), "--workflows",
+          (dir_ / "workflows").c_str(), "--workers", "2", static_cast<char*>(nullptr));
+    _exit(98);
+  }
+  // SQLite allows one process per file, so look only after serve has stopped.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  kill(pid, SIGTERM);
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 200 && !exited; ++i) {
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(exited) << "serve did not stop within 10 s of SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The retried run failed again at the same (unconditional) fail step, which shows
+  // serve advanced it: its attempt is 2.
+  Output show = Shell(Storeflow("runs show " + id + " --db " + db_));
+  ASSERT_EQ(show.code, 0);
+  auto run = nlohmann::json::parse(show.out);
+  EXPECT_EQ(run["status"], "failed");
+  EXPECT_EQ(run["attempt"], 2);
+}
+
+}  // namespace
