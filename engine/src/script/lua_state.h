@@ -74,7 +74,9 @@ class LuaState {
     std::uint64_t refused = 0;
     FreeBlock* free_lists[kClasses] = {};
 
-    static std::size_t Class(std::size_t n) { return (n + kGranule - 1) / kGranule; }
+    static std::size_t Class(std::size_t n) {
+      return (n + kGranule - 1) / kGranule;
+    }
     void* NewSmall(std::size_t n) noexcept;
     void FreeSmall(void* p, std::size_t n) noexcept;
     void ReleaseAll() noexcept;
