@@ -29,6 +29,16 @@
 namespace storeflow::app {
 namespace {
 
+// The clocks `run` and `serve` choose from with --clock (real or virtual).
+struct EngineClocks {
+  runtime::SystemClock system;
+  runtime::VirtualClock virtual_clock{system.Now()};
+  runtime::Clock& Pick(std::string_view name) {
+    if (name == "virtual") return virtual_clock;
+    return system;
+  }
+};
+
 constexpr std::string_view kRunUsage =
     "usage: storeflow run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual|real]\n"
     "                     [--config FILE] [--root DIR]\n";
@@ -114,10 +124,8 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
-  runtime::SystemClock system_clock;
-  runtime::VirtualClock virtual_clock(system_clock.Now());
-  runtime::Clock& clock = clock_name == "virtual" ? static_cast<runtime::Clock&>(virtual_clock)
-                                                  : static_cast<runtime::Clock&>(system_clock);
+  EngineClocks clocks;
+  runtime::Clock& clock = clocks.Pick(clock_name.value_or("real"));
   runtime::ActionRegistry actions;
   if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
     err << "storeflow run: " << s.message() << "\n";
@@ -224,10 +232,8 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
     err << "storeflow serve: " << store.status().message() << "\n";
     return 1;
   }
-  runtime::SystemClock system_clock;
-  runtime::VirtualClock virtual_clock(system_clock.Now());
-  runtime::Clock& clock = clock_name == "virtual" ? static_cast<runtime::Clock&>(virtual_clock)
-                                                  : static_cast<runtime::Clock&>(system_clock);
+  EngineClocks clocks;
+  runtime::Clock& clock = clocks.Pick(clock_name.value_or("real"));
   runtime::ActionRegistry actions;
   if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
     err << "storeflow serve: " << s.message() << "\n";
