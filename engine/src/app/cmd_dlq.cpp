@@ -85,14 +85,7 @@ int RunDlqCommand(const Args& input, std::ostream& out, std::ostream& err) {
       return 1;
     }
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& run : *runs) {
-      list.push_back(
-          {{"id", run.id},
-           {"workflow", run.workflow},
-           {"key", run.key ? nlohmann::json(*run.key) : nlohmann::json()},
-           {"error", run.error},
-           {"finished_at", run.finished_at ? nlohmann::json(*run.finished_at) : nlohmann::json()}});
-    }
+    for (const auto& run : *runs) list.push_back(runtime::DeadLetterToJson(run));
     out << list.dump(2) << "\n";
     return 0;
   }

@@ -1,5 +1,6 @@
 // `storeflow migrate [--db URL]`, and the database helpers of the store commands.
 
+#include <algorithm>
 #include <cstdlib>
 #include <ostream>
 
@@ -23,6 +24,13 @@ std::optional<std::string> TakeOption(Args& args, const std::string& name) {
     }
   }
   return std::nullopt;
+}
+
+bool TakeFlag(Args& args, const std::string& name) {
+  auto it = std::find(args.begin(), args.end(), name);
+  if (it == args.end()) return false;
+  args.erase(it);
+  return true;
 }
 
 std::optional<std::string> TakeDatabaseUrl(Args& args) {

@@ -20,6 +20,9 @@
 
 #include "app/commands.h"
 #include "app/engine_config.h"
+#include "app/plugin_setup.h"
+#include "app/serve_session.h"
+#include "http/server.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
@@ -127,10 +130,6 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   EngineClocks clocks;
   runtime::Clock& clock = clocks.Pick(clock_name.value_or("real"));
   runtime::ActionRegistry actions;
-  if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
-    err << "storeflow run: " << s.message() << "\n";
-    return 1;
-  }
   runtime::EngineOptions options;
   options.workers = 1;
   options.script_root = root.value_or(".");
@@ -138,7 +137,14 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   options.executor.log = [&err](std::string_view level, std::string_view message) {
     err << "[" << level << "] " << message << "\n";
   };
+  auto plugins = SetUpPlugins(*config, actions, {store->get(), &clock, options.executor.log});
+  if (!plugins.ok()) {
+    err << "storeflow run: " << plugins.status().message() << "\n";
+    return 1;
+  }
+  options.executor.secrets = (*plugins)->secrets;
   runtime::Engine engine(**store, clock, actions, options);
+  engine.catalog().set_action_check((*plugins)->action_check());
 
   auto loaded = engine.LoadWorkflowFile(args[0]);
   if (!loaded.ok()) {
@@ -174,7 +180,8 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
 int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kServeUsage =
       "usage: storeflow serve [--db URL] [--workflows DIR] [--workers N] [--clock virtual|real]\n"
-      "                       [--config FILE] [--root DIR] [--drain MS] [--lease MS]\n";
+      "                       [--config FILE] [--root DIR] [--drain MS] [--lease MS]\n"
+      "                       [--listen HOST:PORT] [--dev]\n";
   Args args = input;
   const auto db = TakeDatabaseUrl(args);
   const auto dir = TakeOption(args, "--workflows");
@@ -184,6 +191,8 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   const auto root = TakeOption(args, "--root");
   const auto drain_text = TakeOption(args, "--drain");
   const auto lease_text = TakeOption(args, "--lease");
+  const auto listen = TakeOption(args, "--listen");
+  const bool dev = TakeFlag(args, "--dev");
   auto usage = [&](std::string_view message) {
     err << "storeflow serve: " << message << "\n" << kServeUsage;
     return 2;
@@ -227,62 +236,49 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
     err << "storeflow serve: " << config.status().message() << "\n";
     return 2;
   }
-  auto store = OpenCommandStore(db);
-  if (!store.ok()) {
-    err << "storeflow serve: " << store.status().message() << "\n";
-    return 1;
-  }
-  EngineClocks clocks;
-  runtime::Clock& clock = clocks.Pick(clock_name.value_or("real"));
-  runtime::ActionRegistry actions;
-  if (Status s = runtime::RegisterBuiltinActions(actions); !s.ok()) {
-    err << "storeflow serve: " << s.message() << "\n";
-    return 1;
-  }
-  runtime::EngineOptions options;
-  options.workers = workers;
-  options.schedules = true;
-  options.executor.lease = std::chrono::milliseconds(lease_ms);
-  options.script_root = root.value_or(".");
-  options.lua = config->lua;
   std::mutex log_mu;
-  options.executor.log = [&err, &log_mu](std::string_view level, std::string_view message) {
+  ServeOptions options;
+  options.config = std::move(config).value();
+  options.db = db;
+  options.workflows_dir = dir.value_or("workflows");
+  options.script_root = root.value_or(".");
+  options.workers = workers;
+  options.clock = clock_name.value_or("real");
+  options.lease = std::chrono::milliseconds(lease_ms);
+  options.drain = std::chrono::milliseconds(drain_ms);
+  options.listen = listen;
+  options.dev = dev;
+  options.log = [&err, &log_mu](std::string_view line) {
     std::lock_guard lock(log_mu);
-    err << "[" << level << "] " << message << "\n";
+    err << line << "\n";
   };
-  runtime::Engine engine(**store, clock, actions, options);
-
-  const std::string folder = dir.value_or("workflows");
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
-      files.push_back(entry.path().string());
+  {
+    http::ServerOptions check;
+    if (Status s = http::ParseListen(listen.value_or(options.config.http.listen), check); !s.ok()) {
+      return usage(s.message());
     }
   }
-  if (ec) {
-    err << "storeflow serve: cannot read " << folder << ": " << ec.message() << "\n";
+  auto session = ServeSession::Start(std::move(options));
+  if (!session.ok()) {
+    // A workflow that does not load is reported as the validator does (file:line:col).
+    const Status& s = session.status();
+    err << (s.code() == StatusCode::kInvalidArgument ? "" : "storeflow serve: ") << s.message()
+        << "\n";
     return 1;
   }
-  std::sort(files.begin(), files.end());
-  bool invalid = false;
-  for (const auto& file : files) {
-    auto loaded = engine.LoadWorkflowFile(file);
-    if (!loaded.ok()) {
-      err << loaded.status().message() << "\n";
-      invalid = true;
-    }
+  {
+    std::lock_guard lock(log_mu);
+    err << "storeflow serve: " << (*session)->summary() << "\n";
+    err << "storeflow serve: listening on http://" << (*session)->host() << ":"
+        << (*session)->port() << "\n";
   }
-  if (invalid) return 1;
-
-  engine.Start();
-  err << "storeflow serve: " << files.size() << " workflow(s) from " << folder << ", " << workers
-      << " worker(s), " << (*store)->display_url() << "\n";
   int received = 0;
   sigwait(&signals, &received);
-  err << "storeflow serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";
-  engine.Stop(std::chrono::milliseconds(drain_ms));
+  {
+    std::lock_guard lock(log_mu);
+    err << "storeflow serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";
+  }
+  (*session)->Stop();
   out << "stopped\n";
   return 0;
 }

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "app/commands.h"
+#include "app/engine_config.h"
+#include "app/plugin_setup.h"
 #include "script/sandbox.h"
 #include "workflow/loader.h"
 
@@ -20,7 +23,9 @@ constexpr std::string_view kUsage =
     "usage: storeflow validate [--root DIR] [PATH...]\n"
     "  PATH     workflow files or folders (folders are searched for *.yaml and *.yml,\n"
     "           skipping folders named 'schemas'); default: workflows/\n"
-    "  --root   the project root that rule: paths are relative to (default: .)\n";
+    "  --root   the project root that rule: paths are relative to (default: .)\n"
+    "  --config the engine config (plugins.dirs, plugins.config): `uses:` steps must name\n"
+    "           a built-in action or one of a plugin that loads\n";
 
 bool IsWorkflowFile(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -57,6 +62,7 @@ std::string Plural(std::size_t n, const std::string& word) {
 
 int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::string root = ".";
+  std::optional<std::string> config_path;
   std::vector<std::string> paths;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -70,6 +76,12 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
         return 2;
       }
       root = args[++i];
+    } else if (arg == "--config") {
+      if (i + 1 >= args.size()) {
+        err << "storeflow validate: --config needs a file\n" << kUsage;
+        return 2;
+      }
+      config_path = args[++i];
     } else if (arg.rfind("--root=", 0) == 0) {
       root = arg.substr(7);
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -107,8 +119,28 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
+  ConfigSources sources;
+  sources.file = config_path;
+  auto config = LoadEngineConfig(sources);
+  if (!config.ok()) {
+    err << "storeflow validate: " << config.status().message() << "\n";
+    return 2;
+  }
+  runtime::ActionRegistry actions;
+  // Plugins matter here only through the `uses:` steps that name them: their
+  // log lines and load failures are not printed (a used failed plugin is an error).
+  PluginSetupOptions plugin_options;
+  plugin_options.log = [](std::string_view, std::string_view) {};
+  plugin_options.log_failures = false;
+  auto plugins = SetUpPlugins(*config, actions, plugin_options);
+  if (!plugins.ok()) {
+    err << "storeflow validate: " << plugins.status().message() << "\n";
+    return 2;
+  }
+
   script::Sandbox sandbox;
   workflow::ValidateOptions options;
+  options.check_action = (*plugins)->action_check();
   options.root = root;
   options.sandbox = &sandbox;
   std::size_t bad_files = 0;

@@ -28,6 +28,8 @@ int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunRunsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunDlqCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunEventsCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunPluginsCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunRecordsCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Shared by the store commands (cmd_migrate.cpp).
 // Removes `--db URL` from `args`; returns it, else $STOREFLOW_DB, else nullopt.
@@ -37,5 +39,7 @@ Result<std::unique_ptr<store::Store>> OpenCommandStore(const std::optional<std::
                                                        bool migrate = true);
 // Removes `--NAME VALUE` from `args`; nullopt when absent; "" when the value is missing.
 std::optional<std::string> TakeOption(Args& args, const std::string& name);
+// Removes `--NAME` from `args`; whether it was there.
+bool TakeFlag(Args& args, const std::string& name);
 
 }  // namespace storeflow::app

@@ -11,6 +11,7 @@
 #include "common/byte_size.h"
 #include "common/did_you_mean.h"
 #include "common/duration.h"
+#include "workflow/yaml_json.h"
 
 namespace storeflow::app {
 namespace {
@@ -74,12 +75,188 @@ const std::vector<ConfigKey>& Keys() {
          c.lua.memory_bytes = static_cast<std::size_t>(*bytes);
          return Status::Ok();
        }},
+      {"http", "listen", "127.0.0.1:8080",
+       "address `storeflow serve` listens on, HOST:PORT (`--listen` overrides; `:PORT` = all "
+       "interfaces)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v.rfind(':') == std::string::npos) return InvalidArgument("expected HOST:PORT");
+         c.http.listen = v;
+         return Status::Ok();
+       }},
+      {"http", "body_limit", "5MiB",
+       "largest request body; a larger Content-Length is answered 413 before the body is read",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto bytes = ParseByteSize(v);
+         if (!bytes.ok()) return bytes.status();
+         if (*bytes < 1024) return InvalidArgument("body_limit must be at least 1KiB");
+         c.http.body_limit = *bytes;
+         return Status::Ok();
+       }},
+      {"http", "response_timeout", "10s",
+       "how long a REST trigger waits for its run's `respond` step (or end) before answering "
+       "202 with the run id",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         if (d->count() <= 0) return InvalidArgument("response_timeout must be greater than 0");
+         c.http.response_timeout = *d;
+         return Status::Ok();
+       }},
+      {"http", "shutdown_grace", "10s",
+       "on SIGTERM/SIGINT, how long requests in flight may take to finish",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         c.http.shutdown_grace = *d;
+         return Status::Ok();
+       }},
+      {"http", "threads", "128",
+       "connections served at once (a keep-alive connection holds a thread while open)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         if (n < 2 || n > 4096) return InvalidArgument("threads must be from 2 to 4096");
+         c.http.threads = static_cast<int>(n);
+         return Status::Ok();
+       }},
+      {"http", "access_log", "true", "one stderr line per request (`true` or `false`)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v != "true" && v != "false") return InvalidArgument("expected true or false");
+         c.http.access_log = v == "true";
+         return Status::Ok();
+       }},
+      {"webhooks", "shopify_secrets", "",
+       "Shopify webhook secrets, comma-separated, current first then previous (rotation); "
+       "also the environment variable SHOPIFY_WEBHOOK_SECRET. Empty: no `shopify` source",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.webhooks.shopify_secrets.clear();
+         std::size_t start = 0;
+         while (start <= v.size()) {
+           std::size_t end = v.find(',', start);
+           if (end == std::string::npos) end = v.size();
+           std::string part = v.substr(start, end - start);
+           part.erase(0, part.find_first_not_of(" \t"));
+           part.erase(part.find_last_not_of(" \t") + 1);
+           if (!part.empty()) c.webhooks.shopify_secrets.push_back(part);
+           start = end + 1;
+         }
+         return Status::Ok();
+       }},
+      {"webhooks", "sources", "",
+       "generic signed-webhook sources, `NAME:key=value,...` separated by `;` (see "
+       "docs/http-api.md)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.webhooks.sources = v;
+         return Status::Ok();
+       }},
+      {"webhooks", "batch_max", "256", "events committed together in one transaction at most",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         if (n < 1 || n > 10000) return InvalidArgument("batch_max must be from 1 to 10000");
+         c.webhooks.batch_max = static_cast<int>(n);
+         return Status::Ok();
+       }},
+      {"webhooks", "committers", "2", "group-commit threads (transactions in flight at once)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         if (n < 1 || n > 16) return InvalidArgument("committers must be from 1 to 16");
+         c.webhooks.committers = static_cast<int>(n);
+         return Status::Ok();
+       }},
+      {"admin", "token", "",
+       "bearer token of the admin API (/api/v1); without one the API is served only in dev "
+       "mode on a loopback address",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.admin.token = v;
+         return Status::Ok();
+       }},
+      {"plugins", "dirs", "",
+       "folders searched for plugins (a YAML list or comma-separated); each plugin is a "
+       "sub-folder with plugin.yaml and its library. Empty: <folder of the storeflow "
+       "executable>/../plugins",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.plugins.dirs.clear();
+         std::size_t start = 0;
+         while (start <= v.size()) {
+           std::size_t end = v.find(',', start);
+           if (end == std::string::npos) end = v.size();
+           std::string part = v.substr(start, end - start);
+           part.erase(0, part.find_first_not_of(" \t"));
+           part.erase(part.find_last_not_of(" \t") + 1);
+           if (!part.empty()) c.plugins.dirs.push_back(part);
+           start = end + 1;
+         }
+         return Status::Ok();
+       }},
+      {"plugins", "config", "",
+       "per-plugin configuration: plugins.config.<plugin> is a map checked against that "
+       "plugin's config_schema at start (in the environment: a JSON object by plugin name)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v.empty()) return Status::Ok();
+         auto parsed = nlohmann::json::parse(v, nullptr, false);
+         if (!parsed.is_object()) {
+           return InvalidArgument("expected a JSON object {\"<plugin>\": {...}}");
+         }
+         for (const auto& [name, value] : parsed.items()) c.plugins.configs[name] = value;
+         return Status::Ok();
+       }},
+      {"secrets", "file", "",
+       "a YAML file of secrets (NAME: value) for ${{ secrets.NAME }} and plugins; refused "
+       "unless only its owner may read it (chmod 600). Environment variables "
+       "STOREFLOW_SECRET_<NAME> add to it",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v.empty()) {
+           c.secrets_file.reset();
+         } else {
+           c.secrets_file = v;
+         }
+         return Status::Ok();
+       }},
   };
   return keys;
 }
 
 std::string Where(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+// Records where every key under `node` was written (JSON pointer -> file:line:col).
+void RecordLocations(const std::string& file, const YAML::Node& node, const std::string& pointer,
+                     std::map<std::string, std::string>& out) {
+  out[pointer] = Where(file, node.Mark());
+  if (!node.IsMap()) return;
+  for (const auto& entry : node) {
+    const std::string here = pointer + "/" + entry.first.Scalar();
+    RecordLocations(file, entry.second, here, out);
+    out[here] = Where(file, entry.first.Mark());  // the key itself, not its value
+  }
+}
+
+// plugins.config: a map of plugin name -> that plugin's config map (free-form
+// here; each plugin's config_schema checks it when the plugin loads).
+void ApplyPluginConfigs(const std::string& file, const YAML::Node& node, EngineConfig& config,
+                        std::vector<std::string>& errors) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    errors.push_back(Where(file, node.Mark()) +
+                     ": plugins.config must be a map of plugin name -> its config map");
+    return;
+  }
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    if (!entry.second.IsMap() && !entry.second.IsNull()) {
+      errors.push_back(Where(file, entry.second.Mark()) + ": plugins.config." + name +
+                       " must be a map (the plugin's config)");
+      continue;
+    }
+    config.plugins.configs[name] =
+        entry.second.IsNull() ? nlohmann::json::object() : workflow::YamlToJson(entry.second);
+    auto& locations = config.plugins.config_locations[name];
+    RecordLocations(file, entry.second, "", locations);
+    locations[""] = Where(file, entry.first.Mark());
+  }
 }
 
 // Applies a YAML file's values; every problem is collected, not only the first.
@@ -132,6 +309,17 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
                          section_name + "'" + ValidChoicesHint(name, names));
         continue;
       }
+      if (key->path() == "plugins.config") {
+        ApplyPluginConfigs(file, entry.second, config, errors);
+        continue;
+      }
+      if (key->path() == "plugins.dirs" && entry.second.IsSequence()) {
+        std::string joined;
+        for (const auto& dir : entry.second) joined += (joined.empty() ? "" : ",") + dir.Scalar();
+        Status s = key->apply(config, joined);
+        if (!s.ok()) errors.push_back(Where(file, entry.second.Mark()) + ": " + s.message());
+        continue;
+      }
       if (!entry.second.IsScalar()) {
         errors.push_back(Where(file, entry.second.Mark()) + ": " + key->path() +
                          " must be a single value");
@@ -171,6 +359,15 @@ Result<EngineConfig> LoadEngineConfig(const ConfigSources& sources) {
     }
     ApplyFile(*file, config, errors);
     config.sources.push_back(*file);
+  }
+
+  // Shopify's conventional variable; STOREFLOW_WEBHOOKS_SHOPIFY_SECRETS wins over it.
+  if (const char* shopify = getenv("SHOPIFY_WEBHOOK_SECRET"); shopify && *shopify) {
+    auto key = std::find_if(Keys().begin(), Keys().end(), [](const ConfigKey& k) {
+      return k.section == "webhooks" && k.name == "shopify_secrets";
+    });
+    if (key != Keys().end()) (void)key->apply(config, shopify);
+    config.sources.emplace_back("SHOPIFY_WEBHOOK_SECRET");
   }
 
   bool any_env = false;

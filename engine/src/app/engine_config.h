@@ -5,18 +5,65 @@
 // Every key is listed in docs/operations.md; unknown keys are errors that name
 // the valid ones.
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 #include "script/sandbox.h"
 
 namespace storeflow::app {
 
+struct AdminConfig {
+  // The admin API's bearer token (admin.token / STOREFLOW_ADMIN_TOKEN); never
+  // logged or printed. Empty: the API is served only in dev mode on loopback.
+  std::string token;
+};
+
+// `http.*`: the server of `storeflow serve` (docs/operations.md).
+struct HttpConfig {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; --listen overrides
+  std::uint64_t body_limit = std::uint64_t{5} * 1024 * 1024;
+  std::chrono::milliseconds response_timeout{10'000};  // REST triggers: then 202
+  std::chrono::milliseconds shutdown_grace{10'000};
+  int threads = 128;  // connections served at once
+  bool access_log = true;
+};
+
+// `webhooks.*`: the webhook sources and the group commit.
+struct WebhookConfig {
+  // Current first, then previous (rotation); also SHOPIFY_WEBHOOK_SECRET.
+  std::vector<std::string> shopify_secrets;
+  std::string sources;  // generic sources: "NAME:key=value,...;NAME2:..."
+  int batch_max = 256;  // events per group-commit transaction
+  int committers = 2;
+};
+
+// `plugins.*` (docs/operations.md, docs/plugin-sdk.md).
+struct PluginsConfig {
+  // Folders searched for plugins (each plugin in a sub-folder with plugin.yaml).
+  // Empty: <folder of the storeflow executable>/../plugins.
+  std::vector<std::string> dirs;
+  // plugins.config.<name>: each plugin's config, checked against its config_schema.
+  std::map<std::string, nlohmann::json> configs;
+  // plugins.config.<name>: JSON pointer ("" = the map, "/smtp/host") -> "file:line:col".
+  std::map<std::string, std::map<std::string, std::string>> config_locations;
+};
+
 struct EngineConfig {
   script::Limits lua;
+  HttpConfig http;
+  WebhookConfig webhooks;
+  AdminConfig admin;
+  PluginsConfig plugins;
+  // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
+  std::optional<std::string> secrets_file;
 
   // Where the values came from, for `storeflow config` and logs.
   std::vector<std::string> sources;

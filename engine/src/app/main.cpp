@@ -23,20 +23,28 @@ Commands:
   run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual] [--config FILE]
                                         start one run, drive it to its end, print it as JSON
                                         (exit 1 when it did not complete)
-  serve [--db URL] [--workflows DIR] [--workers N]
-                                        run the engine (workers, timers, schedules) until
-                                        SIGTERM/SIGINT, then drain and exit 0
+  serve [--db URL] [--workflows DIR] [--workers N] [--listen HOST:PORT]
+                                        run the engine and its HTTP server (webhooks, REST
+                                        triggers, /metrics) until SIGTERM/SIGINT, then drain
+                                        and exit 0
   migrate [--db URL]                    apply the database migrations
   runs list [--workflow W] [--status S] | show ID
                                         inspect runs
   dlq list | show ID | retry ID... | retry --all --workflow W | discard ID...
                                         the dead-letter list (failed runs)
   events list [--topic T]               inspect stored events
+  records import COLLECTION FILE.json --key FIELD | list COLLECTION | get COLLECTION KEY
+                                        load seed data (e.g. the product catalogue) into
+                                        the records store.* actions read; inspect them
+  plugins list [--json] | describe NAME
+                                        the plugins found (version, ABI, path, actions, load
+                                        errors); a plugin's actions with input schemas and
+                                        examples (NAME: a plugin, `builtin` or an action)
   help                                  show this text
   --version                             print the version
 
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error.
-The database (run, migrate, runs, dlq, events): --db URL or STOREFLOW_DB (sqlite:PATH or
+The database (run, migrate, runs, dlq, events, records): --db URL or STOREFLOW_DB (sqlite:PATH or
 postgresql://...); default sqlite:storeflow.db (run: a fresh temporary one).
 Documentation: docs/quickstart.md, docs/operations.md, docs/workflow-dsl.md, docs/lua-rules.md
 )";
@@ -68,6 +76,8 @@ int main(int argc, char** argv) {
     if (command == "runs") return storeflow::app::RunRunsCommand(rest, std::cout, std::cerr);
     if (command == "dlq") return storeflow::app::RunDlqCommand(rest, std::cout, std::cerr);
     if (command == "events") return storeflow::app::RunEventsCommand(rest, std::cout, std::cerr);
+    if (command == "plugins") return storeflow::app::RunPluginsCommand(rest, std::cout, std::cerr);
+    if (command == "records") return storeflow::app::RunRecordsCommand(rest, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Modules report errors as Status; reaching here is a bug worth a clear line.
     std::cerr << "storeflow: internal error: " << e.what() << "\n";

@@ -30,6 +30,7 @@ struct FieldSpec {
   int name_base;  // the value of names[0]
 };
 
+constexpr FieldSpec kSecondField = {"second", 0, 59, nullptr, 0, 0};
 constexpr FieldSpec kFields[] = {
     {"minute", 0, 59, nullptr, 0, 0},
     {"hour", 0, 23, nullptr, 0, 0},
@@ -234,15 +235,23 @@ Result<CronSchedule> ParseCron(std::string_view text) {
   }
 
   std::vector<std::string_view> fields = SplitFields(body);
-  if (fields.size() != 5) {
-    return parser.Error("expected 5 fields (minute hour day-of-month month day-of-week), got " +
-                        std::to_string(fields.size()));
+  if (fields.size() != 5 && fields.size() != 6) {
+    return parser.Error(
+        "expected 5 fields (minute hour day-of-month month day-of-week), or 6 with a leading "
+        "second, got " +
+        std::to_string(fields.size()));
+  }
+  std::uint64_t second_mask = 1;  // five fields: at second 0
+  if (fields.size() == 6) {
+    STOREFLOW_RETURN_IF_ERROR(parser.ParseField(fields[0], kSecondField, second_mask));
+    fields.erase(fields.begin());
   }
   std::uint64_t masks[5] = {};
   for (int i = 0; i < 5; ++i) {
     STOREFLOW_RETURN_IF_ERROR(parser.ParseField(fields[i], kFields[i], masks[i]));
   }
   schedule.expression_ = std::string(body);
+  schedule.seconds_ = std::bitset<60>(second_mask);
   schedule.minutes_ = std::bitset<60>(masks[0]);
   schedule.hours_ = std::bitset<24>(masks[1]);
   schedule.days_of_month_ = std::bitset<32>(masks[2]);
@@ -276,7 +285,7 @@ bool CronSchedule::DayMatches(int year, int month, int day) const {
 }
 
 bool CronSchedule::Matches(const CivilTime& t) const {
-  return minutes_[t.minute] && hours_[t.hour] && months_[t.month] &&
+  return seconds_[t.second] && minutes_[t.minute] && hours_[t.hour] && months_[t.month] &&
          DayMatches(t.year, t.month, t.day);
 }
 
@@ -357,10 +366,16 @@ std::int64_t CronSchedule::NextAfter(std::int64_t unix_seconds, const TimeZone& 
 
   std::int64_t best = kNever;
   std::int64_t best_local = 0;
+  // `instant` is the start of a matching minute: its first matching second after
+  // `unix_seconds` competes.
   auto consider = [&](std::int64_t instant, std::int64_t local) {
-    if (instant > unix_seconds && instant < best) {
-      best = instant;
-      best_local = local;
+    for (int second = 0; second < 60; ++second) {
+      if (!seconds_[second]) continue;
+      if (instant + second > unix_seconds && instant + second < best) {
+        best = instant + second;
+        best_local = local + second;
+      }
+      if (instant + second > unix_seconds) break;
     }
   };
   while (NextCivilMatch(day_ok, c, last_year, months_, hours_, minutes_)) {

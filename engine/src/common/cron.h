@@ -1,7 +1,8 @@
 #pragma once
 
-// Cron schedules: the classic five fields (minute hour day-of-month month day-of-week)
-// compiled into bit sets, evaluated in a time zone's civil time.
+// Cron schedules: the classic five fields (minute hour day-of-month month day-of-week),
+// optionally preceded by a sixth, seconds field, compiled into bit sets and evaluated
+// in a time zone's civil time.
 
 #include <bitset>
 #include <cstdint>
@@ -32,7 +33,7 @@ class CronSchedule {
   // repeated time fires at its first occurrence.
   bool follows_wall_clock() const { return minute_star_ || hour_star_; }
 
-  // Whether a civil time (seconds ignored) matches the fields. Day-of-month and
+  // Whether a civil time matches the fields (second 0 only, for five fields). Day-of-month and
   // day-of-week combine like Vixie cron: when both are restricted (neither starts
   // with '*'), a day matches if EITHER matches; otherwise both must.
   bool Matches(const CivilTime& t) const;
@@ -47,6 +48,7 @@ class CronSchedule {
 
   std::string expression_;
   std::string timezone_;
+  std::bitset<60> seconds_;  // only bit 0 unless a sixth (leading) field was given
   std::bitset<60> minutes_;
   std::bitset<24> hours_;
   std::bitset<32> days_of_month_;  // 1..31
@@ -58,7 +60,7 @@ class CronSchedule {
   bool dow_star_ = false;
 };
 
-// Parses "MIN HOUR DOM MONTH DOW" where each field is a comma list of `*`, `N`, `N-M`,
+// Parses "MIN HOUR DOM MONTH DOW", or "SEC MIN HOUR DOM MONTH DOW", where each field is a comma list of `*`, `N`, `N-M`,
 // with an optional `/STEP` (`*/15`, `8-18/2`, `5/10` = 5-max/10). Months take
 // JAN..DEC and days of week SUN..SAT (case-insensitive); day of week 7 is Sunday too.
 // Macros: @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly.

@@ -57,11 +57,14 @@ class ActionResult {
 
 using ActionLogger = std::function<void(std::string_view level, std::string_view message)>;
 
-// What an action knows about the step that calls it.
+// What an action knows about the step that calls it. The idempotency key starts
+// with Store::InstallationId(): the same on every attempt and after restarts,
+// never the same for a step of another database.
 struct ActionContext {
   std::int64_t run_id = 0;
+  std::string workflow;            // the workflow's name ("" outside a run)
   std::string step_path;           // "send", "emails[2].send"
-  std::string idempotency_key;     // "<run id>/<step path>": the same on every attempt
+  std::string idempotency_key;     // "<installation id>/<run id>/<step path>", see below
   int attempt = 1;                 // 1-based
   TimeMs now = 0;                  // the engine clock
   std::optional<TimeMs> deadline;  // the step's timeout, on the engine clock
@@ -75,6 +78,11 @@ class Action {
  public:
   virtual ~Action() = default;
   virtual std::string_view name() const = 0;
+  // For `storeflow plugins describe`: one line, the JSON Schema of `with:` (null:
+  // not declared) and example inputs (an array).
+  virtual std::string description() const { return ""; }
+  virtual Json input_schema() const { return Json(); }
+  virtual Json examples() const { return Json::array(); }
   // True when the action only touches the store through ActionContext::tx.
   virtual bool transactional() const { return false; }
   // Must not throw (the executor still catches and reports as a permanent error).

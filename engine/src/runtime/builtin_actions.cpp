@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "runtime/action.h"
 #include "runtime/http_action.h"
@@ -45,9 +46,31 @@ Json RecordJson(const store::RecordRow& row) {
           {"updated_at", row.updated_at}};
 }
 
+// The input schema of a store action: collection/key (string or integer) plus
+// `extra` properties (JSON text without braces), with `required` names.
+Json RecordSchema(const std::string& extra, const std::vector<std::string>& required) {
+  Json schema = Json::parse(R"({"type": "object", "properties": {
+      "collection": {"type": "string", "minLength": 1},
+      "key": {"type": ["string", "integer"], "minLength": 1}}})");
+  if (!extra.empty()) schema["properties"].update(Json::parse("{" + extra + "}"));
+  schema["required"] = required;
+  return schema;
+}
+
 class LogAction final : public Action {
  public:
   std::string_view name() const override { return "log"; }
+  std::string description() const override {
+    return "writes a message into the engine log; output {message, level}";
+  }
+  Json input_schema() const override {
+    return Json::parse(R"json({"type": "object", "properties": {
+        "message": {"description": "text (other values are logged as JSON)"},
+        "level": {"enum": ["debug", "info", "warn", "error"], "default": "info"}}})json");
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"message": "cart ${{ event.token }} saved", "level": "info"}])");
+  }
   ActionResult Invoke(const Json& input, const ActionContext& context) override {
     std::string level = input.is_object() ? input.value("level", "info") : "info";
     if (level != "info" && level != "warn" && level != "error" && level != "debug") {
@@ -82,6 +105,16 @@ class StoreAction : public Action {
 class PutAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.put"; }
+  std::string description() const override {
+    return "inserts or replaces the JSON record collection/key; output {collection, key, revision}";
+  }
+  Json input_schema() const override {
+    return RecordSchema(R"("value": {"description": "any JSON value"})", {"collection", "key"});
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"collection": "carts", "key": "${{ event.token }}",
+                            "value": "${{ event }}"}])");
+  }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext& c) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     SF_REQUIRE_STRING(key, input, "key");
@@ -95,6 +128,14 @@ class PutAction final : public StoreAction {
 class GetAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.get"; }
+  std::string description() const override {
+    return "reads the record collection/key; output {collection, key, value, revision, "
+           "updated_at} or nil";
+  }
+  Json input_schema() const override { return RecordSchema("", {"collection", "key"}); }
+  Json examples() const override {
+    return Json::parse(R"([{"collection": "carts", "key": "${{ run.key }}"}])");
+  }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     SF_REQUIRE_STRING(key, input, "key");
@@ -108,6 +149,18 @@ class GetAction final : public StoreAction {
 class PatchAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.patch"; }
+  std::string description() const override {
+    return "merges `set` into a map record and adds `inc` to its numbers; output the new value";
+  }
+  Json input_schema() const override {
+    return RecordSchema(R"("set": {"type": "object"}, "inc": {"type": "object",
+                           "additionalProperties": {"type": "number"}})",
+                        {"collection", "key"});
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"collection": "carts", "key": "${{ run.key }}",
+                            "set": {"status": "converted"}, "inc": {"emails": 1}}])");
+  }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext& c) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     SF_REQUIRE_STRING(key, input, "key");
@@ -157,6 +210,10 @@ class PatchAction final : public StoreAction {
 class DeleteAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.delete"; }
+  std::string description() const override {
+    return "deletes the record collection/key; output {deleted}";
+  }
+  Json input_schema() const override { return RecordSchema("", {"collection", "key"}); }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     SF_REQUIRE_STRING(key, input, "key");
@@ -169,6 +226,17 @@ class DeleteAction final : public StoreAction {
 class QueryAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.query"; }
+  std::string description() const override {
+    return "lists records of a collection by key prefix, in key order; output {records, count}";
+  }
+  Json input_schema() const override {
+    return RecordSchema(R"("prefix": {"type": "string"}, "after": {"type": "string"},
+                           "limit": {"type": "integer", "minimum": 1, "maximum": 1000})",
+                        {"collection"});
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"collection": "carts", "prefix": "2026-", "limit": 50}])");
+  }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     const std::string prefix = input.value("prefix", "");

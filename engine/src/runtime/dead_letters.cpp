@@ -19,12 +19,16 @@ Result<store::RunRow> GetFailed(store::Transaction& tx, std::int64_t run_id) {
 Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store,
                                                    const std::optional<std::string>& workflow,
                                                    int limit) {
-  auto tx = store.Begin();
-  if (!tx.ok()) return tx.status();
   store::RunFilter filter;
   filter.workflow = workflow;
-  filter.status = store::RunStatus::kFailed;
   filter.limit = limit;
+  return ListDeadLetters(store, std::move(filter));
+}
+
+Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store, store::RunFilter filter) {
+  auto tx = store.Begin();
+  if (!tx.ok()) return tx.status();
+  filter.status = store::RunStatus::kFailed;
   auto runs = (*tx)->ListRuns(filter);
   if (!runs.ok()) return runs.status();
   STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());

@@ -18,6 +18,8 @@ namespace storeflow::runtime {
 Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store,
                                                    const std::optional<std::string>& workflow,
                                                    int limit = 100);
+// Failed runs matching `filter` (its status is ignored: always failed), newest first.
+Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store, store::RunFilter filter);
 // Makes a failed run due now again (run.attempt + 1). FailedPrecondition when the
 // run is not failed, NotFound when there is none.
 Status RetryDeadLetter(store::Store& store, std::int64_t run_id, store::TimeMs now);

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <random>
 
+#include "common/metrics.h"
+
 namespace storeflow::runtime {
 namespace {
 
@@ -30,6 +32,7 @@ Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
   if (options_.owner.empty()) options_.owner = DefaultOwner();
   options_.executor.owner = options_.owner;
   options_.executor.stop = &stopping_;
+  options_.executor.broker = &broker_;
   if (options_.workers < 1) options_.workers = 1;
   if (options_.claim_batch < 1) options_.claim_batch = 1;
   api_sandbox_ = MakeSandbox();
@@ -74,6 +77,71 @@ Result<PublishOutcome> Engine::Publish(store::EventRow event) {
   return outcome;
 }
 
+std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::EventRow> events) {
+  std::vector<Result<PublishOutcome>> out;
+  if (events.empty()) return out;
+  std::unique_ptr<script::Sandbox> sandbox;
+  {
+    std::lock_guard lock(spare_mu_);
+    if (!spare_sandboxes_.empty()) {
+      sandbox = std::move(spare_sandboxes_.back());
+      spare_sandboxes_.pop_back();
+    }
+  }
+  if (sandbox == nullptr) sandbox = MakeSandbox();
+  bool notify = false;
+  Status batch_error;
+  {
+    auto tx = store_.Begin();
+    if (tx.ok()) {
+      const TimeMs now = clock_.Now();
+      for (auto& event : events) {
+        auto outcome = router_.PublishInPlace(**tx, event, *sandbox, now);
+        if (!outcome.ok()) {
+          batch_error = outcome.status();
+          break;
+        }
+        notify = notify || !outcome->runs.empty() || !outcome->woken.empty();
+        out.push_back(std::move(outcome));
+      }
+      if (batch_error.ok()) batch_error = (*tx)->Commit();
+    } else {
+      batch_error = tx.status();
+    }
+  }
+  if (!batch_error.ok()) {
+    out.clear();
+    notify = false;
+    if (batch_error.code() == StatusCode::kUnavailable && events.size() > 1) {
+      // The store is down: one try per event would only fail again, slower.
+      for (std::size_t i = 0; i < events.size(); ++i) out.emplace_back(batch_error);
+    } else {
+      // One by one: only the events that fail on their own fail.
+      for (auto& event : events) {
+        auto tx = store_.Begin();
+        if (!tx.ok()) {
+          out.emplace_back(tx.status());
+          continue;
+        }
+        auto outcome = router_.Publish(**tx, std::move(event), *sandbox, clock_.Now());
+        if (outcome.ok()) {
+          Status committed = (*tx)->Commit();
+          if (!committed.ok()) {
+            out.emplace_back(committed);
+            continue;
+          }
+          notify = notify || !outcome->runs.empty() || !outcome->woken.empty();
+        }
+        out.push_back(std::move(outcome));
+      }
+    }
+  }
+  if (notify) store_.Notify();
+  std::lock_guard lock(spare_mu_);
+  spare_sandboxes_.push_back(std::move(sandbox));
+  return out;
+}
+
 Result<store::RunRow> Engine::StartRun(const std::string& workflow, const Json& input) {
   auto loaded = catalog_.Current(workflow);
   if (loaded == nullptr) return NotFound("no workflow named '" + workflow + "' is loaded");
@@ -87,6 +155,77 @@ Result<store::RunRow> Engine::StartRun(const std::string& workflow, const Json& 
   return run;
 }
 
+Result<store::RunRow> Engine::CancelRun(std::int64_t run_id, const std::string& reason) {
+  auto tx = store_.Begin();
+  if (!tx.ok()) return tx.status();
+  auto found = (*tx)->GetRun(run_id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NotFound("no run " + std::to_string(run_id));
+  store::RunRow run = **found;
+  if (store::IsTerminal(run.status)) {
+    return FailedPrecondition("run " + std::to_string(run_id) + " has already ended (" +
+                              std::string(store::RunStatusName(run.status)) + ")");
+  }
+  const TimeMs now = clock_.Now();
+  run.status = store::RunStatus::kCancelled;
+  run.due_at.reset();
+  run.lease_owner.reset();
+  run.lease_until.reset();
+  run.updated_at = now;
+  run.finished_at = now;
+  run.error = {{"code", "cancelled"},
+               {"message", reason.empty() ? std::string("cancelled by an operator") : reason}};
+  STOREFLOW_RETURN_IF_ERROR((*tx)->UpdateRun(run, std::nullopt));
+  STOREFLOW_RETURN_IF_ERROR((*tx)->DeleteWait(run.id));
+  auto loaded = catalog_.ByHash(run.version_hash, **tx);
+  if (!loaded.ok()) return loaded.status();
+  STOREFLOW_RETURN_IF_ERROR(router_.ReleaseKey(**tx, run, *(*loaded)->workflow, now));
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  store_.Notify();
+  return run;
+}
+
+Result<std::vector<store::RunRow>> Engine::ReplayEvent(std::int64_t event_id,
+                                                       const std::vector<std::string>& workflows) {
+  std::vector<std::shared_ptr<const LoadedWorkflow>> targets;
+  if (workflows.empty()) {
+    targets = catalog_.Currents();
+  } else {
+    for (const std::string& name : workflows) {
+      auto loaded = catalog_.Current(name);
+      if (loaded == nullptr) return NotFound("no workflow named '" + name + "' is loaded");
+      targets.push_back(std::move(loaded));
+    }
+  }
+  std::lock_guard lock(api_mu_);
+  auto tx = store_.Begin();
+  if (!tx.ok()) return tx.status();
+  auto found = (*tx)->GetEvent(event_id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NotFound("no event " + std::to_string(event_id));
+  const store::EventRow& event = **found;
+  const TimeMs now = clock_.Now();
+  std::vector<store::RunRow> runs;
+  for (const auto& loaded : targets) {
+    const auto& triggers = loaded->workflow->triggers;
+    bool matched = false;
+    for (std::size_t i = 0; i < triggers.size() && !matched; ++i) {
+      matched = TriggerMatches(triggers[i], loaded->workflow->name, i, event.topic);
+    }
+    if (!matched) {
+      if (workflows.empty()) continue;
+      return InvalidArgument("workflow '" + loaded->workflow->name +
+                             "' has no trigger for topic '" + event.topic + "'");
+    }
+    auto run = router_.StartRun(**tx, *loaded, event.payload, event.id, *api_sandbox_, now);
+    if (!run.ok()) return run.status();
+    runs.push_back(std::move(*run));
+  }
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  if (!runs.empty()) store_.Notify();
+  return runs;
+}
+
 Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox) {
   const TimeMs now = clock_.Now();
   auto claimed = store_.ClaimDueRuns(options_.owner, now, now + options_.executor.lease.count(),
@@ -95,6 +234,11 @@ Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sand
   bool notify = false;
   Status first_error;
   for (const auto& run : *claimed) {
+    if (run.due_at) {
+      // Timer lateness: how long after its due time a run was taken up.
+      metrics::Registry::Default().Observe("storeflow_timer_lateness_seconds", {},
+                                           std::max<TimeMs>(0, now - *run.due_at) / 1000.0);
+    }
     auto outcome = executor.Advance(run, sandbox);
     if (!outcome.ok()) {
       // The run keeps its lease until it expires, then another claim retries it.

@@ -22,6 +22,7 @@
 #include "runtime/clock.h"
 #include "runtime/event_router.h"
 #include "runtime/executor.h"
+#include "runtime/response_broker.h"
 #include "runtime/scheduler.h"
 #include "runtime/workflow_catalog.h"
 #include "script/sandbox.h"
@@ -59,10 +60,32 @@ class Engine {
 
   // Stores an event and starts/wakes what it triggers (one transaction).
   Result<PublishOutcome> Publish(store::EventRow event);
+  // Group commit: publishes `events` in ONE transaction (one fsync) and returns
+  // one outcome per event, in order. When that fails (one bad event, a conflict,
+  // a failed commit), falls back to one transaction per event, so one failure
+  // does not lose the others. Thread-safe; concurrent batches use their own
+  // sandboxes.
+  std::vector<Result<PublishOutcome>> PublishBatch(std::vector<store::EventRow> events);
+
+  // Told about committed `respond` steps and run ends of this engine's workers.
+  ResponseBroker& broker() { return broker_; }
   // Starts a run of the current version of `workflow` with `input` as its event
   // (key, dedupe and concurrency apply). Returns the run (its status may be
   // queued or skipped).
   Result<store::RunRow> StartRun(const std::string& workflow, const Json& input);
+
+  // Operator actions (the admin API). CancelRun ends a run that is not terminal
+  // (status cancelled, error {code: "cancelled", message: reason}); a worker
+  // holding it loses its lease and stops at its next step boundary. Queued runs
+  // of its key may start. NotFound / FailedPrecondition (already terminal).
+  Result<store::RunRow> CancelRun(std::int64_t run_id, const std::string& reason);
+  // Starts a new run of each current workflow (all when `workflows` is empty,
+  // else only those named) whose triggers match the stored event's topic, with
+  // the event's payload; key, dedupe and concurrency apply. Waits are not woken.
+  // NotFound when the event or a named workflow does not exist; InvalidArgument
+  // when a named workflow has no trigger for the event's topic.
+  Result<std::vector<store::RunRow>> ReplayEvent(std::int64_t event_id,
+                                                 const std::vector<std::string>& workflows);
 
   // Writes the schedule rows of the loaded workflows (Start does it when
   // options.schedules is set).
@@ -98,6 +121,10 @@ class Engine {
   WorkflowCatalog catalog_;
   EventRouter router_;
   Scheduler scheduler_;
+
+  ResponseBroker broker_;
+  std::mutex spare_mu_;  // guards spare_sandboxes_ (PublishBatch)
+  std::vector<std::unique_ptr<script::Sandbox>> spare_sandboxes_;
 
   std::mutex api_mu_;  // guards the API sandbox and executor
   std::unique_ptr<script::Sandbox> api_sandbox_;

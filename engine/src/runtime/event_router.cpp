@@ -1,5 +1,6 @@
 #include "runtime/event_router.h"
 
+#include "common/metrics.h"
 #include "workflow/duration_value.h"
 #include "workflow/template.h"
 
@@ -52,7 +53,13 @@ bool TriggerMatches(const workflow::Trigger& trigger, const std::string& workflo
 
 Result<PublishOutcome> EventRouter::Publish(store::Transaction& tx, store::EventRow event,
                                             script::Sandbox& sandbox, TimeMs now) {
+  return PublishInPlace(tx, event, sandbox, now);
+}
+
+Result<PublishOutcome> EventRouter::PublishInPlace(store::Transaction& tx, store::EventRow& event,
+                                                   script::Sandbox& sandbox, TimeMs now) {
   PublishOutcome outcome;
+  event.id = 0;
   event.created_at = now;
   auto id = tx.InsertEvent(event);
   if (!id.ok()) return id.status();
@@ -85,7 +92,7 @@ Result<PublishOutcome> EventRouter::Publish(store::Transaction& tx, store::Event
     const auto& triggers = loaded->workflow->triggers;
     for (std::size_t i = 0; i < triggers.size(); ++i) {
       if (!TriggerMatches(triggers[i], loaded->workflow->name, i, event.topic)) continue;
-      auto run = StartRun(tx, *loaded, event.payload, event.id, sandbox, now);
+      auto run = StartRun(tx, *loaded, event.payload, event.id, sandbox, now, event.meta);
       if (!run.ok()) return run.status();
       outcome.runs.push_back(run->id);
       break;  // one run per workflow per event
@@ -96,7 +103,7 @@ Result<PublishOutcome> EventRouter::Publish(store::Transaction& tx, store::Event
 
 Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflow& loaded,
                                      const Json& payload, std::optional<std::int64_t> event_id,
-                                     script::Sandbox& sandbox, TimeMs now) {
+                                     script::Sandbox& sandbox, TimeMs now, const Json& meta) {
   const workflow::Workflow& wf = *loaded.workflow;
   RunRow run;
   run.workflow = wf.name;
@@ -108,6 +115,29 @@ Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflo
   run.due_at = now;
   run.created_at = now;
   run.updated_at = now;
+
+  if (meta.is_object() && !meta.empty()) run.state["meta"] = meta;
+
+  if (loaded.input_schema != nullptr) {
+    // Never a silent drop: the run is kept, rejected, with every violation's path.
+    const std::vector<SchemaViolation> violations = loaded.input_schema->Validate(payload);
+    if (!violations.empty()) {
+      Json details = Json::array();
+      for (const auto& v : violations)
+        details.push_back({{"path", v.path}, {"message", v.message}});
+      Terminate(run, RunStatus::kRejected, now);
+      run.error = {
+          {"code", "invalid_input"},
+          {"message", "the event does not match input.schema: " + DescribeViolations(violations)},
+          {"violations", details}};
+      auto id = tx.InsertRun(run);
+      if (!id.ok()) return id.status();
+      run.id = *id;
+      metrics::Registry::Default().CounterAdd("storeflow_runs_rejected_total",
+                                              {{"workflow", wf.name}});
+      return run;
+    }
+  }
 
   if (wf.key) {
     auto key = EvaluateOnEvent(*wf.key, payload, wf.config, sandbox, now);

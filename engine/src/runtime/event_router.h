@@ -38,13 +38,21 @@ class EventRouter {
 
   Result<PublishOutcome> Publish(store::Transaction& tx, store::EventRow event,
                                  script::Sandbox& sandbox, TimeMs now);
+  // The same without a copy of the event: sets its created_at and id in place
+  // (group commit keeps its events for a one-by-one retry).
+  Result<PublishOutcome> PublishInPlace(store::Transaction& tx, store::EventRow& event,
+                                        script::Sandbox& sandbox, TimeMs now);
 
-  // Creates a run of `loaded` for `payload`: evaluates the key, claims the dedupe
-  // value, and applies concurrency (the run is ready, queued, or skipped; replace
-  // cancels the key's active runs).
+  // Creates a run of `loaded` for `payload`: checks input.schema (a failing
+  // payload gives a run rejected with error.violations = [{path, message}]),
+  // evaluates the key, claims the dedupe value, and applies concurrency (the run
+  // is ready, queued, or skipped; replace cancels the key's active runs). `meta`
+  // (the event's envelope: webhook headers...) is kept in the run's state and
+  // seen by its expressions as `meta`.
   Result<store::RunRow> StartRun(store::Transaction& tx, const LoadedWorkflow& loaded,
                                  const Json& payload, std::optional<std::int64_t> event_id,
-                                 script::Sandbox& sandbox, TimeMs now);
+                                 script::Sandbox& sandbox, TimeMs now,
+                                 const Json& meta = Json());
 
   // In the transaction that ends `run` (terminal): lets the oldest queued runs of
   // its key start while there is room under per_key.

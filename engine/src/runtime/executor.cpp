@@ -1,11 +1,15 @@
 #include "runtime/executor.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <exception>
 #include <map>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/timezone.h"
 #include "script/time_text.h"
 #include "workflow/duration_value.h"
@@ -169,11 +173,13 @@ class RunExecutor::RunSession {
         continue;
       }
       StepOutcome result;
+      const auto step_started = std::chrono::steady_clock::now();
       try {
         result = Execute(step, path, existing);
       } catch (const std::exception& e) {
         result = StepOutcome::Error(ActionError::Permanent("internal", e.what()));
       }
+      ObserveStep(step, step_started);
       if (result.kind == StepOutcome::Kind::kError && !result.error.permanent() &&
           result.error.code == kConflictCode && ++conflicts_ <= kMaxConflicts) {
         tx_.reset();  // roll back and run the step again on fresh data
@@ -197,6 +203,21 @@ class RunExecutor::RunSession {
   TimeMs Now() const { return ex_.clock_.Now(); }
   script::CallContext Call() const { return script::CallContext{Now()}; }
 
+  // storeflow_step_duration_seconds{action}: the action name of a `uses` step,
+  // else the step kind.
+  static void ObserveStep(const Step& step, std::chrono::steady_clock::time_point started) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string action;
+    if (const auto* uses = std::get_if<workflow::UsesStep>(&step.kind)) {
+      action = uses->action;
+    } else {
+      action = std::string(step.kind_name());
+    }
+    metrics::Registry::Default().Observe("storeflow_step_duration_seconds", {{"action", action}},
+                                         seconds);
+  }
+
   Status Load() {
     auto tx = ex_.store_.Begin();
     if (!tx.ok()) return tx.status();
@@ -211,6 +232,10 @@ class RunExecutor::RunSession {
       RememberRow(row);
     }
     if (!run_.state.is_object()) run_.state = Json::object();
+    if (!run_.state.contains("frames")) {
+      metrics::Registry::Default().CounterAdd("storeflow_runs_started_total",
+                                              {{"workflow", run_.workflow}});
+    }
     for (const auto& f : run_.state.value("frames", Json::array())) {
       frames_.push_back(Frame::FromJson(f));
     }
@@ -254,6 +279,8 @@ class RunExecutor::RunSession {
                 {"attempt", run_.state.value("attempt", 1)}};
     if (run_.key) run["key"] = *run_.key;  // absent (nil), not json.null, without a key
     Json ctx = {{"event", run_.input}, {"run", run}, {"steps", steps_ctx_}, {"config", wf.config}};
+    // The event's envelope (webhook headers, ...); absent (nil) when there is none.
+    if (auto meta = run_.state.find("meta"); meta != run_.state.end()) ctx["meta"] = *meta;
     for (std::size_t d = 1; d < frames_.size(); ++d) {
       const Frame& f = frames_[d];
       if (f.item < static_cast<int>(f.items.size()) && !f.items[f.item].is_null()) {
@@ -352,6 +379,18 @@ class RunExecutor::RunSession {
       RememberRow(*row);
       ++outcome_.steps;
     }
+    if (finish) {
+      const char* counter = *finish == RunStatus::kCompleted ? "storeflow_runs_completed_total"
+                            : *finish == RunStatus::kFailed  ? "storeflow_runs_failed_total"
+                                                             : nullptr;
+      if (counter != nullptr) {
+        metrics::Registry::Default().CounterAdd(counter, {{"workflow", run_.workflow}});
+      }
+    }
+    // Only after the commit: a caller answered from this is answered with
+    // durable facts.
+    if (ex_.options_.broker != nullptr && (finish || responded_)) ex_.options_.broker->Notify(run_);
+    responded_ = false;
     return Status::Ok();
   }
 
@@ -503,8 +542,55 @@ class RunExecutor::RunSession {
   }
 
   StepOutcome Run(const workflow::UsesStep& uses, const Step& step, const std::string& path,
-                  const StepRow*, const Json& ctx, int attempt) {
-    auto input = workflow::Render(uses.with, sandbox_, ctx, Call());
+                  const StepRow* existing, const Json& ctx, int attempt) {
+    const SecretStore* secrets = ex_.options_.secrets.get();
+    StepOutcome o = RunUses(uses, step, path, existing, ctx, attempt);
+    if (secrets == nullptr || secrets->empty()) return o;
+    // Nothing a secret went into is stored or shown as is.
+    o.input = secrets->Redact(o.input);
+    o.output = secrets->Redact(o.output);
+    o.error.message = secrets->Redact(o.error.message);
+    return o;
+  }
+
+  // The `with:` context of a uses step: `ctx` plus the secrets its expressions
+  // name (only those), or the permanent error naming a missing one.
+  std::variant<Json, ActionError> UsesContext(const workflow::UsesStep& uses,
+                                              const std::string& path, const Json& ctx) const {
+    std::vector<std::string> names;
+    uses.with.ForEachExpression([&](const workflow::Expression& e) {
+      if (!e.secrets_use) return;
+      for (std::string& name : SecretNamesIn(e.code)) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+    });
+    if (names.empty()) return ctx;
+    Json values = Json::object();
+    for (const std::string& name : names) {
+      const std::string* value = ex_.options_.secrets ? ex_.options_.secrets->Find(name) : nullptr;
+      if (value == nullptr) {
+        std::string env = name;
+        std::transform(env.begin(), env.end(), env.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        return ActionError::Permanent("missing_secret",
+                                      "step '" + path + "' of workflow '" + wf_->workflow->name +
+                                          "' reads secret '" + name +
+                                          "', which is not set (set the environment variable "
+                                          "STOREFLOW_SECRET_" +
+                                          env + " or add it to secrets.file)");
+      }
+      values[name] = *value;
+    }
+    Json with_secrets = ctx;
+    with_secrets["secrets"] = std::move(values);
+    return with_secrets;
+  }
+
+  StepOutcome RunUses(const workflow::UsesStep& uses, const Step& step, const std::string& path,
+                      const StepRow*, const Json& ctx, int attempt) {
+    auto context = UsesContext(uses, path, ctx);
+    if (auto* missing = std::get_if<ActionError>(&context)) return StepOutcome::Error(*missing);
+    auto input = workflow::Render(uses.with, sandbox_, std::get<Json>(context), Call());
     if (!input.ok()) return StepOutcome::Error(ExpressionError(input.status()));
     Action* action = ex_.actions_.Find(uses.action);
     if (action == nullptr) {
@@ -514,11 +600,18 @@ class RunExecutor::RunSession {
     }
     ActionContext ac;
     ac.run_id = run_.id;
+    ac.workflow = wf_->workflow->name;
     ac.step_path = path;
-    ac.idempotency_key = std::to_string(run_.id) + "/" + path;
+    ac.idempotency_key = ex_.store_.InstallationId() + "/" + std::to_string(run_.id) + "/" + path;
     ac.attempt = attempt;
     ac.now = Now();
     ac.log = ex_.options_.log;
+    if (ac.log && ex_.options_.secrets && !ex_.options_.secrets->empty()) {
+      ac.log = [log = ex_.options_.log, secrets = ex_.options_.secrets](std::string_view level,
+                                                                        std::string_view message) {
+        log(level, secrets->Redact(std::string(message)));
+      };
+    }
     std::optional<Duration> timeout;
     if (step.timeout) {
       auto t = workflow::Resolve(*step.timeout, sandbox_, ctx, Call());
@@ -718,6 +811,7 @@ class RunExecutor::RunSession {
                      {"headers", headers->is_null() ? Json::object() : *headers},
                      {"body", *body}};
     run_.state["response"] = response;
+    responded_ = true;
     return StepOutcome::Done(response);
   }
 
@@ -764,6 +858,7 @@ class RunExecutor::RunSession {
   std::unique_ptr<store::Transaction> tx_;
   AdvanceOutcome outcome_;
   bool suspended_ = false;
+  bool responded_ = false;  // a respond step's answer awaits its commit
   static constexpr int kMaxConflicts = 20;
   int conflicts_ = 0;
 };

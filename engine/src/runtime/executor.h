@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -16,7 +17,9 @@
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/event_router.h"
+#include "runtime/response_broker.h"
 #include "runtime/retry_delay.h"
+#include "runtime/secrets.h"
 #include "runtime/workflow_catalog.h"
 #include "script/sandbox.h"
 #include "store/store.h"
@@ -35,9 +38,16 @@ struct ExecutorOptions {
   int max_steps_per_claim = 1000;  // then the run goes back to the queue (fairness)
   std::uint64_t random_seed = 0;   // 0: from std::random_device
   ActionLogger log;                // where the `log` action and step logs go
+  // What `${{ secrets.NAME }}` in `with:` of a `uses` step reads (null: none).
+  // Every secret value is redacted ("***") from what is stored or logged of a
+  // uses step: its input, output, error and log lines.
+  std::shared_ptr<const SecretStore> secrets;
   // When set and true, a run in hand goes back to the queue at the next step
   // boundary (engine shutdown).
   const std::atomic<bool>* stop = nullptr;
+  // When set, told about every committed `respond` step and every run end (the
+  // HTTP REST triggers wait on it).
+  ResponseBroker* broker = nullptr;
 };
 
 // What Advance did, for the engine's bookkeeping.

@@ -40,6 +40,23 @@ std::optional<Duration> RetryAfter(const Poco::Net::HTTPResponse& response) {
 class HttpRequestAction final : public Action {
  public:
   std::string_view name() const override { return "http.request"; }
+  std::string description() const override {
+    return "sends an HTTP request; output {status, headers, body}; 408/429/5xx and connection "
+           "failures are retryable, other 4xx permanent";
+  }
+  Json input_schema() const override {
+    return Json::parse(R"({"type": "object", "required": ["url"], "properties": {
+        "url": {"type": "string", "pattern": "^https?://"},
+        "method": {"type": "string"},
+        "headers": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+        "body": {"description": "a string is sent as is, other values as JSON"},
+        "timeout_ms": {"type": "integer", "minimum": 1}}})");
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"method": "POST", "url": "https://example.com/hooks",
+                            "headers": {"X-Token": "${{ secrets.HOOK_TOKEN }}"},
+                            "body": {"order": "${{ event.id }}"}}])");
+  }
 
   ActionResult Invoke(const Json& input, const ActionContext& context) override {
     if (!input.is_object() || !input.contains("url") || !input["url"].is_string()) {

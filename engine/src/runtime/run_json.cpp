@@ -42,6 +42,14 @@ nlohmann::json StepToJson(const store::StepRow& step) {
       {"started_at", step.started_at}, {"finished_at", Optional(step.finished_at)}};
 }
 
+nlohmann::json DeadLetterToJson(const store::RunRow& run) {
+  return {{"id", run.id},
+          {"workflow", run.workflow},
+          {"key", Optional(run.key)},
+          {"error", run.error},
+          {"finished_at", Optional(run.finished_at)}};
+}
+
 nlohmann::json EventToJson(const store::EventRow& event) {
   return {{"id", event.id},
           {"topic", event.topic},

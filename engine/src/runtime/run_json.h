@@ -1,6 +1,6 @@
 #pragma once
 
-// How runs, steps and events are shown (CLI output, later the admin API).
+// How runs, steps and events are shown (CLI output and the admin API).
 
 #include <vector>
 
@@ -16,6 +16,8 @@ nlohmann::json RunToJson(const store::RunRow& run);
 nlohmann::json RunToJson(const store::RunRow& run, const std::vector<store::StepRow>& steps);
 // {path, status, attempts, input, output, error, started_at, finished_at}
 nlohmann::json StepToJson(const store::StepRow& step);
+// A dead letter in a list: {id, workflow, key, error, finished_at}.
+nlohmann::json DeadLetterToJson(const store::RunRow& run);
 // {id, topic, source, dedup_key, payload, meta, created_at}
 nlohmann::json EventToJson(const store::EventRow& event);
 

@@ -1,5 +1,6 @@
 #include "runtime/workflow_catalog.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +48,7 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
   workflow::ValidateOptions options;
   options.root = root_;
   options.check_rules = check_rules;
+  if (check_rules) options.check_action = action_check_;
   workflow::LoadResult loaded = workflow::LoadWorkflowFromString(source, source_path, options);
   if (!loaded.ok()) return loaded.status();
   auto result = std::make_shared<LoadedWorkflow>();
@@ -54,6 +56,20 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
   result->source_path = source_path;
   result->source = source;
   result->workflow = loaded.workflow();
+  if (const auto& input = result->workflow->input) {
+    // The validator checked that the schema exists and compiles when the version
+    // was registered; a version read back later whose schema file went away runs
+    // without one rather than not at all.
+    auto schema = input->schema_path.empty()
+                      ? JsonSchema::Parse(input->inline_schema)
+                      : JsonSchema::Load(std::filesystem::path(source_path).parent_path() /
+                                         input->schema_path);
+    if (schema.ok()) {
+      result->input_schema = *schema;
+    } else if (check_rules) {
+      return schema.status();
+    }
+  }
   return std::shared_ptr<const LoadedWorkflow>(std::move(result));
 }
 

@@ -5,16 +5,19 @@
 // version not in memory is read back from the store's workflow_versions.
 // Thread-safe.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/json_schema.h"
 #include "common/result.h"
 #include "runtime/clock.h"
 #include "store/store.h"
 #include "workflow/model.h"
+#include "workflow/validator.h"
 
 namespace storeflow::runtime {
 
@@ -23,6 +26,9 @@ struct LoadedWorkflow {
   std::string source_path;
   std::string source;
   std::shared_ptr<const workflow::Workflow> workflow;
+  // The compiled `input.schema` (nullptr without one); events failing it start a
+  // run that is recorded as rejected with the JSON path of each violation.
+  std::shared_ptr<const JsonSchema> input_schema;
 };
 
 // A wait_for key expression: its stable id and the expression itself.
@@ -42,6 +48,13 @@ class WorkflowCatalog {
  public:
   // `root`: where rule scripts resolve (the project root).
   explicit WorkflowCatalog(std::string root = ".") : root_(std::move(root)) {}
+  // Checks the action of each `uses:` step when a workflow is registered (see
+  // workflow::ValidateOptions::check_action). Set before workflows are loaded.
+  void set_action_check(std::function<std::vector<workflow::ActionProblem>(
+                            const workflow::Workflow&, const workflow::Step&, const std::string&)>
+                            check) {
+    action_check_ = std::move(check);
+  }
 
   // Loads (and validates) `source`, stores the version, and makes it the current
   // version of its workflow. InvalidArgument lists every diagnostic.
@@ -67,6 +80,9 @@ class WorkflowCatalog {
   void Remember(const std::shared_ptr<const LoadedWorkflow>& loaded);
 
   std::string root_;
+  std::function<std::vector<workflow::ActionProblem>(const workflow::Workflow&,
+                                                     const workflow::Step&, const std::string&)>
+      action_check_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> by_hash_;
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> current_;  // by name

@@ -81,6 +81,17 @@ int ReadSchemaVersion(SqlConnection& conn, const Dialect& dialect) {
   return static_cast<int>(rows.Int(0, 0));
 }
 
+std::string ReadInstallationId(SqlConnection& conn, const std::string& display_url) {
+  const auto rows = conn.Query("SELECT id FROM installation WHERE singleton = ?", 1, {IntParam(1)});
+  if (rows.empty() || rows.Text(0, 0).empty()) {
+    throw StoreError(FailedPrecondition(
+        "database " + display_url +
+        " has no installation id (the row of table `installation` is gone); restore it from a "
+        "backup: steps' idempotency keys depend on it"));
+  }
+  return rows.Text(0, 0);
+}
+
 void MigrateOrCheck(SqlConnection& conn, const Dialect& dialect, bool apply,
                     const std::string& display_url) {
   const int latest = LatestSchemaVersion();

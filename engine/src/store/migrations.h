@@ -35,4 +35,8 @@ void MigrateOrCheck(SqlConnection& conn, const Dialect& dialect, bool apply,
 // The schema version recorded in the database (0 when it has none). Throws.
 int ReadSchemaVersion(SqlConnection& conn, const Dialect& dialect);
 
+// The installation id made by migration 3 (table `installation`). Throws
+// StoreError: kFailedPrecondition naming `display_url` when the row is missing.
+std::string ReadInstallationId(SqlConnection& conn, const std::string& display_url);
+
 }  // namespace storeflow::store::internal

@@ -137,8 +137,19 @@ struct RunFilter {
 struct EventFilter {
   std::optional<std::string> topic;
   std::optional<std::string> source;
-  std::int64_t before_id = 0;  // paging as in RunFilter
-  int limit = 100;             // newest first
+  std::optional<TimeMs> created_from;   // inclusive
+  std::optional<TimeMs> created_until;  // exclusive
+  std::int64_t before_id = 0;           // paging as in RunFilter
+  int limit = 100;                      // newest first
+};
+
+// What Transaction::TakeTokens did.
+struct RateTake {
+  bool taken = false;
+  // When not taken: milliseconds until the bucket holds `cost` tokens (-1 when it
+  // never will: no refill).
+  std::int64_t retry_after_ms = 0;
+  double tokens_left = 0;  // after the take
 };
 
 }  // namespace storeflow::store

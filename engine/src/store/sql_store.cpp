@@ -62,6 +62,7 @@ void SqlStore::Migrate(bool apply) {
   auto lock = LockWriter();
   auto conn = pool_.Acquire();
   MigrateOrCheck(*conn, dialect_, apply, display_url_);
+  installation_id_ = ReadInstallationId(*conn, display_url_);
 }
 
 void SqlStore::StartListener(const std::string& conninfo, const std::string& peer) {

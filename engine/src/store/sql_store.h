@@ -31,7 +31,8 @@ class SqlStore final : public Store {
   explicit SqlStore(Parts parts);
   ~SqlStore() override;
 
-  // Steps of opening, run by the backend's Open (throw StoreError).
+  // Steps of opening, run by the backend's Open (throw StoreError). Migrate also
+  // reads the installation id.
   void Migrate(bool apply);
   void StartListener(const std::string& conninfo, const std::string& peer);
   ConnectionPool& pool() { return pool_; }
@@ -47,6 +48,7 @@ class SqlStore final : public Store {
   void Notify() override;
   bool WaitForWork(std::chrono::milliseconds timeout) override;
   Result<int> SchemaVersion() override;
+  const std::string& InstallationId() const override { return installation_id_; }
 
  private:
   // The in-process writer lock (SQLite) or an empty lock. Throws on timeout.
@@ -55,6 +57,7 @@ class SqlStore final : public Store {
   const Dialect& dialect_;
   const std::string display_url_;
   const std::string secret_;
+  std::string installation_id_;  // read by Migrate, then fixed
   // Destroyed in reverse order: the listener first, the file lock last.
   std::unique_ptr<FileLock> file_lock_;
   std::timed_mutex writer_;

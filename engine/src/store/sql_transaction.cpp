@@ -1,6 +1,13 @@
 #include "store/sql_transaction.h"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
+#include <Poco/StreamCopier.h>
 
 #include "store/row_mapping.h"
 #include "store/sql_text.h"
@@ -115,6 +122,20 @@ Result<std::optional<WorkflowVersionRow>> SqlTransaction::GetWorkflowVersion(
   });
 }
 
+Result<std::vector<WorkflowVersionRow>> SqlTransaction::ListWorkflowVersions(
+    const std::string& workflow) {
+  return Guard("ListWorkflowVersions", [&]() -> Result<std::vector<WorkflowVersionRow>> {
+    static const std::string kSql =
+        Select(kWorkflowVersionColumns,
+               "FROM workflow_versions WHERE workflow = ? ORDER BY created_at DESC, hash");
+    const auto rows = db().Query(kSql, kWorkflowVersionColumnCount, {TextParam(workflow)});
+    std::vector<WorkflowVersionRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(WorkflowVersionFromRow(rows, r));
+    return out;
+  });
+}
+
 // --- events ---
 
 Result<std::optional<std::int64_t>> SqlTransaction::InsertEvent(const EventRow& row) {
@@ -153,6 +174,14 @@ Result<std::vector<EventRow>> SqlTransaction::ListEvents(const EventFilter& filt
     if (filter.source) {
       sql += " AND source = ?";
       params.push_back(TextParam(*filter.source));
+    }
+    if (filter.created_from) {
+      sql += " AND created_at >= ?";
+      params.push_back(IntParam(*filter.created_from));
+    }
+    if (filter.created_until) {
+      sql += " AND created_at < ?";
+      params.push_back(IntParam(*filter.created_until));
     }
     if (filter.before_id > 0) {
       sql += " AND id < ?";
@@ -299,6 +328,19 @@ Result<std::vector<RunRow>> SqlTransaction::ListRuns(const RunFilter& filter) {
     std::vector<RunRow> out;
     out.reserve(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));
+    return out;
+  });
+}
+
+Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus() {
+  return Guard("CountRunsByStatus", [&]() -> Result<std::map<RunStatus, std::int64_t>> {
+    static const std::string kSql = "SELECT status, COUNT(*) FROM runs GROUP BY status";
+    const auto rows = db().Query(kSql, 2, {});
+    std::map<RunStatus, std::int64_t> out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      auto status = ParseRunStatus(rows.Text(r, 0));
+      if (status.ok()) out[*status] += rows.Int(r, 1);
+    }
     return out;
   });
 }
@@ -583,6 +625,117 @@ Result<bool> SqlTransaction::DeleteSchedule(const std::string& workflow,
     static const std::string kSql =
         "DELETE FROM schedules WHERE workflow = ? AND trigger_index = ? RETURNING trigger_index";
     return !db().Query(kSql, 1, {TextParam(workflow), IntParam(trigger_index)}).empty();
+  });
+}
+
+// --- plugin key/value spaces ---
+
+namespace {
+
+std::string ToBase64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << bytes;
+  encoder.close();
+  return out.str();
+}
+
+std::string FromBase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string bytes;
+  Poco::StreamCopier::copyToString(decoder, bytes);
+  return bytes;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> SqlTransaction::KvGet(const std::string& plugin,
+                                                         const std::string& key, TimeMs now) {
+  return Guard("KvGet", [&]() -> Result<std::optional<std::string>> {
+    static const std::string kSql =
+        "SELECT value FROM plugin_kv WHERE plugin = ? AND kv_key = ?"
+        " AND (expires_at IS NULL OR expires_at > ?)";
+    const auto rows = db().Query(kSql, 1, {TextParam(plugin), TextParam(key), IntParam(now)});
+    if (rows.empty()) return std::optional<std::string>();
+    try {
+      return std::optional<std::string>(FromBase64(rows.Text(0, 0)));
+    } catch (const Poco::Exception& e) {
+      return Internal("plugin_kv " + plugin + "/" + key +
+                      " holds a malformed value: " + e.displayText());
+    }
+  });
+}
+
+Status SqlTransaction::KvPut(const std::string& plugin, const std::string& key,
+                             const std::string& value, std::optional<TimeMs> expires_at,
+                             TimeMs now) {
+  return Guard("KvPut", [&] {
+    static const std::string kSql =
+        "INSERT INTO plugin_kv (plugin, kv_key, value, expires_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, kv_key) DO UPDATE SET"
+        " value = excluded.value, expires_at = excluded.expires_at,"
+        " updated_at = excluded.updated_at";
+    db().Exec(kSql, {TextParam(plugin), TextParam(key), TextParam(ToBase64(value)),
+                     IntParam(expires_at), IntParam(now)});
+    return Status::Ok();
+  });
+}
+
+Result<bool> SqlTransaction::KvDelete(const std::string& plugin, const std::string& key,
+                                      TimeMs now) {
+  return Guard("KvDelete", [&]() -> Result<bool> {
+    static const std::string kSql =
+        "DELETE FROM plugin_kv WHERE plugin = ? AND kv_key = ? RETURNING expires_at";
+    const auto rows = db().Query(kSql, 1, {TextParam(plugin), TextParam(key)});
+    if (rows.empty()) return false;
+    const auto expires_at = rows.OptInt(0, 0);
+    return !expires_at || *expires_at > now;  // an expired entry was not there any more
+  });
+}
+
+// --- rate buckets ---
+
+Result<RateTake> SqlTransaction::TakeTokens(const std::string& name, double capacity,
+                                            double refill_per_second, double cost, TimeMs now) {
+  return Guard("TakeTokens", [&]() -> Result<RateTake> {
+    if (!(capacity > 0) || !(cost > 0) || cost > capacity || !(refill_per_second >= 0)) {
+      return InvalidArgument("rate bucket '" + name +
+                             "': need capacity > 0, 0 < cost <= capacity and refill >= 0");
+    }
+    constexpr double kMicro = 1e6;
+    static const std::string kCreate =
+        "INSERT INTO rate_buckets (name, tokens_micro, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO NOTHING";
+    db().Exec(kCreate, {TextParam(name), IntParam(std::llround(capacity * kMicro)), IntParam(now)});
+    // PostgreSQL: engines taking from the same bucket queue on the row lock.
+    static const std::string kSqlite =
+        "SELECT tokens_micro, updated_at FROM rate_buckets WHERE name = ?";
+    static const std::string kPostgres = kSqlite + " FOR UPDATE";
+    const auto rows = db().Query(dialect_.backend == Backend::kSqlite ? kSqlite : kPostgres, 2,
+                                 {TextParam(name)});
+    if (rows.empty()) return Internal("rate bucket '" + name + "' vanished");
+    const TimeMs updated = rows.Int(0, 1);
+    const double elapsed_s = static_cast<double>(std::max<TimeMs>(0, now - updated)) / 1000.0;
+    double tokens = static_cast<double>(rows.Int(0, 0)) / kMicro;
+    tokens = std::min(capacity, tokens + elapsed_s * refill_per_second);
+    RateTake take;
+    if (tokens + 1e-9 >= cost) {
+      tokens = std::max(0.0, tokens - cost);
+      take.taken = true;
+    } else if (refill_per_second > 0) {
+      take.retry_after_ms =
+          static_cast<std::int64_t>(std::ceil((cost - tokens) / refill_per_second * 1000.0));
+    } else {
+      take.retry_after_ms = -1;
+    }
+    take.tokens_left = tokens;
+    static const std::string kUpdate =
+        "UPDATE rate_buckets SET tokens_micro = ?, updated_at = ? WHERE name = ?";
+    db().Exec(kUpdate, {IntParam(std::llround(tokens * kMicro)),
+                        IntParam(std::max<TimeMs>(now, updated)), TextParam(name)});
+    return take;
   });
 }
 

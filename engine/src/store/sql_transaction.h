@@ -26,6 +26,8 @@ class SqlTransaction final : public Transaction {
 
   Status PutWorkflowVersion(const WorkflowVersionRow& row) override;
   Result<std::optional<WorkflowVersionRow>> GetWorkflowVersion(const std::string& hash) override;
+  Result<std::vector<WorkflowVersionRow>> ListWorkflowVersions(
+      const std::string& workflow) override;
 
   Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) override;
   Result<std::optional<EventRow>> GetEvent(std::int64_t id) override;
@@ -43,6 +45,7 @@ class SqlTransaction final : public Transaction {
                    const std::optional<std::string>& expected_lease_owner) override;
   Result<std::optional<RunRow>> GetRun(std::int64_t id) override;
   Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) override;
+  Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() override;
   Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
                                                const std::string& key) override;
 
@@ -77,6 +80,14 @@ class SqlTransaction final : public Transaction {
                                TimeMs expected, TimeMs next) override;
   Result<std::vector<ScheduleRow>> ListSchedules() override;
   Result<bool> DeleteSchedule(const std::string& workflow, std::int64_t trigger_index) override;
+
+  Result<std::optional<std::string>> KvGet(const std::string& plugin, const std::string& key,
+                                           TimeMs now) override;
+  Status KvPut(const std::string& plugin, const std::string& key, const std::string& value,
+               std::optional<TimeMs> expires_at, TimeMs now) override;
+  Result<bool> KvDelete(const std::string& plugin, const std::string& key, TimeMs now) override;
+  Result<RateTake> TakeTokens(const std::string& name, double capacity, double refill_per_second,
+                              double cost, TimeMs now) override;
 
  private:
   // Guarded() that also remembers the first failure: such a transaction can only

@@ -6,6 +6,7 @@
 // Status/Result; no exception leaves this module. See docs/architecture.md.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ class Transaction {
   // Workflow versions (content-addressed; putting an existing hash is a no-op).
   virtual Status PutWorkflowVersion(const WorkflowVersionRow& row) = 0;
   virtual Result<std::optional<WorkflowVersionRow>> GetWorkflowVersion(const std::string& hash) = 0;
+  // Every stored version of `workflow`, newest first (created_at, then hash).
+  virtual Result<std::vector<WorkflowVersionRow>> ListWorkflowVersions(
+      const std::string& workflow) = 0;
 
   // Events. InsertEvent returns the new id, or nullopt when (source, dedup_key) exists.
   virtual Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) = 0;
@@ -63,6 +67,9 @@ class Transaction {
                            const std::optional<std::string>& expected_lease_owner) = 0;
   virtual Result<std::optional<RunRow>> GetRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) = 0;
+  // How many runs there are of each status (statuses without runs are absent);
+  // for the queue-depth and dead-letter gauges.
+  virtual Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() = 0;
   // Runs of (workflow, key) that are not terminal, oldest first.
   virtual Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
                                                        const std::string& key) = 0;
@@ -118,6 +125,23 @@ class Transaction {
   // one was deleted (for workflows or triggers that went away).
   virtual Result<std::vector<ScheduleRow>> ListSchedules() = 0;
   virtual Result<bool> DeleteSchedule(const std::string& workflow, std::int64_t trigger_index) = 0;
+
+  // Plugin key/value spaces (host service kv_*): `plugin` names the space, so
+  // one plugin never sees another's keys. Values are bytes. An entry whose
+  // expires_at <= now counts as absent. KvDelete returns whether a live entry went.
+  virtual Result<std::optional<std::string>> KvGet(const std::string& plugin,
+                                                   const std::string& key, TimeMs now) = 0;
+  virtual Status KvPut(const std::string& plugin, const std::string& key, const std::string& value,
+                       std::optional<TimeMs> expires_at, TimeMs now) = 0;
+  virtual Result<bool> KvDelete(const std::string& plugin, const std::string& key, TimeMs now) = 0;
+
+  // A token bucket shared through the database (the rate governor on PostgreSQL):
+  // the bucket `name` holds up to `capacity` tokens, gains `refill_per_second`
+  // per second since its last take (a new bucket starts full) and gives `cost`
+  // tokens when it has them. The row is locked until the transaction ends: keep
+  // it short. capacity/cost > 0, cost <= capacity, refill >= 0 (else kInvalidArgument).
+  virtual Result<RateTake> TakeTokens(const std::string& name, double capacity,
+                                      double refill_per_second, double cost, TimeMs now) = 0;
 };
 
 struct OpenOptions {
@@ -169,6 +193,12 @@ class Store {
   // The schema version of the database and the newest this build knows.
   virtual Result<int> SchemaVersion() = 0;
   static int LatestSchemaVersion();
+
+  // The database's installation id: 32 lower-case hex digits, random, made once
+  // by migration 3 and read at open. The same for every engine on the database
+  // and across restarts; different for every other database. Every step's
+  // idempotency key starts with it ("<installation id>/<run id>/<step path>").
+  virtual const std::string& InstallationId() const = 0;
 };
 
 }  // namespace storeflow::store

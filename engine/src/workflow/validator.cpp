@@ -18,8 +18,8 @@ namespace {
 
 const std::set<std::string, std::less<>> kReservedStepIds = {"end", "fail", "continue"};
 // Names the engine puts into every expression's context.
-const std::set<std::string, std::less<>> kContextNames = {"event",   "run", "steps", "config",
-                                                          "secrets", "now", "loop"};
+const std::set<std::string, std::less<>> kContextNames = {"event", "run", "steps", "config",
+                                                          "secrets", "now", "loop",  "meta"};
 const std::set<std::string, std::less<>> kLuaKeywords = {
     "and",      "break",  "do",   "else", "elseif", "end",  "false", "for",
     "function", "goto",   "if",   "in",   "local",  "nil",  "not",   "or",
@@ -206,6 +206,16 @@ class Validator {
     CheckJumps(s, siblings);
 
     if (const auto* uses = std::get_if<UsesStep>(&s.kind)) {
+      if (options_.check_action) {
+        for (ActionProblem& problem : options_.check_action(wf_, s, uses->action)) {
+          const SourceLocation at = problem.loc.known() ? problem.loc : s.kind_loc;
+          if (problem.warning) {
+            out_.Warning(at, std::move(problem.message));
+          } else {
+            out_.Error(at, std::move(problem.message));
+          }
+        }
+      }
       uses->with.ForEachExpression(
           [&](const Expression& e) { CheckExpression(e, scope, label, &s, true); });
     } else if (const auto* rule = std::get_if<RuleStep>(&s.kind)) {

@@ -5,12 +5,22 @@
 // rule scripts, time zones, and rules that span several keys.
 
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "script/sandbox.h"
 #include "workflow/diagnostic.h"
 #include "workflow/model.h"
 
 namespace storeflow::workflow {
+
+// What ValidateOptions::check_action found wrong with a `uses:` action.
+struct ActionProblem {
+  std::string message;
+  bool warning = false;  // a warning does not stop the workflow from loading
+  SourceLocation loc;    // where to report it; unknown: the step's `uses:`
+};
 
 struct ValidateOptions {
   // The project root: `rule:` paths are relative to it.
@@ -19,6 +29,14 @@ struct ValidateOptions {
   bool check_rules = true;
   // The sandbox that loads rule scripts; the validator makes one when null.
   script::Sandbox* sandbox = nullptr;
+  // Checks the action named by each `uses:` step (and its `with:` against the
+  // action's input schema); every problem returned is reported (unknown action
+  // with a did-you-mean, the load error of the plugin that provides it, a missing
+  // or unknown input, or a warning for a plugin that is not installed).
+  // Unset: not checked.
+  std::function<std::vector<ActionProblem>(const Workflow& workflow, const Step& step,
+                                           const std::string& action)>
+      check_action;
 };
 
 // Checks `workflow` (as built by the loader) and returns every problem found:

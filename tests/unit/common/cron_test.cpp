@@ -77,7 +77,8 @@ TEST(CronParseTest, MacrosAndTimezonePrefix) {
 
 TEST(CronParseTest, Errors) {
   EXPECT_NE(Error("0 3 * *").find("expected 5 fields"), std::string::npos);
-  EXPECT_NE(Error("0 3 * * * *").find("got 6"), std::string::npos);
+  EXPECT_NE(Error("0 0 3 * * * *").find("or 6 with a leading second, got 7"), std::string::npos);
+  EXPECT_NE(Error("60 * * * * *").find("second 60 is out of range 0-59"), std::string::npos);
   EXPECT_NE(Error("").find("empty"), std::string::npos);
   EXPECT_NE(Error("0 25 * * *").find("hour 25 is out of range 0-23"), std::string::npos);
   EXPECT_NE(Error("60 * * * *").find("minute 60 is out of range 0-59"), std::string::npos);
@@ -95,6 +96,30 @@ TEST(CronParseTest, Errors) {
   EXPECT_NE(Error("@reboot").find("unknown macro"), std::string::npos);
   // Every message quotes the schedule.
   EXPECT_NE(Error("0 25 * * *").find("invalid cron \"0 25 * * *\""), std::string::npos);
+}
+
+TEST(CronSecondsTest, ASixthLeadingFieldIsTheSecond) {
+  CronSchedule every_5s = Cron("*/5 * * * * *");
+  const std::int64_t t = Utc(2026, 11, 21, 10, 0);
+  EXPECT_EQ(every_5s.NextAfter(t, *TimeZone::Utc()), t + 5);
+  EXPECT_EQ(every_5s.NextAfter(t + 3, *TimeZone::Utc()), t + 5);
+  EXPECT_EQ(every_5s.NextAfter(t + 55, *TimeZone::Utc()), t + 60);
+  CivilTime at = At(2026, 11, 21, 10, 0);
+  at.second = 10;
+  EXPECT_TRUE(every_5s.Matches(at));
+  at.second = 11;
+  EXPECT_FALSE(every_5s.Matches(at));
+
+  // Seconds combine with the other fields: 30 s past 03:15 each day.
+  CronSchedule daily = Cron("30 15 3 * * *");
+  EXPECT_EQ(daily.NextAfter(Utc(2026, 11, 21, 3, 15) + 30, *TimeZone::Utc()),
+            Utc(2026, 11, 22, 3, 15) + 30);
+  EXPECT_EQ(daily.NextAfter(Utc(2026, 11, 21, 3, 15), *TimeZone::Utc()),
+            Utc(2026, 11, 21, 3, 15) + 30);
+
+  // Five fields still fire at second 0 only.
+  CronSchedule minutely = Cron("* * * * *");
+  EXPECT_EQ(minutely.NextAfter(t + 1, *TimeZone::Utc()), t + 60);
 }
 
 TEST(CronParseTest, Feb29IsPossible) {

@@ -156,7 +156,8 @@ TEST_F(CliTest, ServeRunsRetriedDeadLettersAndStopsOnSigterm) {
   if (pid == 0) {
     if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
     execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db_.c_str(), "--workflows",
-          (dir_ / "workflows").c_str(), "--workers", "2", static_cast<char*>(nullptr));
+          (dir_ / "workflows").c_str(), "--workers", "2", "--listen", "127.0.0.1:0",
+          static_cast<char*>(nullptr));
     _exit(98);
   }
   // SQLite allows one process per file, so look only after serve has stopped.

@@ -262,7 +262,11 @@ steps:
   Finish(id);
   auto calls = action_->calls();
   ASSERT_EQ(calls.size(), 3u);
-  for (const auto& c : calls) EXPECT_EQ(c.idempotency_key, std::to_string(id) + "/charge");
+  // "<installation id>/<run id>/<step path>", the same on every attempt.
+  ASSERT_EQ(store_->InstallationId().size(), 32u);
+  for (const auto& c : calls) {
+    EXPECT_EQ(c.idempotency_key, store_->InstallationId() + "/" + std::to_string(id) + "/charge");
+  }
   EXPECT_EQ(calls[2].attempt, 3);
 }
 
@@ -449,7 +453,8 @@ steps:
   EXPECT_EQ(steps["emails[2].send"].output["echo"]["position"], 3);
   auto calls = action_->calls();
   ASSERT_EQ(calls.size(), 3u);
-  EXPECT_EQ(calls[1].idempotency_key, std::to_string(id) + "/emails[1].send");
+  EXPECT_EQ(calls[1].idempotency_key,
+            store_->InstallationId() + "/" + std::to_string(id) + "/emails[1].send");
   const Json out = steps["emails"].output;
   ASSERT_TRUE(out.is_array());
   ASSERT_EQ(out.size(), 3u);

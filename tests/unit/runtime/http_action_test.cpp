@@ -96,7 +96,8 @@ steps:
   EXPECT_EQ(out["status"], 200);
   EXPECT_EQ(out["body"]["method"], "POST");
   EXPECT_EQ(out["body"]["body"], R"({"n":1})");
-  EXPECT_EQ(out["body"]["idempotency_key"], std::to_string(id) + "/call");
+  EXPECT_EQ(out["body"]["idempotency_key"],
+            store_->InstallationId() + "/" + std::to_string(id) + "/call");
 }
 
 TEST_P(HttpActionTest, A4xxIsPermanentAnd503RetriesAfterTheHint) {

@@ -71,8 +71,8 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   EXPECT_EQ(wf->steps.size(), 8u);
 }
 
-TEST(ShippedWorkflowsTest, OrderProcessing) {
-  auto wf = Load("order-processing.yaml");
+TEST(ShippedWorkflowsTest, ShopOrders) {
+  auto wf = Load("shop-orders.yaml");
   ASSERT_TRUE(wf);
   ASSERT_EQ(wf->triggers.size(), 1u);
   const auto& http = std::get<HttpTrigger>(wf->triggers[0].spec);
@@ -83,21 +83,19 @@ TEST(ShippedWorkflowsTest, OrderProcessing) {
   EXPECT_EQ(wf->retry->attempts, 3);
   ASSERT_TRUE(wf->dedupe_ttl);
   EXPECT_EQ(wf->dedupe_ttl->literal(), std::chrono::hours(24));
-  const Step* accepted = wf->FindStep("accepted");
-  ASSERT_NE(accepted, nullptr);
-  EXPECT_EQ(accepted->kind_name(), "respond");
-  const Step* charge = wf->FindStep("charge");
-  ASSERT_NE(charge, nullptr);
-  EXPECT_EQ(charge->on_error.action, ErrorAction::kGoto);
-  EXPECT_EQ(charge->on_error.target, "payment_failed");
-  EXPECT_EQ(charge->timeout->literal(), std::chrono::seconds(30));
+  const Step* received = wf->FindStep("received");
+  ASSERT_NE(received, nullptr);
+  EXPECT_EQ(received->kind_name(), "respond");
+  const Step* payment = wf->FindStep("payment");
+  ASSERT_NE(payment, nullptr);
+  EXPECT_EQ(payment->kind_name(), "rule");
   EXPECT_EQ(wf->FindStep("confirm")->on_error.action, ErrorAction::kContinue);
-  EXPECT_EQ(wf->FindStep("give_up")->kind_name(), "fail");
+  EXPECT_EQ(wf->FindStep("declined")->then.action, NextAction::kEnd);
   EXPECT_EQ(wf->FindStep("announce")->kind_name(), "emit");
 }
 
 TEST(ShippedWorkflowsTest, PositionsAreKeptOnEveryNode) {
-  auto wf = Load("order-processing.yaml");
+  auto wf = Load("shop-orders.yaml");
   ASSERT_TRUE(wf);
   for (const Step& s : wf->steps) {
     EXPECT_TRUE(s.loc.known()) << s.id;

@@ -52,7 +52,7 @@ TEST(ValidateCliTest, ShippedWorkflowsByDefault) {
       << r.out;
   EXPECT_NE(
       r.out.find(
-          "workflows/order-processing.yaml: ok \u2014 workflow order-processing v1, 1 trigger, "),
+          "workflows/shop-orders.yaml: ok \u2014 workflow shop-orders v1, 1 trigger, "),
       std::string::npos)
       << r.out;
 }

@@ -1,0 +1,174 @@
+/*
+ * storeflow plugin ABI, version 1.
+ *
+ * A plugin is a shared library that exports one C function, STOREFLOW_PLUGIN_ENTRY
+ * (`storeflow_plugin_v1`), returning a pointer to a static
+ * storeflow_plugin_table_v1. Only C types cross this boundary: UTF-8 NUL-terminated strings, JSON as
+ * text, fixed-width integers, and function pointers. No exception may leave a
+ * plugin function (the C++ wrapper in plugin.hpp turns them into errors).
+ *
+ * Compatibility rules (see docs/plugin-sdk.md):
+ *  - abi_major changes only when a field changes meaning or moves: the host
+ *    refuses a plugin built for another major.
+ *  - A minor version only appends fields to the end of a struct. A host loads
+ *    plugins built for its minor or an older one; it refuses a newer minor (the
+ *    plugin may rely on fields this host does not fill in).
+ *  - Every struct starts with `struct_size`; readers check it before touching a
+ *    field that a later minor appended.
+ *
+ * Ownership: strings passed to a plugin are owned by the host and valid only for
+ * the duration of the call unless said otherwise. Strings a plugin hands to the
+ * host (its table, name, manifest) must stay valid until shutdown returns; replies
+ * are copied by the host before the reply function returns.
+ */
+#ifndef STOREFLOW_PLUGIN_H
+#define STOREFLOW_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STOREFLOW_PLUGIN_ABI_MAJOR 1
+#define STOREFLOW_PLUGIN_ABI_MINOR 0
+#define STOREFLOW_PLUGIN_ENTRY storeflow_plugin_v1
+#define STOREFLOW_PLUGIN_ENTRY_NAME "storeflow_plugin_v1"
+
+#if defined(_WIN32)
+#define STOREFLOW_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define STOREFLOW_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Log levels for storeflow_host_v1.log. */
+enum storeflow_log_level {
+  STOREFLOW_LOG_DEBUG = 0,
+  STOREFLOW_LOG_INFO = 1,
+  STOREFLOW_LOG_WARN = 2,
+  STOREFLOW_LOG_ERROR = 3
+};
+
+/* How an action failed. */
+enum storeflow_error_kind {
+  /* The step may be retried (timeouts, 4xx SMTP replies, 429/5xx HTTP, ...). */
+  STOREFLOW_ERROR_RETRYABLE = 1,
+  /* Retrying cannot help (bad input, 5xx SMTP replies, 4xx HTTP, ...). */
+  STOREFLOW_ERROR_PERMANENT = 2
+};
+
+/* What the host knows about the step that invokes an action. */
+typedef struct storeflow_call_v1 {
+  uint32_t struct_size;
+  int64_t run_id;              /* 0 outside a run (e.g. a test harness) */
+  const char* workflow;        /* workflow name, "" outside a run */
+  const char* step_path;       /* "send", "emails[2].send" */
+  const char* idempotency_key; /* the same on every attempt of this step */
+  int32_t attempt;             /* 1-based */
+  int64_t now_ms;              /* the engine clock, Unix milliseconds */
+  int64_t deadline_ms;         /* the step's deadline on the engine clock; -1: none */
+} storeflow_call_v1;
+
+/* Where an invoke (or init) puts its result. Opaque; filled through the host. */
+typedef struct storeflow_reply storeflow_reply;
+
+/* Receives a value produced by the host (kv_get). `data` is valid only during the
+ * callback. */
+typedef void (*storeflow_bytes_fn)(void* user, const char* data, size_t size);
+
+/* Services the host offers. Every function takes `context` as its first argument
+ * (pass host->context). All are thread-safe. */
+typedef struct storeflow_host_v1 {
+  uint32_t struct_size;
+  void* context;
+
+  /* Answers an invoke (or init, with "null" output) successfully. `output_json` is
+   * a JSON document. Call exactly one reply function per invoke. */
+  void (*reply_ok)(storeflow_reply* reply, const char* output_json);
+  /* Answers with a classified error. `code` is short and machine-readable
+   * ("smtp_550", "timeout"); `message` is for people. retry_after_ms >= 0 is a hint
+   * for retryable errors; -1 for none. */
+  void (*reply_error)(storeflow_reply* reply, int32_t kind, const char* code,
+                      const char* message, int64_t retry_after_ms);
+
+  /* Writes into the engine's log, prefixed with the plugin name and, when `call`
+   * is not NULL, the run and step. */
+  void (*log)(void* context, const storeflow_call_v1* call, int32_t level, const char* message);
+
+  /* A secret by name (config secrets.file or env STOREFLOW_SECRET_<NAME>); NULL when
+   * unknown. The pointer stays valid until shutdown returns. Never log it. */
+  const char* (*secret)(void* context, const char* name);
+
+  /* The plugin's own durable key/value space (other plugins cannot see it).
+   * kv_get: 1 found (value passed to `sink`), 0 not found, -1 store error.
+   * kv_put: ttl_ms > 0 makes the value expire; 0 keeps it. 0 ok, -1 error.
+   * kv_delete: 1 deleted, 0 not found, -1 error. */
+  int32_t (*kv_get)(void* context, const char* key, storeflow_bytes_fn sink, void* user);
+  int32_t (*kv_put)(void* context, const char* key, const char* value, size_t size,
+                    int64_t ttl_ms);
+  int32_t (*kv_delete)(void* context, const char* key);
+
+  /* Metrics, exported by the engine as storeflow_plugin_<plugin>_<name>.
+   * `labels_json` is a flat JSON object of string values, or NULL. */
+  void (*counter_add)(void* context, const char* name, const char* labels_json, double value);
+  void (*histogram_observe)(void* context, const char* name, const char* labels_json,
+                            double value);
+  void (*gauge_set)(void* context, const char* name, const char* labels_json, double value);
+
+  /* The engine clock (Unix milliseconds); virtual in tests. */
+  int64_t (*now_ms)(void* context);
+
+  /* A named token bucket shared by all workers of the engine (and, on PostgreSQL,
+   * by all engines on the same database). The bucket holds up to `capacity`
+   * tokens and gains `refill_per_second` tokens per second. Takes `cost` tokens,
+   * waiting at most `max_wait_ms`. Returns 1 when taken; 0 when not, with
+   * *retry_after_ms set to when enough tokens will be there; -1 on error. */
+  int32_t (*rate_acquire)(void* context, const char* bucket, double capacity,
+                          double refill_per_second, double cost, int64_t max_wait_ms,
+                          int64_t* retry_after_ms);
+
+  /* Renders `template_text` with the engine's `${{ expression }}` templating (Lua
+   * expressions, sandboxed and time-limited) against `data_json` (the expression
+   * context: top-level keys become names). 1: rendered text passed to `sink`;
+   * 0: the template is wrong, the message (with line:col) passed to `sink`;
+   * -1: internal error. */
+  int32_t (*render_template)(void* context, const char* template_text, const char* data_json,
+                             storeflow_bytes_fn sink, void* user);
+} storeflow_host_v1;
+
+/* The table a plugin exports. */
+typedef struct storeflow_plugin_table_v1 {
+  uint32_t struct_size; /* sizeof(storeflow_plugin_table_v1) as the plugin was built */
+  uint32_t abi_major;   /* STOREFLOW_PLUGIN_ABI_MAJOR */
+  uint32_t abi_minor;   /* STOREFLOW_PLUGIN_ABI_MINOR */
+  const char* name;     /* [a-z][a-z0-9_]*, e.g. "email"; its actions are "email.*" */
+  const char* version;  /* the plugin's own version, e.g. "1.2.0" */
+  /* JSON: {"description": "...", "config_schema": {...},
+   *        "actions": [{"name": "email.send", "description": "...",
+   *                     "input_schema": {...}, "output_schema": {...}?,
+   *                     "examples": [{...}]?}],
+   *        "sources": [{"name": "...", "description": "..."}]?} */
+  const char* manifest_json;
+
+  /* Creates an instance for `config_json` (already validated against
+   * config_schema). Returns NULL on failure after reply_error on `reply`. `host`
+   * stays valid until shutdown returns. */
+  void* (*init)(const storeflow_host_v1* host, const char* config_json, storeflow_reply* reply);
+  /* Runs one action (input already validated against its input_schema). Must call
+   * reply_ok or reply_error on `reply` exactly once before returning. Called from
+   * many threads at once. */
+  void (*invoke)(void* instance, const char* action, const char* input_json,
+                 const storeflow_call_v1* call, storeflow_reply* reply);
+  /* Releases the instance; no call is in flight. */
+  void (*shutdown)(void* instance);
+} storeflow_plugin_table_v1;
+
+/* The entry point a plugin exports. */
+typedef const storeflow_plugin_table_v1* (*storeflow_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STOREFLOW_PLUGIN_H */

@@ -1,0 +1,273 @@
+// storeflow plugin SDK for C++ authors: a header-only wrapper over plugin.h.
+//
+// Write a class with a constructor taking (storeflow::sdk::Host&, const Json& config)
+// and an Invoke method, then one macro:
+//
+//   class Greeter : public storeflow::sdk::Plugin {
+//    public:
+//     Greeter(storeflow::sdk::Host& host, const storeflow::sdk::Json& config);
+//     storeflow::sdk::Json Invoke(std::string_view action, const storeflow::sdk::Json& input,
+//                                 const storeflow::sdk::Call& call) override;
+//   };
+//   STOREFLOW_PLUGIN(Greeter, "greeter", "1.0.0", kGreeterManifest)
+//
+// Throw storeflow::sdk::Error::Retryable/Permanent to fail a step with a class;
+// any other exception becomes a permanent "plugin_exception" error. Needs
+// nlohmann/json (header-only) and C++17.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "storeflow/plugin.h"
+
+namespace storeflow::sdk {
+
+using Json = nlohmann::json;
+
+// A classified failure: throw it from a constructor or Invoke.
+class Error : public std::runtime_error {
+ public:
+  static Error Retryable(std::string code, const std::string& message,
+                         std::int64_t retry_after_ms = -1) {
+    return Error(STOREFLOW_ERROR_RETRYABLE, std::move(code), message, retry_after_ms);
+  }
+  static Error Permanent(std::string code, const std::string& message) {
+    return Error(STOREFLOW_ERROR_PERMANENT, std::move(code), message, -1);
+  }
+  std::int32_t kind() const { return kind_; }
+  const std::string& code() const { return code_; }
+  std::int64_t retry_after_ms() const { return retry_after_ms_; }
+
+ private:
+  Error(std::int32_t kind, std::string code, const std::string& message,
+        std::int64_t retry_after_ms)
+      : std::runtime_error(message),
+        kind_(kind),
+        code_(std::move(code)),
+        retry_after_ms_(retry_after_ms) {}
+  std::int32_t kind_;
+  std::string code_;
+  std::int64_t retry_after_ms_;
+};
+
+// The step that invokes an action.
+struct Call {
+  std::int64_t run_id = 0;
+  std::string workflow;
+  std::string step_path;
+  std::string idempotency_key;
+  int attempt = 1;
+  std::int64_t now_ms = 0;
+  std::optional<std::int64_t> deadline_ms;
+  const storeflow_call_v1* raw = nullptr;  // for Host::Log
+
+  static Call From(const storeflow_call_v1* c) {
+    Call call;
+    if (c == nullptr) return call;
+    call.raw = c;
+    call.run_id = c->run_id;
+    call.workflow = c->workflow != nullptr ? c->workflow : "";
+    call.step_path = c->step_path != nullptr ? c->step_path : "";
+    call.idempotency_key = c->idempotency_key != nullptr ? c->idempotency_key : "";
+    call.attempt = c->attempt;
+    call.now_ms = c->now_ms;
+    if (c->deadline_ms >= 0) call.deadline_ms = c->deadline_ms;
+    return call;
+  }
+};
+
+// The host's services (see storeflow_host_v1).
+class Host {
+ public:
+  explicit Host(const storeflow_host_v1* host) : host_(host) {}
+
+  void Log(int level, const std::string& message, const Call* call = nullptr) const {
+    host_->log(host_->context, call != nullptr ? call->raw : nullptr, level, message.c_str());
+  }
+  void Info(const std::string& message, const Call* call = nullptr) const {
+    Log(STOREFLOW_LOG_INFO, message, call);
+  }
+  void Warn(const std::string& message, const Call* call = nullptr) const {
+    Log(STOREFLOW_LOG_WARN, message, call);
+  }
+
+  std::optional<std::string> Secret(const std::string& name) const {
+    const char* value = host_->secret(host_->context, name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  }
+
+  // Throws Error::Retryable("kv_error") when the store fails.
+  std::optional<std::string> KvGet(const std::string& key) const {
+    std::string value;
+    auto sink = [](void* user, const char* data, std::size_t size) {
+      static_cast<std::string*>(user)->assign(data, size);
+    };
+    std::int32_t found = host_->kv_get(host_->context, key.c_str(), sink, &value);
+    if (found < 0) throw Error::Retryable("kv_error", "the key/value store failed on get");
+    if (found == 0) return std::nullopt;
+    return value;
+  }
+  void KvPut(const std::string& key, std::string_view value, std::int64_t ttl_ms = 0) const {
+    if (host_->kv_put(host_->context, key.c_str(), value.data(), value.size(), ttl_ms) < 0) {
+      throw Error::Retryable("kv_error", "the key/value store failed on put");
+    }
+  }
+  bool KvDelete(const std::string& key) const {
+    std::int32_t deleted = host_->kv_delete(host_->context, key.c_str());
+    if (deleted < 0) throw Error::Retryable("kv_error", "the key/value store failed on delete");
+    return deleted == 1;
+  }
+
+  void CounterAdd(const std::string& name, const Json& labels = Json(), double value = 1) const {
+    std::string text = labels.is_null() ? std::string() : labels.dump();
+    host_->counter_add(host_->context, name.c_str(), text.empty() ? nullptr : text.c_str(), value);
+  }
+  void Observe(const std::string& name, double value, const Json& labels = Json()) const {
+    std::string text = labels.is_null() ? std::string() : labels.dump();
+    host_->histogram_observe(host_->context, name.c_str(),
+                             text.empty() ? nullptr : text.c_str(), value);
+  }
+  void GaugeSet(const std::string& name, double value, const Json& labels = Json()) const {
+    std::string text = labels.is_null() ? std::string() : labels.dump();
+    host_->gauge_set(host_->context, name.c_str(), text.empty() ? nullptr : text.c_str(), value);
+  }
+
+  std::int64_t NowMs() const { return host_->now_ms(host_->context); }
+
+  // Renders `${{ }}` expressions in `text` against `data`; a bad template throws
+  // Error::Permanent("template_error") with the position.
+  std::string RenderTemplate(const std::string& text, const Json& data) const {
+    std::string out;
+    auto sink = [](void* user, const char* bytes, std::size_t size) {
+      static_cast<std::string*>(user)->assign(bytes, size);
+    };
+    std::string data_text = data.dump();
+    std::int32_t rendered =
+        host_->render_template(host_->context, text.c_str(), data_text.c_str(), sink, &out);
+    if (rendered == 1) return out;
+    if (rendered == 0) throw Error::Permanent("template_error", out);
+    throw Error::Retryable("template_internal", "the engine failed to render a template");
+  }
+
+  // Takes `cost` tokens from `bucket`, waiting at most max_wait_ms. Returns
+  // nullopt when taken, otherwise how long to wait before enough are there.
+  std::optional<std::int64_t> RateAcquire(const std::string& bucket, double capacity,
+                                          double refill_per_second, double cost = 1,
+                                          std::int64_t max_wait_ms = 0) const {
+    std::int64_t retry_after = 0;
+    std::int32_t got = host_->rate_acquire(host_->context, bucket.c_str(), capacity,
+                                           refill_per_second, cost, max_wait_ms, &retry_after);
+    if (got < 0) throw Error::Retryable("rate_limit_error", "the rate-limit governor failed");
+    if (got == 1) return std::nullopt;
+    return retry_after;
+  }
+
+  const storeflow_host_v1* raw() const { return host_; }
+
+ private:
+  const storeflow_host_v1* host_;
+};
+
+// Base class of a plugin instance. Invoke is called from many threads at once.
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual Json Invoke(std::string_view action, const Json& input, const Call& call) = 0;
+};
+
+namespace detail {
+
+template <typename Fn>
+void Guard(const storeflow_host_v1* host, storeflow_reply* reply, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    host->reply_error(reply, e.kind(), e.code().c_str(), e.what(), e.retry_after_ms());
+  } catch (const Json::exception& e) {
+    host->reply_error(reply, STOREFLOW_ERROR_PERMANENT, "plugin_json", e.what(), -1);
+  } catch (const std::bad_alloc&) {
+    host->reply_error(reply, STOREFLOW_ERROR_RETRYABLE, "plugin_out_of_memory",
+                      "the plugin ran out of memory", -1);
+  } catch (const std::exception& e) {
+    host->reply_error(reply, STOREFLOW_ERROR_PERMANENT, "plugin_exception", e.what(), -1);
+  } catch (...) {
+    host->reply_error(reply, STOREFLOW_ERROR_PERMANENT, "plugin_exception",
+                      "the plugin threw a non-standard exception", -1);
+  }
+}
+
+// What the C table's instance pointer points at.
+template <typename T>
+struct Instance {
+  Host host;
+  std::unique_ptr<T> plugin;
+};
+
+template <typename T>
+void* Init(const storeflow_host_v1* host, const char* config_json, storeflow_reply* reply) {
+  Instance<T>* created = nullptr;
+  Guard(host, reply, [&] {
+    auto instance = std::make_unique<Instance<T>>(Instance<T>{Host(host), nullptr});
+    Json config = (config_json != nullptr && *config_json != '\0') ? Json::parse(config_json)
+                                                                   : Json::object();
+    instance->plugin = std::make_unique<T>(instance->host, config);
+    host->reply_ok(reply, "null");
+    created = instance.release();
+  });
+  return created;
+}
+
+template <typename T>
+void Invoke(void* instance, const char* action, const char* input_json,
+            const storeflow_call_v1* call, storeflow_reply* reply) {
+  auto* self = static_cast<Instance<T>*>(instance);
+  const storeflow_host_v1* host = self->host.raw();
+  Guard(host, reply, [&] {
+    Json input = (input_json != nullptr && *input_json != '\0') ? Json::parse(input_json)
+                                                               : Json::object();
+    Json output = self->plugin->Invoke(action != nullptr ? action : "", input, Call::From(call));
+    std::string text = output.dump();
+    host->reply_ok(reply, text.c_str());
+  });
+}
+
+template <typename T>
+void Shutdown(void* instance) {
+  try {
+    delete static_cast<Instance<T>*>(instance);
+  } catch (...) {  // a destructor that throws must not cross the boundary
+  }
+}
+
+}  // namespace detail
+}  // namespace storeflow::sdk
+
+// Defines the plugin's entry point. CLASS derives from storeflow::sdk::Plugin;
+// NAME and VERSION are string literals; MANIFEST is a `const char*` holding the
+// manifest JSON (see plugin.h), alive for the life of the library.
+#define STOREFLOW_PLUGIN(CLASS, NAME, VERSION, MANIFEST)                                \
+  extern "C" STOREFLOW_PLUGIN_EXPORT const storeflow_plugin_table_v1* STOREFLOW_PLUGIN_ENTRY( \
+      void) {                                                                           \
+    static const storeflow_plugin_table_v1 table = {                                    \
+        sizeof(storeflow_plugin_table_v1),                                              \
+        STOREFLOW_PLUGIN_ABI_MAJOR,                                                     \
+        STOREFLOW_PLUGIN_ABI_MINOR,                                                     \
+        NAME,                                                                           \
+        VERSION,                                                                        \
+        MANIFEST,                                                                       \
+        &::storeflow::sdk::detail::Init<CLASS>,                                         \
+        &::storeflow::sdk::detail::Invoke<CLASS>,                                       \
+        &::storeflow::sdk::detail::Shutdown<CLASS>};                                    \
+    return &table;                                                                      \
+  }

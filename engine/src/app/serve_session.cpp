@@ -1,0 +1,178 @@
+#include "app/serve_session.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/plugin_setup.h"
+#include "http/admin_api.h"
+#include "http/admin_auth.h"
+#include "http/hmac_source.h"
+#include "http/server.h"
+#include "http/shopify_source.h"
+#include "http/surface.h"
+#include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/engine.h"
+#include "store/store.h"
+
+namespace storeflow::app {
+namespace {
+
+// The webhook sources of the configuration: `shopify` when it has secrets, and
+// the generic ones of webhooks.sources.
+Result<http::WebhookSources> BuildWebhookSources(const WebhookConfig& config) {
+  http::WebhookSources sources;
+  if (!config.shopify_secrets.empty()) {
+    STOREFLOW_RETURN_IF_ERROR(
+        sources.Add(std::make_unique<http::ShopifySource>(config.shopify_secrets)));
+  }
+  auto generic =
+      http::ParseHmacSources(config.sources, [](const char* name) { return std::getenv(name); });
+  if (!generic.ok()) return generic.status();
+  for (auto& source : *generic) {
+    STOREFLOW_RETURN_IF_ERROR(sources.Add(std::make_unique<http::HmacSource>(std::move(source))));
+  }
+  return sources;
+}
+
+Result<std::vector<std::string>> WorkflowFiles(const std::string& folder) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec) return NotFound("cannot read " + folder + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+// Declared in the order they are built; destroyed in reverse (the surface before
+// the engine before the plugins before the store).
+struct ServeSession::Parts {
+  ServeOptions options;
+  std::unique_ptr<store::Store> store;
+  runtime::SystemClock system_clock;
+  runtime::VirtualClock virtual_clock{system_clock.Now()};
+  runtime::ActionRegistry actions;
+  std::unique_ptr<PluginSetup> plugins;
+  std::unique_ptr<runtime::Engine> engine;
+  std::unique_ptr<http::AdminApi> admin;
+  std::unique_ptr<http::Surface> surface;
+  std::string host;
+  std::string summary;
+  bool engine_started = false;
+  bool stopped = false;
+};
+
+ServeSession::ServeSession(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+ServeSession::~ServeSession() { Stop(); }
+
+const std::string& ServeSession::host() const { return parts_->host; }
+std::uint16_t ServeSession::port() const {
+  return parts_->surface ? parts_->surface->port() : 0;
+}
+store::Store& ServeSession::store() { return *parts_->store; }
+const std::string& ServeSession::summary() const { return parts_->summary; }
+
+void ServeSession::Stop() {
+  if (!parts_ || parts_->stopped) return;
+  parts_->stopped = true;
+  // Stop accepting and finish the requests in flight (they need the engine's
+  // store and committer), then the workers.
+  if (parts_->surface) parts_->surface->Stop();
+  if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
+}
+
+Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) {
+  auto parts = std::make_unique<Parts>();
+  parts->options = std::move(options);
+  Parts& p = *parts;
+  const ServeOptions& o = p.options;
+  auto log = o.log ? o.log : [](std::string_view) {};
+
+  auto store = OpenCommandStore(o.db);
+  if (!store.ok()) return store.status();
+  p.store = std::move(store).value();
+  runtime::Clock& clock =
+      o.clock == "virtual" ? static_cast<runtime::Clock&>(p.virtual_clock) : p.system_clock;
+
+  runtime::EngineOptions engine_options;
+  engine_options.workers = o.workers;
+  engine_options.schedules = true;
+  engine_options.executor.lease = o.lease;
+  engine_options.script_root = o.script_root;
+  engine_options.lua = o.config.lua;
+  engine_options.executor.log = [log](std::string_view level, std::string_view message) {
+    log("[" + std::string(level) + "] " + std::string(message));
+  };
+  auto plugins =
+      SetUpPlugins(o.config, p.actions, {p.store.get(), &clock, engine_options.executor.log});
+  if (!plugins.ok()) return plugins.status();
+  p.plugins = std::move(plugins).value();
+  engine_options.executor.secrets = p.plugins->secrets;
+  p.engine = std::make_unique<runtime::Engine>(*p.store, clock, p.actions, engine_options);
+  p.engine->catalog().set_action_check(p.plugins->action_check());
+
+  auto files = WorkflowFiles(o.workflows_dir);
+  if (!files.ok()) return files.status();
+  std::string invalid;
+  for (const auto& file : *files) {
+    auto loaded = p.engine->LoadWorkflowFile(file);
+    if (!loaded.ok()) invalid += (invalid.empty() ? "" : "\n") + loaded.status().message();
+  }
+  if (!invalid.empty()) return InvalidArgument(invalid);
+
+  http::SurfaceOptions http_options;
+  STOREFLOW_RETURN_IF_ERROR(
+      http::ParseListen(o.listen.value_or(o.config.http.listen), http_options.server));
+  http_options.server.body_limit = o.config.http.body_limit;
+  http_options.server.threads = o.config.http.threads;
+  http_options.server.shutdown_grace = o.config.http.shutdown_grace;
+  if (o.config.http.access_log) {
+    http_options.server.access_log = [log](const std::string& line) { log("[access] " + line); };
+  }
+  http_options.rest.response_timeout = o.config.http.response_timeout;
+  http_options.group_commit.max_batch = o.config.webhooks.batch_max;
+  http_options.group_commit.committers = o.config.webhooks.committers;
+  auto webhook_sources = BuildWebhookSources(o.config.webhooks);
+  if (!webhook_sources.ok()) return webhook_sources.status();
+  p.host = http_options.server.host;
+
+  // The admin API: with a token, or without one in dev mode on loopback only.
+  Status exposure = http::CheckAdminExposure(p.host, o.config.admin.token, o.dev);
+  p.surface = std::make_unique<http::Surface>(*p.engine, std::move(*webhook_sources),
+                                              std::move(http_options));
+  if (exposure.ok()) {
+    p.admin = std::make_unique<http::AdminApi>(*p.store, *p.engine,
+                                               http::AdminApiOptions{o.config.admin.token});
+    STOREFLOW_RETURN_IF_ERROR(p.admin->Register(p.surface->router()));
+  } else if (o.dev) {
+    return exposure;  // --dev asked for it, on an address where it is refused
+  } else {
+    log("[warn] admin API off: " + exposure.message());
+  }
+
+  p.engine->Start();
+  p.engine_started = true;
+  auto session = std::unique_ptr<ServeSession>(new ServeSession(std::move(parts)));
+  if (Status s = session->parts_->surface->Start(); !s.ok()) {
+    session->Stop();
+    return s;
+  }
+  session->parts_->summary = std::to_string(files->size()) + " workflow(s) from " +
+                             o.workflows_dir + ", " + std::to_string(o.workers) + " worker(s), " +
+                             session->parts_->store->display_url() + "; admin API " +
+                             (session->parts_->admin ? "on" : "off");
+  return session;
+}
+
+}  // namespace storeflow::app

@@ -1,0 +1,122 @@
+#include "http/health.h"
+
+#include <mutex>
+
+#include "common/metrics.h"
+
+namespace storeflow::http {
+namespace {
+
+// The store the scrape-time gauges read. One process-wide collector is
+// registered once (the registry cannot forget one) and reads whichever store
+// is current; the mutex also keeps a store from going away mid-scrape.
+std::mutex g_store_mu;
+store::Store* g_store = nullptr;
+
+void CollectStoreGauges(metrics::Registry& registry) {
+  std::lock_guard lock(g_store_mu);
+  if (g_store == nullptr) return;
+  auto tx = g_store->Begin();
+  if (!tx.ok()) {
+    registry.GaugeSet("storeflow_store_up", {}, 0);
+    return;
+  }
+  auto counts = (*tx)->CountRunsByStatus();
+  if (!counts.ok()) {
+    registry.GaugeSet("storeflow_store_up", {}, 0);
+    return;
+  }
+  registry.GaugeSet("storeflow_store_up", {}, 1);
+  using store::RunStatus;
+  auto count = [&](RunStatus s) {
+    auto it = counts->find(s);
+    return it == counts->end() ? 0.0 : static_cast<double>(it->second);
+  };
+  for (RunStatus s :
+       {RunStatus::kQueued, RunStatus::kReady, RunStatus::kRunning, RunStatus::kSleeping,
+        RunStatus::kWaiting, RunStatus::kCompleted, RunStatus::kFailed, RunStatus::kCancelled,
+        RunStatus::kRejected, RunStatus::kSkipped}) {
+    registry.GaugeSet("storeflow_runs", {{"status", std::string(store::RunStatusName(s))}},
+                      count(s));
+  }
+  registry.GaugeSet("storeflow_queue_depth", {},
+                    count(RunStatus::kReady) + count(RunStatus::kQueued));
+  registry.GaugeSet("storeflow_dead_letters", {}, count(RunStatus::kFailed));
+}
+
+}  // namespace
+
+void DescribeEngineMetrics() {
+  using metrics::Type;
+  auto& r = metrics::Registry::Default();
+  r.Describe("storeflow_webhooks_received_total", Type::kCounter,
+             "Webhook deliveries received, by source.");
+  r.Describe("storeflow_webhooks_duplicate_total", Type::kCounter,
+             "Webhook deliveries answered as duplicates (nothing stored), by source.");
+  r.Describe("storeflow_webhooks_rejected_total", Type::kCounter,
+             "Webhook deliveries refused, by source and reason.");
+  r.Describe("storeflow_http_requests_total", Type::kCounter,
+             "HTTP requests by method, route pattern and status.");
+  r.Describe("storeflow_http_request_duration_seconds", Type::kHistogram,
+             "HTTP request handling time by route pattern.");
+  r.Describe("storeflow_runs_started_total", Type::kCounter,
+             "Runs taken up for the first time, by workflow.");
+  r.Describe("storeflow_runs_completed_total", Type::kCounter, "Runs completed, by workflow.");
+  r.Describe("storeflow_runs_failed_total", Type::kCounter,
+             "Runs failed (dead letters), by workflow.");
+  r.Describe("storeflow_runs_rejected_total", Type::kCounter,
+             "Runs rejected by input.schema, by workflow.");
+  r.Describe("storeflow_step_duration_seconds", Type::kHistogram,
+             "Step execution time by action (uses) or step kind.");
+  r.Describe("storeflow_timer_lateness_seconds", Type::kHistogram,
+             "How long after its due time a run was taken up by a worker.");
+  r.Describe("storeflow_runs", Type::kGauge, "Runs in the store by status (read when scraped).");
+  r.Describe("storeflow_queue_depth", Type::kGauge, "Runs ready or queued (read when scraped).");
+  r.Describe("storeflow_dead_letters", Type::kGauge, "Failed runs in the dead-letter list.");
+  r.Describe("storeflow_store_up", Type::kGauge, "1 when the store answered the last scrape.");
+  static std::once_flag once;
+  std::call_once(once, [] { metrics::Registry::Default().AddCollector(CollectStoreGauges); });
+}
+
+HealthEndpoints::HealthEndpoints(store::Store& store) : store_(store) {
+  DescribeEngineMetrics();
+  std::lock_guard lock(g_store_mu);
+  g_store = &store_;
+}
+
+HealthEndpoints::~HealthEndpoints() {
+  std::lock_guard lock(g_store_mu);
+  if (g_store == &store_) g_store = nullptr;
+}
+
+Status HealthEndpoints::Register(Router& router) {
+  STOREFLOW_RETURN_IF_ERROR(router.Add("GET", "/healthz", [](Request&) {
+    return Response::JsonBody(200, {{"status", "ok"}});
+  }));
+  STOREFLOW_RETURN_IF_ERROR(router.Add("GET", "/readyz", [this](Request&) { return Ready(); }));
+  return router.Add("GET", "/metrics", [](Request&) {
+    Response response;
+    response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    response.body = metrics::Registry::Default().Render();
+    return response;
+  });
+}
+
+Response HealthEndpoints::Ready() {
+  auto version = store_.SchemaVersion();
+  if (!version.ok()) {
+    return Response::Error(503, "not_ready",
+                           "the store is not reachable: " + version.status().message());
+  }
+  const int latest = store::Store::LatestSchemaVersion();
+  if (*version != latest) {
+    return Response::Error(503, "not_ready",
+                           "the store's schema is version " + std::to_string(*version) +
+                               "; this build needs " + std::to_string(latest));
+  }
+  return Response::JsonBody(200, {{"status", "ready"},
+                                  {"store", std::string(store_.backend())},
+                                  {"schema_version", *version}});
+}
+
+}  // namespace storeflow::http

@@ -1,0 +1,193 @@
+#include "http/rest_trigger.h"
+
+#include <cctype>
+#include <set>
+
+#include "http/json_body.h"
+
+namespace storeflow::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<std::optional<store::RunRow>> ReadRun(store::Store& store, std::int64_t id) {
+  auto tx = store.Begin();
+  if (!tx.ok()) return tx.status();
+  auto run = (*tx)->GetRun(id);
+  if (!run.ok()) return run.status();
+  STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+  return run;
+}
+
+Response FromRespondStep(const Json& response) {
+  Response out;
+  const Json& status = response.contains("status") ? response["status"] : Json(200);
+  int code = 200;
+  if (status.is_number_integer()) {
+    code = status.get<int>();
+  } else if (status.is_string()) {
+    try {
+      code = std::stoi(status.get<std::string>());
+    } catch (const std::exception&) {
+      code = 0;
+    }
+  }
+  if (code < 200 || code > 599) {
+    return Response::Error(500, "invalid_response",
+                           "the respond step's status is not an HTTP status: " + status.dump());
+  }
+  out.status = code;
+  bool has_type = false;
+  if (response.contains("headers") && response["headers"].is_object()) {
+    for (const auto& [name, value] : response["headers"].items()) {
+      out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      has_type = has_type || lower == "content-type";
+    }
+  }
+  const Json& body = response.contains("body") ? response["body"] : Json();
+  if (has_type && body.is_string()) {
+    out.body = body.get<std::string>();  // a text body of the workflow's own type
+  } else {
+    if (!has_type) out.headers.emplace_back("Content-Type", "application/json");
+    out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsSecretHeader(std::string_view name) {
+  static const std::set<std::string, std::less<>> kNames = {
+      "authorization",    "proxy-authorization", "cookie",
+      "set-cookie",       "x-api-key",           "x-shopify-hmac-sha256",
+      "stripe-signature", "x-hub-signature",     "x-hub-signature-256"};
+  if (kNames.count(name) > 0) return true;
+  for (std::string_view word : {"secret", "token", "password", "signature"}) {
+    if (name.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+Status RestTriggers::Register(Router& router) {
+  std::set<std::pair<std::string, std::string>> routes;
+  for (const auto& loaded : engine_.catalog().Currents()) {
+    for (const auto& trigger : loaded->workflow->triggers) {
+      const auto* http = std::get_if<workflow::HttpTrigger>(&trigger.spec);
+      if (http == nullptr || !routes.emplace(http->method, http->path).second) continue;
+      const std::string method = http->method;
+      const std::string pattern = http->path;
+      Status s = router.Add(method, pattern, [this, method, pattern](Request& request) {
+        return Handle(request, method, pattern);
+      });
+      if (!s.ok()) return s.WithContext("workflow " + loaded->workflow->name);
+    }
+  }
+  return Status::Ok();
+}
+
+Response RestTriggers::Handle(Request& request, const std::string& method,
+                              const std::string& pattern) {
+  Json body;
+  if (!request.body.empty()) {
+    JsonParseError error;
+    if (!ParseJsonBody(request.body, body, error)) return InvalidJsonResponse(error);
+  }
+  Json query = Json::object();
+  for (const auto& [name, value] : request.query_params) {
+    if (!query.contains(name)) query[name] = value;  // the first of repeated names
+  }
+  Json headers = Json::object();
+  for (const auto& [name, value] : request.headers) {
+    if (!IsSecretHeader(name) && !headers.contains(name)) headers[name] = value;
+  }
+  store::EventRow event;
+  event.source = "http";
+  event.topic = "http/" + method + " " + pattern;
+  event.payload = {
+      {"method", request.method}, {"path", request.path}, {"params", request.path_params},
+      {"query", query},           {"headers", headers},   {"body", body}};
+  event.meta = {{"request_id", request.request_id}, {"route", method + " " + pattern}};
+  auto outcome = committer_.Publish(std::move(event));
+  if (!outcome.ok()) {
+    const bool unavailable = outcome.status().code() == StatusCode::kUnavailable;
+    return Response::Error(unavailable ? 503 : 500,
+                           unavailable ? "store_unavailable" : "store_error",
+                           "the request was not stored: " + outcome.status().message());
+  }
+  if (outcome->runs.empty()) {
+    return Response::JsonBody(202,
+                              {{"event_id", outcome->event_id ? Json(*outcome->event_id) : Json()},
+                               {"runs", Json::array()}});
+  }
+  const std::int64_t run_id = outcome->runs.front();
+  // Watch first, then read: a notice that comes while we read is not lost.
+  auto ticket = engine_.broker().Watch(run_id);
+  const auto deadline = Clock::now() + options_.response_timeout;
+  std::optional<store::RunRow> run;
+  auto read = ReadRun(engine_.store(), run_id);
+  if (read.ok()) run = *read;
+  for (;;) {
+    if (run) {
+      if (auto answer = AnswerFor(*run)) return *answer;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    if (auto notified = ticket->WaitFor(std::min(deadline, now + options_.poll_interval))) {
+      run = std::move(notified);
+      continue;
+    }
+    auto polled = ReadRun(engine_.store(), run_id);  // another engine may own the run
+    if (polled.ok() && polled->has_value()) run = *polled;
+  }
+  return Response::JsonBody(
+      202, {{"run_id", run_id},
+            {"status", run ? std::string(store::RunStatusName(run->status)) : "ready"},
+            {"message", "the run goes on; it did not answer within the response timeout"}});
+}
+
+std::optional<Response> RestTriggers::AnswerFor(const store::RunRow& run) {
+  if (run.state.is_object() && run.state.contains("response")) {
+    return FromRespondStep(run.state["response"]).WithHeader("X-Run-Id", std::to_string(run.id));
+  }
+  using store::RunStatus;
+  switch (run.status) {
+    case RunStatus::kRejected: {
+      Json details =
+          run.error.is_object() ? run.error.value("violations", Json::array()) : Json::array();
+      return Response::Error(422, "invalid_input",
+                             run.error.is_object() ? run.error.value("message", "invalid input")
+                                                   : "invalid input",
+                             details)
+          .WithHeader("X-Run-Id", std::to_string(run.id));
+    }
+    case RunStatus::kSkipped:
+      return Response::Error(409, "duplicate",
+                             "the request was already accepted (the run was skipped: " +
+                                 (run.error.is_object() ? run.error.value("message", "") : "") +
+                                 ")")
+          .WithHeader("X-Run-Id", std::to_string(run.id));
+    case RunStatus::kCompleted: {
+      // No respond step: the output of the last completed step.
+      Json output;
+      if (auto tx = engine_.store().Begin(); tx.ok()) {
+        if (auto steps = (*tx)->ListSteps(run.id); steps.ok()) {
+          for (const auto& step : *steps) {
+            if (step.status == store::StepStatus::kCompleted) output = step.output;
+          }
+        }
+      }
+      return Response::JsonBody(200, output).WithHeader("X-Run-Id", std::to_string(run.id));
+    }
+    case RunStatus::kFailed:
+      return Response::Error(500, "run_failed", "the run failed", run.error)
+          .WithHeader("X-Run-Id", std::to_string(run.id));
+    case RunStatus::kCancelled:
+      return Response::Error(409, "run_cancelled", "the run was cancelled", run.error)
+          .WithHeader("X-Run-Id", std::to_string(run.id));
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace storeflow::http

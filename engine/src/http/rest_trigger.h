@@ -1,0 +1,58 @@
+#pragma once
+
+// REST triggers: every `on: - http: METHOD /path/{param}` of the loaded
+// workflows becomes a route. The request becomes the event (topic
+// "http/METHOD /path" as written in the workflow) with the payload
+//   {method, path, params, query, headers (lower-case, secrets removed), body}
+// and is published through the group committer. The caller is then answered:
+// - input.schema violations (the run is stored as rejected): 422 with the paths;
+// - a `respond` step: its status, headers and body, as soon as it is committed
+//   (the run goes on);
+// - the run ends without responding: completed -> 200 with the output of its
+//   last completed step; failed/cancelled -> 500/409 with the run's error;
+// - dedupe dropped the run (a repeated request): 409 `duplicate`;
+// - nothing by the response timeout: 202 {run_id, status}.
+// Waiting uses the engine's ResponseBroker (in-process notice after commit) and
+// polls the store, so a run advanced by another engine on the same PostgreSQL
+// answers too.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "http/router.h"
+#include "runtime/engine.h"
+#include "runtime/group_commit.h"
+
+namespace storeflow::http {
+
+struct RestTriggerOptions {
+  std::chrono::milliseconds response_timeout{10'000};
+  std::chrono::milliseconds poll_interval{250};
+};
+
+class RestTriggers {
+ public:
+  RestTriggers(runtime::Engine& engine, runtime::GroupCommitter& committer,
+               RestTriggerOptions options)
+      : engine_(engine), committer_(committer), options_(options) {}
+
+  // One route per distinct (method, path) among the current workflows' http
+  // triggers (several workflows on one route each get a run; the first answers).
+  Status Register(Router& router);
+
+ private:
+  Response Handle(Request& request, const std::string& method, const std::string& pattern);
+  // The answer for the run as it is now, or nullopt when it has none yet.
+  std::optional<Response> AnswerFor(const store::RunRow& run);
+
+  runtime::Engine& engine_;
+  runtime::GroupCommitter& committer_;
+  RestTriggerOptions options_;
+};
+
+// Headers kept in the event: lower-case names, without credentials
+// (authorization, cookie, signatures, api keys, tokens, secrets).
+bool IsSecretHeader(std::string_view lower_name);
+
+}  // namespace storeflow::http

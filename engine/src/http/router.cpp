@@ -1,0 +1,136 @@
+#include "http/router.h"
+
+#include <algorithm>
+#include <set>
+
+namespace storeflow::http {
+namespace {
+
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool ValidMethod(std::string_view method) {
+  if (method.empty()) return false;
+  return std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+}  // namespace
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    if (path[start] == '/') {
+      ++start;
+      continue;
+    }
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end;
+  }
+  return out;
+}
+
+Status Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+  if (!ValidMethod(method)) {
+    return InvalidArgument("route method must be upper-case letters, got '" + std::string(method) +
+                           "'");
+  }
+  if (pattern.empty() || pattern.front() != '/') {
+    return InvalidArgument("route pattern must start with '/', got '" + std::string(pattern) + "'");
+  }
+  Route route;
+  route.method = std::string(method);
+  route.pattern = std::string(pattern);
+  std::set<std::string, std::less<>> names;
+  for (std::string_view segment : SplitPath(pattern)) {
+    const bool param = IsParam(segment);
+    if (!param && segment.find_first_of("{}") != std::string_view::npos) {
+      return InvalidArgument("route pattern '" + route.pattern +
+                             "': a parameter is a whole segment like {name}");
+    }
+    if (param && !names.insert(std::string(segment.substr(1, segment.size() - 2))).second) {
+      return InvalidArgument("route pattern '" + route.pattern + "' repeats " +
+                             std::string(segment));
+    }
+    route.segments.emplace_back(segment);
+  }
+  route.handler = std::move(handler);
+  for (const Route& other : routes_) {
+    if (other.method != route.method || other.segments.size() != route.segments.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < route.segments.size() && same; ++i) {
+      const bool a = IsParam(other.segments[i]);
+      const bool b = IsParam(route.segments[i]);
+      same = a == b && (a || other.segments[i] == route.segments[i]);
+    }
+    if (same) {
+      return {StatusCode::kAlreadyExists,
+              route.method + " " + route.pattern + " is already routed (as " + other.pattern + ")"};
+    }
+  }
+  routes_.push_back(std::move(route));
+  return Status::Ok();
+}
+
+bool Router::Matches(const Route& route, const std::vector<std::string_view>& path) {
+  if (route.segments.size() != path.size()) return false;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (IsParam(route.segments[i])) {
+      if (path[i].empty()) return false;
+    } else if (route.segments[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<bool> Router::Specificity(const Route& route) {
+  std::vector<bool> key;
+  key.reserve(route.segments.size());
+  for (const auto& segment : route.segments) key.push_back(!IsParam(segment));
+  return key;
+}
+
+Response Router::Dispatch(Request& request, std::string* route_label) const {
+  const std::vector<std::string_view> path = SplitPath(request.path);
+  const Route* best = nullptr;
+  const Route* best_any_method = nullptr;
+  std::set<std::string> allowed;
+  for (const Route& route : routes_) {
+    if (!Matches(route, path)) continue;
+    allowed.insert(route.method);
+    if (best_any_method == nullptr || Specificity(route) > Specificity(*best_any_method)) {
+      best_any_method = &route;
+    }
+    if (route.method != request.method) continue;
+    if (best == nullptr || Specificity(route) > Specificity(*best)) best = &route;
+  }
+  if (best == nullptr) {
+    if (route_label != nullptr) {
+      *route_label = best_any_method != nullptr ? best_any_method->pattern : "unmatched";
+    }
+    if (allowed.empty()) {
+      return Response::Error(404, "not_found", "no route for " + request.path);
+    }
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    return Response::Error(
+               405, "method_not_allowed",
+               request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")")
+        .WithHeader("Allow", allow);
+  }
+  if (route_label != nullptr) *route_label = best->pattern;
+  request.path_params.clear();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const std::string& segment = best->segments[i];
+    if (IsParam(segment)) {
+      request.path_params[segment.substr(1, segment.size() - 2)] = std::string(path[i]);
+    }
+  }
+  return best->handler(request);
+}
+
+}  // namespace storeflow::http

@@ -1,0 +1,52 @@
+#include "http/shopify_source.h"
+
+namespace storeflow::http {
+
+std::string ShopifySignature(std::string_view body, std::string_view secret) {
+  return Base64Encode(Hmac(Digest::kSha256, secret, body));
+}
+
+std::optional<Rejection> ShopifySource::Verify(const Request& request) const {
+  const auto header = request.Header("x-shopify-hmac-sha256");
+  if (!header || header->empty()) {
+    return Rejection{"missing_signature", "the X-Shopify-Hmac-Sha256 header is missing"};
+  }
+  const auto given = Base64Decode(*header);
+  if (!given || given->size() != 32) {
+    return Rejection{"malformed_signature",
+                     "X-Shopify-Hmac-Sha256 is not a base64 HMAC-SHA256 value"};
+  }
+  bool match = false;
+  // Every secret is tried (no early exit), so timing does not tell which matched.
+  for (const auto& secret : secrets_) {
+    match = MacEquals(Hmac(Digest::kSha256, secret, request.body), *given) || match;
+  }
+  if (!match) {
+    return Rejection{"bad_signature", "X-Shopify-Hmac-Sha256 does not match the body"};
+  }
+  return std::nullopt;
+}
+
+Result<WebhookEnvelope> ShopifySource::Envelope(const Request& request, const Json&) const {
+  WebhookEnvelope envelope;
+  const auto topic = request.Header("x-shopify-topic");
+  if (!topic || topic->empty()) return InvalidArgument("the X-Shopify-Topic header is missing");
+  envelope.topic = *topic;
+  envelope.meta["topic"] = *topic;
+  const std::pair<const char*, const char*> kept[] = {
+      {"x-shopify-shop-domain", "shop_domain"}, {"x-shopify-triggered-at", "triggered_at"},
+      {"x-shopify-api-version", "api_version"}, {"x-shopify-webhook-id", "webhook_id"},
+      {"x-shopify-event-id", "event_id"},
+  };
+  for (const auto& [header, key] : kept) {
+    if (auto value = request.Header(header)) envelope.meta[key] = *value;
+  }
+  if (auto event_id = request.Header("x-shopify-event-id"); event_id && !event_id->empty()) {
+    envelope.dedup_key = "event:" + *topic + ":" + *event_id;
+  } else if (auto id = request.Header("x-shopify-webhook-id"); id && !id->empty()) {
+    envelope.dedup_key = "webhook:" + *id;
+  }
+  return envelope;
+}
+
+}  // namespace storeflow::http

@@ -1,0 +1,31 @@
+#include "http/surface.h"
+
+namespace storeflow::http {
+
+Surface::Surface(runtime::Engine& engine, WebhookSources sources, SurfaceOptions options)
+    : engine_(engine),
+      sources_(std::move(sources)),
+      options_(std::move(options)),
+      committer_(engine, options_.group_commit),
+      ingress_(sources_, committer_),
+      rest_(engine, committer_, options_.rest),
+      health_(engine.store()) {}
+
+Surface::~Surface() {
+  Stop();
+}
+
+Status Surface::Start() {
+  STOREFLOW_RETURN_IF_ERROR(health_.Register(router_));
+  STOREFLOW_RETURN_IF_ERROR(ingress_.Register(router_));
+  STOREFLOW_RETURN_IF_ERROR(rest_.Register(router_));
+  server_ = std::make_unique<Server>(router_, options_.server);
+  return server_->Start();
+}
+
+void Surface::Stop() {
+  if (server_) server_->Stop();
+  committer_.Stop();
+}
+
+}  // namespace storeflow::http

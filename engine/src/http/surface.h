@@ -1,0 +1,54 @@
+#pragma once
+
+// The whole HTTP surface of `storeflow serve`, assembled: the router with the
+// webhook ingress, the REST triggers of the loaded workflows and the health and
+// metrics endpoints; the group committer both publish through; the server.
+// Other parts (the admin API) add their routes through router() before Start.
+// Shutdown order: Stop() stops the server (requests in flight finish), then the
+// committer; the caller stops the engine afterwards.
+
+#include <memory>
+
+#include "http/health.h"
+#include "http/rest_trigger.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/webhook_ingress.h"
+#include "http/webhook_source.h"
+#include "runtime/engine.h"
+#include "runtime/group_commit.h"
+
+namespace storeflow::http {
+
+struct SurfaceOptions {
+  ServerOptions server;
+  RestTriggerOptions rest;
+  runtime::GroupCommitOptions group_commit;
+};
+
+class Surface {
+ public:
+  Surface(runtime::Engine& engine, WebhookSources sources, SurfaceOptions options);
+  ~Surface();
+  Surface(const Surface&) = delete;
+  Surface& operator=(const Surface&) = delete;
+
+  Router& router() { return router_; }
+  // Registers the built-in routes and the REST triggers, then listens.
+  Status Start();
+  std::uint16_t port() const { return server_ ? server_->port() : 0; }
+  void Stop();
+
+ private:
+  runtime::Engine& engine_;
+  WebhookSources sources_;
+  SurfaceOptions options_;
+  Router router_;
+  runtime::GroupCommitter committer_;
+  WebhookIngress ingress_;
+  RestTriggers rest_;
+  HealthEndpoints health_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace storeflow::http

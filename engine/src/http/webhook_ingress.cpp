@@ -1,0 +1,70 @@
+#include "http/webhook_ingress.h"
+
+#include "common/metrics.h"
+#include "http/json_body.h"
+
+namespace storeflow::http {
+namespace {
+
+void CountRejected(const std::string& source, const std::string& reason) {
+  metrics::Registry::Default().CounterAdd("storeflow_webhooks_rejected_total",
+                                          {{"source", source}, {"reason", reason}});
+}
+
+}  // namespace
+
+Status WebhookIngress::Register(Router& router) {
+  return router.Add("POST", "/webhooks/{source}", [this](Request& r) { return Handle(r); });
+}
+
+Response WebhookIngress::Handle(Request& request) {
+  const std::string name = request.path_params["source"];
+  const WebhookSource* source = sources_.Find(name);
+  if (source == nullptr) {
+    return Response::Error(404, "unknown_source",
+                           "no webhook source named '" + name + "' is configured");
+  }
+  auto& registry = metrics::Registry::Default();
+  registry.CounterAdd("storeflow_webhooks_received_total", {{"source", name}});
+
+  if (auto rejection = source->Verify(request)) {
+    CountRejected(name, rejection->reason);
+    return Response::Error(401, rejection->reason, rejection->message);
+  }
+  Json payload;
+  JsonParseError parse_error;
+  if (!ParseJsonBody(request.body, payload, parse_error)) {
+    CountRejected(name, "invalid_json");
+    return InvalidJsonResponse(parse_error);
+  }
+  auto envelope = source->Envelope(request, payload);
+  if (!envelope.ok()) {
+    CountRejected(name, "invalid_envelope");
+    return Response::Error(400, "invalid_webhook", envelope.status().message());
+  }
+
+  store::EventRow event;
+  event.source = name;
+  event.topic = name + "/" + envelope->topic;
+  event.dedup_key = envelope->dedup_key;
+  event.payload = std::move(payload);
+  event.meta = std::move(envelope->meta);
+  event.meta["request_id"] = request.request_id;
+  auto outcome = committer_.Publish(std::move(event));
+  if (!outcome.ok()) {
+    const bool unavailable = outcome.status().code() == StatusCode::kUnavailable;
+    CountRejected(name, unavailable ? "store_unavailable" : "store_error");
+    return Response::Error(
+               unavailable ? 503 : 500, unavailable ? "store_unavailable" : "store_error",
+               "the event was not stored: " + outcome.status().message() + "; retry later")
+        .WithHeader("Retry-After", "5");
+  }
+  if (!outcome->event_id) {
+    registry.CounterAdd("storeflow_webhooks_duplicate_total", {{"source", name}});
+    return Response::JsonBody(200, {{"duplicate", true}});
+  }
+  return Response::JsonBody(
+      200, {{"duplicate", false}, {"event_id", *outcome->event_id}, {"runs", outcome->runs}});
+}
+
+}  // namespace storeflow::http

@@ -1,0 +1,31 @@
+#pragma once
+
+// POST /webhooks/{source}: durable webhook ingress. The source verifies the
+// signature over the raw body (401, nothing stored); the body must be JSON (400
+// with the parse position); the event (topic "<source>/<topic>", the source's
+// dedup key and envelope meta) is published through the group committer and
+// the answer is 200 only once it is committed with the runs it starts. A
+// duplicate (same source and dedup key) is answered 200 and creates nothing.
+// Store unavailable: 503 (the sender retries). Counted in metrics by source
+// (received, duplicate, rejected by reason).
+
+#include "http/router.h"
+#include "http/webhook_source.h"
+#include "runtime/group_commit.h"
+
+namespace storeflow::http {
+
+class WebhookIngress {
+ public:
+  WebhookIngress(const WebhookSources& sources, runtime::GroupCommitter& committer)
+      : sources_(sources), committer_(committer) {}
+
+  Status Register(Router& router);
+  Response Handle(Request& request);
+
+ private:
+  const WebhookSources& sources_;
+  runtime::GroupCommitter& committer_;
+};
+
+}  // namespace storeflow::http

@@ -1,0 +1,105 @@
+#include "plugin/loaded_plugin.h"
+
+#include <mutex>
+
+#include "plugin/plugin_manifest.h"
+
+namespace storeflow::plugin {
+
+using Json = nlohmann::json;
+
+runtime::ActionError ReplyToError(const storeflow_reply& reply) {
+  if (reply.kind == STOREFLOW_ERROR_RETRYABLE) {
+    std::optional<Duration> retry_after;
+    if (reply.retry_after_ms >= 0) retry_after = Duration(reply.retry_after_ms);
+    return runtime::ActionError::Retryable(reply.code, reply.message, retry_after);
+  }
+  return runtime::ActionError::Permanent(reply.code, reply.message);
+}
+
+LoadedPlugin::LoadedPlugin(std::shared_ptr<PluginLibrary> library,
+                           std::unique_ptr<HostServices> services)
+    : library_(std::move(library)), services_(std::move(services)) {}
+
+LoadedPlugin::~LoadedPlugin() {
+  Shutdown();
+}
+
+Status LoadedPlugin::Init(const Json& config) {
+  std::unique_lock lock(mu_);
+  const std::string text = config.dump(-1, ' ', false, Json::error_handler_t::replace);
+  storeflow_reply reply;
+  void* instance = nullptr;
+  try {
+    instance = library_->table().init(services_->table(), text.c_str(), &reply);
+  } catch (...) {
+    return FailedPrecondition("plugin '" + name() + "' (" + library_->path() +
+                              "): init let an exception escape");
+  }
+  if (instance == nullptr) {
+    std::string why = reply.replies > 0 && !reply.ok ? reply.code + ": " + reply.message
+                                                     : "init returned no instance";
+    return FailedPrecondition("plugin '" + name() + "' (" + library_->path() +
+                              ") failed in init: " + why);
+  }
+  instance_ = instance;
+  if (reply.replies > 0 && !reply.ok) {  // an instance and an error: believe the error
+    lock.unlock();
+    Shutdown();
+    return FailedPrecondition("plugin '" + name() + "' (" + library_->path() +
+                              ") failed in init: " + reply.code + ": " + reply.message);
+  }
+  return Status::Ok();
+}
+
+runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json& input,
+                                           const runtime::ActionContext& context) {
+  std::shared_lock lock(mu_);
+  const std::string who = "plugin '" + name() + "' action '" + action + "'";
+  if (instance_ == nullptr) {
+    return runtime::ActionError::Permanent("plugin_unavailable", who + ": the plugin is shut down");
+  }
+  const std::string text = input.dump(-1, ' ', false, Json::error_handler_t::replace);
+  storeflow_call_v1 call{};
+  call.struct_size = sizeof(storeflow_call_v1);
+  call.run_id = context.run_id;
+  call.workflow = context.workflow.c_str();
+  call.step_path = context.step_path.c_str();
+  call.idempotency_key = context.idempotency_key.c_str();
+  call.attempt = context.attempt;
+  call.now_ms = context.now;
+  call.deadline_ms = context.deadline.value_or(-1);
+  storeflow_reply reply;
+  try {
+    library_->table().invoke(instance_, action.c_str(), text.c_str(), &call, &reply);
+  } catch (const std::exception& e) {
+    return runtime::ActionError::Permanent("plugin_exception",
+                                           who + " let an exception escape: " + e.what());
+  } catch (...) {
+    return runtime::ActionError::Permanent("plugin_exception", who + " let an exception escape");
+  }
+  if (reply.replies == 0) {
+    return runtime::ActionError::Permanent("plugin_no_reply", who + " returned without a reply");
+  }
+  if (!reply.ok) return ReplyToError(reply);
+  try {
+    return Json::parse(reply.output);
+  } catch (const Json::parse_error& e) {
+    return runtime::ActionError::Permanent(
+        "plugin_bad_output", who + " replied with output that is not JSON (at " +
+                                 TextPosition(reply.output, e.byte > 0 ? e.byte - 1 : 0) + ")");
+  }
+}
+
+void LoadedPlugin::Shutdown() {
+  std::unique_lock lock(mu_);
+  if (instance_ == nullptr) return;
+  void* instance = instance_;
+  instance_ = nullptr;
+  try {
+    library_->table().shutdown(instance);
+  } catch (...) {  // nothing to do: the instance is gone either way
+  }
+}
+
+}  // namespace storeflow::plugin

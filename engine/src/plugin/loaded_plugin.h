@@ -1,0 +1,54 @@
+#pragma once
+
+// One plugin that loaded: its library, its host services and the instance its
+// init returned. Invoke may be called from many threads; Shutdown waits for
+// calls in flight and makes later calls fail cleanly.
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "plugin/host_services.h"
+#include "plugin/plugin_library.h"
+#include "runtime/action.h"
+
+namespace storeflow::plugin {
+
+class LoadedPlugin {
+ public:
+  LoadedPlugin(std::shared_ptr<PluginLibrary> library, std::unique_ptr<HostServices> services);
+  ~LoadedPlugin();
+  LoadedPlugin(const LoadedPlugin&) = delete;
+  LoadedPlugin& operator=(const LoadedPlugin&) = delete;
+
+  // Calls the plugin's init with `config` (already validated). Errors name the
+  // plugin and carry its code and message; an exception is caught.
+  Status Init(const nlohmann::json& config);
+
+  // Calls invoke and turns the reply into an ActionResult: output JSON, or the
+  // classified error (retryable with retry_after, permanent). A plugin that does
+  // not reply, replies with invalid JSON or lets an exception escape gets a
+  // permanent error naming the plugin and the action.
+  runtime::ActionResult Invoke(const std::string& action, const nlohmann::json& input,
+                               const runtime::ActionContext& context);
+
+  // Calls shutdown once (no call in flight); later Invokes fail.
+  void Shutdown();
+
+  const PluginLibrary& library() const { return *library_; }
+  const std::string& name() const { return library_->descriptor().name; }
+
+ private:
+  std::shared_ptr<PluginLibrary> library_;
+  std::unique_ptr<HostServices> services_;
+  std::shared_mutex mu_;  // shared: invoke; exclusive: init, shutdown
+  void* instance_ = nullptr;
+};
+
+// A reply's error as an ActionError.
+runtime::ActionError ReplyToError(const storeflow_reply& reply);
+
+}  // namespace storeflow::plugin

@@ -1,0 +1,95 @@
+#pragma once
+
+// The plugin host: finds plugins in the configured folders (each plugin in its
+// own sub-folder with plugin.yaml beside its library), loads and checks them,
+// validates their config, calls init and registers their actions. A plugin that
+// fails to load is kept with its error and does not take the engine down:
+// `validate`/`run`/`serve` only fail when a workflow uses one of its actions.
+// Plugins shut down in reverse load order.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "plugin/host_services.h"
+#include "plugin/loaded_plugin.h"
+#include "plugin/plugin_config.h"
+#include "plugin/rate_governor.h"
+#include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/secrets.h"
+#include "store/store.h"
+
+namespace storeflow::plugin {
+
+struct PluginHostOptions {
+  std::vector<std::filesystem::path> dirs;
+  // plugins.config.<name>: each plugin's config and where its keys were written.
+  std::map<std::string, nlohmann::json> configs;
+  std::map<std::string, ConfigLocations> config_locations;
+  store::Store* store = nullptr;    // KV and (PostgreSQL) rate buckets; may be null
+  runtime::Clock* clock = nullptr;  // null: the system clock
+  std::shared_ptr<const runtime::SecretStore> secrets;
+  runtime::ActionLogger log;  // the engine log (null: stderr)
+  script::Limits template_limits;
+};
+
+// What `storeflow plugins list` shows about one plugin found.
+struct PluginInfo {
+  std::string name;  // from plugin.yaml; the folder name when plugin.yaml is unreadable
+  std::string version;
+  std::string abi;  // as built ("1.0"); from plugin.yaml when the library did not load
+  std::string description;
+  std::string path;  // the library (or plugin.yaml when it was not reached)
+  std::vector<std::string> actions;
+  Status error;  // ok when loaded
+  bool loaded() const { return error.ok(); }
+};
+
+class PluginHost {
+ public:
+  explicit PluginHost(PluginHostOptions options);
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads every plugin found and registers the actions of those that loaded
+  // into `registry` (which should already hold the built-ins). Never fails as a
+  // whole: see plugins() and warnings().
+  void LoadAll(runtime::ActionRegistry& registry);
+
+  // Loads the plugin whose plugin.yaml is `file` (tests, and LoadAll).
+  PluginInfo LoadOne(const std::filesystem::path& file, runtime::ActionRegistry& registry);
+
+  const std::vector<PluginInfo>& plugins() const { return infos_; }
+  const PluginInfo* Find(std::string_view name) const;
+  // The failed plugin that would provide `action` ("email.send" -> plugin
+  // "email"), or nullptr.
+  const PluginInfo* FailedProviderOf(std::string_view action) const;
+  // Configured folders that do not exist, configs for plugins not found.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Shuts every plugin down, newest first (also done by the destructor).
+  void Shutdown();
+
+ private:
+  Status Load(const std::filesystem::path& file, runtime::ActionRegistry& registry,
+              PluginInfo& info);
+
+  PluginHostOptions options_;
+  runtime::SystemClock system_clock_;
+  std::unique_ptr<RateGovernor> rate_;
+  std::shared_ptr<HostEnvironment> env_;
+  std::vector<PluginInfo> infos_;
+  std::vector<std::shared_ptr<LoadedPlugin>> loaded_;  // load order
+  std::map<std::string, std::string> seen_;            // plugin name -> plugin.yaml path
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace storeflow::plugin

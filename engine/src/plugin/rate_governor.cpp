@@ -1,0 +1,62 @@
+#include "plugin/rate_governor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace storeflow::plugin {
+
+RateGovernor::RateGovernor(store::Store* store, runtime::Clock& clock)
+    : store_(store), clock_(clock), shared_(store != nullptr && store->backend() == "postgresql") {}
+
+Result<RateDecision> RateGovernor::TryTake(const std::string& bucket, double capacity,
+                                           double refill_per_second, double cost) {
+  if (!(capacity > 0) || !(cost > 0) || cost > capacity || !(refill_per_second >= 0) ||
+      !std::isfinite(capacity) || !std::isfinite(refill_per_second)) {
+    return InvalidArgument("rate bucket '" + bucket + "': need capacity > 0, 0 < cost <= " +
+                           "capacity and refill_per_second >= 0");
+  }
+  const runtime::TimeMs now = clock_.Now();
+  if (shared_) {
+    auto tx = store_->Begin();
+    if (!tx.ok()) return tx.status();
+    auto take = (*tx)->TakeTokens(bucket, capacity, refill_per_second, cost, now);
+    if (!take.ok()) return take.status();
+    STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+    return RateDecision{take->taken, take->retry_after_ms};
+  }
+  std::lock_guard lock(mu_);
+  auto [it, created] = buckets_.try_emplace(bucket, Bucket{capacity, now});
+  Bucket& b = it->second;
+  const double elapsed_s =
+      static_cast<double>(std::max<runtime::TimeMs>(0, now - b.updated)) / 1000;
+  b.tokens = std::min(capacity, b.tokens + elapsed_s * refill_per_second);
+  b.updated = std::max(b.updated, now);
+  if (b.tokens + 1e-9 >= cost) {
+    b.tokens = std::max(0.0, b.tokens - cost);
+    return RateDecision{true, 0};
+  }
+  if (refill_per_second <= 0) return RateDecision{false, -1};
+  return RateDecision{
+      false, static_cast<std::int64_t>(std::ceil((cost - b.tokens) / refill_per_second * 1000))};
+}
+
+Result<RateDecision> RateGovernor::Acquire(const std::string& bucket, double capacity,
+                                           double refill_per_second, double cost,
+                                           std::int64_t max_wait_ms) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::max<std::int64_t>(0, max_wait_ms));
+  while (true) {
+    auto decision = TryTake(bucket, capacity, refill_per_second, cost);
+    if (!decision.ok() || decision->taken || decision->retry_after_ms < 0 || clock_.is_virtual()) {
+      return decision;
+    }
+    const auto wake =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(decision->retry_after_ms);
+    if (wake > deadline) return decision;
+    std::this_thread::sleep_until(wake);
+  }
+}
+
+}  // namespace storeflow::plugin

@@ -1,0 +1,87 @@
+#include "runtime/group_commit.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "common/metrics.h"
+
+namespace storeflow::runtime {
+
+GroupCommitter::GroupCommitter(Engine& engine, GroupCommitOptions options)
+    : engine_(engine), options_(options) {
+  options_.max_batch = std::max(1, options_.max_batch);
+  options_.committers = std::max(1, options_.committers);
+  metrics::Registry::Default().Describe(
+      "storeflow_group_commit_batch_size", metrics::Type::kHistogram,
+      "Events committed per group-commit transaction.", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  for (int i = 0; i < options_.committers; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+GroupCommitter::~GroupCommitter() {
+  Stop();
+}
+
+void GroupCommitter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+Result<PublishOutcome> GroupCommitter::Publish(store::EventRow event) {
+  std::future<Result<PublishOutcome>> result;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Unavailable("the engine is shutting down");
+    Pending& p = pending_.emplace_back();
+    p.event = std::move(event);
+    result = p.done.get_future();
+  }
+  cv_.notify_one();
+  return result.get();
+}
+
+void GroupCommitter::Loop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping, nothing left
+      const std::size_t n = std::min<std::size_t>(pending_.size(), options_.max_batch);
+      batch.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+    std::vector<store::EventRow> events;
+    events.reserve(batch.size());
+    for (auto& p : batch) events.push_back(std::move(p.event));
+    std::vector<Result<PublishOutcome>> outcomes;
+    try {
+      outcomes = engine_.PublishBatch(std::move(events));
+    } catch (const std::exception& e) {
+      outcomes.clear();
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        outcomes.emplace_back(Internal(std::string("publish: ") + e.what()));
+      }
+    }
+    metrics::Registry::Default().Observe("storeflow_group_commit_batch_size", {},
+                                         static_cast<double>(batch.size()));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i < outcomes.size()) {
+        batch[i].done.set_value(std::move(outcomes[i]));
+      } else {
+        batch[i].done.set_value(Internal("publish: no outcome"));
+      }
+    }
+  }
+}
+
+}  // namespace storeflow::runtime

@@ -1,0 +1,142 @@
+// REST triggers over real HTTP on loopback: respond steps, final outputs,
+// input.schema violations, the response timeout.
+
+#include "http_fixture.h"
+
+namespace storeflow::http::testing {
+namespace {
+
+constexpr char kOrders[] = R"(workflow: orders
+on:
+  - http: POST /orders
+input:
+  schema:
+    type: object
+    properties:
+      body:
+        type: object
+        required: [total]
+        properties: { total: { type: number, minimum: 0 } }
+steps:
+  - id: accepted
+    respond:
+      status: 201
+      headers: { X-Order: "${{ run.id }}" }
+      body: { order_id: "${{ run.id }}", user: "${{ event.body.user }}" }
+  - id: later
+    sleep: 1500ms
+)";
+
+constexpr char kCartView[] = R"(workflow: cart-view
+on:
+  - http: GET /carts/{userId}
+steps:
+  - id: echo
+    uses: log
+    with:
+      message: "${{ event.params.userId }}/${{ event.query.page }}/${{ event.headers.authorization or 'none' }}"
+)";
+
+constexpr char kSlow[] = R"(workflow: slow
+on:
+  - http: POST /slow
+steps:
+  - id: nap
+    sleep: 5s
+  - id: answer
+    respond: { body: { late: true } }
+)";
+
+class RestTriggerTest : public HttpTest {};
+
+TEST_P(RestTriggerTest, RespondStepAnswersWhileTheRunGoesOn) {
+  Load(kOrders);
+  StartServer();
+  const auto started = std::chrono::steady_clock::now();
+  Reply reply = Send(port_, "POST", "/orders", R"({"total": 12.5, "user": "ann"})",
+                     {{"Content-Type", "application/json"}});
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  const std::int64_t id = reply.json()["order_id"].get<std::int64_t>();
+  EXPECT_EQ(reply.json()["user"], "ann");
+  EXPECT_EQ(reply.header("X-Order"), std::to_string(id));
+  EXPECT_EQ(reply.header("Content-Type"), "application/json");
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+  // Answered before the run ended: it is still sleeping, then completes.
+  EXPECT_FALSE(store::IsTerminal(GetRun(id).status));
+  EXPECT_EQ(WaitForEnd(id).status, store::RunStatus::kCompleted);
+}
+
+TEST_P(RestTriggerTest, SchemaViolationIs422WithPaths) {
+  Load(kOrders);
+  StartServer();
+  Reply reply = Send(port_, "POST", "/orders", R"({"total": -3})");
+  ASSERT_EQ(reply.status, 422) << reply.body;
+  const Json error = reply.json()["error"];
+  EXPECT_EQ(error["code"], "invalid_input");
+  ASSERT_FALSE(error["details"].empty());
+  EXPECT_EQ(error["details"][0]["path"], "$.body.total");
+  auto runs = Runs("orders");
+  ASSERT_EQ(runs.size(), 1u);  // kept, as rejected
+  EXPECT_EQ(runs[0].status, store::RunStatus::kRejected);
+  EXPECT_EQ(Send(port_, "POST", "/orders", "{oops").status, 400);
+}
+
+TEST_P(RestTriggerTest, RunWithoutRespondAnswersWithItsFinalOutput) {
+  Load(kCartView);
+  StartServer();
+  Reply reply =
+      Send(port_, "GET", "/carts/u-7?page=2", "", {{"Authorization", "Bearer do-not-keep"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  // Path params and query reach the event; credentials do not.
+  EXPECT_EQ(reply.json()["message"], "u-7/2/none");
+  auto events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].topic, "http/GET /carts/{userId}");
+  EXPECT_FALSE(events[0].payload["headers"].contains("authorization"));
+  EXPECT_EQ(Send(port_, "POST", "/carts/u-7").status, 405);
+}
+
+TEST_P(RestTriggerTest, NoAnswerWithinTheTimeoutIs202WithTheRunId) {
+  surface_options_.rest.response_timeout = std::chrono::milliseconds(400);
+  Load(kSlow);
+  StartServer();
+  const auto started = std::chrono::steady_clock::now();
+  Reply reply = Send(port_, "POST", "/slow", "{}");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  ASSERT_EQ(reply.status, 202) << reply.body;
+  const std::int64_t id = reply.json()["run_id"].get<std::int64_t>();
+  EXPECT_GT(id, 0);
+  EXPECT_EQ(reply.json()["status"], "sleeping");
+}
+
+TEST_P(RestTriggerTest, ARunAdvancedElsewhereIsFoundByPolling) {
+  // No workers here: the run is advanced by "another engine" (RunDueOnce on a
+  // second engine object) and the waiting request finds the answer in the store.
+  Load(kOrders);
+  MakeEngine();
+  WebhookSources none;
+  surface_ = std::make_unique<Surface>(*engine_, std::move(none), surface_options_);
+  ASSERT_TRUE(surface_->Start().ok());
+  port_ = surface_->port();
+  runtime::EngineOptions other_options = engine_options_;
+  other_options.owner = "other-engine";
+  runtime::Engine other(*store_, clock_, actions_, other_options);
+  ASSERT_TRUE(other.LoadWorkflowSource(kOrders, "orders.yaml").ok());
+  std::atomic<bool> done{false};
+  std::thread driver([&] {
+    while (!done) {
+      (void)other.RunDueOnce();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  Reply reply = Send(port_, "POST", "/orders", R"({"total": 1})");
+  done = true;
+  driver.join();
+  EXPECT_EQ(reply.status, 201) << reply.body;
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(RestTriggerTest);
+
+}  // namespace
+}  // namespace storeflow::http::testing

@@ -1,0 +1,239 @@
+// Webhook ingress over real HTTP on loopback, against the real server and store.
+
+#include <fstream>
+#include <sstream>
+
+#include "http_fixture.h"
+
+namespace storeflow::http::testing {
+namespace {
+
+constexpr char kCartWorkflow[] = R"(workflow: cart-sync
+on:
+  - webhook: shopify/carts/create
+input:
+  schema:
+    type: object
+    required: [token]
+    properties:
+      token: { type: string }
+      line_items:
+        type: array
+        items: { type: object, properties: { quantity: { type: integer, minimum: 1 } } }
+steps:
+  - id: save
+    uses: store.put
+    with:
+      collection: carts
+      key: "${{ event.token }}"
+      value: { shop: "${{ meta.shop_domain }}", topic: "${{ meta.topic }}" }
+)";
+
+std::string CartBody() {
+  std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/carts_create.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class WebhookIngressTest : public HttpTest {};
+
+TEST_P(WebhookIngressTest, SignedDeliveryIsStoredWithMetaAndStartsItsRun) {
+  Load(kCartWorkflow);
+  StartServer();
+  const std::string body = CartBody();
+  Reply reply = Webhook(body, "wh-1");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_TRUE(reply.json()["event_id"].is_number());
+  ASSERT_EQ(reply.json()["runs"].size(), 1u);
+  EXPECT_EQ(reply.header("X-Request-Id").size(), 16u);
+
+  // 200 means committed: the event and its run are there now.
+  auto events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].topic, "shopify/carts/create");
+  EXPECT_EQ(events[0].source, "shopify");
+  EXPECT_EQ(events[0].dedup_key, "webhook:wh-1");
+  EXPECT_EQ(events[0].payload["token"], "exampleCartId");
+  EXPECT_EQ(events[0].meta["shop_domain"], "toys.myshopify.com");
+  EXPECT_EQ(events[0].meta["api_version"], "2026-07");
+  EXPECT_EQ(events[0].meta["triggered_at"], "2026-11-21T08:00:00Z");
+  const auto run = WaitForEnd(reply.json()["runs"][0].get<std::int64_t>());
+  ASSERT_EQ(run.status, store::RunStatus::kCompleted) << run.error.dump();
+  // The envelope is visible to the workflow as `meta`.
+  auto tx = Begin();
+  auto record = tx->GetRecord("carts", "exampleCartId");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((**record).value["shop"], "toys.myshopify.com");
+  EXPECT_EQ((**record).value["topic"], "carts/create");
+}
+
+TEST_P(WebhookIngressTest, BadSignatureIs401StoresNothingAndIsCounted) {
+  Load(kCartWorkflow);
+  StartServer();
+  auto& metrics = metrics::Registry::Default();
+  const metrics::Labels labels = {{"source", "shopify"}, {"reason", "bad_signature"}};
+  const double before = metrics.Value("storeflow_webhooks_rejected_total", labels);
+  Reply reply = Webhook(CartBody(), "wh-1", "carts/create", "wrong-secret");
+  EXPECT_EQ(reply.status, 401);
+  EXPECT_EQ(reply.json()["error"]["code"], "bad_signature");
+  EXPECT_EQ(Send(port_, "POST", "/webhooks/shopify", "{}", {{"X-Shopify-Topic", "a/b"}}).status,
+            401);
+  EXPECT_TRUE(Events().empty());
+  EXPECT_TRUE(Runs("cart-sync").empty());
+  EXPECT_EQ(metrics.Value("storeflow_webhooks_rejected_total", labels), before + 1);
+}
+
+TEST_P(WebhookIngressTest, PreviousSecretIsAcceptedDuringRotation) {
+  Load(kCartWorkflow);
+  StartServer();
+  EXPECT_EQ(Webhook(CartBody(), "wh-old", "carts/create", kOldSecret).status, 200);
+  EXPECT_EQ(Events().size(), 1u);
+}
+
+TEST_P(WebhookIngressTest, DuplicateDeliveryIs200AndCreatesNothing) {
+  Load(kCartWorkflow);
+  StartServer();
+  const std::string body = CartBody();
+  ASSERT_EQ(Webhook(body, "wh-dup").status, 200);
+  Reply again = Webhook(body, "wh-dup");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.json()["duplicate"], true);
+  EXPECT_EQ(Events().size(), 1u);
+  EXPECT_EQ(Runs("cart-sync").size(), 1u);
+}
+
+TEST_P(WebhookIngressTest, MalformedJsonIs400WithItsPosition) {
+  Load(kCartWorkflow);
+  StartServer();
+  Reply reply = Webhook("{\n  \"token\": \"t\",\n  oops\n}", "wh-bad");
+  ASSERT_EQ(reply.status, 400) << reply.body;
+  const Json error = reply.json()["error"];
+  EXPECT_EQ(error["code"], "invalid_json");
+  EXPECT_EQ(error["details"][0]["line"], 3);
+  EXPECT_EQ(error["details"][0]["column"], 3);
+  EXPECT_NE(error["message"].get<std::string>().find("line 3, column 3"), std::string::npos);
+  EXPECT_TRUE(Events().empty());
+}
+
+TEST_P(WebhookIngressTest, SchemaViolationStoresTheEventAndRejectsTheRunWithPaths) {
+  Load(kCartWorkflow);
+  StartServer();
+  Reply reply = Webhook(R"({"token": 5, "line_items": [{"quantity": 0}]})", "wh-invalid");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(Events().size(), 1u);
+  auto runs = Runs("cart-sync");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, store::RunStatus::kRejected);
+  std::vector<std::string> paths;
+  for (const auto& v : runs[0].error["violations"]) paths.push_back(v["path"]);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "$.token"), paths.end()) << runs[0].error;
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "$.line_items[0].quantity"), paths.end())
+      << runs[0].error;
+}
+
+TEST_P(WebhookIngressTest, BodyOverTheLimitIs413BeforeItIsRead) {
+  Load(kCartWorkflow);
+  StartServer();
+  // A 100 MB Content-Length with none of the body sent: the answer cannot wait
+  // for the body.
+  const auto started = std::chrono::steady_clock::now();
+  Reply reply;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+    session.setTimeout(Poco::Timespan(5, 0));
+    Poco::Net::HTTPRequest request("POST", "/webhooks/shopify", "HTTP/1.1");
+    request.setContentLength64(100'000'000);
+    session.sendRequest(request) << std::string(1024, 'x');
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    reply.status = response.getStatus();
+    Poco::StreamCopier::copyToString(in, reply.body);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  EXPECT_EQ(reply.status, 413) << reply.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_TRUE(Events().empty());
+}
+
+TEST_P(WebhookIngressTest, ChunkedBodyOverTheLimitIs413) {
+  surface_options_.server.body_limit = 16 * 1024;
+  Load(kCartWorkflow);
+  StartServer();
+  Reply reply;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+    session.setTimeout(Poco::Timespan(5, 0));
+    Poco::Net::HTTPRequest request("POST", "/webhooks/shopify", "HTTP/1.1");
+    request.setChunkedTransferEncoding(true);
+    session.sendRequest(request) << std::string(20 * 1024, ' ');
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    reply.status = response.getStatus();
+    Poco::StreamCopier::copyToString(in, reply.body);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  EXPECT_EQ(reply.status, 413) << reply.body;
+}
+
+TEST_P(WebhookIngressTest, StoreDownIs503AndNothingIsStored) {
+  Load(kCartWorkflow);
+  StartServer();
+  switchable_->set_down(true);
+  Reply reply = Webhook(CartBody(), "wh-down");
+  Reply ready = Send(port_, "GET", "/readyz");
+  switchable_->set_down(false);
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(reply.json()["error"]["code"], "store_unavailable");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.json()["error"]["code"], "not_ready");
+  EXPECT_TRUE(Events().empty());
+  // The sender's retry then succeeds.
+  EXPECT_EQ(Webhook(CartBody(), "wh-down").status, 200);
+  EXPECT_EQ(Events().size(), 1u);
+}
+
+TEST_P(WebhookIngressTest, ConcurrentDeliveriesShareCommitsAndLoseNothing) {
+  Load(kCartWorkflow);
+  StartServer();
+  constexpr int kThreads = 12;
+  constexpr int kEach = 10;
+  std::atomic<int> ok{0};
+  std::atomic<int> duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "c-" + std::to_string(t) + "-" + std::to_string(i);
+        Reply reply = Webhook(R"({"token": ")" + id + R"("})", id);
+        if (reply.status == 200) ++ok;
+      }
+      // The same delivery again, from every thread at once.
+      Reply reply = Webhook(R"({"token": "shared"})", "c-shared");
+      if (reply.status == 200) ++ok;
+      if (reply.status == 200 && reply.json()["duplicate"] == true) ++duplicates;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads * (kEach + 1));
+  EXPECT_EQ(duplicates.load(), kThreads - 1);
+  EXPECT_EQ(Events().size(), static_cast<std::size_t>(kThreads * kEach + 1));
+  EXPECT_EQ(Runs("cart-sync").size(), static_cast<std::size_t>(kThreads * kEach + 1));
+}
+
+TEST_P(WebhookIngressTest, UnknownSourceIs404AndGetIs405) {
+  Load(kCartWorkflow);
+  StartServer();
+  EXPECT_EQ(Send(port_, "POST", "/webhooks/nobody", "{}").status, 404);
+  Reply get = Send(port_, "GET", "/webhooks/shopify");
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.header("Allow"), "POST");
+  EXPECT_EQ(Send(port_, "GET", "/no/such/route").status, 404);
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(WebhookIngressTest);
+
+}  // namespace
+}  // namespace storeflow::http::testing

@@ -1,0 +1,183 @@
+#include <gtest/gtest.h>
+
+#include "http/hmac_source.h"
+#include "http/shopify_source.h"
+#include "http/webhook_source.h"
+
+namespace storeflow::http {
+namespace {
+
+Request Delivery(const std::string& body, std::vector<std::pair<std::string, std::string>> h) {
+  Request r;
+  r.method = "POST";
+  r.body = body;
+  r.headers = std::move(h);
+  return r;
+}
+
+// Published vectors (Shopify's shopify_app webhook verification test):
+// secret "secret" / "old_secret", body "foo=anything".
+TEST(ShopifySourceTest, KnownVectorsAndRotation) {
+  EXPECT_EQ(ShopifySignature("foo=anything", "secret"),
+            "yCGX/RrK4fcuNtr3ztk5tQGsOBjcAzHpGLdMUrbV8yI=");
+  EXPECT_EQ(ShopifySignature("foo=anything", "old_secret"),
+            "XqRcjrSv57VACn6apEO9znyu/wkN1VC7QxdSPwK3Hzs=");
+  ShopifySource rotating({"secret", "old_secret"});
+  EXPECT_FALSE(rotating.Verify(
+      Delivery("foo=anything",
+               {{"x-shopify-hmac-sha256", "yCGX/RrK4fcuNtr3ztk5tQGsOBjcAzHpGLdMUrbV8yI="}})));
+  EXPECT_FALSE(rotating.Verify(
+      Delivery("foo=anything",
+               {{"x-shopify-hmac-sha256", "XqRcjrSv57VACn6apEO9znyu/wkN1VC7QxdSPwK3Hzs="}})));
+  ShopifySource current_only({"secret"});
+  auto old = current_only.Verify(Delivery(
+      "foo=anything", {{"x-shopify-hmac-sha256", "XqRcjrSv57VACn6apEO9znyu/wkN1VC7QxdSPwK3Hzs="}}));
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->reason, "bad_signature");
+}
+
+TEST(ShopifySourceTest, MissingMalformedAndTamperedAreRejected) {
+  ShopifySource source({"secret"});
+  auto missing = source.Verify(Delivery("{}", {}));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->reason, "missing_signature");
+  auto malformed = source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", "invalid_hmac"}}));
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->reason, "malformed_signature");
+  const std::string sig = ShopifySignature("{\"a\":1}", "secret");
+  EXPECT_FALSE(source.Verify(Delivery("{\"a\":1}", {{"x-shopify-hmac-sha256", sig}})));
+  auto tampered = source.Verify(Delivery("{\"a\":2}", {{"x-shopify-hmac-sha256", sig}}));
+  ASSERT_TRUE(tampered);
+  EXPECT_EQ(tampered->reason, "bad_signature");
+}
+
+TEST(ShopifySourceTest, EnvelopeHasTopicDedupKeyAndMeta) {
+  ShopifySource source({"secret"});
+  auto envelope =
+      source.Envelope(Delivery("{}", {{"x-shopify-topic", "carts/create"},
+                                      {"x-shopify-webhook-id", "w-1"},
+                                      {"x-shopify-shop-domain", "toys.myshopify.com"},
+                                      {"x-shopify-api-version", "2026-07"},
+                                      {"x-shopify-triggered-at", "2026-11-21T08:00:00Z"}}),
+                      Json::object());
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(envelope->topic, "carts/create");
+  EXPECT_EQ(envelope->dedup_key, "webhook:w-1");
+  EXPECT_EQ(envelope->meta["shop_domain"], "toys.myshopify.com");
+  EXPECT_EQ(envelope->meta["api_version"], "2026-07");
+  EXPECT_EQ(envelope->meta["triggered_at"], "2026-11-21T08:00:00Z");
+  auto with_event = source.Envelope(Delivery("{}", {{"x-shopify-topic", "orders/create"},
+                                                    {"x-shopify-webhook-id", "w-2"},
+                                                    {"x-shopify-event-id", "e-9"}}),
+                                    Json::object());
+  ASSERT_TRUE(with_event.ok());
+  EXPECT_EQ(with_event->dedup_key, "event:orders/create:e-9");
+  EXPECT_EQ(source.Envelope(Delivery("{}", {}), Json::object()).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(WebhookCryptoTest, MacEqualsAndCodecs) {
+  EXPECT_TRUE(MacEquals("abc", "abc"));
+  EXPECT_FALSE(MacEquals("abc", "abd"));
+  EXPECT_FALSE(MacEquals("abc", "abcd"));
+  EXPECT_TRUE(MacEquals("", ""));
+  EXPECT_EQ(Base64Decode("aGVsbG8="), "hello");
+  EXPECT_EQ(Base64Decode("aGVsbG8"), "hello");
+  EXPECT_FALSE(Base64Decode("a$=="));
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+  EXPECT_EQ(Base64Encode("hell"), "aGVsbA==");
+  EXPECT_EQ(HexDecode("00fFa1"), std::string("\x00\xff\xa1", 3));
+  EXPECT_FALSE(HexDecode("0g"));
+  EXPECT_EQ(HexEncode(std::string("\x00\xff", 2)), "00ff");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(Hmac(Digest::kSha256, "Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 2202 test case 2.
+  EXPECT_EQ(HexEncode(Hmac(Digest::kSha1, "Jefe", "what do ya want for nothing?")),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
+auto Env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> const char* {
+    static thread_local std::string value;
+    auto it = vars.find(name);
+    if (it == vars.end()) return nullptr;
+    value = it->second;
+    return value.c_str();
+  };
+}
+
+TEST(HmacSourceTest, GenericHexWithPrefixAndSha1Base64) {
+  auto parsed = ParseHmacSources(
+      "github: header=X-Hub-Signature-256, prefix=sha256=, secret_env=GH, "
+      "topic_header=X-GitHub-Event, id_header=X-GitHub-Delivery;"
+      "legacy: header=X-Sig, algorithm=sha1, encoding=base64, secret_env=LEGACY, topic=ping",
+      Env({{"GH", "new,old"}, {"LEGACY", "k"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->size(), 2u);
+  HmacSource github((*parsed)[0]);
+  const std::string body = R"({"zen":"yes"})";
+  const std::string old_sig = "sha256=" + HexEncode(Hmac(Digest::kSha256, "old", body));
+  EXPECT_FALSE(github.Verify(Delivery(body, {{"x-hub-signature-256", old_sig}})));
+  auto no_prefix = github.Verify(Delivery(body, {{"x-hub-signature-256", old_sig.substr(7)}}));
+  ASSERT_TRUE(no_prefix);
+  EXPECT_EQ(no_prefix->reason, "malformed_signature");
+  auto envelope = github.Envelope(
+      Delivery(body, {{"x-github-event", "push"}, {"x-github-delivery", "d-1"}}), Json());
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(envelope->topic, "push");
+  EXPECT_EQ(envelope->dedup_key, "d-1");
+
+  HmacSource legacy((*parsed)[1]);
+  EXPECT_FALSE(
+      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(Hmac(Digest::kSha1, "k", body))}})));
+  EXPECT_TRUE(
+      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(Hmac(Digest::kSha1, "x", body))}})));
+  EXPECT_EQ(legacy.Envelope(Delivery(body, {}), Json())->topic, "ping");
+}
+
+TEST(HmacSourceTest, StripeSchemeChecksTimestampTolerance) {
+  auto parsed = ParseHmacSources(
+      "stripe: scheme=stripe, secret_env=ST, topic_field=type, id_field=id, tolerance=300",
+      Env({{"ST", "whsec_test"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  std::int64_t now = 1'700'000'000;
+  HmacSource stripe((*parsed)[0], [&] { return now; });
+  const std::string body = R"({"id":"evt_1","type":"charge.succeeded"})";
+  const std::string sig = HexEncode(Hmac(Digest::kSha256, "whsec_test", "1700000000." + body));
+  const std::string header = "t=1700000000,v1=" + sig + ",v0=deadbeef";
+  EXPECT_FALSE(stripe.Verify(Delivery(body, {{"stripe-signature", header}})));
+  now += 301;
+  auto stale = stripe.Verify(Delivery(body, {{"stripe-signature", header}}));
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->reason, "stale_timestamp");
+  auto envelope = stripe.Envelope(Delivery(body, {}), Json::parse(body));
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(envelope->topic, "charge.succeeded");
+  EXPECT_EQ(envelope->dedup_key, "evt_1");
+}
+
+TEST(HmacSourceTest, SpecErrorsNameTheSourceAndKey) {
+  auto env = Env({{"S", "x"}});
+  EXPECT_NE(ParseHmacSources("nocolon", env).status().message().find("NAME:key=value"),
+            std::string::npos);
+  EXPECT_NE(ParseHmacSources("a: header=X, secret_env=S, colour=red", env)
+                .status()
+                .message()
+                .find("unknown key 'colour'"),
+            std::string::npos);
+  EXPECT_NE(ParseHmacSources("a: header=X, algorithm=md5, secret_env=S", env)
+                .status()
+                .message()
+                .find("sha256 or sha1"),
+            std::string::npos);
+  EXPECT_NE(ParseHmacSources("a: header=X, secret_env=MISSING", env)
+                .status()
+                .message()
+                .find("holds no secret"),
+            std::string::npos);
+  EXPECT_TRUE(ParseHmacSources("", env).ok());
+}
+
+}  // namespace
+}  // namespace storeflow::http

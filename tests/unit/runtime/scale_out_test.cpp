@@ -1,0 +1,136 @@
+// Scale-out on PostgreSQL: three `storeflow serve` processes share one database; one
+// is killed (SIGKILL) mid-way. Every run still completes exactly once (its counting
+// side effect is 1) and an every-second schedule fires once per due time.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "common/timezone.h"
+#include "runtime_fixture.h"
+#include "script/time_text.h"
+
+namespace storeflow::runtime::testing {
+namespace {
+
+using store::RunStatus;
+
+constexpr char kCounter[] = R"(workflow: scale-counter
+on: [{event: scale/go}]
+steps:
+  - id: nap
+    sleep: 200ms
+  - id: bump
+    uses: store.patch
+    with: { collection: scale, key: "${{ run.id }}", inc: { n: 1 } }
+  - id: after
+    sleep: 100ms
+)";
+
+constexpr char kTicker[] = R"(workflow: scale-ticker
+on:
+  - schedule: "* * * * * *"
+steps:
+  - id: tick
+    uses: store.patch
+    with: { collection: ticks, key: "${{ event.scheduled_at }}", inc: { n: 1 } }
+)";
+
+class ScaleOutTest : public RuntimeTest {
+ protected:
+  pid_t Serve(const std::string& workflows) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int null = open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
+      execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", url_.c_str(), "--workflows",
+            workflows.c_str(), "--workers", "3", "--lease", "1000", "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+      _exit(98);
+    }
+    return pid;
+  }
+  static void Stop(pid_t pid, int signal) {
+    kill(pid, signal);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+};
+
+TEST_P(ScaleOutTest, ThreeEnginesOneKilledCompleteEveryRunOnceAndFireEachTickOnce) {
+  if (!is_pg()) GTEST_SKIP() << "several engine processes need PostgreSQL";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("storeflow-scale-" + std::to_string(getpid()) +
+                                                "-" + std::to_string(std::random_device()()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "counter.yaml") << kCounter;
+  std::ofstream(dir / "ticker.yaml") << kTicker;
+  Load(kCounter, (dir / "counter.yaml").string());
+
+  constexpr int kRuns = 600;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < kRuns; ++i) ids.push_back(Start("scale-counter"));
+
+  std::vector<pid_t> engines;
+  for (int i = 0; i < 3; ++i) engines.push_back(Serve(dir.string()));
+  for (pid_t pid : engines) ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Stop(engines[0], SIGKILL);  // mid-way: it holds leases on runs in flight
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  std::size_t first_open = 0;  // runs end roughly in order: skip the ended prefix
+  auto all_ended = [&] {
+    while (first_open < ids.size() && IsEnded(ids[first_open])) ++first_open;
+    for (std::size_t i = first_open; i < ids.size(); ++i) {
+      if (!IsEnded(ids[i])) return false;
+    }
+    return true;
+  };
+  bool done = false;
+  while (!(done = all_ended()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // Let the survivors tick a few more seconds, then stop them gracefully.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  for (std::size_t i = 1; i < engines.size(); ++i) Stop(engines[i], SIGTERM);
+  ASSERT_TRUE(done) << "not every run ended within 90 s";
+
+  int wrong = 0;
+  for (auto id : ids) {
+    EXPECT_EQ(GetRun(id).status, RunStatus::kCompleted) << "run " << id;
+    auto record = Record("scale", std::to_string(id));
+    if (!record.has_value() || (*record)["n"] != 1) ++wrong;
+  }
+  EXPECT_EQ(wrong, 0) << "counters not exactly 1";
+
+  // Every second between the first and the last tick fired exactly once.
+  auto tx = Begin();
+  auto ticks = tx->ListRecords("ticks", "", "", 1000);
+  ASSERT_TRUE(ticks.ok()) << ticks.status().ToString();
+  ASSERT_GE(ticks->size(), 5u) << "the schedule barely fired";
+  std::set<std::int64_t> seconds;
+  for (const auto& row : *ticks) {
+    EXPECT_EQ(row.value["n"], 1) << "tick " << row.key << " fired " << row.value["n"] << " times";
+    std::int64_t unix_ms = 0;
+    ASSERT_TRUE(script::ParseIsoTimestamp(row.key, *TimeZone::Utc(), &unix_ms)) << row.key;
+    seconds.insert(unix_ms / 1000);
+  }
+  EXPECT_EQ(*seconds.rbegin() - *seconds.begin() + 1, static_cast<std::int64_t>(seconds.size()))
+      << "a due second was skipped";
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(ScaleOutTest);
+
+}  // namespace
+}  // namespace storeflow::runtime::testing
