@@ -18,15 +18,44 @@ cmake --build --preset debug -j"$jobs"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# Peers started below are stopped on exit, last started first: each adds a
+# function to cleanup_steps instead of replacing the EXIT trap.
+cleanup_steps=()
+cleanup() {
+  local i
+  for ((i = ${#cleanup_steps[@]} - 1; i >= 0; i--)); do
+    "${cleanup_steps[i]}" || true
+  done
+}
+trap cleanup EXIT
+
 # The store's contract tests run against a real PostgreSQL: one throwaway
 # cluster for the whole run, stopped on exit (each test makes its own database).
 # A server given in STOREFLOW_TEST_PG_URL is used as is; STOREFLOW_TEST_PG=off
 # skips the PostgreSQL cases.
 if [[ -z "${STOREFLOW_TEST_PG_URL:-}" && "${STOREFLOW_TEST_PG:-}" != off ]]; then
   pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-pg.XXXXXX")
-  trap 'tools/postgres-throwaway.sh stop "$pg_dir"' EXIT
+  stop_pg() { tools/postgres-throwaway.sh stop "$pg_dir"; }
+  cleanup_steps+=(stop_pg)
   STOREFLOW_TEST_PG_URL=$(tools/postgres-throwaway.sh start "$pg_dir")
   export STOREFLOW_TEST_PG_URL
+fi
+
+# The email plugin's tests send to a real SMTP server: one recording peer
+# (tools/peers/smtp-peer.mjs, with STARTTLS, AUTH and failure injection) for the
+# whole run, stopped on exit; its SMTP_* endpoints are exported (see
+# tools/peers/README.md). Tests share it, so each uses its own recipients. An
+# SMTP_HOST already set is used as is; STOREFLOW_TEST_PEERS=off skips the cases
+# that need a peer.
+if [[ -z "${SMTP_HOST:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
+  peers_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-peers.XXXXXX")
+  stop_peers() { tools/peers/peers.sh stop --dir "$peers_dir" && rm -rf "$peers_dir"; }
+  cleanup_steps+=(stop_peers)
+  tools/peers/peers.sh start smtp --dir "$peers_dir" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$peers_dir/smtp.env"
+  set +a
 fi
 
 ctest --preset debug -j"$jobs" "$@"

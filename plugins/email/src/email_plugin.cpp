@@ -1,0 +1,76 @@
+#include "email_plugin.h"
+
+#include <chrono>
+
+#include "email_manifest.h"
+#include "email_request.h"
+#include "outbox_transport.h"
+#include "smtp_transport.h"
+
+namespace storeflow::plugins::email {
+namespace {
+
+using sdk::Error;
+using sdk::Json;
+
+std::unique_ptr<MailTransport> MakeTransport(const EmailConfig& config, const sdk::Host& host) {
+  if (config.transport == EmailConfig::Transport::kSmtp) {
+    return std::make_unique<SmtpTransport>(config.smtp, host);
+  }
+  return std::make_unique<OutboxTransport>(config.outbox);
+}
+
+}  // namespace
+
+EmailPlugin::EmailPlugin(sdk::Host& host, const Json& config)
+    : host_(host), config_(ParseEmailConfig(config)), transport_(MakeTransport(config_, host)) {}
+
+Json EmailPlugin::Invoke(std::string_view action, const Json& input, const sdk::Call& call) {
+  if (action == "email.send") return Send(input, call);
+  throw Error::Permanent("unknown_action", "the email plugin has no action \"" +
+                                               std::string(action) + "\"; it has email.send");
+}
+
+Json EmailPlugin::Send(const Json& input, const sdk::Call& call) {
+  const std::string transport = TransportName(config_.transport);
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    PreparedEmail prepared = PrepareEmail(input, config_, host_, call);
+    prepared.message.include_bcc = config_.transport == EmailConfig::Transport::kOutbox;
+    OutgoingMessage outgoing{prepared.envelope, BuildMime(prepared.message),
+                             prepared.message.message_id, prepared.message.idempotency_key};
+    if (static_cast<std::int64_t>(outgoing.data.size()) > config_.max_message_bytes) {
+      throw Error::Permanent("too_large", "the message is " + std::to_string(outgoing.data.size()) +
+                                              " bytes encoded, more than `max_message_bytes` (" +
+                                              std::to_string(config_.max_message_bytes) + ")");
+    }
+    SendResult result = transport_->Send(outgoing, call);
+
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    host_.CounterAdd("messages_sent", Json{{"transport", transport}});
+    host_.Observe("send_seconds", seconds, Json{{"transport", transport}});
+    host_.Info("sent " + outgoing.message_id + " to " + std::to_string(result.accepted.size()) +
+                   " recipient(s) via " + transport,
+               &call);
+
+    Json out{{"message_id", outgoing.message_id},
+             {"accepted", result.accepted},
+             {"transport", transport}};
+    if (config_.transport == EmailConfig::Transport::kOutbox) {
+      out["path"] = result.detail;
+    } else {
+      out["smtp_reply"] = result.detail;
+    }
+    return out;
+  } catch (const Error& e) {
+    host_.CounterAdd("messages_failed", Json{{"transport", transport}, {"code", e.code()}});
+    host_.Warn("email.send failed (" + e.code() + "): " + e.what(), &call);
+    throw;
+  }
+}
+
+}  // namespace storeflow::plugins::email
+
+STOREFLOW_PLUGIN(storeflow::plugins::email::EmailPlugin, "email", "1.0.0",
+                 storeflow::plugins::email::kEmailManifest)

@@ -1,0 +1,91 @@
+// The manifest's schemas, compiled and checked with the engine's own JSON Schema
+// validator (common/json_schema), the one the host runs before invoking the plugin.
+#include <gtest/gtest.h>
+
+#include "common/json_schema.h"
+#include "email_library.h"
+
+namespace storeflow::plugins::email {
+namespace {
+
+using plugins::testing::Json;
+using testing::EmailLibrary;
+
+std::shared_ptr<const JsonSchema> Compile(const Json& schema) {
+  auto compiled = JsonSchema::Parse(schema);
+  EXPECT_TRUE(compiled.ok()) << compiled.status().message();
+  return compiled.ok() ? compiled.value() : nullptr;
+}
+
+std::string Violations(const JsonSchema& schema, const Json& document) {
+  std::string out;
+  for (const auto& v : schema.Validate(document)) out += v.path + ": " + v.message + "\n";
+  return out;
+}
+
+TEST(EmailSchema, InputSchemaAcceptsTheDocumentedShapes) {
+  Json action = EmailLibrary().Manifest()["actions"][0];
+  auto schema = Compile(action["input_schema"]);
+  ASSERT_TRUE(schema);
+  for (const Json& example : action["examples"]) {
+    EXPECT_EQ(Violations(*schema, example), "") << example;
+  }
+  Json full = {
+      {"to", {"Ada <ada@example.com>", "bob@example.com"}},
+      {"cc", "c@example.com"},
+      {"bcc", {"d@example.com"}},
+      {"reply_to", "r@example.com"},
+      {"from", "Shop <shop@example.com>"},
+      {"subject", "s"},
+      {"text", "t"},
+      {"html", "<p>t</p>"},
+      {"headers", {{"X-Campaign", "spring"}}},
+      {"attachments",
+       {{{"storage_key", "invoices/1.pdf"}},
+        {{"content_base64", "YQ=="}, {"filename", "a.txt"}, {"content_type", "text/plain"}}}}};
+  EXPECT_EQ(Violations(*schema, full), "");
+  EXPECT_EQ(Violations(*schema, {{"to", "a@example.com"},
+                                 {"template", "order-confirmation"},
+                                 {"data", {{"order", {{"id", 1}}}}}}),
+            "");
+}
+
+TEST(EmailSchema, InputSchemaRefusesWhatThePluginWouldNotUnderstand) {
+  auto schema = Compile(EmailLibrary().Manifest()["actions"][0]["input_schema"]);
+  ASSERT_TRUE(schema);
+  auto refused = [&](const Json& input) { return !Violations(*schema, input).empty(); };
+  EXPECT_TRUE(refused(Json::object()));                                // no `to`
+  EXPECT_TRUE(refused({{"to", "a@example.com"}, {"bodyy", "typo"}}));  // unknown key
+  EXPECT_TRUE(refused({{"to", Json::array()}}));                       // empty list
+  EXPECT_TRUE(refused({{"to", 42}}));
+  EXPECT_TRUE(refused({{"to", "a@example.com"}, {"headers", {{"X-N", 1}}}}));
+  EXPECT_TRUE(refused({{"to", "a@example.com"}, {"template", "../x"}}));
+  EXPECT_TRUE(refused({{"to", "a@example.com"},
+                       {"attachments", {{{"storage_key", "k"}, {"content_base64", "YQ=="}}}}}));
+  EXPECT_TRUE(refused({{"to", "a@example.com"}, {"attachments", {{{"content_base64", "YQ=="}}}}}));
+  EXPECT_TRUE(
+      refused({{"to", "a@example.com"}, {"attachments", {{{"storage_key", "k"}, {"x", 1}}}}}));
+}
+
+TEST(EmailSchema, ConfigSchemaAcceptsTheReadmeExampleAndRefusesUnknownKeys) {
+  auto schema = Compile(EmailLibrary().Manifest()["config_schema"]);
+  ASSERT_TRUE(schema);
+  Json config = {{"transport", "smtp"},
+                 {"from", "Demo Shop <shop@example.com>"},
+                 {"templates_dir", "config/email-templates"},
+                 {"outbox", {{"folder", "var/outbox"}}},
+                 {"smtp",
+                  {{"host", "smtp.example.com"},
+                   {"port", 587},
+                   {"starttls", "required"},
+                   {"username", "shop@example.com"},
+                   {"password_secret", "SMTP_PASSWORD"}}}};
+  EXPECT_EQ(Violations(*schema, config), "");
+  EXPECT_EQ(Violations(*schema, Json::object()), "");
+  EXPECT_NE(Violations(*schema, {{"transprt", "smtp"}}), "");
+  EXPECT_NE(Violations(*schema, {{"smtp", {{"hots", "x"}}}}), "");
+  EXPECT_NE(Violations(*schema, {{"smtp", {{"starttls", "maybe"}}}}), "");
+}
+
+}  // namespace
+}  // namespace storeflow::plugins::email
