@@ -1,0 +1,49 @@
+#pragma once
+
+// A minimal HTTP/1.1 client for end-to-end tests (Poco::Net over loopback).
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace storeflow::e2e {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+inline HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body = "",
+                       const std::map<std::string, std::string>& headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
+  std::ostream& out = session.sendRequest(request);
+  out << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  HttpResult result;
+  result.status = static_cast<int>(response.getStatus());
+  std::ostringstream text;
+  Poco::StreamCopier::copyStream(in, text);
+  result.body = text.str();
+  for (const auto& [name, value] : response) result.headers[name] = value;
+  return result;
+}
+
+}  // namespace storeflow::e2e
