@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds storeflow (Release) and runs the main job on the embedded default.
-# Until the durable runtime lands this is: validate the shipped workflows, run the
-# merchants' rule tests, and evaluate the recommendation rule on sample input.
+# Builds storeflow and its plugins (Release) and runs the main job on the embedded
+# default (SQLite, no servers to start): validate the shipped workflows, run the
+# merchants' rule tests, then `storeflow demo`, which serves the shop API flows on
+# an ephemeral loopback port and plays a shopper's visit over HTTP (products,
+# interactions, a recommendation, a cart, an order paid, emailed to an outbox
+# folder and invoiced through the storage plugin; a signed Shopify webhook
+# delivered twice). Exit 0 when every check holds. Files stay in var/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,11 +13,11 @@ tools/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release >/dev/null
-cmake --build --preset release -j"$jobs" --target storeflow
+cmake --build --preset release -j"$jobs" --target storeflow storeflow_plugins
 bin=build/release/bin/storeflow
 
 set -x
 "$bin" --version
 "$bin" validate workflows/
 "$bin" rules test scripts/
-"$bin" rules eval 'scripts/recommend.lua#recommend' --input scripts/examples/recommend-input.json
+"$bin" demo --dir var/demo

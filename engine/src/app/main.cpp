@@ -23,10 +23,13 @@ Commands:
   run WORKFLOW.yaml --input FILE.json|- [--db URL] [--clock virtual] [--config FILE]
                                         start one run, drive it to its end, print it as JSON
                                         (exit 1 when it did not complete)
-  serve [--db URL] [--workflows DIR] [--workers N] [--listen HOST:PORT]
+  serve [--db URL] [--workflows DIR] [--workers N] [--listen HOST:PORT] [--dev]
                                         run the engine and its HTTP server (webhooks, REST
-                                        triggers, /metrics) until SIGTERM/SIGINT, then drain
-                                        and exit 0
+                                        triggers, /metrics, the admin API /api/v1) until
+                                        SIGTERM/SIGINT, then drain and exit 0
+  demo [--dir DIR] [--db URL]           the main job: serve the shop API on SQLite (files in
+                                        DIR, default var/demo) and play a shopper's visit
+                                        over HTTP; exit 0 when every check holds
   migrate [--db URL]                    apply the database migrations
   runs list [--workflow W] [--status S] | show ID
                                         inspect runs
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
     if (command == "events") return storeflow::app::RunEventsCommand(rest, std::cout, std::cerr);
     if (command == "plugins") return storeflow::app::RunPluginsCommand(rest, std::cout, std::cerr);
     if (command == "records") return storeflow::app::RunRecordsCommand(rest, std::cout, std::cerr);
+    if (command == "demo") return storeflow::app::RunDemoCommand(rest, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Modules report errors as Status; reaching here is a bug worth a clear line.
     std::cerr << "storeflow: internal error: " << e.what() << "\n";
