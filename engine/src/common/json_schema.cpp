@@ -91,7 +91,27 @@ std::vector<SchemaViolation> JsonSchema::Validate(const nlohmann::json& document
     out.push_back({ToJsonPath(error.context), error.description});
   }
   if (out.empty()) out.push_back({"$", "the document does not match the schema"});
-  return out;
+  // valijson reports each failing parent too ("Failed to validate against schema
+  // associated with property name 'x'."): drop such a wrapper when a violation
+  // deeper in its subtree says what is actually wrong.
+  auto is_wrapper = [](const SchemaViolation& v) {
+    return v.message.rfind("Failed to validate against schema associated with", 0) == 0;
+  };
+  auto explained = [&](const SchemaViolation& parent) {
+    for (const auto& other : out) {
+      if (&other == &parent || is_wrapper(other)) continue;
+      if (other.path.size() > parent.path.size() &&
+          other.path.compare(0, parent.path.size(), parent.path) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<SchemaViolation> kept;
+  for (const auto& v : out) {
+    if (!(is_wrapper(v) && explained(v))) kept.push_back(v);
+  }
+  return kept;
 }
 
 std::string DescribeViolations(const std::vector<SchemaViolation>& violations, size_t limit) {

@@ -59,3 +59,21 @@ TEST(JsonSchemaTest, DescribeLimitsTheList) {
 
 }  // namespace
 }  // namespace storeflow
+
+namespace storeflow {
+namespace {
+
+TEST(JsonSchemaWrapperTest, ParentWrappersGiveWayToTheViolationThatExplainsThem) {
+  auto schema = JsonSchema::Parse(nlohmann::json::parse(R"({
+    "type": "object",
+    "properties": {"body": {"type": "object",
+                            "properties": {"quantity": {"type": "integer", "minimum": 1}}}}})"));
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  auto violations = (*schema)->Validate(nlohmann::json::parse(R"({"body": {"quantity": 0}})"));
+  ASSERT_EQ(violations.size(), 1u) << DescribeViolations(violations, 10);
+  EXPECT_EQ(violations[0].path, "$.body.quantity");
+  EXPECT_NE(violations[0].message.find("greater than or equal to 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace storeflow
