@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/records_import.h"
 #include "store/store.h"
+#include "runtime/run_json.h"
 
 namespace storeflow::app {
 namespace {
@@ -41,14 +42,6 @@ int Import(Args& args, const std::optional<std::string>& db, std::ostream& out,
   out << "imported " << *imported << " record" << (*imported == 1 ? "" : "s") << " into '"
       << args[0] << "' (" << (*store)->display_url() << ")\n";
   return 0;
-}
-
-Json RecordJson(const store::RecordRow& row) {
-  return {{"collection", row.collection},
-          {"key", row.key},
-          {"value", row.value},
-          {"revision", row.revision},
-          {"updated_at", row.updated_at}};
 }
 
 }  // namespace
@@ -101,7 +94,7 @@ int RunRecordsCommand(const Args& input, std::ostream& out, std::ostream& err) {
       err << "storeflow records get: no record '" << args[1] << "' in '" << args[0] << "'\n";
       return 1;
     }
-    out << RecordJson(**row).dump(2) << "\n";
+    out << runtime::RecordToJson(**row).dump(2) << "\n";
     return 0;
   }
   auto rows = (*tx)->ListRecords(args[0], prefix, "", limit);
@@ -110,7 +103,7 @@ int RunRecordsCommand(const Args& input, std::ostream& out, std::ostream& err) {
     return 1;
   }
   Json list = Json::array();
-  for (const auto& row : *rows) list.push_back(RecordJson(row));
+  for (const auto& row : *rows) list.push_back(runtime::RecordToJson(row));
   out << list.dump(2) << "\n";
   return 0;
 }

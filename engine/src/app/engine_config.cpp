@@ -34,6 +34,22 @@ struct ConfigKey {
   }
 };
 
+// "a, b,,c" -> {"a", "b", "c"}: comma-separated, trimmed, empty items dropped.
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string part = text.substr(start, end - start);
+    part.erase(0, part.find_first_not_of(" \t"));
+    part.erase(part.find_last_not_of(" \t") + 1);
+    if (!part.empty()) items.push_back(part);
+    start = end + 1;
+  }
+  return items;
+}
+
 Status ApplyUnsigned(const std::string& text, std::uint64_t& out) {
   std::uint64_t value = 0;
   if (text.empty()) return InvalidArgument("expected a whole number, got an empty value");
@@ -129,17 +145,7 @@ const std::vector<ConfigKey>& Keys() {
        "Shopify webhook secrets, comma-separated, current first then previous (rotation); "
        "also the environment variable SHOPIFY_WEBHOOK_SECRET. Empty: no `shopify` source",
        [](EngineConfig& c, const std::string& v) -> Status {
-         c.webhooks.shopify_secrets.clear();
-         std::size_t start = 0;
-         while (start <= v.size()) {
-           std::size_t end = v.find(',', start);
-           if (end == std::string::npos) end = v.size();
-           std::string part = v.substr(start, end - start);
-           part.erase(0, part.find_first_not_of(" \t"));
-           part.erase(part.find_last_not_of(" \t") + 1);
-           if (!part.empty()) c.webhooks.shopify_secrets.push_back(part);
-           start = end + 1;
-         }
+         c.webhooks.shopify_secrets = SplitList(v);
          return Status::Ok();
        }},
       {"webhooks", "sources", "",
@@ -177,17 +183,7 @@ const std::vector<ConfigKey>& Keys() {
        "sub-folder with plugin.yaml and its library. Empty: <folder of the storeflow "
        "executable>/../plugins",
        [](EngineConfig& c, const std::string& v) -> Status {
-         c.plugins.dirs.clear();
-         std::size_t start = 0;
-         while (start <= v.size()) {
-           std::size_t end = v.find(',', start);
-           if (end == std::string::npos) end = v.size();
-           std::string part = v.substr(start, end - start);
-           part.erase(0, part.find_first_not_of(" \t"));
-           part.erase(part.find_last_not_of(" \t") + 1);
-           if (!part.empty()) c.plugins.dirs.push_back(part);
-           start = end + 1;
-         }
+         c.plugins.dirs = SplitList(v);
          return Status::Ok();
        }},
       {"plugins", "config", "",

@@ -2,19 +2,9 @@
 
 #include "http/admin_handlers.h"
 #include "http/admin_input.h"
+#include "runtime/run_json.h"
 
 namespace storeflow::http::admin {
-namespace {
-
-Json RecordToJson(const store::RecordRow& row) {
-  return {{"collection", row.collection},
-          {"key", row.key},
-          {"value", row.value},
-          {"revision", row.revision},
-          {"updated_at", row.updated_at}};
-}
-
-}  // namespace
 
 Response ListRecords(Context& context, const Request& request) {
   QueryInput query(request, {"prefix", "limit", "cursor"});
@@ -29,7 +19,7 @@ Response ListRecords(Context& context, const Request& request) {
   if (!rows.ok()) return StatusResponse(rows.status());
   (void)(*tx)->Commit();
   return Response::JsonBody(
-      200, PageOf(*rows, limit, RecordToJson, [](const store::RecordRow& row) { return row.key; }));
+      200, PageOf(*rows, limit, runtime::RecordToJson, [](const store::RecordRow& row) { return row.key; }));
 }
 
 Response ShowRecord(Context& context, const Request& request) {
@@ -46,7 +36,7 @@ Response ShowRecord(Context& context, const Request& request) {
     return Response::Error(404, "not_found",
                            "no record '" + key + "' in collection '" + collection + "'");
   }
-  return Response::JsonBody(200, RecordToJson(**row));
+  return Response::JsonBody(200, runtime::RecordToJson(**row));
 }
 
 }  // namespace storeflow::http::admin

@@ -8,6 +8,7 @@
 
 #include "runtime/action.h"
 #include "runtime/http_action.h"
+#include "runtime/run_json.h"
 
 namespace storeflow::runtime {
 namespace {
@@ -37,14 +38,6 @@ std::variant<std::string, ActionError> RequiredString(const Json& input, const c
   auto var##_or = RequiredString(input, name);                                \
   if (auto* e = std::get_if<ActionError>(&var##_or)) return ActionResult(*e); \
   const std::string var = std::get<std::string>(var##_or)
-
-Json RecordJson(const store::RecordRow& row) {
-  return {{"collection", row.collection},
-          {"key", row.key},
-          {"value", row.value},
-          {"revision", row.revision},
-          {"updated_at", row.updated_at}};
-}
 
 // The input schema of a store action: collection/key (string or integer) plus
 // `extra` properties (JSON text without braces), with `required` names.
@@ -142,7 +135,7 @@ class GetAction final : public StoreAction {
     auto row = tx.GetRecord(collection, key);
     if (!row.ok()) return StoreError(row.status());
     if (!row->has_value()) return Json();  // nil: not found
-    return RecordJson(**row);
+    return runtime::RecordToJson(**row);
   }
 };
 
@@ -249,7 +242,7 @@ class QueryAction final : public StoreAction {
     auto rows = tx.ListRecords(collection, prefix, after, limit_json.get<int>());
     if (!rows.ok()) return StoreError(rows.status());
     Json records = Json::array();
-    for (const auto& row : *rows) records.push_back(RecordJson(row));
+    for (const auto& row : *rows) records.push_back(runtime::RecordToJson(row));
     return Json{{"records", records}, {"count", records.size()}};
   }
 };

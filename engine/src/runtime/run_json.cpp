@@ -50,6 +50,14 @@ nlohmann::json DeadLetterToJson(const store::RunRow& run) {
           {"finished_at", Optional(run.finished_at)}};
 }
 
+nlohmann::json RecordToJson(const store::RecordRow& row) {
+  return {{"collection", row.collection},
+          {"key", row.key},
+          {"value", row.value},
+          {"revision", row.revision},
+          {"updated_at", row.updated_at}};
+}
+
 nlohmann::json EventToJson(const store::EventRow& event) {
   return {{"id", event.id},
           {"topic", event.topic},

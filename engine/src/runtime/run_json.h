@@ -20,5 +20,7 @@ nlohmann::json StepToJson(const store::StepRow& step);
 nlohmann::json DeadLetterToJson(const store::RunRow& run);
 // {id, topic, source, dedup_key, payload, meta, created_at}
 nlohmann::json EventToJson(const store::EventRow& event);
+// {collection, key, value, revision, updated_at}: store.get's output, the admin API's record.
+nlohmann::json RecordToJson(const store::RecordRow& row);
 
 }  // namespace storeflow::runtime
