@@ -147,10 +147,10 @@ int main(int argc, char** argv) {
   std::sort(latencies.begin(), latencies.end());
   std::printf("offered:  %zu runs in %.2f s = %.0f runs/s (%d submit errors)\n", ids.size(),
               offered_s, offered_s > 0 ? ids.size() / offered_s : 0.0, errors);
-  std::printf("schedule-to-start latency (ms): p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  "
-              "(%zu measured, %d not started)\n",
-              Percentile(latencies, 0.50), Percentile(latencies, 0.90),
-              Percentile(latencies, 0.99), latencies.empty() ? 0.0 : double(latencies.back()),
-              latencies.size(), not_started);
+  std::printf(
+      "schedule-to-start latency (ms): p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  "
+      "(%zu measured, %d not started)\n",
+      Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99),
+      latencies.empty() ? 0.0 : double(latencies.back()), latencies.size(), not_started);
   return 0;
 }

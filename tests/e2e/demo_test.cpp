@@ -15,9 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
-  const fs::path dir = fs::temp_directory_path() / ("storeflow-demo-test-" +
-                                                    std::to_string(getpid()) + "-" +
-                                                    std::to_string(std::random_device()()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("storeflow-demo-test-" + std::to_string(getpid()) + "-" +
+                                   std::to_string(std::random_device()()));
   fs::create_directories(dir);
   const std::string command = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
                               STOREFLOW_BINARY + " demo --dir " + dir.string() + " >" +

@@ -39,31 +39,29 @@ class ShopApiTest : public store::testing::StoreTest {
     work_ = fs::temp_directory_path() / ("storeflow-e2e-shop-" + std::to_string(getpid()) + "-" +
                                          std::to_string(std::random_device()()));
     fs::create_directories(work_);
-    std::ofstream(work_ / "storeflow.yaml")
-        << "plugins:\n"
-           "  config:\n"
-           "    email:\n"
-           "      transport: outbox\n"
-           "      from: shop@example.com\n"
-           "      templates_dir: config/email-templates\n"
-           "      outbox: { folder: "
-        << (work_ / "outbox").string()
-        << " }\n"
-           "    storage:\n"
-           "      root: "
-        << (work_ / "storage").string()
-        << "\n"
-           "admin:\n"
-           "  token: "
-        << kToken << "\n";
+    std::ofstream(work_ / "storeflow.yaml") << "plugins:\n"
+                                               "  config:\n"
+                                               "    email:\n"
+                                               "      transport: outbox\n"
+                                               "      from: shop@example.com\n"
+                                               "      templates_dir: config/email-templates\n"
+                                               "      outbox: { folder: "
+                                            << (work_ / "outbox").string()
+                                            << " }\n"
+                                               "    storage:\n"
+                                               "      root: "
+                                            << (work_ / "storage").string()
+                                            << "\n"
+                                               "admin:\n"
+                                               "  token: "
+                                            << kToken << "\n";
     const std::string import = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
                                STOREFLOW_BINARY + " records import products " +
                                "workflows/data/catalogue.json --key id --db '" + url_ + "' >" +
                                (work_ / "import.log").string() + " 2>&1";
     ASSERT_EQ(RunCommand(import), 0) << ReadFile(work_ / "import.log");
-    ASSERT_TRUE(server_.Start({"--db", url_, "--workflows", "workflows", "--listen",
-                               "127.0.0.1:0", "--config", (work_ / "storeflow.yaml").string(),
-                               "--workers", "2"},
+    ASSERT_TRUE(server_.Start({"--db", url_, "--workflows", "workflows", "--listen", "127.0.0.1:0",
+                               "--config", (work_ / "storeflow.yaml").string(), "--workers", "2"},
                               work_ / "serve.log"))
         << server_.log();
   }
@@ -99,8 +97,9 @@ class ShopApiTest : public store::testing::StoreTest {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ADD_FAILURE() << "order " << order_id << " did not reach " << status << "; last: "
-                  << last.dump() << "\n" << server_.log();
+    ADD_FAILURE() << "order " << order_id << " did not reach " << status
+                  << "; last: " << last.dump() << "\n"
+                  << server_.log();
     return last;
   }
 
@@ -125,10 +124,9 @@ TEST_P(ShopApiTest, RecommendationsFollowTheShoppersInteractions) {
   const std::string user = "u-rec";
   for (const auto& [type, event] : std::vector<std::pair<std::string, std::string>>{
            {"Jackets", "click"}, {"Jackets", "add_to_cart"}, {"Shoes", "view"}, {"Hats", "view"}}) {
-    HttpResult r = Post("/events", {{"userId", user},
-                                    {"productId", "p-x"},
-                                    {"eventType", event},
-                                    {"productType", type}});
+    HttpResult r =
+        Post("/events",
+             {{"userId", user}, {"productId", "p-x"}, {"eventType", event}, {"productType", type}});
     ASSERT_EQ(r.status, 201) << r.body << server_.log();
     EXPECT_EQ(r.json()["recorded"], true);
   }
@@ -149,10 +147,9 @@ TEST_P(ShopApiTest, RecommendationsFollowTheShoppersInteractions) {
   HttpResult missing = Get("/recommendations");
   EXPECT_EQ(missing.status, 422) << missing.body;
   EXPECT_NE(missing.body.find("userId"), std::string::npos) << missing.body;
-  HttpResult bad_event = Post("/events", {{"userId", user},
-                                          {"productId", "p-x"},
-                                          {"eventType", "stare"},
-                                          {"productType", "Hats"}});
+  HttpResult bad_event = Post(
+      "/events",
+      {{"userId", user}, {"productId", "p-x"}, {"eventType", "stare"}, {"productType", "Hats"}});
   EXPECT_EQ(bad_event.status, 422) << bad_event.body;
   EXPECT_NE(bad_event.body.find("eventType"), std::string::npos) << bad_event.body;
 }

@@ -3,9 +3,9 @@
  *
  * A plugin is a shared library that exports one C function, STOREFLOW_PLUGIN_ENTRY
  * (`storeflow_plugin_v1`), returning a pointer to a static
- * storeflow_plugin_table_v1. Only C types cross this boundary: UTF-8 NUL-terminated strings, JSON as
- * text, fixed-width integers, and function pointers. No exception may leave a
- * plugin function (the C++ wrapper in plugin.hpp turns them into errors).
+ * storeflow_plugin_table_v1. Only C types cross this boundary: UTF-8 NUL-terminated strings, JSON
+ * as text, fixed-width integers, and function pointers. No exception may leave a plugin function
+ * (the C++ wrapper in plugin.hpp turns them into errors).
  *
  * Compatibility rules (see docs/plugin-sdk.md):
  *  - abi_major changes only when a field changes meaning or moves: the host
@@ -89,8 +89,8 @@ typedef struct storeflow_host_v1 {
   /* Answers with a classified error. `code` is short and machine-readable
    * ("smtp_550", "timeout"); `message` is for people. retry_after_ms >= 0 is a hint
    * for retryable errors; -1 for none. */
-  void (*reply_error)(storeflow_reply* reply, int32_t kind, const char* code,
-                      const char* message, int64_t retry_after_ms);
+  void (*reply_error)(storeflow_reply* reply, int32_t kind, const char* code, const char* message,
+                      int64_t retry_after_ms);
 
   /* Writes into the engine's log, prefixed with the plugin name and, when `call`
    * is not NULL, the run and step. */
@@ -105,15 +105,13 @@ typedef struct storeflow_host_v1 {
    * kv_put: ttl_ms > 0 makes the value expire; 0 keeps it. 0 ok, -1 error.
    * kv_delete: 1 deleted, 0 not found, -1 error. */
   int32_t (*kv_get)(void* context, const char* key, storeflow_bytes_fn sink, void* user);
-  int32_t (*kv_put)(void* context, const char* key, const char* value, size_t size,
-                    int64_t ttl_ms);
+  int32_t (*kv_put)(void* context, const char* key, const char* value, size_t size, int64_t ttl_ms);
   int32_t (*kv_delete)(void* context, const char* key);
 
   /* Metrics, exported by the engine as storeflow_plugin_<plugin>_<name>.
    * `labels_json` is a flat JSON object of string values, or NULL. */
   void (*counter_add)(void* context, const char* name, const char* labels_json, double value);
-  void (*histogram_observe)(void* context, const char* name, const char* labels_json,
-                            double value);
+  void (*histogram_observe)(void* context, const char* name, const char* labels_json, double value);
   void (*gauge_set)(void* context, const char* name, const char* labels_json, double value);
 
   /* The engine clock (Unix milliseconds); virtual in tests. */

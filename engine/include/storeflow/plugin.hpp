@@ -135,8 +135,8 @@ class Host {
   }
   void Observe(const std::string& name, double value, const Json& labels = Json()) const {
     std::string text = labels.is_null() ? std::string() : labels.dump();
-    host_->histogram_observe(host_->context, name.c_str(),
-                             text.empty() ? nullptr : text.c_str(), value);
+    host_->histogram_observe(host_->context, name.c_str(), text.empty() ? nullptr : text.c_str(),
+                             value);
   }
   void GaugeSet(const std::string& name, double value, const Json& labels = Json()) const {
     std::string text = labels.is_null() ? std::string() : labels.dump();
@@ -234,8 +234,8 @@ void Invoke(void* instance, const char* action, const char* input_json,
   auto* self = static_cast<Instance<T>*>(instance);
   const storeflow_host_v1* host = self->host.raw();
   Guard(host, reply, [&] {
-    Json input = (input_json != nullptr && *input_json != '\0') ? Json::parse(input_json)
-                                                               : Json::object();
+    Json input =
+        (input_json != nullptr && *input_json != '\0') ? Json::parse(input_json) : Json::object();
     Json output = self->plugin->Invoke(action != nullptr ? action : "", input, Call::From(call));
     std::string text = output.dump();
     host->reply_ok(reply, text.c_str());
@@ -256,18 +256,17 @@ void Shutdown(void* instance) {
 // Defines the plugin's entry point. CLASS derives from storeflow::sdk::Plugin;
 // NAME and VERSION are string literals; MANIFEST is a `const char*` holding the
 // manifest JSON (see plugin.h), alive for the life of the library.
-#define STOREFLOW_PLUGIN(CLASS, NAME, VERSION, MANIFEST)                                \
-  extern "C" STOREFLOW_PLUGIN_EXPORT const storeflow_plugin_table_v1* STOREFLOW_PLUGIN_ENTRY( \
-      void) {                                                                           \
-    static const storeflow_plugin_table_v1 table = {                                    \
-        sizeof(storeflow_plugin_table_v1),                                              \
-        STOREFLOW_PLUGIN_ABI_MAJOR,                                                     \
-        STOREFLOW_PLUGIN_ABI_MINOR,                                                     \
-        NAME,                                                                           \
-        VERSION,                                                                        \
-        MANIFEST,                                                                       \
-        &::storeflow::sdk::detail::Init<CLASS>,                                         \
-        &::storeflow::sdk::detail::Invoke<CLASS>,                                       \
-        &::storeflow::sdk::detail::Shutdown<CLASS>};                                    \
-    return &table;                                                                      \
+#define STOREFLOW_PLUGIN(CLASS, NAME, VERSION, MANIFEST)                                         \
+  extern "C" STOREFLOW_PLUGIN_EXPORT const storeflow_plugin_table_v1* STOREFLOW_PLUGIN_ENTRY(    \
+      void) {                                                                                    \
+    static const storeflow_plugin_table_v1 table = {sizeof(storeflow_plugin_table_v1),           \
+                                                    STOREFLOW_PLUGIN_ABI_MAJOR,                  \
+                                                    STOREFLOW_PLUGIN_ABI_MINOR,                  \
+                                                    NAME,                                        \
+                                                    VERSION,                                     \
+                                                    MANIFEST,                                    \
+                                                    &::storeflow::sdk::detail::Init<CLASS>,      \
+                                                    &::storeflow::sdk::detail::Invoke<CLASS>,    \
+                                                    &::storeflow::sdk::detail::Shutdown<CLASS>}; \
+    return &table;                                                                               \
   }

@@ -102,15 +102,14 @@ class DemoScript {
   }
 
   // Prints "METHOD TARGET -> STATUS" and checks the status.
-  Reply Step(const std::string& method, const std::string& target, const Json& body,
-             int expected, const std::map<std::string, std::string>& headers = {}) {
+  Reply Step(const std::string& method, const std::string& target, const Json& body, int expected,
+             const std::map<std::string, std::string>& headers = {}) {
     Reply reply = Call(method, target, body.is_null() ? "" : body.dump(), headers);
     out_ << "  " << method << " " << target;
     if (!body.is_null()) out_ << " " << body.dump();
     out_ << "\n    -> " << reply.status << "\n";
-    Check(reply.status == expected,
-          "expected HTTP " + std::to_string(expected) + ", got " + std::to_string(reply.status) +
-              ": " + reply.body);
+    Check(reply.status == expected, "expected HTTP " + std::to_string(expected) + ", got " +
+                                        std::to_string(reply.status) + ": " + reply.body);
     return reply;
   }
 
@@ -137,9 +136,12 @@ class DemoScript {
     Check(shoes.value("count", 0) == 3, "3 shoes in the catalogue");
 
     out_ << "\n2. Record what the shopper looks at\n";
-    for (const auto& [type, event] : std::vector<std::pair<std::string, std::string>>{
-             {"Jackets", "view"}, {"Jackets", "click"}, {"Jackets", "add_to_cart"},
-             {"Shoes", "view"}, {"Hats", "view"}}) {
+    for (const auto& [type, event] :
+         std::vector<std::pair<std::string, std::string>>{{"Jackets", "view"},
+                                                          {"Jackets", "click"},
+                                                          {"Jackets", "add_to_cart"},
+                                                          {"Shoes", "view"},
+                                                          {"Hats", "view"}}) {
       Step("POST", "/events",
            {{"userId", user}, {"productId", "p-x"}, {"eventType", event}, {"productType", type}},
            201);
@@ -153,9 +155,9 @@ class DemoScript {
 
     out_ << "\n4. Fill the cart\n";
     Step("POST", "/cart", {{"userId", user}, {"productId", "p-2001"}, {"quantity", 1}}, 200);
-    Json cart = Step("POST", "/cart", {{"userId", user}, {"productId", "p-3001"}, {"quantity", 2}},
-                     200)
-                    .json();
+    Json cart =
+        Step("POST", "/cart", {{"userId", user}, {"productId", "p-3001"}, {"quantity", 2}}, 200)
+            .json();
     out_ << "       total: " << cart.value("total_cents", 0) << " cents\n";
     Check(cart.value("total_cents", 0) == 12900 + 2 * 1900, "cart total 167.00 USD");
     Step("POST", "/cart", {{"userId", user}, {"productId", "p-1001"}, {"quantity", 0}}, 422);
@@ -219,7 +221,8 @@ class DemoScript {
     Json events = Admin("/api/v1/events?source=shopify");
     std::size_t stored = 0;
     for (const auto& e : events.value("items", Json::array())) {
-      if (e.value("dedup_key", "") == webhook_id || e.dump().find(webhook_id) != std::string::npos) {
+      if (e.value("dedup_key", "") == webhook_id ||
+          e.dump().find(webhook_id) != std::string::npos) {
         ++stored;
       }
     }

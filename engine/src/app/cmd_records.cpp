@@ -9,8 +9,8 @@
 
 #include "app/commands.h"
 #include "app/records_import.h"
-#include "store/store.h"
 #include "runtime/run_json.h"
+#include "store/store.h"
 
 namespace storeflow::app {
 namespace {
@@ -22,8 +22,7 @@ constexpr std::string_view kUsage =
     "       storeflow records list COLLECTION [--prefix P] [--limit N] [--db URL]\n"
     "       storeflow records get COLLECTION KEY [--db URL]\n";
 
-int Import(Args& args, const std::optional<std::string>& db, std::ostream& out,
-           std::ostream& err) {
+int Import(Args& args, const std::optional<std::string>& db, std::ostream& out, std::ostream& err) {
   auto key_field = TakeOption(args, "--key");
   if (args.size() != 2 || !key_field || key_field->empty()) {
     err << "storeflow records import: expected COLLECTION FILE and --key FIELD\n" << kUsage;
@@ -57,8 +56,7 @@ int RunRecordsCommand(const Args& input, std::ostream& out, std::ostream& err) {
   args.erase(args.begin());
   if (verb == "import") return Import(args, db, out, err);
   if (verb != "list" && verb != "get") {
-    err << "storeflow records: unknown '" << verb << "' (expected import, list or get)\n"
-        << kUsage;
+    err << "storeflow records: unknown '" << verb << "' (expected import, list or get)\n" << kUsage;
     return 2;
   }
   std::string prefix = TakeOption(args, "--prefix").value_or("");

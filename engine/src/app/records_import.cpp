@@ -36,7 +36,8 @@ Result<std::string> KeyOf(const Json& item, const std::string& field, std::size_
   if (it == item.end()) return InvalidArgument(where + ": no '" + field + "' field (the --key)");
   if (it->is_string() && !it->get<std::string>().empty()) return it->get<std::string>();
   if (it->is_number_integer()) return it->dump();
-  return InvalidArgument(where + "." + field + ": the key must be a non-empty string or an integer");
+  return InvalidArgument(where + "." + field +
+                         ": the key must be a non-empty string or an integer");
 }
 
 }  // namespace
@@ -61,7 +62,8 @@ Result<int> ImportRecordsFile(store::Store& store, const std::string& collection
     return InvalidArgument(file + ":" + Position(text, e.byte > 0 ? e.byte - 1 : 0) +
                            ": error: not valid JSON: " + what);
   }
-  if (!items.is_array()) return InvalidArgument(file + ":1:1: error: expected a JSON array of objects");
+  if (!items.is_array())
+    return InvalidArgument(file + ":1:1: error: expected a JSON array of objects");
   std::vector<std::pair<std::string, const Json*>> records;
   std::string problems;
   int bad = 0;

@@ -74,14 +74,22 @@ struct ServeSession::Parts {
 
 ServeSession::ServeSession(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
-ServeSession::~ServeSession() { Stop(); }
+ServeSession::~ServeSession() {
+  Stop();
+}
 
-const std::string& ServeSession::host() const { return parts_->host; }
+const std::string& ServeSession::host() const {
+  return parts_->host;
+}
 std::uint16_t ServeSession::port() const {
   return parts_->surface ? parts_->surface->port() : 0;
 }
-store::Store& ServeSession::store() { return *parts_->store; }
-const std::string& ServeSession::summary() const { return parts_->summary; }
+store::Store& ServeSession::store() {
+  return *parts_->store;
+}
+const std::string& ServeSession::summary() const {
+  return parts_->summary;
+}
 
 void ServeSession::Stop() {
   if (!parts_ || parts_->stopped) return;

@@ -24,14 +24,14 @@ namespace storeflow::app {
 
 struct ServeOptions {
   EngineConfig config;
-  std::optional<std::string> db;          // nullopt: $STOREFLOW_DB, else sqlite:storeflow.db
+  std::optional<std::string> db;  // nullopt: $STOREFLOW_DB, else sqlite:storeflow.db
   std::string workflows_dir = "workflows";
   std::string script_root = ".";
   int workers = 4;
-  std::string clock = "real";             // or "virtual"
+  std::string clock = "real";  // or "virtual"
   std::chrono::milliseconds lease{30'000};
   std::chrono::milliseconds drain{10'000};
-  std::optional<std::string> listen;      // HOST:PORT; nullopt: config http.listen
+  std::optional<std::string> listen;  // HOST:PORT; nullopt: config http.listen
   // Serve the admin API without a token (only on a loopback address).
   bool dev = false;
   // Engine and access-log lines (thread-safe); also start-up warnings.

@@ -60,13 +60,12 @@ class CronSchedule {
   bool dow_star_ = false;
 };
 
-// Parses "MIN HOUR DOM MONTH DOW", or "SEC MIN HOUR DOM MONTH DOW", where each field is a comma list of `*`, `N`, `N-M`,
-// with an optional `/STEP` (`*/15`, `8-18/2`, `5/10` = 5-max/10). Months take
-// JAN..DEC and days of week SUN..SAT (case-insensitive); day of week 7 is Sunday too.
-// Macros: @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly.
-// An optional leading "CRON_TZ=Zone/Name " (or "TZ=") sets timezone(); the zone is not
-// loaded here. Errors name the field and the allowed range, and schedules that can
-// never fire (e.g. "0 0 30 2 *") are refused.
+// Parses "MIN HOUR DOM MONTH DOW", or "SEC MIN HOUR DOM MONTH DOW", where each field is a comma
+// list of `*`, `N`, `N-M`, with an optional `/STEP` (`*/15`, `8-18/2`, `5/10` = 5-max/10). Months
+// take JAN..DEC and days of week SUN..SAT (case-insensitive); day of week 7 is Sunday too. Macros:
+// @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly. An optional leading
+// "CRON_TZ=Zone/Name " (or "TZ=") sets timezone(); the zone is not loaded here. Errors name the
+// field and the allowed range, and schedules that can never fire (e.g. "0 0 30 2 *") are refused.
 Result<CronSchedule> ParseCron(std::string_view text);
 
 }  // namespace storeflow

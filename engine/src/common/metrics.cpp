@@ -45,12 +45,9 @@ std::string LabelText(const Labels& labels, const std::string* le = nullptr) {
 
 const char* TypeName(Type type) {
   switch (type) {
-    case Type::kCounter:
-      return "counter";
-    case Type::kGauge:
-      return "gauge";
-    case Type::kHistogram:
-      return "histogram";
+    case Type::kCounter: return "counter";
+    case Type::kGauge: return "gauge";
+    case Type::kHistogram: return "histogram";
   }
   return "untyped";
 }
@@ -58,8 +55,8 @@ const char* TypeName(Type type) {
 }  // namespace
 
 const std::vector<double>& DefaultSecondsBuckets() {
-  static const std::vector<double> buckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                              0.25,  0.5,    1,     2.5,  5,     10,   30, 60};
+  static const std::vector<double> buckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                              0.5,   1,      2.5,   5,    10,    30,   60};
   return buckets;
 }
 

@@ -51,9 +51,9 @@ class Registry {
 
  private:
   struct Series {
-    double value = 0;                  // counter/gauge; histogram: sum
+    double value = 0;                   // counter/gauge; histogram: sum
     std::vector<double> bucket_counts;  // histogram: per bound (not cumulative)
-    double count = 0;                  // histogram
+    double count = 0;                   // histogram
   };
   struct Family {
     Type type = Type::kCounter;

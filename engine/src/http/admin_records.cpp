@@ -18,8 +18,8 @@ Response ListRecords(Context& context, const Request& request) {
   auto rows = (*tx)->ListRecords(collection, prefix, after, limit + 1);
   if (!rows.ok()) return StatusResponse(rows.status());
   (void)(*tx)->Commit();
-  return Response::JsonBody(
-      200, PageOf(*rows, limit, runtime::RecordToJson, [](const store::RecordRow& row) { return row.key; }));
+  return Response::JsonBody(200, PageOf(*rows, limit, runtime::RecordToJson,
+                                        [](const store::RecordRow& row) { return row.key; }));
 }
 
 Response ShowRecord(Context& context, const Request& request) {

@@ -21,7 +21,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path, no query: "/api/v1/runs/42"
   std::string query;   // raw query string, without '?'
-  std::multimap<std::string, std::string> query_params;  // decoded
+  std::multimap<std::string, std::string> query_params;      // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::map<std::string, std::string> path_params;  // filled by the router
@@ -44,7 +44,7 @@ struct Response {
   // The error shape of every endpoint:
   // {"error": {"code": "...", "message": "...", "details": [...]?}}
   static Response Error(int status, std::string_view code, std::string_view message,
-                         const Json& details = Json());
+                        const Json& details = Json());
   Response& WithHeader(std::string name, std::string value);
 };
 

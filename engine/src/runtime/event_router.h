@@ -51,8 +51,7 @@ class EventRouter {
   // seen by its expressions as `meta`.
   Result<store::RunRow> StartRun(store::Transaction& tx, const LoadedWorkflow& loaded,
                                  const Json& payload, std::optional<std::int64_t> event_id,
-                                 script::Sandbox& sandbox, TimeMs now,
-                                 const Json& meta = Json());
+                                 script::Sandbox& sandbox, TimeMs now, const Json& meta = Json());
 
   // In the transaction that ends `run` (terminal): lets the oldest queued runs of
   // its key start while there is room under per_key.

@@ -18,7 +18,7 @@ namespace {
 
 const std::set<std::string, std::less<>> kReservedStepIds = {"end", "fail", "continue"};
 // Names the engine puts into every expression's context.
-const std::set<std::string, std::less<>> kContextNames = {"event", "run", "steps", "config",
+const std::set<std::string, std::less<>> kContextNames = {"event",   "run", "steps", "config",
                                                           "secrets", "now", "loop",  "meta"};
 const std::set<std::string, std::less<>> kLuaKeywords = {
     "and",      "break",  "do",   "else", "elseif", "end",  "false", "for",

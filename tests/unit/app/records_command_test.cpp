@@ -27,8 +27,8 @@ struct Output {
 class RecordsCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("storeflow-records-test-" + std::to_string(getpid()) +
-                                        "-" + std::to_string(std::random_device()()));
+    dir_ = fs::temp_directory_path() / ("storeflow-records-test-" + std::to_string(getpid()) + "-" +
+                                        std::to_string(std::random_device()()));
     fs::create_directories(dir_);
     db_ = "sqlite:" + (dir_ / "store.db").string();
   }
@@ -45,7 +45,8 @@ class RecordsCommandTest : public ::testing::Test {
     if (pipe == nullptr) return result;
     std::array<char, 4096> buffer;
     std::size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      result.out.append(buffer.data(), n);
     const int status = pclose(pipe);
     result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::ifstream in(err);
@@ -61,8 +62,8 @@ class RecordsCommandTest : public ::testing::Test {
 TEST_F(RecordsCommandTest, ImportsTheShippedCatalogueAndReadsItBack) {
   Output imported = Storeflow("records import products workflows/data/catalogue.json --key id");
   ASSERT_EQ(imported.code, 0) << imported.err;
-  auto catalogue = nlohmann::json::parse(std::ifstream(std::string(STOREFLOW_SOURCE_DIR) +
-                                                       "/workflows/data/catalogue.json"));
+  auto catalogue = nlohmann::json::parse(
+      std::ifstream(std::string(STOREFLOW_SOURCE_DIR) + "/workflows/data/catalogue.json"));
   EXPECT_NE(imported.out.find("imported " + std::to_string(catalogue.size()) + " records"),
             std::string::npos)
       << imported.out;
@@ -96,7 +97,8 @@ TEST_F(RecordsCommandTest, AnItemWithoutTheKeyIsNamedAndNothingIsImported) {
 TEST_F(RecordsCommandTest, BadJsonIsReportedWithLineAndColumn) {
   Output r = Storeflow("records import things tests/fixtures/records/bad-json.json --key id");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("tests/fixtures/records/bad-json.json:2:22: error: not valid JSON: syntax error while parsing object key"),
+  EXPECT_NE(r.err.find("tests/fixtures/records/bad-json.json:2:22: error: not valid JSON: syntax "
+                       "error while parsing object key"),
             std::string::npos)
       << r.err;
 }

@@ -51,8 +51,7 @@ TEST(ValidateCliTest, ShippedWorkflowsByDefault) {
       std::string::npos)
       << r.out;
   EXPECT_NE(
-      r.out.find(
-          "workflows/shop-orders.yaml: ok \u2014 workflow shop-orders v1, 1 trigger, "),
+      r.out.find("workflows/shop-orders.yaml: ok \u2014 workflow shop-orders v1, 1 trigger, "),
       std::string::npos)
       << r.out;
 }
