@@ -2,7 +2,6 @@
 // instants while runs with a sleep and a counting `store.patch` advance; after
 // restarts every run is completed and every counter is exactly 1.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -33,20 +32,7 @@ steps:
 
 class CrashTest : public RuntimeTest {
  protected:
-  pid_t Serve(const std::string& workflows) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
-      if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
-      execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", url_.c_str(), "--workflows",
-            workflows.c_str(), "--workers", "4", "--lease", "1000", "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-      _exit(98);
-    }
-    return pid;
-  }
+  pid_t Serve(const std::string& workflows) { return ServeChild(url_, workflows, 4); }
 };
 
 TEST_P(CrashTest, KilledEnginesLoseNothingAndRepeatNoCompletedStep) {

@@ -4,7 +4,9 @@
 // PostgreSQL, as in the store contract suite) with a virtual clock, the built-in
 // actions and a scriptable test action.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <functional>
 #include <map>
@@ -65,6 +67,25 @@ class TestAction final : public Action {
   std::vector<Call> calls_;
   std::function<ActionResult(const Json&, const ActionContext&, int)> script_;
 };
+
+// Starts `storeflow serve` on `url` with the workflows of `workflows` as a child
+// process (output discarded, an ephemeral loopback port, a 1 s lease so a killed
+// engine's runs are reclaimed quickly); the child's pid.
+inline pid_t ServeChild(const std::string& url, const std::string& workflows, int workers) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
+    const std::string worker_count = std::to_string(workers);
+    execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", url.c_str(), "--workflows",
+          workflows.c_str(), "--workers", worker_count.c_str(), "--lease", "1000", "--listen",
+          "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(98);
+  }
+  return pid;
+}
 
 class RuntimeTest : public store::testing::StoreTest {
  protected:

@@ -2,7 +2,6 @@
 // is killed (SIGKILL) mid-way. Every run still completes exactly once (its counting
 // side effect is 1) and an every-second schedule fires once per due time.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -45,20 +44,7 @@ steps:
 
 class ScaleOutTest : public RuntimeTest {
  protected:
-  pid_t Serve(const std::string& workflows) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
-      if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
-      execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", url_.c_str(), "--workflows",
-            workflows.c_str(), "--workers", "3", "--lease", "1000", "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-      _exit(98);
-    }
-    return pid;
-  }
+  pid_t Serve(const std::string& workflows) { return ServeChild(url_, workflows, 3); }
   static void Stop(pid_t pid, int signal) {
     kill(pid, signal);
     int status = 0;
