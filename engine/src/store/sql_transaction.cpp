@@ -348,6 +348,16 @@ Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus() {
 Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& workflow,
                                                              const std::string& key) {
   return Guard("ActiveRunsForKey", [&]() -> Result<std::vector<RunRow>> {
+    if (dialect_.backend == Backend::kPostgresql) {
+      // Admission (a new run reads the key's active runs) and release (a finished
+      // run promotes the next queued one) must not interleave: under READ
+      // COMMITTED each would miss the other's uncommitted row and the queued run
+      // would wait forever. A transaction-scoped advisory lock on the pair
+      // serialises them (SQLite's BEGIN IMMEDIATE already does).
+      static const std::string kLock =
+          "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) AS l";
+      db().Query(kLock, 1, {TextParam(workflow + '\x1f' + key)});
+    }
     static const std::string kSql =
         Select(kRunColumns, "FROM runs WHERE workflow = ? AND run_key = ? AND status NOT IN (") +
         TerminalStatusList() + ") ORDER BY id";

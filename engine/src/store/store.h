@@ -70,7 +70,9 @@ class Transaction {
   // How many runs there are of each status (statuses without runs are absent);
   // for the queue-depth and dead-letter gauges.
   virtual Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() = 0;
-  // Runs of (workflow, key) that are not terminal, oldest first.
+  // Runs of (workflow, key) that are not terminal, oldest first. Also locks the
+  // pair until the transaction ends, so two transactions that admit or release
+  // runs of one key see each other's writes.
   virtual Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
                                                        const std::string& key) = 0;
 

@@ -1,7 +1,9 @@
 // Contract: runs, claiming and leases, steps, waits — on both backends.
 
 #include <algorithm>
+#include <atomic>
 #include <barrier>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -110,6 +112,39 @@ TEST_P(StoreRunsTest, ActiveRunsForKeyAreTheNonTerminalOnesOldestFirst) {
   EXPECT_EQ((*active)[0].id, queued);
   EXPECT_EQ((*active)[1].id, waiting);
   (void)done;
+}
+
+// Admission of a new run and release of a finished one both read the key's
+// active runs and then write. If the two transactions interleaved, each would
+// miss the other's uncommitted row and a queued run would wait forever; the
+// second reader must see what the first one committed.
+TEST_P(StoreRunsTest, ActiveRunsForKeyWaitsForAConcurrentTransactionOnTheSameKey) {
+  auto first = Begin();
+  auto seen_first = first->ActiveRunsForKey("w", "k");
+  ASSERT_TRUE(seen_first.ok()) << seen_first.status().ToString();
+  EXPECT_TRUE(seen_first->empty());
+
+  std::atomic<bool> second_read_done{false};
+  Result<std::vector<RunRow>> seen_second = std::vector<RunRow>{};
+  std::thread second([&] {
+    auto tx = store_->Begin();
+    if (!tx.ok()) {
+      seen_second = tx.status();
+    } else {
+      seen_second = (*tx)->ActiveRunsForKey("w", "k");
+    }
+    second_read_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(second_read_done.load()) << "the second transaction read the key while the first "
+                                           "one held it";
+  auto inserted = first->InsertRun(MakeRun("w", std::nullopt, RunStatus::kQueued, "k"));
+  ASSERT_TRUE(inserted.ok()) << inserted.status().ToString();
+  ASSERT_TRUE(first->Commit().ok());
+  second.join();
+  ASSERT_TRUE(seen_second.ok()) << seen_second.status().ToString();
+  ASSERT_EQ(seen_second->size(), 1u);
+  EXPECT_EQ(seen_second->front().id, *inserted);
 }
 
 TEST_P(StoreRunsTest, UpdateRunIsConditionalOnTheLease) {
