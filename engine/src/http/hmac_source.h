@@ -46,6 +46,9 @@ class HmacSource final : public WebhookSource {
   const std::string& name() const override { return config_.name; }
   std::optional<Rejection> Verify(const Request& request) const override;
   Result<WebhookEnvelope> Envelope(const Request& request, const Json& body) const override;
+  bool EnvelopeReadsBody() const override {
+    return !config_.topic_field.empty() || !config_.id_field.empty();
+  }
 
  private:
   std::optional<Rejection> VerifyStripe(const std::string& header, const Request& request) const;

@@ -18,6 +18,10 @@ struct JsonParseError {
 
 // The parsed value, or the error with its position.
 bool ParseJsonBody(const std::string& body, Json& out, JsonParseError& error);
+// The same check without building the value (cheaper when only validity
+// matters): true when `body` is valid JSON; else the error as ParseJsonBody
+// gives it.
+bool ValidateJsonBody(const std::string& body, JsonParseError& error);
 
 // A 400 `invalid_json` answer naming the position:
 // details = [{"byte": N, "line": L, "column": C}].

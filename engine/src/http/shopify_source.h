@@ -21,6 +21,7 @@ class ShopifySource final : public WebhookSource {
   const std::string& name() const override { return name_; }
   std::optional<Rejection> Verify(const Request& request) const override;
   Result<WebhookEnvelope> Envelope(const Request& request, const Json& body) const override;
+  bool EnvelopeReadsBody() const override { return false; }  // headers only
 
  private:
   std::string name_ = "shopify";

@@ -18,7 +18,7 @@ Status WebhookIngress::Register(Router& router) {
 }
 
 Response WebhookIngress::Handle(Request& request) {
-  const std::string name = request.path_params["source"];
+  const std::string& name = request.path_params["source"];
   const WebhookSource* source = sources_.Find(name);
   if (source == nullptr) {
     return Response::Error(404, "unknown_source",
@@ -31,13 +31,28 @@ Response WebhookIngress::Handle(Request& request) {
     CountRejected(name, rejection->reason);
     return Response::Error(401, rejection->reason, rejection->message);
   }
-  Json payload;
+  // The body is parsed into a value only when something reads it: the source's
+  // envelope, or a workflow that starts on (or waits for) the topic. Otherwise
+  // it is only checked to be JSON and stored as received.
+  Json payload(Json::value_t::discarded);
   JsonParseError parse_error;
-  if (!ParseJsonBody(request.body, payload, parse_error)) {
+  Result<WebhookEnvelope> envelope = InvalidArgument("no envelope");
+  bool valid = false;
+  if (source->EnvelopeReadsBody()) {
+    valid = ParseJsonBody(request.body, payload, parse_error);
+    if (valid) envelope = source->Envelope(request, payload);
+  } else {
+    envelope = source->Envelope(request, payload);
+    if (envelope.ok() && committer_.NeedsPayload(name + "/" + envelope->topic)) {
+      valid = ParseJsonBody(request.body, payload, parse_error);
+    } else {
+      valid = ValidateJsonBody(request.body, parse_error);
+    }
+  }
+  if (!valid) {
     CountRejected(name, "invalid_json");
     return InvalidJsonResponse(parse_error);
   }
-  auto envelope = source->Envelope(request, payload);
   if (!envelope.ok()) {
     CountRejected(name, "invalid_envelope");
     return Response::Error(400, "invalid_webhook", envelope.status().message());
@@ -46,11 +61,11 @@ Response WebhookIngress::Handle(Request& request) {
   store::EventRow event;
   event.source = name;
   event.topic = name + "/" + envelope->topic;
-  event.dedup_key = envelope->dedup_key;
+  event.dedup_key = std::move(envelope->dedup_key);
   event.payload = std::move(payload);
   event.meta = std::move(envelope->meta);
   event.meta["request_id"] = request.request_id;
-  auto outcome = committer_.Publish(std::move(event));
+  auto outcome = committer_.Publish(std::move(event), std::move(request.body));
   if (!outcome.ok()) {
     const bool unavailable = outcome.status().code() == StatusCode::kUnavailable;
     CountRejected(name, unavailable ? "store_unavailable" : "store_error");
@@ -63,8 +78,18 @@ Response WebhookIngress::Handle(Request& request) {
     registry.CounterAdd("storeflow_webhooks_duplicate_total", {{"source", name}});
     return Response::JsonBody(200, {{"duplicate", true}});
   }
-  return Response::JsonBody(
-      200, {{"duplicate", false}, {"event_id", *outcome->event_id}, {"runs", outcome->runs}});
+  // {"duplicate":false,"event_id":N,"runs":[...]} written directly (what
+  // Response::JsonBody would give, without building the value).
+  Response response;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body =
+      "{\"duplicate\":false,\"event_id\":" + std::to_string(*outcome->event_id) + ",\"runs\":[";
+  for (std::size_t i = 0; i < outcome->runs.size(); ++i) {
+    if (i > 0) response.body += ',';
+    response.body += std::to_string(outcome->runs[i]);
+  }
+  response.body += "]}";
+  return response;
 }
 
 }  // namespace storeflow::http

@@ -42,6 +42,9 @@ class WebhookSource {
   // After verification and JSON parsing. InvalidArgument (e.g. no topic header)
   // becomes a 400.
   virtual Result<WebhookEnvelope> Envelope(const Request& request, const Json& body) const = 0;
+  // False when Envelope never reads `body` (it then gets a discarded value and
+  // the body is parsed only if a workflow wants the payload).
+  virtual bool EnvelopeReadsBody() const { return true; }
 };
 
 // The configured sources by name.

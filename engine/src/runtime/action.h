@@ -85,6 +85,11 @@ class Action {
   virtual Json examples() const { return Json::array(); }
   // True when the action only touches the store through ActionContext::tx.
   virtual bool transactional() const { return false; }
+  // True when the action returns within microseconds and waits on nothing outside
+  // the engine (log, store.*): the executor may then let its commit wait for other
+  // runs' steps (group commit). Anything that calls out (HTTP, SMTP, plugins) is
+  // not quick, so that no transaction stays open across a network call.
+  virtual bool quick() const { return transactional(); }
   // Must not throw (the executor still catches and reports as a permanent error).
   virtual ActionResult Invoke(const Json& input, const ActionContext& context) = 0;
 };

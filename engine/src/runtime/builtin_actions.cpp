@@ -53,6 +53,7 @@ Json RecordSchema(const std::string& extra, const std::vector<std::string>& requ
 class LogAction final : public Action {
  public:
   std::string_view name() const override { return "log"; }
+  bool quick() const override { return true; }
   std::string description() const override {
     return "writes a message into the engine log; output {message, level}";
   }

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/metrics.h"
+#include "runtime/group_commit.h"
 
 namespace storeflow::runtime {
 namespace {
@@ -77,9 +78,17 @@ Result<PublishOutcome> Engine::Publish(store::EventRow event) {
   return outcome;
 }
 
-std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::EventRow> events) {
+std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::EventRow> events,
+                                                         std::vector<std::string> payload_texts) {
   std::vector<Result<PublishOutcome>> out;
   if (events.empty()) return out;
+  if (!payload_texts.empty() && payload_texts.size() != events.size()) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      out.emplace_back(Internal("publish: " + std::to_string(payload_texts.size()) +
+                                " payload texts for " + std::to_string(events.size()) + " events"));
+    }
+    return out;
+  }
   std::unique_ptr<script::Sandbox> sandbox;
   {
     std::lock_guard lock(spare_mu_);
@@ -89,21 +98,66 @@ std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::Even
     }
   }
   if (sandbox == nullptr) sandbox = MakeSandbox();
+  // Whether a workflow wants the payload of `topic` (asked once per topic).
+  std::vector<std::pair<std::string, bool>> needs_payload;
+  auto needs = [&](const std::string& topic) {
+    for (const auto& [known, needed] : needs_payload) {
+      if (known == topic) return needed;
+    }
+    const bool needed = TopicNeedsPayload(catalog_, topic);
+    needs_payload.emplace_back(topic, needed);
+    return needed;
+  };
+  // Inserts `batch` (one multi-row insert) in `tx` and starts what each event
+  // triggers; appends one outcome per event to `outcomes`.
   bool notify = false;
+  auto publish = [&](store::Transaction& tx, std::vector<store::EventRow>& batch,
+                     const std::vector<std::string>& texts,
+                     std::vector<Result<PublishOutcome>>& outcomes) -> Status {
+    const TimeMs now = clock_.Now();
+    for (auto& event : batch) {
+      event.id = 0;
+      event.created_at = now;
+    }
+    auto ids = tx.InsertEvents(batch, texts);
+    if (!ids.ok()) return ids.status();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!(*ids)[i]) {
+        outcomes.emplace_back(PublishOutcome{});  // a duplicate delivery
+        continue;
+      }
+      store::EventRow& event = batch[i];
+      event.id = *(*ids)[i];
+      if (event.payload.is_discarded()) {
+        // Published without its parsed payload: parse it only when a workflow
+        // wants it (it may have been registered since the request looked).
+        if (!needs(event.topic)) {
+          PublishOutcome outcome;
+          outcome.event_id = event.id;
+          outcomes.emplace_back(std::move(outcome));
+          continue;
+        }
+        if (texts.empty() || texts[i].empty()) {
+          return Internal("publish: event without payload (topic " + event.topic + ")");
+        }
+        try {
+          event.payload = Json::parse(texts[i]);
+        } catch (const Json::exception& e) {
+          return Internal(std::string("publish: the payload text is not JSON: ") + e.what());
+        }
+      }
+      auto outcome = router_.PublishInPlace(tx, event, *sandbox, now);
+      if (!outcome.ok()) return outcome.status();
+      notify = notify || !outcome->runs.empty() || !outcome->woken.empty();
+      outcomes.push_back(std::move(outcome));
+    }
+    return Status::Ok();
+  };
   Status batch_error;
   {
     auto tx = store_.Begin();
     if (tx.ok()) {
-      const TimeMs now = clock_.Now();
-      for (auto& event : events) {
-        auto outcome = router_.PublishInPlace(**tx, event, *sandbox, now);
-        if (!outcome.ok()) {
-          batch_error = outcome.status();
-          break;
-        }
-        notify = notify || !outcome->runs.empty() || !outcome->woken.empty();
-        out.push_back(std::move(outcome));
-      }
+      batch_error = publish(**tx, events, payload_texts, out);
       if (batch_error.ok()) batch_error = (*tx)->Commit();
     } else {
       batch_error = tx.status();
@@ -117,22 +171,27 @@ std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::Even
       for (std::size_t i = 0; i < events.size(); ++i) out.emplace_back(batch_error);
     } else {
       // One by one: only the events that fail on their own fail.
-      for (auto& event : events) {
+      std::vector<store::EventRow> one(1);
+      std::vector<std::string> one_text;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        one[0] = std::move(events[i]);
+        one_text.clear();
+        if (!payload_texts.empty()) one_text.push_back(std::move(payload_texts[i]));
         auto tx = store_.Begin();
         if (!tx.ok()) {
           out.emplace_back(tx.status());
           continue;
         }
-        auto outcome = router_.Publish(**tx, std::move(event), *sandbox, clock_.Now());
-        if (outcome.ok()) {
-          Status committed = (*tx)->Commit();
-          if (!committed.ok()) {
-            out.emplace_back(committed);
-            continue;
-          }
-          notify = notify || !outcome->runs.empty() || !outcome->woken.empty();
+        const bool notify_before = notify;
+        std::vector<Result<PublishOutcome>> outcome;
+        Status status = publish(**tx, one, one_text, outcome);
+        if (status.ok()) status = (*tx)->Commit();
+        if (!status.ok()) {
+          notify = notify_before;
+          out.emplace_back(status);
+          continue;
         }
-        out.push_back(std::move(outcome));
+        out.push_back(std::move(outcome.front()));
       }
     }
   }
@@ -239,13 +298,17 @@ Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sand
       metrics::Registry::Default().Observe("storeflow_timer_lateness_seconds", {},
                                            std::max<TimeMs>(0, now - *run.due_at) / 1000.0);
     }
-    auto outcome = executor.Advance(run, sandbox);
+  }
+  auto outcomes = executor.AdvanceBatch(*claimed, sandbox);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& outcome = outcomes[i];
     if (!outcome.ok()) {
-      // The run keeps its lease until it expires, then another claim retries it.
+      // The run keeps its lease until it expires (or was released), then another
+      // claim retries it.
       if (first_error.ok()) first_error = outcome.status();
       if (options_.executor.log) {
-        options_.executor.log("error",
-                              "run " + std::to_string(run.id) + ": " + outcome.status().ToString());
+        options_.executor.log("error", "run " + std::to_string((*claimed)[i].id) + ": " +
+                                           outcome.status().ToString());
       }
       continue;
     }

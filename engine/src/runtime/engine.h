@@ -64,8 +64,11 @@ class Engine {
   // one outcome per event, in order. When that fails (one bad event, a conflict,
   // a failed commit), falls back to one transaction per event, so one failure
   // does not lose the others. Thread-safe; concurrent batches use their own
-  // sandboxes.
-  std::vector<Result<PublishOutcome>> PublishBatch(std::vector<store::EventRow> events);
+  // sandboxes. `payload_texts` (empty, or one per event) as for
+  // GroupCommitter::Publish: a non-empty text is stored as the payload, and an
+  // event whose payload is discarded is parsed from it only if a workflow wants it.
+  std::vector<Result<PublishOutcome>> PublishBatch(std::vector<store::EventRow> events,
+                                                   std::vector<std::string> payload_texts = {});
 
   // Told about committed `respond` steps and run ends of this engine's workers.
   ResponseBroker& broker() { return broker_; }

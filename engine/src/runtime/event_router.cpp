@@ -59,13 +59,15 @@ Result<PublishOutcome> EventRouter::Publish(store::Transaction& tx, store::Event
 Result<PublishOutcome> EventRouter::PublishInPlace(store::Transaction& tx, store::EventRow& event,
                                                    script::Sandbox& sandbox, TimeMs now) {
   PublishOutcome outcome;
-  event.id = 0;
-  event.created_at = now;
-  auto id = tx.InsertEvent(event);
-  if (!id.ok()) return id.status();
-  if (!id->has_value()) return outcome;  // a duplicate delivery
-  outcome.event_id = **id;
-  event.id = **id;
+  if (event.id == 0) {
+    event.created_at = now;
+    auto id = tx.InsertEvent(event);
+    if (!id.ok()) return id.status();
+    if (!id->has_value()) return outcome;  // a duplicate delivery
+    event.id = **id;
+  }
+  // Otherwise the caller has inserted it in `tx` (group commit: InsertEvents).
+  outcome.event_id = event.id;
 
   // Index the event for every wait_for that waits on its topic, and wake waits.
   std::vector<store::EventKeyRow> keys;

@@ -39,7 +39,9 @@ class EventRouter {
   Result<PublishOutcome> Publish(store::Transaction& tx, store::EventRow event,
                                  script::Sandbox& sandbox, TimeMs now);
   // The same without a copy of the event: sets its created_at and id in place
-  // (group commit keeps its events for a one-by-one retry).
+  // (group commit keeps its events for a one-by-one retry). An event whose id is
+  // already set was inserted by the caller in `tx` (InsertEvents): it is only
+  // indexed and its runs started.
   Result<PublishOutcome> PublishInPlace(store::Transaction& tx, store::EventRow& event,
                                         script::Sandbox& sandbox, TimeMs now);
 

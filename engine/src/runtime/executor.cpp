@@ -4,7 +4,10 @@
 #include <cctype>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -131,16 +134,60 @@ RetrySchedule ToSchedule(const workflow::RetryPolicy& policy, script::Sandbox& s
 
 }  // namespace
 
+// The transaction the runs of one AdvanceBatch round share. Each run's step
+// result is kept here and written with the others' in a few multi-row
+// statements just before the commit (Flush).
+struct RunExecutor::SharedCommit {
+  struct Write {
+    RunSession* session = nullptr;  // its run() is the row to write
+    std::optional<StepRow> step;
+    const workflow::Workflow* release = nullptr;  // the run ended: free its key
+    std::function<void()> after_commit;
+  };
+  std::unique_ptr<store::Transaction> tx;
+  std::vector<Write> writes;
+};
+
 // The state of one Advance call.
 class RunExecutor::RunSession {
  public:
   RunSession(RunExecutor& ex, const RunRow& run, script::Sandbox& sandbox)
       : ex_(ex), run_(run), sandbox_(sandbox) {}
 
+  // With a shared commit, the session writes into it and returns after each step
+  // (yielded()); the caller commits, runs the after-commit work and calls Run()
+  // again. Before a step that must not run inside a shared transaction it returns
+  // without running it (wants_solo()); the caller then calls Share(nullptr) and
+  // Run() to go on alone. nullptr: one transaction per step, as Advance does.
+  void Share(SharedCommit* shared) { shared_ = shared; }
+  bool yielded() const { return yielded_; }
+  bool wants_solo() const { return wants_solo_; }
+  // Nothing more to do in this claim: ended, suspended, handed back, or lost.
+  bool finished() const { return suspended_ || outcome_.ended || outcome_.lost_lease; }
+  const AdvanceOutcome& outcome() const { return outcome_; }
+  std::int64_t run_id() const { return run_.id; }
+  const RunRow& run() const { return run_; }
+  // The lease was gone when the shared transaction went to write this run: its
+  // step result was not written.
+  void LoseLease() {
+    outcome_.lost_lease = true;
+    outcome_.ended = false;
+  }
+
   Result<AdvanceOutcome> Run() {
-    STOREFLOW_RETURN_IF_ERROR(Load());
+    yielded_ = false;
+    wants_solo_ = false;
+    if (!loaded_) {
+      STOREFLOW_RETURN_IF_ERROR(Load());
+      loaded_ = true;
+    }
     while (outcome_.steps < ex_.options_.max_steps_per_claim &&
            !(ex_.options_.stop != nullptr && ex_.options_.stop->load())) {
+      if (shared_ != nullptr && LeaseExtensionDue()) {
+        // Extending takes its own transaction: not while this thread holds one.
+        wants_solo_ = true;
+        return outcome_;
+      }
       if (!ExtendLeaseIfDue()) {
         outcome_.lost_lease = true;
         return outcome_;
@@ -172,17 +219,23 @@ class RunExecutor::RunSession {
         if (Stopped()) return outcome_;
         continue;
       }
+      if (shared_ != nullptr && !Quick(step)) {
+        wants_solo_ = true;
+        return outcome_;
+      }
       StepOutcome result;
       const auto step_started = std::chrono::steady_clock::now();
+      in_step_ = true;
       try {
         result = Execute(step, path, existing);
       } catch (const std::exception& e) {
         result = StepOutcome::Error(ActionError::Permanent("internal", e.what()));
       }
+      in_step_ = false;
       ObserveStep(step, step_started);
       if (result.kind == StepOutcome::Kind::kError && !result.error.permanent() &&
           result.error.code == kConflictCode && ++conflicts_ <= kMaxConflicts) {
-        tx_.reset();  // roll back and run the step again on fresh data
+        Rollback();  // and run the step again on fresh data
         continue;
       }
       conflicts_ = 0;
@@ -193,13 +246,23 @@ class RunExecutor::RunSession {
     run_.status = RunStatus::kReady;
     run_.due_at = ex_.clock_.Now();
     ClearLease();
+    suspended_ = true;
     STOREFLOW_RETURN_IF_ERROR(Persist(nullptr, std::nullopt));
     outcome_.notify = true;
     return outcome_;
   }
 
  private:
-  bool Stopped() const { return suspended_ || outcome_.ended || outcome_.lost_lease; }
+  bool Stopped() const { return finished() || yielded_; }
+
+  // Whether `step` may run inside a transaction shared with other runs.
+  bool Quick(const Step& step) const {
+    if (const auto* uses = std::get_if<workflow::UsesStep>(&step.kind)) {
+      const Action* action = ex_.actions_.Find(uses->action);
+      return action == nullptr || action->quick();  // an unknown one fails at once
+    }
+    return true;  // rules are bounded by the Lua limits; the rest is the engine's own
+  }
   TimeMs Now() const { return ex_.clock_.Now(); }
   script::CallContext Call() const { return script::CallContext{Now()}; }
 
@@ -219,15 +282,35 @@ class RunExecutor::RunSession {
   }
 
   Status Load() {
-    auto tx = ex_.store_.Begin();
-    if (!tx.ok()) return tx.status();
-    auto loaded = ex_.catalog_.ByHash(run_.version_hash, **tx);
-    if (!loaded.ok()) return loaded.status();
-    wf_ = *loaded;
-    auto rows = (*tx)->ListSteps(run_.id);
-    if (!rows.ok()) return rows.status();
-    STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
-    for (auto& row : *rows) {
+    // A run that has not taken a step yet has no cursor and no step rows.
+    const bool fresh = !(run_.state.is_object() && run_.state.contains("frames"));
+    wf_ = ex_.catalog_.Cached(run_.version_hash);
+    std::vector<StepRow> rows;
+    if (wf_ == nullptr || !fresh) {
+      std::unique_ptr<store::Transaction> own;
+      store::Transaction* tx = nullptr;
+      if (shared_ != nullptr) {
+        STOREFLOW_RETURN_IF_ERROR(EnsureTx());
+        tx = Tx();
+      } else {
+        auto begun = ex_.store_.Begin();
+        if (!begun.ok()) return begun.status();
+        own = std::move(begun).value();
+        tx = own.get();
+      }
+      if (wf_ == nullptr) {
+        auto loaded = ex_.catalog_.ByHash(run_.version_hash, *tx);
+        if (!loaded.ok()) return loaded.status();
+        wf_ = *loaded;
+      }
+      if (!fresh) {
+        auto listed = tx->ListSteps(run_.id);
+        if (!listed.ok()) return listed.status();
+        rows = std::move(listed).value();
+      }
+      if (own) STOREFLOW_RETURN_IF_ERROR(own->Commit());
+    }
+    for (auto& row : rows) {
       max_seq_ = std::max(max_seq_, row.seq);
       RememberRow(row);
     }
@@ -291,7 +374,25 @@ class RunExecutor::RunSession {
     return ctx;
   }
 
+  // The transaction this run writes into: the shared one, or its own.
+  store::Transaction* Tx() const { return shared_ != nullptr ? shared_->tx.get() : tx_.get(); }
+
+  // Begins the transaction if needed. Inside a step, in a shared transaction, it
+  // also marks a savepoint before the step's first write, so that a failed
+  // attempt undoes only its own writes.
   Status EnsureTx() {
+    if (shared_ != nullptr) {
+      if (!shared_->tx) {
+        auto tx = ex_.store_.Begin();
+        if (!tx.ok()) return tx.status();
+        shared_->tx = std::move(tx).value();
+      }
+      if (in_step_ && !step_savepoint_) {
+        STOREFLOW_RETURN_IF_ERROR(shared_->tx->Savepoint());
+        step_savepoint_ = true;
+      }
+      return Status::Ok();
+    }
     if (tx_) return Status::Ok();
     auto tx = ex_.store_.Begin();
     if (!tx.ok()) return tx.status();
@@ -299,20 +400,43 @@ class RunExecutor::RunSession {
     return Status::Ok();
   }
 
+  // Undoes what the current step wrote: its own transaction, or in a shared one
+  // back to the step's savepoint (nothing to undo when the step wrote nothing).
+  void Rollback() {
+    if (shared_ == nullptr) {
+      tx_.reset();
+      return;
+    }
+    // A failed rollback leaves the shared transaction failed: its commit then
+    // fails and every run of the round is released (AdvanceBatch).
+    if (step_savepoint_ && shared_->tx) (void)shared_->tx->RollbackToSavepoint();
+    step_savepoint_ = false;
+  }
+
   void ClearLease() {
     run_.lease_owner.reset();
     run_.lease_until.reset();
   }
 
+  bool LeaseExtensionDue() const {
+    const TimeMs half = ex_.options_.lease.count() / 2;
+    return run_.lease_until && Now() + half >= *run_.lease_until;
+  }
+
   bool ExtendLeaseIfDue() {
     const TimeMs now = Now();
-    const TimeMs half = ex_.options_.lease.count() / 2;
-    if (!run_.lease_until || now + half < *run_.lease_until) return true;
+    if (!LeaseExtensionDue()) return true;
     const TimeMs until = now + ex_.options_.lease.count();
     auto held = ex_.store_.ExtendLeases(ex_.options_.owner, {run_.id}, until);
     if (!held.ok() || *held == 0) return false;
     run_.lease_until = until;
     return true;
+  }
+
+  // True when the cursor is past the last top-level step: the step just done was
+  // the run's last, and its commit also completes the run.
+  bool AtEnd() const {
+    return frames_.size() == 1 && frames_.back().i >= static_cast<int>(ListOf(0).size());
   }
 
   // Moves the cursor past `step` (its `then`). True when the run ends here.
@@ -338,7 +462,9 @@ class RunExecutor::RunSession {
     f.i = static_cast<int>(list.size());  // the validator rules this out
   }
 
-  // Commits `row` (if any) and the run; ends the run with `finish` if given.
+  // Commits `row` (if any) and the run; ends the run with `finish` if given. In a
+  // shared transaction the commit is the caller's: the session yields, and what
+  // follows a commit runs when it happens.
   Status Persist(StepRow* row, std::optional<RunStatus> finish, Json error = Json()) {
     STOREFLOW_RETURN_IF_ERROR(EnsureTx());
     const TimeMs now = Now();
@@ -346,8 +472,6 @@ class RunExecutor::RunSession {
       row->run_id = run_.id;
       auto it = rows_.find(row->step_path);
       row->seq = it != rows_.end() ? it->second.seq : ++max_seq_;
-      Status s = tx_->UpsertStep(*row);
-      if (!s.ok()) return Abort(s);
     }
     Json frames = Json::array();
     for (const Frame& f : frames_) frames.push_back(f.ToJson());
@@ -364,10 +488,34 @@ class RunExecutor::RunSession {
       }
     }
     run_.updated_at = now;
-    Status s = tx_->UpdateRun(run_, ex_.options_.owner);
+    const bool responded = responded_;
+    responded_ = false;
+    if (shared_ != nullptr) {
+      SharedCommit::Write write;
+      write.session = this;
+      if (row != nullptr) write.step = *row;
+      if (finish) write.release = wf_->workflow.get();
+      write.after_commit = [this, step = write.step, finish, responded] {
+        AfterCommit(step ? &*step : nullptr, finish, responded);
+      };
+      shared_->writes.push_back(std::move(write));
+      if (finish) {
+        outcome_.notify = true;
+        outcome_.ended = true;
+      }
+      step_savepoint_ = false;
+      yielded_ = true;
+      return Status::Ok();
+    }
+    store::Transaction& tx = *Tx();
+    if (row != nullptr) {
+      Status s = tx.UpsertStep(*row);
+      if (!s.ok()) return Abort(s);
+    }
+    Status s = tx.UpdateRun(run_, ex_.options_.owner);
     if (!s.ok()) return Abort(s);
     if (finish) {
-      s = ex_.router_.ReleaseKey(*tx_, run_, *wf_->workflow, now);
+      s = ex_.router_.ReleaseKey(tx, run_, *wf_->workflow, now);
       if (!s.ok()) return Abort(s);
       outcome_.notify = true;
       outcome_.ended = true;
@@ -375,6 +523,11 @@ class RunExecutor::RunSession {
     s = tx_->Commit();
     tx_.reset();
     if (!s.ok()) return Abort(s);
+    AfterCommit(row, finish, responded);
+    return Status::Ok();
+  }
+
+  void AfterCommit(const StepRow* row, std::optional<RunStatus> finish, bool responded) {
     if (row != nullptr) {
       RememberRow(*row);
       ++outcome_.steps;
@@ -389,13 +542,11 @@ class RunExecutor::RunSession {
     }
     // Only after the commit: a caller answered from this is answered with
     // durable facts.
-    if (ex_.options_.broker != nullptr && (finish || responded_)) ex_.options_.broker->Notify(run_);
-    responded_ = false;
-    return Status::Ok();
+    if (ex_.options_.broker != nullptr && (finish || responded)) ex_.options_.broker->Notify(run_);
   }
 
   Status Abort(const Status& s) {
-    tx_.reset();
+    Rollback();
     if (s.code() == StatusCode::kAborted) {
       outcome_.lost_lease = true;
       return Status::Ok();
@@ -448,14 +599,14 @@ class RunExecutor::RunSession {
         row.finished_at = now;
         RecordNestedOutput(step.id, Json());
         ++frames_.back().i;
-        return Persist(&row, std::nullopt);
+        return Persist(&row, AtEnd() ? std::optional(RunStatus::kCompleted) : std::nullopt);
       }
       case Kind::kDone: {
         row.status = StepStatus::kCompleted;
         row.output = result.output;
         row.finished_at = now;
         RecordNestedOutput(step.id, row.output);
-        const bool end = Next(step);
+        const bool end = Next(step) || AtEnd();
         return Persist(&row, end ? std::optional(RunStatus::kCompleted) : std::nullopt);
       }
       case Kind::kEntered: {
@@ -471,7 +622,7 @@ class RunExecutor::RunSession {
         return Persist(&row, std::nullopt);
       }
       case Kind::kFailRun: {
-        tx_.reset();
+        Rollback();
         row.status = StepStatus::kFailed;
         row.error = {{"code", result.error.code}, {"message", result.error.message}};
         row.finished_at = now;
@@ -479,7 +630,7 @@ class RunExecutor::RunSession {
       }
       case Kind::kError: break;
     }
-    tx_.reset();  // discard whatever the failed attempt wrote
+    Rollback();  // discard whatever the failed attempt wrote
     row.error = {{"code", result.error.code}, {"message", result.error.message}};
     const RetrySchedule schedule = ScheduleFor(step, Context());
     if (!result.error.permanent() && result.attempt < schedule.attempts) {
@@ -500,7 +651,7 @@ class RunExecutor::RunSession {
       case workflow::ErrorAction::kContinue:
         RecordNestedOutput(step.id, Json());
         ++frames_.back().i;
-        return Persist(&row, std::nullopt);
+        return Persist(&row, AtEnd() ? std::optional(RunStatus::kCompleted) : std::nullopt);
       case workflow::ErrorAction::kGoto:
         Jump(step.on_error.target);
         return Persist(&row, std::nullopt);
@@ -624,7 +775,7 @@ class RunExecutor::RunSession {
       if (!s.ok()) {
         return StepOutcome::Error(ActionError::Retryable("store_unavailable", s.message()), *input);
       }
-      ac.tx = tx_.get();
+      ac.tx = Tx();
     }
     const auto started = std::chrono::steady_clock::now();
     std::optional<ActionResult> result;
@@ -704,10 +855,10 @@ class RunExecutor::RunSession {
                                         const std::string& expr_id, const std::string& value,
                                         TimeMs since, const Json& ctx) {
     STOREFLOW_RETURN_IF_ERROR(EnsureTx());
-    auto ids = tx_->FindEventsByKey(wait.event, expr_id, value, since, 0, 100);
+    auto ids = Tx()->FindEventsByKey(wait.event, expr_id, value, since, 0, 100);
     if (!ids.ok()) return ids.status();
     for (std::int64_t id : *ids) {
-      auto event = tx_->GetEvent(id);
+      auto event = Tx()->GetEvent(id);
       if (!event.ok()) return event.status();
       if (!event->has_value()) continue;
       if (wait.where) {
@@ -755,7 +906,7 @@ class RunExecutor::RunSession {
                                 input);
     }
     if (match->has_value() || now >= expires) {
-      Status s = tx_->DeleteWait(run_.id);
+      Status s = Tx()->DeleteWait(run_.id);
       if (!s.ok()) return StepOutcome::Error(ActionError::Retryable("store", s.message()), input);
       return StepOutcome::Done(match->has_value() ? **match : Json(), input);
     }
@@ -767,7 +918,7 @@ class RunExecutor::RunSession {
     row.wait_key = value;
     row.expires_at = expires;
     row.created_at = waiting ? existing->started_at : now;
-    Status s = tx_->PutWait(row);
+    Status s = Tx()->PutWait(row);
     if (!s.ok()) return StepOutcome::Error(ActionError::Retryable("store", s.message()), input);
     // First registration: due again after wait_recheck; afterwards at the timeout.
     const TimeMs due =
@@ -787,7 +938,7 @@ class RunExecutor::RunSession {
     event.source = "emit";
     event.payload = payload;
     event.meta = {{"run_id", run_.id}};
-    auto published = ex_.router_.Publish(*tx_, event, sandbox_, Now());
+    auto published = ex_.router_.Publish(*Tx(), event, sandbox_, Now());
     if (!published.ok()) {
       return StepOutcome::Error(ActionError::Retryable("emit", published.status().message()),
                                 payload);
@@ -855,13 +1006,85 @@ class RunExecutor::RunSession {
   Json steps_ctx_ = Json::object();
   std::int64_t max_seq_ = 0;
   std::vector<Frame> frames_;
-  std::unique_ptr<store::Transaction> tx_;
+  std::unique_ptr<store::Transaction> tx_;  // without a shared commit
+  SharedCommit* shared_ = nullptr;
+  bool loaded_ = false;
+  bool yielded_ = false;     // wrote into the shared transaction; awaits its commit
+  bool wants_solo_ = false;  // the next step must not run in a shared transaction
+  bool in_step_ = false;     // a step is executing (its writes get a savepoint)
+  bool step_savepoint_ = false;
   AdvanceOutcome outcome_;
   bool suspended_ = false;
   bool responded_ = false;  // a respond step's answer awaits its commit
   static constexpr int kMaxConflicts = 20;
   int conflicts_ = 0;
 };
+
+namespace {
+
+template <typename Session>
+Result<AdvanceOutcome> RunGuarded(Session& session) {
+  try {
+    return session.Run();
+  } catch (const std::exception& e) {
+    return Internal("run " + std::to_string(session.run_id()) + ": " + e.what());
+  } catch (...) {
+    return Internal("run " + std::to_string(session.run_id()) + ": unknown exception");
+  }
+}
+
+}  // namespace
+
+Status RunExecutor::LockRound(SharedCommit& shared,
+                              const std::vector<std::unique_ptr<RunSession>>& sessions,
+                              const std::vector<std::size_t>& active,
+                              std::vector<std::optional<Result<AdvanceOutcome>>>& results) {
+  auto tx = store_.Begin();
+  if (!tx.ok()) return tx.status();
+  shared.tx = std::move(tx).value();
+  std::vector<std::int64_t> ids;
+  ids.reserve(active.size());
+  for (std::size_t i : active) ids.push_back(sessions[i]->run_id());
+  auto held = shared.tx->LockLeasedRuns(options_.owner, ids);
+  if (!held.ok()) return held.status();
+  for (std::size_t i : active) {
+    if (std::find(held->begin(), held->end(), sessions[i]->run_id()) == held->end()) {
+      sessions[i]->LoseLease();
+      results[i] = sessions[i]->outcome();
+    }
+  }
+  return Status::Ok();
+}
+
+Status RunExecutor::Flush(SharedCommit& shared) {
+  if (shared.writes.empty()) return Status::Ok();
+  store::Transaction& tx = *shared.tx;
+  std::vector<const store::RunRow*> runs;
+  runs.reserve(shared.writes.size());
+  for (const auto& write : shared.writes) runs.push_back(&write.session->run());
+  auto updated = tx.UpdateLeasedRuns(runs, options_.owner);
+  if (!updated.ok()) return updated.status();
+  // A run missing from `updated` lost its lease inside this very transaction
+  // (a `replace` admission cancelled it): its step result is dropped.
+  std::vector<const StepRow*> steps;
+  for (auto& write : shared.writes) {
+    const std::int64_t id = write.session->run_id();
+    if (std::find(updated->begin(), updated->end(), id) == updated->end()) {
+      write.session->LoseLease();
+      continue;
+    }
+    if (write.step) steps.push_back(&*write.step);
+  }
+  STOREFLOW_RETURN_IF_ERROR(tx.UpsertSteps(steps));
+  // Keys last: admissions earlier in this transaction saw these runs active and
+  // queued behind them; releasing now promotes those.
+  const TimeMs now = clock_.Now();
+  for (const auto& write : shared.writes) {
+    if (write.release == nullptr || write.session->outcome().lost_lease) continue;
+    STOREFLOW_RETURN_IF_ERROR(router_.ReleaseKey(tx, write.session->run(), *write.release, now));
+  }
+  return Status::Ok();
+}
 
 RunExecutor::RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRouter& router,
                          const ActionRegistry& actions, Clock& clock, ExecutorOptions options)
@@ -875,14 +1098,83 @@ RunExecutor::RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRou
 
 Result<AdvanceOutcome> RunExecutor::Advance(const store::RunRow& claimed,
                                             script::Sandbox& sandbox) {
-  try {
-    RunSession session(*this, claimed, sandbox);
-    return session.Run();
-  } catch (const std::exception& e) {
-    return Internal(std::string("run ") + std::to_string(claimed.id) + ": " + e.what());
-  } catch (...) {
-    return Internal("run " + std::to_string(claimed.id) + ": unknown exception");
+  RunSession session(*this, claimed, sandbox);
+  return RunGuarded(session);
+}
+
+std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
+    const std::vector<store::RunRow>& claimed, script::Sandbox& sandbox) {
+  std::vector<Result<AdvanceOutcome>> out;
+  out.reserve(claimed.size());
+  if (!options_.group_commit) {
+    for (const auto& run : claimed) out.push_back(Advance(run, sandbox));
+    return out;
   }
+  std::vector<std::unique_ptr<RunSession>> sessions;
+  std::vector<std::optional<Result<AdvanceOutcome>>> results(claimed.size());
+  std::vector<std::size_t> active;
+  std::vector<std::size_t> solo;
+  for (std::size_t i = 0; i < claimed.size(); ++i) {
+    sessions.push_back(std::make_unique<RunSession>(*this, claimed[i], sandbox));
+    active.push_back(i);
+  }
+  while (!active.empty()) {
+    SharedCommit shared;
+    std::vector<std::size_t> pending;  // wrote into `shared`
+    // Lock the round's runs while they are still ours: no other engine can take
+    // one over until the round commits, however long it takes.
+    Status locked = LockRound(shared, sessions, active, results);
+    if (!locked.ok()) {
+      for (std::size_t i : active) results[i] = locked;
+      break;
+    }
+    for (std::size_t i : active) {
+      if (results[i]) continue;  // its lease is gone
+      RunSession& session = *sessions[i];
+      session.Share(&shared);
+      auto advanced = RunGuarded(session);
+      if (!advanced.ok()) {
+        results[i] = advanced.status();
+      } else if (session.yielded()) {
+        pending.push_back(i);
+      } else if (session.wants_solo()) {
+        solo.push_back(i);
+      } else {
+        results[i] = *advanced;
+      }
+    }
+    Status committed = Flush(shared);
+    if (committed.ok() && shared.tx) committed = shared.tx->Commit();
+    shared.tx.reset();
+    active.clear();
+    if (committed.ok()) {
+      for (auto& write : shared.writes) {
+        if (!write.session->outcome().lost_lease) write.after_commit();
+      }
+      for (std::size_t i : pending) {
+        if (sessions[i]->finished()) {
+          results[i] = sessions[i]->outcome();
+        } else {
+          active.push_back(i);
+        }
+      }
+      continue;
+    }
+    // Nothing of the round is stored: let the round's runs be claimed again at
+    // once (from what was committed before) instead of after their lease.
+    std::vector<std::int64_t> ids;
+    for (std::size_t i : pending) {
+      ids.push_back(sessions[i]->run_id());
+      results[i] = committed;
+    }
+    (void)store_.ExtendLeases(options_.owner, ids, clock_.Now() - 1);
+  }
+  for (std::size_t i : solo) {
+    sessions[i]->Share(nullptr);
+    results[i] = RunGuarded(*sessions[i]);
+  }
+  for (auto& result : results) out.push_back(std::move(*result));
+  return out;
 }
 
 }  // namespace storeflow::runtime

@@ -1,16 +1,25 @@
 #pragma once
 
-// The step executor: advances one claimed run step by step. Each step's result
-// (the step row and the run's cursor) is committed in one transaction, under the
-// condition that this engine still holds the run's lease, before the next step
-// runs; a completed step is never run again (its output is replayed from the
-// step history). One executor per worker thread.
+// The step executor: advances claimed runs step by step. Each step's result (the
+// step row and the run's cursor) is committed, under the condition that this
+// engine still holds the run's lease, before that run's next step runs; a
+// completed step is never run again (its output is replayed from the step
+// history). One executor per worker thread.
+//
+// Group commit (AdvanceBatch): the runs of one claim advance in rounds. In a
+// round each run takes one step, and the results of all of them are committed
+// in one transaction; a step that fails rolls back only its own writes (a
+// savepoint). A step that calls out of the engine (not Action::quick) never
+// runs inside a shared transaction: its run leaves the rounds and goes on alone.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/duration.h"
 #include "common/result.h"
@@ -36,6 +45,7 @@ struct ExecutorOptions {
   // is found then rather than at the timeout.
   Duration wait_recheck{2'000};
   int max_steps_per_claim = 1000;  // then the run goes back to the queue (fairness)
+  bool group_commit = true;        // AdvanceBatch shares commits (false: one run at a time)
   std::uint64_t random_seed = 0;   // 0: from std::random_device
   ActionLogger log;                // where the `log` action and step logs go
   // What `${{ secrets.NAME }}` in `with:` of a `uses` step reads (null: none).
@@ -66,9 +76,24 @@ class RunExecutor {
   // Advances `claimed` (leased by options.owner) until it sleeps, waits, ends,
   // loses its lease or reaches max_steps_per_claim. Never throws.
   Result<AdvanceOutcome> Advance(const store::RunRow& claimed, script::Sandbox& sandbox);
+  // Advances every run of `claimed` the same way, sharing commits between them
+  // (see above). One outcome per run, in order; a run whose advance failed has
+  // its error instead (it keeps its lease until it expires, or, when a shared
+  // commit failed, is released at once to be claimed again).
+  std::vector<Result<AdvanceOutcome>> AdvanceBatch(const std::vector<store::RunRow>& claimed,
+                                                   script::Sandbox& sandbox);
 
  private:
   class RunSession;
+  struct SharedCommit;
+
+  // AdvanceBatch: begins the round's transaction and locks its runs; a run no
+  // longer leased gets its result (lost lease) at once.
+  Status LockRound(SharedCommit& shared, const std::vector<std::unique_ptr<RunSession>>& sessions,
+                   const std::vector<std::size_t>& active,
+                   std::vector<std::optional<Result<AdvanceOutcome>>>& results);
+  // Writes the round's step results (multi-row) and frees the keys of ended runs.
+  Status Flush(SharedCommit& shared);
 
   store::Store& store_;
   WorkflowCatalog& catalog_;

@@ -33,13 +33,29 @@ void GroupCommitter::Stop() {
   threads_.clear();
 }
 
-Result<PublishOutcome> GroupCommitter::Publish(store::EventRow event) {
+bool TopicNeedsPayload(const WorkflowCatalog& catalog, const std::string& topic) {
+  if (!catalog.WaitKeys(topic).empty()) return true;
+  for (const auto& loaded : catalog.Currents()) {
+    const auto& triggers = loaded->workflow->triggers;
+    for (std::size_t i = 0; i < triggers.size(); ++i) {
+      if (TriggerMatches(triggers[i], loaded->workflow->name, i, topic)) return true;
+    }
+  }
+  return false;
+}
+
+bool GroupCommitter::NeedsPayload(const std::string& topic) const {
+  return TopicNeedsPayload(engine_.catalog(), topic);
+}
+
+Result<PublishOutcome> GroupCommitter::Publish(store::EventRow event, std::string payload_text) {
   std::future<Result<PublishOutcome>> result;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the engine is shutting down");
     Pending& p = pending_.emplace_back();
     p.event = std::move(event);
+    p.payload_text = std::move(payload_text);
     result = p.done.get_future();
   }
   cv_.notify_one();
@@ -62,10 +78,17 @@ void GroupCommitter::Loop() {
     }
     std::vector<store::EventRow> events;
     events.reserve(batch.size());
-    for (auto& p : batch) events.push_back(std::move(p.event));
+    std::vector<std::string> payload_texts;
+    const bool any_text = std::any_of(batch.begin(), batch.end(),
+                                      [](const Pending& p) { return !p.payload_text.empty(); });
+    if (any_text) payload_texts.reserve(batch.size());
+    for (auto& p : batch) {
+      events.push_back(std::move(p.event));
+      if (any_text) payload_texts.push_back(std::move(p.payload_text));
+    }
     std::vector<Result<PublishOutcome>> outcomes;
     try {
-      outcomes = engine_.PublishBatch(std::move(events));
+      outcomes = engine_.PublishBatch(std::move(events), std::move(payload_texts));
     } catch (const std::exception& e) {
       outcomes.clear();
       for (std::size_t i = 0; i < batch.size(); ++i) {

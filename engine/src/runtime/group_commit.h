@@ -12,6 +12,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct GroupCommitOptions {
   int committers = 2;   // committer threads
 };
 
+// Whether a current workflow of `catalog` starts runs on, or waits for, events
+// of `topic`.
+bool TopicNeedsPayload(const WorkflowCatalog& catalog, const std::string& topic);
+
 class GroupCommitter {
  public:
   GroupCommitter(Engine& engine, GroupCommitOptions options);
@@ -33,8 +38,16 @@ class GroupCommitter {
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   // Blocks until `event` is committed (with the runs it starts) or has failed.
-  // kUnavailable after Stop.
-  Result<PublishOutcome> Publish(store::EventRow event);
+  // kUnavailable after Stop. `payload_text`, when not empty, is the payload as
+  // JSON text (a request body that was parsed or validated as JSON): it is
+  // stored as is instead of serialising event.payload. With it, event.payload
+  // may be left discarded (Json(Json::value_t::discarded)) when NeedsPayload
+  // said no: it is then parsed only if a workflow wants it after all.
+  Result<PublishOutcome> Publish(store::EventRow event, std::string payload_text = {});
+
+  // Whether a current workflow starts runs on, or waits for, events of `topic`
+  // (and so reads their payload).
+  bool NeedsPayload(const std::string& topic) const;
 
   // Commits what is pending, then stops the committers. Idempotent.
   void Stop();
@@ -42,6 +55,7 @@ class GroupCommitter {
  private:
   struct Pending {
     store::EventRow event;
+    std::string payload_text;
     std::promise<Result<PublishOutcome>> done;
   };
   void Loop();

@@ -125,6 +125,12 @@ std::vector<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Currents() c
   return out;
 }
 
+std::shared_ptr<const LoadedWorkflow> WorkflowCatalog::Cached(const std::string& hash) const {
+  std::lock_guard lock(mu_);
+  auto it = by_hash_.find(hash);
+  return it == by_hash_.end() ? nullptr : it->second;
+}
+
 Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::ByHash(const std::string& hash,
                                                                       store::Transaction& tx) {
   {

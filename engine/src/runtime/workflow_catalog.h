@@ -67,6 +67,8 @@ class WorkflowCatalog {
 
   std::shared_ptr<const LoadedWorkflow> Current(const std::string& name) const;
   std::vector<std::shared_ptr<const LoadedWorkflow>> Currents() const;
+  // The version with `hash` if it is in memory (nullptr otherwise: use ByHash).
+  std::shared_ptr<const LoadedWorkflow> Cached(const std::string& hash) const;
   // The version with `hash`, from memory or the store.
   Result<std::shared_ptr<const LoadedWorkflow>> ByHash(const std::string& hash,
                                                        store::Transaction& tx);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -98,6 +100,22 @@ Status SqlTransaction::Commit() {
   return status;
 }
 
+Status SqlTransaction::Savepoint() {
+  return Guard("Savepoint", [&] {
+    db().ExecOnce("SAVEPOINT storeflow_step");
+    return Status::Ok();
+  });
+}
+
+Status SqlTransaction::RollbackToSavepoint() {
+  Status status = Guarded(secret_, "RollbackToSavepoint", [&] {
+    db().ExecOnce("ROLLBACK TO SAVEPOINT storeflow_step");
+    return Status::Ok();
+  });
+  if (status.ok()) first_error_ = Status::Ok();  // what failed after it is undone
+  return status;
+}
+
 // --- workflow versions ---
 
 Status SqlTransaction::PutWorkflowVersion(const WorkflowVersionRow& row) {
@@ -150,6 +168,111 @@ Result<std::optional<std::int64_t>> SqlTransaction::InsertEvent(const EventRow& 
                     JsonParam(row.meta, "the event meta"), IntParam(row.created_at)});
     if (rows.empty()) return std::optional<std::int64_t>();
     return std::optional(rows.Int(0, 0));
+  });
+}
+
+namespace {
+
+// Multi-row event inserts: one statement of exactly n rows for n up to
+// kMaxEventChunk (a session prepares at most that many), more in chunks.
+constexpr std::size_t kMaxEventChunk = 64;
+
+const std::string& InsertEventsSql(std::size_t rows) {
+  static const std::vector<std::string> kSql = [] {
+    std::vector<std::string> out;
+    std::string values;
+    for (std::size_t n = 1; n <= kMaxEventChunk; ++n) {
+      values += n == 1 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      out.push_back(
+          "INSERT INTO events (topic, source, dedup_key, payload, meta, created_at) VALUES " +
+          values + " ON CONFLICT DO NOTHING RETURNING id, source, dedup_key");
+    }
+    return out;
+  }();
+  return kSql[rows - 1];
+}
+
+// (source, dedup_key) as one map key.
+std::string EventDedupKey(std::string_view source, std::string_view dedup_key) {
+  std::string key;
+  key.reserve(source.size() + 1 + dedup_key.size());
+  key.append(source).push_back('\0');
+  key.append(dedup_key);
+  return key;
+}
+
+}  // namespace
+
+Result<std::vector<std::optional<std::int64_t>>> SqlTransaction::InsertEvents(
+    const std::vector<EventRow>& rows, const std::vector<std::string>& payload_texts) {
+  return Guard("InsertEvents", [&]() -> Result<std::vector<std::optional<std::int64_t>>> {
+    if (!payload_texts.empty() && payload_texts.size() != rows.size()) {
+      throw StoreError(InvalidArgument("InsertEvents: " + std::to_string(payload_texts.size()) +
+                                       " payload texts for " + std::to_string(rows.size()) +
+                                       " events"));
+    }
+    std::vector<std::optional<std::int64_t>> ids(rows.size());
+    // Inserts rows[first ...] (indexes in `chunk`, at most kMaxEventChunk, each
+    // with a distinct dedup key or none) and maps the returned ids back by key.
+    auto insert = [&](const std::vector<std::size_t>& chunk) {
+      std::size_t done = 0;
+      while (done < chunk.size()) {
+        const std::size_t n = std::min(chunk.size() - done, kMaxEventChunk);
+        SqlParams params;
+        params.reserve(n * 6);
+        std::unordered_map<std::string, std::size_t> by_key;
+        for (std::size_t k = done; k < done + n; ++k) {
+          const std::size_t i = chunk[k];
+          const EventRow& row = rows[i];
+          params.push_back(TextParam(row.topic));
+          params.push_back(TextParam(row.source));
+          params.push_back(TextParam(row.dedup_key));
+          if (!payload_texts.empty() && !payload_texts[i].empty()) {
+            params.push_back(TextParam(payload_texts[i]));
+          } else {
+            params.push_back(JsonParam(row.payload, "the event payload"));
+          }
+          params.push_back(JsonParam(row.meta, "the event meta"));
+          params.push_back(IntParam(row.created_at));
+          if (row.dedup_key) by_key.emplace(EventDedupKey(row.source, *row.dedup_key), i);
+        }
+        const auto returned = db().Query(InsertEventsSql(n), 3, std::move(params));
+        for (std::size_t r = 0; r < returned.size(); ++r) {
+          if (returned.IsNull(r, 2)) {
+            // No dedup key: only in a chunk of one row, which nothing can conflict with.
+            ids[chunk[done]] = returned.Int(r, 0);
+            continue;
+          }
+          auto it = by_key.find(EventDedupKey(returned.Text(r, 1), returned.Text(r, 2)));
+          if (it != by_key.end()) ids[it->second] = returned.Int(r, 0);
+        }
+        done += n;
+      }
+    };
+    // In order, so ids grow with the rows: runs of keyed rows go in multi-row
+    // statements; a row without a key goes on its own (nothing maps a returned
+    // id back to it but its being alone).
+    std::unordered_set<std::string> seen;
+    std::vector<std::size_t> chunk;
+    chunk.reserve(std::min(rows.size(), kMaxEventChunk));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const EventRow& row = rows[i];
+      if (!row.dedup_key) {
+        insert(chunk);
+        chunk.clear();
+        insert({i});
+        continue;
+      }
+      // A repeat of an earlier row's key is a duplicate of it: not sent.
+      if (!seen.insert(EventDedupKey(row.source, *row.dedup_key)).second) continue;
+      chunk.push_back(i);
+      if (chunk.size() == kMaxEventChunk) {
+        insert(chunk);
+        chunk.clear();
+      }
+    }
+    insert(chunk);
+    return ids;
   });
 }
 
@@ -284,6 +407,83 @@ Status SqlTransaction::UpdateRun(const RunRow& row,
   });
 }
 
+Result<std::vector<std::int64_t>> SqlTransaction::LockLeasedRuns(
+    const std::string& lease_owner, const std::vector<std::int64_t>& run_ids) {
+  return Guard("LockLeasedRuns", [&]() -> Result<std::vector<std::int64_t>> {
+    std::vector<std::int64_t> out;
+    if (run_ids.empty()) return out;
+    // SQLite: the transaction already holds the only write lock.
+    const std::string sql = "SELECT id FROM runs WHERE lease_owner = ? AND " +
+                            std::string(dialect_.id_in_list) + " ORDER BY id" +
+                            (dialect_.backend == Backend::kPostgresql ? " FOR UPDATE" : "");
+    const auto rows =
+        db().Query(sql, 1, {TextParam(lease_owner), TextParam(dialect_.FormatIdList(run_ids))});
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(rows.Int(r, 0));
+    return out;
+  });
+}
+
+namespace {
+
+// "(CAST(? AS BIGINT), ...), (...)": `rows` tuples of `types` (one per column).
+std::string ValuesList(std::size_t rows, const std::vector<const char*>& types) {
+  std::string tuple = "(";
+  for (std::size_t c = 0; c < types.size(); ++c) {
+    if (c > 0) tuple += ", ";
+    tuple += std::string("CAST(? AS ") + types[c] + ")";
+  }
+  tuple += ")";
+  std::string out;
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ", ";
+    out += tuple;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> SqlTransaction::UpdateLeasedRuns(
+    const std::vector<const RunRow*>& rows, const std::string& lease_owner) {
+  return Guard("UpdateLeasedRuns", [&]() -> Result<std::vector<std::int64_t>> {
+    std::vector<std::int64_t> out;
+    if (rows.empty()) return out;
+    // A CTE names the columns the same way on both backends (SQLite's VALUES has
+    // no column aliases); n_ keeps them apart from the table's own.
+    const std::string sql =
+        "WITH v (n_id, n_status, n_output, n_error, n_state, n_due_at, n_lease_owner,"
+        " n_lease_until, n_updated_at, n_finished_at) AS (VALUES " +
+        ValuesList(rows.size(), {"BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT",
+                                 "BIGINT", "BIGINT", "BIGINT"}) +
+        ") UPDATE runs SET status = v.n_status, output = v.n_output, error = v.n_error,"
+        " state = v.n_state, due_at = v.n_due_at, lease_owner = v.n_lease_owner,"
+        " lease_until = v.n_lease_until, updated_at = v.n_updated_at,"
+        " finished_at = v.n_finished_at FROM v WHERE runs.id = v.n_id AND runs.lease_owner = ?"
+        " RETURNING id";
+    SqlParams params;
+    params.reserve(rows.size() * 10 + 1);
+    for (const RunRow* run : rows) {
+      const RunRow& row = *run;
+      params.push_back(IntParam(row.id));
+      params.push_back(TextParam(std::string(RunStatusName(row.status))));
+      params.push_back(NullableJsonParam(row.output, "the run output"));
+      params.push_back(NullableJsonParam(row.error, "the run error"));
+      params.push_back(JsonParam(row.state, "the run state"));
+      params.push_back(IntParam(row.due_at));
+      params.push_back(TextParam(row.lease_owner));
+      params.push_back(IntParam(row.lease_until));
+      params.push_back(IntParam(row.updated_at));
+      params.push_back(IntParam(row.finished_at));
+    }
+    params.push_back(TextParam(lease_owner));
+    const auto updated = db().Query(sql, 1, std::move(params));
+    out.reserve(updated.size());
+    for (std::size_t r = 0; r < updated.size(); ++r) out.push_back(updated.Int(r, 0));
+    return out;
+  });
+}
+
 Result<std::optional<RunRow>> SqlTransaction::GetRun(std::int64_t id) {
   return Guard("GetRun", [&]() -> Result<std::optional<RunRow>> {
     static const std::string kSql = Select(kRunColumns, "FROM runs WHERE id = ?");
@@ -386,6 +586,40 @@ Status SqlTransaction::UpsertStep(const StepRow& row) {
                      NullableJsonParam(row.output, "the step output"),
                      NullableJsonParam(row.error, "the step error"), IntParam(row.started_at),
                      IntParam(row.finished_at)});
+    return Status::Ok();
+  });
+}
+
+Status SqlTransaction::UpsertSteps(const std::vector<const StepRow*>& rows) {
+  return Guard("UpsertSteps", [&] {
+    if (rows.empty()) return Status::Ok();
+    std::string sql =
+        "INSERT INTO steps (run_id, step_path, seq, status, attempts, input, output, error,"
+        " started_at, finished_at) VALUES ";
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      sql += r > 0 ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+    sql +=
+        " ON CONFLICT (run_id, step_path) DO UPDATE SET status = excluded.status,"
+        " attempts = excluded.attempts, input = excluded.input, output = excluded.output,"
+        " error = excluded.error, started_at = excluded.started_at,"
+        " finished_at = excluded.finished_at";
+    SqlParams params;
+    params.reserve(rows.size() * 10);
+    for (const StepRow* step : rows) {
+      const StepRow& row = *step;
+      params.push_back(IntParam(row.run_id));
+      params.push_back(TextParam(row.step_path));
+      params.push_back(IntParam(row.seq));
+      params.push_back(TextParam(std::string(StepStatusName(row.status))));
+      params.push_back(IntParam(row.attempts));
+      params.push_back(NullableJsonParam(row.input, "the step input"));
+      params.push_back(NullableJsonParam(row.output, "the step output"));
+      params.push_back(NullableJsonParam(row.error, "the step error"));
+      params.push_back(IntParam(row.started_at));
+      params.push_back(IntParam(row.finished_at));
+    }
+    db().Exec(sql, std::move(params));
     return Status::Ok();
   });
 }

@@ -23,6 +23,8 @@ class SqlTransaction final : public Transaction {
   ~SqlTransaction() override;
 
   Status Commit() override;
+  Status Savepoint() override;
+  Status RollbackToSavepoint() override;
 
   Status PutWorkflowVersion(const WorkflowVersionRow& row) override;
   Result<std::optional<WorkflowVersionRow>> GetWorkflowVersion(const std::string& hash) override;
@@ -30,6 +32,8 @@ class SqlTransaction final : public Transaction {
       const std::string& workflow) override;
 
   Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) override;
+  Result<std::vector<std::optional<std::int64_t>>> InsertEvents(
+      const std::vector<EventRow>& rows, const std::vector<std::string>& payload_texts) override;
   Result<std::optional<EventRow>> GetEvent(std::int64_t id) override;
   Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) override;
   Status InsertEventKeys(std::int64_t event_id, const std::string& topic,
@@ -43,6 +47,10 @@ class SqlTransaction final : public Transaction {
   Result<std::int64_t> InsertRun(const RunRow& row) override;
   Status UpdateRun(const RunRow& row,
                    const std::optional<std::string>& expected_lease_owner) override;
+  Result<std::vector<std::int64_t>> LockLeasedRuns(
+      const std::string& lease_owner, const std::vector<std::int64_t>& run_ids) override;
+  Result<std::vector<std::int64_t>> UpdateLeasedRuns(const std::vector<const RunRow*>& rows,
+                                                     const std::string& lease_owner) override;
   Result<std::optional<RunRow>> GetRun(std::int64_t id) override;
   Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) override;
   Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() override;
@@ -50,6 +58,7 @@ class SqlTransaction final : public Transaction {
                                                const std::string& key) override;
 
   Status UpsertStep(const StepRow& row) override;
+  Status UpsertSteps(const std::vector<const StepRow*>& rows) override;
   Result<std::vector<StepRow>> ListSteps(std::int64_t run_id) override;
 
   Status PutWait(const WaitRow& row) override;

@@ -32,6 +32,13 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual Status Commit() = 0;
+  // Marks a point that RollbackToSavepoint returns to: for transactions shared
+  // by several runs, so that one run's failed step undoes only its own writes.
+  // A newer savepoint hides an older one (each rollback goes to the latest).
+  virtual Status Savepoint() = 0;
+  // Undoes every write since the latest Savepoint and clears a failure that
+  // happened after it, so the transaction can commit again.
+  virtual Status RollbackToSavepoint() = 0;
 
   // Workflow versions (content-addressed; putting an existing hash is a no-op).
   virtual Status PutWorkflowVersion(const WorkflowVersionRow& row) = 0;
@@ -42,6 +49,16 @@ class Transaction {
 
   // Events. InsertEvent returns the new id, or nullopt when (source, dedup_key) exists.
   virtual Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) = 0;
+  // Inserts `rows` (their `id` is ignored) as InsertEvent would, one after the
+  // other, but with a few multi-row statements: returns, per row in order, its
+  // new id, or nullopt when (source, dedup_key) is already stored or repeats an
+  // earlier row of `rows` (the earlier one is the one kept). `payload_texts` is
+  // empty or has one entry per row: a non-empty entry is that row's payload as
+  // JSON text, stored as is instead of serialising `payload` (which is then not
+  // read); the caller guarantees it is valid JSON (so valid UTF-8), e.g. a
+  // request body it has parsed or validated.
+  virtual Result<std::vector<std::optional<std::int64_t>>> InsertEvents(
+      const std::vector<EventRow>& rows, const std::vector<std::string>& payload_texts) = 0;
   virtual Result<std::optional<EventRow>> GetEvent(std::int64_t id) = 0;
   virtual Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) = 0;
   virtual Status InsertEventKeys(std::int64_t event_id, const std::string& topic,
@@ -65,6 +82,16 @@ class Transaction {
   // kNotFound. A terminal run should get due_at and the lease cleared.
   virtual Status UpdateRun(const RunRow& row,
                            const std::optional<std::string>& expected_lease_owner) = 0;
+  // Locks the runs of `run_ids` that `lease_owner` still leases until the
+  // transaction ends (PostgreSQL: FOR UPDATE; claims by other engines skip them)
+  // and returns their ids: the runs a shared transaction may advance.
+  virtual Result<std::vector<std::int64_t>> LockLeasedRuns(
+      const std::string& lease_owner, const std::vector<std::int64_t>& run_ids) = 0;
+  // UpdateRun for many runs in one statement, each on condition that `lease_owner`
+  // still holds its lease; returns the ids written. A run whose lease is gone is
+  // left as it is: not an error, the transaction stays usable.
+  virtual Result<std::vector<std::int64_t>> UpdateLeasedRuns(const std::vector<const RunRow*>& rows,
+                                                             const std::string& lease_owner) = 0;
   virtual Result<std::optional<RunRow>> GetRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) = 0;
   // How many runs there are of each status (statuses without runs are absent);
@@ -79,6 +106,8 @@ class Transaction {
   // Step history. UpsertStep keeps the seq of an existing (run_id, step_path):
   // seq is the order of first execution. ListSteps is in seq order.
   virtual Status UpsertStep(const StepRow& row) = 0;
+  // UpsertStep for many rows in one statement (at most one per run and path).
+  virtual Status UpsertSteps(const std::vector<const StepRow*>& rows) = 0;
   virtual Result<std::vector<StepRow>> ListSteps(std::int64_t run_id) = 0;
 
   // Waits (wait_for). PutWait replaces the run's wait.

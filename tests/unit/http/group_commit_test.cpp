@@ -1,8 +1,10 @@
 // Group commit: many publishers share transactions, and one bad event does not
 // take the others down with it.
 
-#include "runtime/group_commit.h"
+#include <set>
+
 #include "http_fixture.h"
+#include "runtime/group_commit.h"
 
 namespace storeflow::http::testing {
 namespace {
@@ -38,6 +40,42 @@ TEST_P(GroupCommitTest, OneFailingEventDoesNotLoseTheOthersOfItsBatch) {
   }
   EXPECT_EQ(Events().size(), 4u);
   EXPECT_EQ(Runs("keyed").size(), 4u);
+}
+
+TEST_P(GroupCommitTest, PayloadTextsAreStoredAndParsedOnlyWhenWanted) {
+  Load(kKeyed);
+  std::vector<store::EventRow> events;
+  std::vector<std::string> texts;
+  // A wanted topic without its parsed payload (a workflow came after the
+  // request looked), an unwanted one, a value with an empty text, a duplicate.
+  for (const char* topic : {"thing/happened", "nobody/listens", "thing/happened", "x/y"}) {
+    store::EventRow event;
+    event.topic = topic;
+    event.source = "test";
+    event.dedup_key = "same-" + std::to_string(events.size() % 3);
+    event.payload = Json(Json::value_t::discarded);
+    events.push_back(std::move(event));
+  }
+  texts = {R"({"x": {"y": 1}})", R"({"raw": [1, 2]})", "", R"({})"};
+  events[2].payload = {{"x", {{"y", 3}}}};
+  auto outcomes = engine_->PublishBatch(std::move(events), std::move(texts));
+  ASSERT_EQ(outcomes.size(), 4u);
+  for (const auto& o : outcomes) ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ASSERT_TRUE(outcomes[0]->event_id.has_value());
+  EXPECT_EQ(outcomes[0]->runs.size(), 1u);
+  ASSERT_TRUE(outcomes[1]->event_id.has_value());
+  EXPECT_TRUE(outcomes[1]->runs.empty());
+  EXPECT_EQ(outcomes[2]->runs.size(), 1u);
+  EXPECT_FALSE(outcomes[3]->event_id.has_value());  // dedup key of the first
+  auto runs = Runs("keyed");
+  ASSERT_EQ(runs.size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& run : runs) keys.insert(run.key.value_or("-"));
+  EXPECT_EQ(keys, (std::set<std::string>{"1", "3"}));
+  auto tx = Begin();
+  auto stored = tx->GetEvent(*outcomes[1]->event_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->payload, Json({{"raw", {1, 2}}}));
 }
 
 TEST_P(GroupCommitTest, ConcurrentPublishersShareTransactions) {

@@ -116,6 +116,53 @@ TEST_P(WebhookIngressTest, MalformedJsonIs400WithItsPosition) {
   EXPECT_TRUE(Events().empty());
 }
 
+TEST_P(WebhookIngressTest, WithoutWorkflowTheBodyIsValidatedAndStoredAsSent) {
+  // Nothing starts on or waits for the topic: the body is only checked to be
+  // JSON (same 400 and position as when it is parsed) and stored as received.
+  StartServer();
+  const std::string body =
+      "{\"token\": \"t-1\",\n \"id\": 9007199254740993, \"n\": [1.50, \"\\u00e9\"]}";
+  Reply reply = Webhook(body, "wh-raw");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json()["duplicate"], false);
+  EXPECT_TRUE(reply.json()["event_id"].is_number());
+  EXPECT_EQ(reply.json()["runs"], Json::array());
+  EXPECT_EQ(reply.header("Content-Type"), "application/json");
+  auto events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].id, reply.json()["event_id"].get<std::int64_t>());
+  EXPECT_EQ(events[0].payload, Json::parse(body));
+  EXPECT_EQ(events[0].payload["id"].get<std::int64_t>(), 9007199254740993);
+  EXPECT_EQ(events[0].meta["webhook_id"], "wh-raw");
+
+  Reply bad = Webhook("{\n  \"token\": \"t\",\n  oops\n}", "wh-bad");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.json()["error"]["code"], "invalid_json");
+  EXPECT_EQ(bad.json()["error"]["details"][0]["line"], 3);
+  EXPECT_EQ(bad.json()["error"]["details"][0]["column"], 3);
+  for (const std::string text : {"", "{\"a\": 1} x", "[1, 2", "{\"n\": 1e999}", "\"\\ud800\""}) {
+    Reply invalid = Webhook(text, "wh-invalid");
+    EXPECT_EQ(invalid.status, 400) << text << ": " << invalid.body;
+    EXPECT_EQ(invalid.json()["error"]["code"], "invalid_json") << text;
+  }
+  EXPECT_EQ(Events().size(), 1u);
+  // No topic header: still a 400, after the JSON check.
+  EXPECT_EQ(Webhook("{}", "wh-no-topic", "").status, 400);
+}
+
+TEST_P(WebhookIngressTest, WorkflowLoadedWhileServingGetsTheParsedPayload) {
+  StartServer();
+  ASSERT_EQ(Webhook(R"({"token": "before"})", "wh-before").status, 200);
+  EXPECT_TRUE(Runs("cart-sync").empty());
+  Load(kCartWorkflow);
+  Reply reply = Webhook(R"({"token": "after"})", "wh-after");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_EQ(reply.json()["runs"].size(), 1u);
+  const auto run = WaitForEnd(reply.json()["runs"][0].get<std::int64_t>());
+  ASSERT_EQ(run.status, store::RunStatus::kCompleted) << run.error.dump();
+  EXPECT_EQ(run.input, Json({{"token", "after"}}));
+}
+
 TEST_P(WebhookIngressTest, SchemaViolationStoresTheEventAndRejectsTheRunWithPaths) {
   Load(kCartWorkflow);
   StartServer();

@@ -147,6 +147,103 @@ TEST_P(StoreRunsTest, ActiveRunsForKeyWaitsForAConcurrentTransactionOnTheSameKey
   EXPECT_EQ(seen_second->front().id, *inserted);
 }
 
+TEST_P(StoreRunsTest, RollbackToSavepointUndoesOnlyWhatFollowedIt) {
+  auto tx = Begin();
+  auto kept = tx->InsertRun(MakeRun("w", kT0));
+  ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(tx->Savepoint().ok());
+  auto undone = tx->InsertRun(MakeRun("w", kT0));
+  ASSERT_TRUE(undone.ok());
+  // A failure after the savepoint is undone with it: the transaction commits.
+  RunRow missing = MakeRun("w", kT0);
+  missing.id = *undone + 1000;
+  EXPECT_EQ(tx->UpdateRun(missing, std::nullopt).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(tx->RollbackToSavepoint().ok());
+  ASSERT_TRUE(tx->Savepoint().ok());  // a newer savepoint, rolled back to at once
+  ASSERT_TRUE(tx->RollbackToSavepoint().ok());
+  ASSERT_TRUE(tx->Commit().ok());
+
+  auto check = Begin();
+  auto got_kept = check->GetRun(*kept);
+  auto got_undone = check->GetRun(*undone);
+  ASSERT_TRUE(got_kept.ok() && got_undone.ok());
+  EXPECT_TRUE(got_kept->has_value());
+  EXPECT_FALSE(got_undone->has_value());
+}
+
+TEST_P(StoreRunsTest, LeasedRunsAreLockedAndUpdatedTogetherOnlyWhileTheLeaseHolds) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(InsertRun(MakeRun("w", kT0)));
+  auto claimed = store_->ClaimDueRuns("engine-a", kT0, kT0 + 1000, 10);
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 3u);
+  // The third run's lease went to another engine.
+  {
+    RunRow taken = GetRun(ids[2]);
+    taken.lease_owner = "engine-b";
+    auto tx = Begin();
+    ASSERT_TRUE(tx->UpdateRun(taken, std::nullopt).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+
+  std::vector<RunRow> rows;
+  for (auto id : ids) rows.push_back(GetRun(id));
+  auto tx = Begin();
+  auto held = tx->LockLeasedRuns("engine-a", ids);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, (std::vector<std::int64_t>{ids[0], ids[1]}));
+
+  for (RunRow& row : rows) {
+    const std::int64_t id = row.id;
+    row.status = RunStatus::kCompleted;
+    row.output = {{"n", id}};
+    row.state = {{"frames", Json::array()}};
+    row.due_at.reset();
+    row.lease_owner.reset();
+    row.lease_until.reset();
+    row.updated_at = kT0 + 5;
+    row.finished_at = kT0 + 5;
+  }
+  std::vector<const RunRow*> pointers;
+  for (const auto& row : rows) pointers.push_back(&row);
+  auto updated = tx->UpdateLeasedRuns(pointers, "engine-a");
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  std::vector<std::int64_t> written = *updated;
+  std::sort(written.begin(), written.end());
+  EXPECT_EQ(written, (std::vector<std::int64_t>{ids[0], ids[1]}));
+
+  std::vector<StepRow> steps(2);
+  for (int i = 0; i < 2; ++i) {
+    steps[i].run_id = ids[i];
+    steps[i].step_path = "only";
+    steps[i].seq = 1;
+    steps[i].status = StepStatus::kCompleted;
+    steps[i].attempts = 1;
+    steps[i].output = {{"i", i}};
+    steps[i].started_at = kT0;
+    steps[i].finished_at = kT0 + 5;
+  }
+  ASSERT_TRUE(tx->UpsertSteps({&steps[0], &steps[1]}).ok());
+  steps[1].output = {{"i", "again"}};  // an upsert keeps one row per (run, path)
+  ASSERT_TRUE(tx->UpsertSteps({&steps[1]}).ok());
+  ASSERT_TRUE(tx->Commit().ok());
+
+  for (int i = 0; i < 2; ++i) {
+    const RunRow got = GetRun(ids[i]);
+    EXPECT_EQ(got.status, RunStatus::kCompleted);
+    EXPECT_EQ(got.output, (Json{{"n", ids[i]}}));
+    EXPECT_FALSE(got.lease_owner.has_value());
+    EXPECT_EQ(got.finished_at, kT0 + 5);
+    auto check = Begin();
+    auto listed = check->ListSteps(ids[i]);
+    ASSERT_TRUE(listed.ok() && listed->size() == 1u);
+    const Json expected = i == 0 ? Json{{"i", 0}} : Json{{"i", "again"}};
+    EXPECT_EQ(listed->front().output, expected);
+  }
+  const RunRow untouched = GetRun(ids[2]);
+  EXPECT_EQ(untouched.status, RunStatus::kRunning);
+  EXPECT_EQ(untouched.lease_owner, "engine-b");
+}
+
 TEST_P(StoreRunsTest, UpdateRunIsConditionalOnTheLease) {
   RunRow run = MakeRun("w", kT0);
   run.id = InsertRun(run);
