@@ -87,10 +87,11 @@ end
 -- productType raises too; recommend() then runs accumulate() below, which handles (or
 -- reports) them. Both compute the same weights.
 local function accumulate_numeric(events, now, r)
+  local weights = WEIGHTS  -- a local: one VM instruction less per event than the upvalue
   local by_name, categories, n = {}, new_array(), 0
   for i = 1, #events do
     local e = events[i]
-    local weight = WEIGHTS[e.eventType] or DEFAULT_WEIGHT
+    local weight = weights[e.eventType] or DEFAULT_WEIGHT
     local at = e.at
     if at < now then weight = weight * 0.5 ^ ((now - at) * r) end
     local product_type = e.productType

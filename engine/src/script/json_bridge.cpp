@@ -31,6 +31,27 @@ bool IsIdentifier(std::string_view key) {
   return true;
 }
 
+// a == b, inline for the short strings object keys usually are.
+bool SameBytes(const std::string& a, const std::string& b) {
+  std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n > 16) return std::memcmp(p, q, n) == 0;
+  if (n >= 8) {
+    std::uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, p, 8);
+    std::memcpy(&y0, q, 8);
+    std::memcpy(&x1, p + n - 8, 8);
+    std::memcpy(&y1, q + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] != q[i]) return false;
+  }
+  return true;
+}
+
 // One step of a JSON path: an object key or a (0-based) array index.
 struct PathStep {
   const char* key;  // null for an index
@@ -192,8 +213,7 @@ class Pusher {
     int j = 0;
     for (const auto& [key, value] : obj) {
       path_[depth_++] = {key.data(), key.size(), 0};
-      if (j < shared_count && shared_it->first.size() == key.size() &&
-          std::memcmp(shared_it->first.data(), key.data(), key.size()) == 0) {
+      if (j < shared_count && SameBytes(shared_it->first, key)) {
         lua_pushvalue(L_, shared_base + j);
       } else {
         PushString(key.data(), key.size());
@@ -345,8 +365,69 @@ class Converter {
       marked_array = lua_topointer(L_, -1) == options_.array_metatable;
       lua_pop(L_, 1);
     }
+    ancestors_[depth_] = self;
+    if (!marked_array && lua_rawlen(L_, idx) == 0) return ConvertObject(idx, out);
+    return ConvertClassified(idx, marked_array, out);
+  }
 
-    // Classify the keys: 1..n -> array, all strings -> object, else an error.
+  // The common case, an object (a table with no t[1]), in one pass: each value
+  // is converted as its key comes. Keys that are not strings, or a value that
+  // fails, defer to Classify, so the error is the one the two-pass conversion
+  // (ConvertClassified) gives: a problem with the table's keys comes first.
+  bool ConvertObject(int idx, json* out) {
+    json::object_t* obj = nullptr;
+    std::uint64_t values = values_;
+    std::size_t bytes = bytes_;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      if (lua_type(L_, -2) != LUA_TSTRING) {
+        lua_pop(L_, 2);
+        // Not an object after all: start again with the keys classified first
+        // (which fails without converting anything when keys are mixed).
+        values_ = values;
+        bytes_ = bytes;
+        *out = nullptr;
+        return ConvertClassified(idx, false, out);
+      }
+      if (obj == nullptr) {
+        *out = json::object();
+        obj = &out->get_ref<json::object_t&>();
+      }
+      if (!ConvertField(obj)) {
+        lua_pop(L_, 1);                 // the key
+        Classify(idx, false, nullptr);  // a problem with the keys takes precedence
+        return false;
+      }
+    }
+    if (obj == nullptr) *out = json::object();  // the empty-table rule
+    return true;
+  }
+
+  // Converts the value at the top of the stack, under the string key below it,
+  // into `obj`; pops the value.
+  bool ConvertField(json::object_t* obj) {
+    std::size_t klen = 0;
+    const char* k = lua_tolstring(L_, -2, &klen);  // a string: no conversion happens
+    path_[depth_] = {k, klen, 0};
+    ++depth_;
+    bool ok = ValidUtf8(k, klen) || Fail("a key that is not valid UTF-8");
+    if (ok) {
+      bytes_ += klen + 32;
+      auto [slot, inserted] = obj->emplace(std::string(k, klen), json());
+      ok = !TooLarge() && Convert(lua_gettop(L_), &slot->second);
+    }
+    --depth_;
+    lua_pop(L_, 1);
+    return ok;
+  }
+
+  struct KeyClasses {
+    std::size_t int_keys = 0, string_keys = 0;
+  };
+
+  // Classifies the keys of the table at `idx`: 1..n -> array, all strings ->
+  // object, else Fail with the problem. *classes (may be null) gets the counts.
+  bool Classify(int idx, bool marked_array, KeyClasses* classes) {
     std::size_t int_keys = 0, string_keys = 0;
     lua_Integer min_key = 0, max_key = 0;
     const char* first_string = nullptr;
@@ -390,16 +471,24 @@ class Converter {
       return Fail(m);
     }
 
-    ancestors_[depth_] = self;
+    if (int_keys > 0 && (min_key != 1 || max_key != static_cast<lua_Integer>(int_keys))) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "a sparse array (integer keys %lld..%lld with %zu entries; arrays need keys "
+                    "1..n without holes: use json.null for missing values)",
+                    static_cast<long long>(min_key), static_cast<long long>(max_key), int_keys);
+      return Fail(buf);
+    }
+    if (classes != nullptr) *classes = {int_keys, string_keys};
+    return true;
+  }
+
+  // The general case: the keys classified first, then the values converted.
+  bool ConvertClassified(int idx, bool marked_array, json* out) {
+    KeyClasses classes;
+    if (!Classify(idx, marked_array, &classes)) return false;
+    std::size_t int_keys = classes.int_keys;
     if (int_keys > 0) {
-      if (min_key != 1 || max_key != static_cast<lua_Integer>(int_keys)) {
-        char buf[200];
-        std::snprintf(buf, sizeof buf,
-                      "a sparse array (integer keys %lld..%lld with %zu entries; arrays need keys "
-                      "1..n without holes: use json.null for missing values)",
-                      static_cast<long long>(min_key), static_cast<long long>(max_key), int_keys);
-        return Fail(buf);
-      }
       *out = json::array();
       auto& arr = out->get_ref<json::array_t&>();
       arr.resize(int_keys);
@@ -416,27 +505,15 @@ class Converter {
       }
       return true;
     }
-    if (string_keys == 0) {
+    if (classes.string_keys == 0) {
       *out = marked_array ? json::array() : json::object();  // the empty-table rule
       return true;
     }
     *out = json::object();
-    auto& obj = out->get_ref<json::object_t&>();
+    auto* obj = out->get_ptr<json::object_t*>();
     lua_pushnil(L_);
     while (lua_next(L_, idx) != 0) {
-      std::size_t klen = 0;
-      const char* k = lua_tolstring(L_, -2, &klen);  // a string: no conversion happens
-      path_[depth_] = {k, klen, 0};
-      ++depth_;
-      bool ok = ValidUtf8(k, klen) || Fail("a key that is not valid UTF-8");
-      if (ok) {
-        bytes_ += klen + 32;
-        auto [slot, inserted] = obj.emplace(std::string(k, klen), json());
-        ok = !TooLarge() && Convert(lua_gettop(L_), &slot->second);
-      }
-      --depth_;
-      lua_pop(L_, 1);
-      if (!ok) {
+      if (!ConvertField(obj)) {
         lua_pop(L_, 1);  // the key
         return false;
       }
@@ -498,22 +575,53 @@ void LuaStringCache::Create(lua_State* L) {
   table_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
+namespace {
+
+template <typename T>
+T LoadUnaligned(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);  // a fixed size: one load
+  return v;
+}
+
+}  // namespace
+
 void LuaStringCache::Push(lua_State* L, int table_index, const char* s, std::size_t n) {
-  std::uint64_t head = 0, tail = 0;
-  std::memcpy(&head, s, n < 8 ? n : 8);
-  if (n > 8) std::memcpy(&tail, s + n - (n < 16 ? n - 8 : 8), n < 16 ? n - 8 : 8);
-  std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
+  // Words that cover all n bytes (n <= 32): for n >= 8 the first and last 8
+  // bytes, and beyond 16 also bytes 8..15 and n-16..n-1; for 4..7 the first and
+  // last 4; for 1..3 the first, middle and last byte.
+  std::uint64_t w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+  if (n >= 8) {
+    w0 = LoadUnaligned<std::uint64_t>(s);
+    w1 = LoadUnaligned<std::uint64_t>(s + n - 8);
+    if (n > 16) {
+      w2 = LoadUnaligned<std::uint64_t>(s + 8);
+      w3 = LoadUnaligned<std::uint64_t>(s + n - 16);
+    }
+  } else if (n >= 4) {
+    w0 = LoadUnaligned<std::uint32_t>(s);
+    w1 = LoadUnaligned<std::uint32_t>(s + n - 4);
+  } else if (n > 0) {
+    w0 = static_cast<unsigned char>(s[0]) | (static_cast<unsigned char>(s[n / 2]) << 8) |
+         (static_cast<unsigned char>(s[n - 1]) << 16);
+  }
+  std::uint64_t h = (w0 * 0x9E3779B97F4A7C15ull) ^ (w1 * 0xC2B2AE3D27D4EB4Full) ^
+                    ((w2 ^ w3) * 0x165667B19E3779F9ull) ^ n;
   int slot = static_cast<int>((h >> 40) % kSlots);
   Slot& entry = slots_[slot];
-  if (entry.length == n && std::memcmp(entry.bytes, s, n) == 0) {
+  if (entry.length == n && entry.words[0] == w0 && entry.words[1] == w1 && entry.words[2] == w2 &&
+      entry.words[3] == w3) {
     lua_rawgeti(L, table_index, slot + 1);
     return;
   }
   lua_pushlstring(L, s, n);  // may raise: the slot is untouched so far
   lua_pushvalue(L, -1);
   lua_rawseti(L, table_index, slot + 1);  // an existing array slot: no allocation
-  std::memcpy(entry.bytes, s, n);
-  entry.length = static_cast<std::uint8_t>(n);
+  entry.words[0] = w0;
+  entry.words[1] = w1;
+  entry.words[2] = w2;
+  entry.words[3] = w3;
+  entry.length = n;
 }
 
 void PushJson(lua_State* L, const nlohmann::json& value, const JsonPushOptions& options,

@@ -28,9 +28,11 @@ inline void PushJsonNull(lua_State* L) {
 // Reuses the Lua strings made for short JSON strings (object keys, and values
 // such as "view" or a user id that repeat across events and calls): pushing a
 // cached string is one array read instead of hashing and interning it again.
-// Direct-mapped by a hash of the length and the first and last bytes; the Lua
-// strings live in a Lua table (so the collector keeps them), the bytes in
-// slots_ for comparison.
+// A string of up to 32 bytes is identified by its length and at most four
+// (overlapping) 8-byte words that together cover every byte, so a lookup is a
+// few fixed-size loads and compares (no memcmp); the cache is direct-mapped by
+// a hash of those words. The Lua strings live in a Lua table (so the collector
+// keeps them), the words in slots_.
 class LuaStringCache {
  public:
   static constexpr int kSlots = 1024;
@@ -46,8 +48,8 @@ class LuaStringCache {
 
  private:
   struct Slot {
-    std::uint8_t length = 0xFF;  // 0xFF: empty
-    char bytes[kMaxLength];
+    std::uint64_t words[4] = {};
+    std::uint64_t length = ~std::uint64_t{0};  // all ones: empty
   };
   int table_ref_ = LUA_NOREF;
   Slot slots_[kSlots];

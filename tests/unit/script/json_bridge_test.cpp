@@ -52,6 +52,8 @@ RETURNS = {
   null = function() return json.null end,
   nothing = function() end,
   array_with_string = function() local a = json.array({1}) a.x = 2 return a end,
+  mixed_bad_value = function() return {x = {bad = print, [2] = 1, worse = print}} end,
+  bad_value_late = function() return {x = {a = 1, b = 2, c = 3, d = {e = print}}} end,
 }
 )lua";
 
@@ -196,7 +198,33 @@ TEST_F(JsonBridgeTest, UnconvertibleValuesNameTheirPath) {
   EXPECT_TRUE(
       Contains(ReturnError("array_with_string"), "a table with both integer keys and string keys"));
   EXPECT_TRUE(Contains(ReturnError("mixed"), "scripts/bridge.lua: "));
+  // A problem with a table's keys is reported before one with its values,
+  // whichever the iteration meets first.
+  EXPECT_TRUE(Contains(ReturnError("mixed_bad_value"),
+                       "at $.x: a table with both integer keys and string keys"));
+  EXPECT_TRUE(Contains(ReturnError("bad_value_late"), "at $.x.d.e: a function"));
   EXPECT_TRUE(Call("ret", "ok_deep").ok());
+}
+
+// Short strings (keys and values) go through a cache of Lua strings that
+// identifies them by length and a few words: strings that differ in one byte,
+// at any position and length, must all come back as they went in.
+TEST_F(JsonBridgeTest, ShortStringsThatDifferInOneByteStayDistinct) {
+  json values = json::array();
+  json keys = json::object();
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string base(n, 'a');
+    values.push_back(base);
+    keys[base] = static_cast<std::int64_t>(n);
+    for (std::size_t p = 0; p < n; ++p) {
+      std::string s = base;
+      s[p] = 'b';
+      values.push_back(s);
+      keys[s] = static_cast<std::int64_t>(n * 100 + p);
+    }
+  }
+  json doc = {{"values", values}, {"keys", keys}};
+  for (int round = 0; round < 2; ++round) EXPECT_EQ(CallOk("echo", doc), doc);
 }
 
 TEST_F(JsonBridgeTest, DeepInputIsRefused) {
