@@ -55,7 +55,18 @@ TEST_P(ServerTest, MetricsExposeWebhooksRequestsRunsStepsAndQueue) {
   auto runs = Runs("cart-sync");
   ASSERT_EQ(runs.size(), 1u);
   WaitForEnd(runs[0].id);
-  Reply reply = Send(port_, "GET", "/metrics");
+  // The engine counts a run's end just after its commit, so the store can show
+  // it ended a moment before the counter does.
+  Reply reply;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    reply = Send(port_, "GET", "/metrics");
+    if (reply.body.find("storeflow_runs_completed_total{workflow=\"cart-sync\"}") !=
+        std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
   ASSERT_EQ(reply.status, 200);
   EXPECT_NE(reply.header("Content-Type").find("text/plain"), std::string::npos);
   const std::string& text = reply.body;

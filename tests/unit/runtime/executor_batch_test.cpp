@@ -116,7 +116,9 @@ steps:
     EXPECT_EQ(run.status, fails ? RunStatus::kFailed : RunStatus::kCompleted) << "run " << n;
     auto record = Record("written", "k" + std::to_string(n));
     EXPECT_EQ(record.has_value(), !fails) << "run " << n;
-    if (record) EXPECT_EQ((*record)["by"], ids[n]);
+    if (record) {
+      EXPECT_EQ((*record)["by"], ids[n]);
+    }
   }
 }
 
