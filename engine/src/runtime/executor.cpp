@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <exception>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -141,8 +140,8 @@ struct RunExecutor::SharedCommit {
   struct Write {
     RunSession* session = nullptr;  // its run() is the row to write
     std::optional<StepRow> step;
-    const workflow::Workflow* release = nullptr;  // the run ended: free its key
-    std::function<void()> after_commit;
+    std::optional<RunStatus> finish;  // the run ended: free its key
+    bool responded = false;           // a respond step's answer awaits the commit
   };
   std::unique_ptr<store::Transaction> tx;
   std::vector<Write> writes;
@@ -167,11 +166,32 @@ class RunExecutor::RunSession {
   const AdvanceOutcome& outcome() const { return outcome_; }
   std::int64_t run_id() const { return run_.id; }
   const RunRow& run() const { return run_; }
+  const workflow::Workflow& workflow() const { return *wf_->workflow; }
   // The lease was gone when the shared transaction went to write this run: its
   // step result was not written.
   void LoseLease() {
     outcome_.lost_lease = true;
     outcome_.ended = false;
+  }
+
+  // What follows the commit of a step result: remember the row, count a run's
+  // end, answer a waiting caller.
+  void AfterCommit(const StepRow* row, std::optional<RunStatus> finish, bool responded) {
+    if (row != nullptr) {
+      RememberRow(*row);
+      ++outcome_.steps;
+    }
+    if (finish) {
+      const char* counter = *finish == RunStatus::kCompleted ? "storeflow_runs_completed_total"
+                            : *finish == RunStatus::kFailed  ? "storeflow_runs_failed_total"
+                                                             : nullptr;
+      if (counter != nullptr) {
+        metrics::Registry::Default().CounterAdd(counter, {{"workflow", run_.workflow}});
+      }
+    }
+    // Only after the commit: a caller answered from this is answered with
+    // durable facts.
+    if (ex_.options_.broker != nullptr && (finish || responded)) ex_.options_.broker->Notify(run_);
   }
 
   Result<AdvanceOutcome> Run() {
@@ -494,10 +514,8 @@ class RunExecutor::RunSession {
       SharedCommit::Write write;
       write.session = this;
       if (row != nullptr) write.step = *row;
-      if (finish) write.release = wf_->workflow.get();
-      write.after_commit = [this, step = write.step, finish, responded] {
-        AfterCommit(step ? &*step : nullptr, finish, responded);
-      };
+      write.finish = finish;
+      write.responded = responded;
       shared_->writes.push_back(std::move(write));
       if (finish) {
         outcome_.notify = true;
@@ -525,24 +543,6 @@ class RunExecutor::RunSession {
     if (!s.ok()) return Abort(s);
     AfterCommit(row, finish, responded);
     return Status::Ok();
-  }
-
-  void AfterCommit(const StepRow* row, std::optional<RunStatus> finish, bool responded) {
-    if (row != nullptr) {
-      RememberRow(*row);
-      ++outcome_.steps;
-    }
-    if (finish) {
-      const char* counter = *finish == RunStatus::kCompleted ? "storeflow_runs_completed_total"
-                            : *finish == RunStatus::kFailed  ? "storeflow_runs_failed_total"
-                                                             : nullptr;
-      if (counter != nullptr) {
-        metrics::Registry::Default().CounterAdd(counter, {{"workflow", run_.workflow}});
-      }
-    }
-    // Only after the commit: a caller answered from this is answered with
-    // durable facts.
-    if (ex_.options_.broker != nullptr && (finish || responded)) ex_.options_.broker->Notify(run_);
   }
 
   Status Abort(const Status& s) {
@@ -1080,8 +1080,9 @@ Status RunExecutor::Flush(SharedCommit& shared) {
   // queued behind them; releasing now promotes those.
   const TimeMs now = clock_.Now();
   for (const auto& write : shared.writes) {
-    if (write.release == nullptr || write.session->outcome().lost_lease) continue;
-    STOREFLOW_RETURN_IF_ERROR(router_.ReleaseKey(tx, write.session->run(), *write.release, now));
+    if (!write.finish || write.session->outcome().lost_lease) continue;
+    STOREFLOW_RETURN_IF_ERROR(
+        router_.ReleaseKey(tx, write.session->run(), write.session->workflow(), now));
   }
   return Status::Ok();
 }
@@ -1149,7 +1150,9 @@ std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
     active.clear();
     if (committed.ok()) {
       for (auto& write : shared.writes) {
-        if (!write.session->outcome().lost_lease) write.after_commit();
+        if (write.session->outcome().lost_lease) continue;
+        write.session->AfterCommit(write.step ? &*write.step : nullptr, write.finish,
+                                   write.responded);
       }
       for (std::size_t i : pending) {
         if (sessions[i]->finished()) {
