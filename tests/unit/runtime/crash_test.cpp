@@ -60,19 +60,7 @@ TEST_P(CrashTest, KilledEnginesLoseNothingAndRepeatNoCompletedStep) {
   }
   const pid_t pid = Serve(dir.string());
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let it start before SIGTERM
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
-  std::size_t first_open = 0;  // runs end roughly in order: skip the ended prefix
-  auto all_ended = [&] {
-    while (first_open < ids.size() && IsEnded(ids[first_open])) ++first_open;
-    for (std::size_t i = first_open; i < ids.size(); ++i) {
-      if (!IsEnded(ids[i])) return false;
-    }
-    return true;
-  };
-  bool done = false;
-  while (!(done = all_ended()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  const bool done = WaitUntilAllEnded(ids, std::chrono::seconds(100));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);

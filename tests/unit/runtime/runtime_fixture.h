@@ -8,11 +8,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../store/store_fixture.h"
@@ -133,6 +135,22 @@ class RuntimeTest : public store::testing::StoreTest {
     if (!tx.ok()) return false;
     auto run = (*tx)->GetRun(id);
     return run.ok() && run->has_value() && store::IsTerminal((*run)->status);
+  }
+
+  // Polls the store (another process drives the runs) until every run of `ids`
+  // has ended or `timeout` passes; true when all ended. Runs end roughly in
+  // order, so the ended prefix is skipped on later polls.
+  bool WaitUntilAllEnded(const std::vector<std::int64_t>& ids, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t first_open = 0;
+    while (true) {
+      while (first_open < ids.size() && IsEnded(ids[first_open])) ++first_open;
+      bool all = true;
+      for (std::size_t i = first_open; i < ids.size() && all; ++i) all = IsEnded(ids[i]);
+      if (all) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
 
   // Drives the engine until all `ids` are terminal; returns the last one.

@@ -72,19 +72,7 @@ TEST_P(ScaleOutTest, ThreeEnginesOneKilledCompleteEveryRunOnceAndFireEachTickOnc
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   Stop(engines[0], SIGKILL);  // mid-way: it holds leases on runs in flight
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  std::size_t first_open = 0;  // runs end roughly in order: skip the ended prefix
-  auto all_ended = [&] {
-    while (first_open < ids.size() && IsEnded(ids[first_open])) ++first_open;
-    for (std::size_t i = first_open; i < ids.size(); ++i) {
-      if (!IsEnded(ids[i])) return false;
-    }
-    return true;
-  };
-  bool done = false;
-  while (!(done = all_ended()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  const bool done = WaitUntilAllEnded(ids, std::chrono::seconds(90));
   // Let the survivors tick a few more seconds, then stop them gracefully.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   for (std::size_t i = 1; i < engines.size(); ++i) Stop(engines[i], SIGTERM);
