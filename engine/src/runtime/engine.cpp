@@ -36,6 +36,12 @@ Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
   options_.executor.broker = &broker_;
   if (options_.workers < 1) options_.workers = 1;
   if (options_.claim_batch < 1) options_.claim_batch = 1;
+  options_.max_claim_batch = std::max(options_.max_claim_batch, options_.claim_batch);
+  api_batch_ = options_.claim_batch;
+  metrics::Registry::Default().Describe(
+      "storeflow_claim_size", metrics::Type::kHistogram,
+      "Runs taken by each claim that found work (claims grow through a backlog).",
+      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
   api_sandbox_ = MakeSandbox();
   api_executor_ =
       std::make_unique<RunExecutor>(store_, catalog_, router_, actions_, clock_, options_.executor);
@@ -285,11 +291,29 @@ Result<std::vector<store::RunRow>> Engine::ReplayEvent(std::int64_t event_id,
   return runs;
 }
 
-Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox) {
+Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox,
+                                    int& batch) {
+  const int limit = batch;
   const TimeMs now = clock_.Now();
-  auto claimed = store_.ClaimDueRuns(options_.owner, now, now + options_.executor.lease.count(),
-                                     options_.claim_batch);
+  const TimeMs lease_until = now + options_.executor.lease.count();
+  // With group commit the claim is made in the first round's transaction and
+  // stored with the first steps' results (RunExecutor::AdvanceBatch); without,
+  // it is committed on its own first.
+  std::unique_ptr<store::Transaction> claim_tx;
+  Result<std::vector<store::RunRow>> claimed = std::vector<store::RunRow>();
+  if (options_.executor.group_commit) {
+    auto tx = store_.Begin();
+    if (!tx.ok()) return tx.status();
+    claim_tx = std::move(tx).value();
+    claimed = claim_tx->LockDueRuns(options_.owner, now, lease_until, limit);
+    if (claimed.ok() && claimed->empty()) claim_tx.reset();  // nothing taken: roll back
+  } else {
+    claimed = store_.ClaimDueRuns(options_.owner, now, lease_until, limit);
+  }
   if (!claimed.ok()) return claimed.status();
+  const int taken = static_cast<int>(claimed->size());
+  batch = taken >= limit ? std::min(limit * 2, options_.max_claim_batch) : options_.claim_batch;
+  if (taken > 0) metrics::Registry::Default().Observe("storeflow_claim_size", {}, taken);
   bool notify = false;
   Status first_error;
   for (const auto& run : *claimed) {
@@ -299,7 +323,7 @@ Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sand
                                            std::max<TimeMs>(0, now - *run.due_at) / 1000.0);
     }
   }
-  auto outcomes = executor.AdvanceBatch(*claimed, sandbox);
+  auto outcomes = executor.AdvanceBatch(*claimed, sandbox, std::move(claim_tx));
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& outcome = outcomes[i];
     if (!outcome.ok()) {
@@ -346,7 +370,7 @@ Result<std::optional<TimeMs>> Engine::NextWakeAt() {
 Result<int> Engine::RunDueOnce() {
   std::lock_guard lock(api_mu_);
   const int fired = FireSchedules(*api_sandbox_);
-  auto advanced = ClaimAndAdvance(*api_executor_, *api_sandbox_);
+  auto advanced = ClaimAndAdvance(*api_executor_, *api_sandbox_, api_batch_);
   if (!advanced.ok()) return advanced;
   return *advanced + fired;
 }
@@ -412,10 +436,11 @@ void Engine::WorkerLoop(int index) {
     ExecutorOptions executor_options = options_.executor;
     if (executor_options.random_seed != 0) executor_options.random_seed += index;
     RunExecutor executor(store_, catalog_, router_, actions_, clock_, executor_options);
+    int batch = options_.claim_batch;
     while (!stopping_) {
       ++busy_;
       if (index == 0) FireSchedules(*sandbox);
-      auto advanced = ClaimAndAdvance(executor, *sandbox);
+      auto advanced = ClaimAndAdvance(executor, *sandbox, batch);
       --busy_;
       if (!advanced.ok()) {
         if (options_.executor.log) options_.executor.log("error", advanced.status().ToString());

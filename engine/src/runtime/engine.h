@@ -32,7 +32,13 @@ namespace storeflow::runtime {
 
 struct EngineOptions {
   int workers = 2;
+  // Runs per claim. A worker starts at claim_batch; each claim that comes back
+  // full doubles its next one, up to max_claim_batch, and one that comes back
+  // short returns it to claim_batch: small claims while the queue is short (a
+  // round's transaction stays small), large ones through a backlog (fewer
+  // statements and commits per run).
   int claim_batch = 16;
+  int max_claim_batch = 64;
   std::string owner;  // lease owner; default "<host>-<pid>-<random>"
   std::string script_root = ".";
   script::Limits lua;
@@ -110,7 +116,9 @@ class Engine {
 
  private:
   std::unique_ptr<script::Sandbox> MakeSandbox() const;
-  Result<int> ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox);
+  // Claims up to `batch` runs and advances them; then sets `batch` for the next
+  // claim (see EngineOptions::claim_batch). Returns how many runs were claimed.
+  Result<int> ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox, int& batch);
   // Fires due schedules (when enabled); returns how many fired.
   int FireSchedules(script::Sandbox& sandbox);
   // The earliest due time of runs and (when enabled) schedules.
@@ -132,6 +140,7 @@ class Engine {
   std::mutex api_mu_;  // guards the API sandbox and executor
   std::unique_ptr<script::Sandbox> api_sandbox_;
   std::unique_ptr<RunExecutor> api_executor_;
+  int api_batch_ = 0;  // RunDueOnce's claim size (under api_mu_)
 
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

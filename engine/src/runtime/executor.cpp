@@ -139,6 +139,7 @@ RetrySchedule ToSchedule(const workflow::RetryPolicy& policy, script::Sandbox& s
 struct RunExecutor::SharedCommit {
   struct Write {
     RunSession* session = nullptr;  // its run() is the row to write
+    const RunRow* row = nullptr;    // or this one: a claim that took no step yet
     std::optional<StepRow> step;
     std::optional<RunStatus> finish;  // the run ended: free its key
     bool responded = false;           // a respond step's answer awaits the commit
@@ -1056,13 +1057,15 @@ Status RunExecutor::LockRound(SharedCommit& shared,
   return Status::Ok();
 }
 
-Status RunExecutor::Flush(SharedCommit& shared) {
+Status RunExecutor::Flush(SharedCommit& shared, store::Transaction::LeaseCheck check) {
   if (shared.writes.empty()) return Status::Ok();
   store::Transaction& tx = *shared.tx;
   std::vector<const store::RunRow*> runs;
   runs.reserve(shared.writes.size());
-  for (const auto& write : shared.writes) runs.push_back(&write.session->run());
-  auto updated = tx.UpdateLeasedRuns(runs, options_.owner);
+  for (const auto& write : shared.writes) {
+    runs.push_back(write.row != nullptr ? write.row : &write.session->run());
+  }
+  auto updated = tx.UpdateLeasedRuns(runs, options_.owner, check);
   if (!updated.ok()) return updated.status();
   // A run missing from `updated` lost its lease inside this very transaction
   // (a `replace` admission cancelled it): its step result is dropped.
@@ -1104,10 +1107,11 @@ Result<AdvanceOutcome> RunExecutor::Advance(const store::RunRow& claimed,
 }
 
 std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
-    const std::vector<store::RunRow>& claimed, script::Sandbox& sandbox) {
+    const std::vector<store::RunRow>& claimed, script::Sandbox& sandbox,
+    std::unique_ptr<store::Transaction> claim_tx) {
   std::vector<Result<AdvanceOutcome>> out;
   out.reserve(claimed.size());
-  if (!options_.group_commit) {
+  if (!options_.group_commit && claim_tx == nullptr) {
     for (const auto& run : claimed) out.push_back(Advance(run, sandbox));
     return out;
   }
@@ -1122,10 +1126,13 @@ std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
   while (!active.empty()) {
     SharedCommit shared;
     std::vector<std::size_t> pending;  // wrote into `shared`
-    // Lock the round's runs while they are still ours: no other engine can take
-    // one over until the round commits, however long it takes.
-    Status locked = LockRound(shared, sessions, active, results);
-    if (!locked.ok()) {
+    // The first round of a claim made in `claim_tx` runs in it: the claim locked
+    // the runs. Later rounds lock the round's runs while they are still ours: no
+    // other engine can take one over until the round commits, however long it takes.
+    const bool claim_round = claim_tx != nullptr;
+    if (claim_round) {
+      shared.tx = std::move(claim_tx);
+    } else if (Status locked = LockRound(shared, sessions, active, results); !locked.ok()) {
       for (std::size_t i : active) results[i] = locked;
       break;
     }
@@ -1144,13 +1151,27 @@ std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
         results[i] = *advanced;
       }
     }
-    Status committed = Flush(shared);
+    if (claim_round) {
+      // The claim is stored with the runs: one that wrote no step result is
+      // written as claimed, so that its lease keeps other engines off (a run
+      // that goes on alone, or whose advance failed and waits for its lease to
+      // expire, as after a committed claim).
+      for (std::size_t i : active) {
+        if (std::find(pending.begin(), pending.end(), i) != pending.end()) continue;
+        if (results[i] && results[i]->ok()) continue;  // nothing to hold it for
+        shared.writes.push_back({.session = sessions[i].get(), .row = &claimed[i]});
+      }
+    }
+    Status committed = Flush(shared, claim_round ? store::Transaction::LeaseCheck::kLockedHere
+                                                 : store::Transaction::LeaseCheck::kOwner);
     if (committed.ok() && shared.tx) committed = shared.tx->Commit();
     shared.tx.reset();
+    std::vector<std::size_t> round = std::move(active);
     active.clear();
     if (committed.ok()) {
       for (auto& write : shared.writes) {
         if (write.session->outcome().lost_lease) continue;
+        if (write.row != nullptr) continue;  // the claim alone
         write.session->AfterCommit(write.step ? &*write.step : nullptr, write.finish,
                                    write.responded);
       }
@@ -1161,7 +1182,24 @@ std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
           active.push_back(i);
         }
       }
+      if (claim_round) {
+        // A run cancelled in the claim's own transaction is not ours to go on with.
+        std::erase_if(solo, [&](std::size_t i) {
+          if (!sessions[i]->outcome().lost_lease) return false;
+          results[i] = sessions[i]->outcome();
+          return true;
+        });
+      }
       continue;
+    }
+    if (claim_round) {
+      // Nothing of the round is stored, the claim included: the runs are due and
+      // unleased again, claimable at once. None of them may go on here.
+      for (std::size_t i : round) {
+        if (!results[i] || results[i]->ok()) results[i] = committed;
+      }
+      solo.clear();
+      break;
     }
     // Nothing of the round is stored: let the round's runs be claimed again at
     // once (from what was committed before) instead of after their lease.

@@ -79,8 +79,15 @@ class RunExecutor {
   // (see above). One outcome per run, in order; a run whose advance failed has
   // its error instead (it keeps its lease until it expires, or, when a shared
   // commit failed, is released at once to be claimed again).
-  std::vector<Result<AdvanceOutcome>> AdvanceBatch(const std::vector<store::RunRow>& claimed,
-                                                   script::Sandbox& sandbox);
+  //
+  // `claim_tx`: the transaction in which Transaction::LockDueRuns took `claimed`
+  // (nullptr: Store::ClaimDueRuns committed the claim). The first round runs in
+  // it and its commit writes every claimed run, the claim with the first step:
+  // a run that took no step there (its next step must run alone, or it failed)
+  // is written as claimed, leased. If that commit fails nothing was claimed.
+  std::vector<Result<AdvanceOutcome>> AdvanceBatch(
+      const std::vector<store::RunRow>& claimed, script::Sandbox& sandbox,
+      std::unique_ptr<store::Transaction> claim_tx = nullptr);
 
  private:
   class RunSession;
@@ -92,7 +99,7 @@ class RunExecutor {
                    const std::vector<std::size_t>& active,
                    std::vector<std::optional<Result<AdvanceOutcome>>>& results);
   // Writes the round's step results (multi-row) and frees the keys of ended runs.
-  Status Flush(SharedCommit& shared);
+  Status Flush(SharedCommit& shared, store::Transaction::LeaseCheck check);
 
   store::Store& store_;
   WorkflowCatalog& catalog_;

@@ -28,6 +28,13 @@ const std::string& TerminalStatusList() {
   return kList;
 }
 
+std::string ClaimablePick(const char* columns, int limit) {
+  return std::string("SELECT ") + columns +
+         " FROM runs WHERE due_at IS NOT NULL AND due_at <= ?"
+         " AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN (" +
+         TerminalStatusList() + ") ORDER BY due_at, id LIMIT " + std::to_string(limit);
+}
+
 std::string JsonText(const Json& value, const char* what) {
   try {
     return value.dump();

@@ -42,6 +42,15 @@ inline constexpr int kScheduleColumnCount = 5;
 // "'completed', 'failed', ..." for `status IN (...)` conditions.
 const std::string& TerminalStatusList();
 
+// What a claim takes, with its two parameters (now, now): "SELECT <columns> FROM
+// runs WHERE <due, lease free or expired, not terminal> ORDER BY due_at, id LIMIT
+// <limit>" (append the dialect's lock clause). The limit is written into the text,
+// not bound: PostgreSQL estimates a bound LIMIT at a tenth of the rows, so its
+// generic plan looks far costlier than a custom one and every claim was planned
+// anew (a tenth of the server's CPU in runtime_bench). It is the engine's claim
+// batch, an int, never input; one prepared statement per batch size.
+std::string ClaimablePick(const char* columns, int limit);
+
 // JSON <-> text. A null JSON value is stored as SQL NULL where the column allows
 // it (NullableJsonParam). Throws StoreError(InvalidArgument) for text that is not
 // valid UTF-8.

@@ -14,11 +14,8 @@ namespace {
 // getting kUnavailable (a stuck transaction, or a thread waiting on itself).
 constexpr std::chrono::milliseconds kWaitLimit(30'000);
 
-std::string ClaimSql(const Dialect& d) {
-  const std::string pick =
-      "SELECT id FROM runs WHERE due_at IS NOT NULL AND due_at <= ?"
-      " AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN (" +
-      TerminalStatusList() + ") ORDER BY due_at, id LIMIT ?" + std::string(d.claim_lock_clause);
+std::string ClaimSql(const Dialect& d, int limit) {
+  const std::string pick = ClaimablePick("id", limit) + std::string(d.claim_lock_clause);
   return "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ?"
          " WHERE " +
          d.IdInSubquery(pick) + " RETURNING " + kRunColumns;
@@ -51,7 +48,6 @@ SqlStore::SqlStore(Parts parts)
       secret_(std::move(parts.secret)),
       file_lock_(std::move(parts.file_lock)),
       pool_(std::move(parts.factory), parts.pool_size, kWaitLimit),
-      claim_sql_(ClaimSql(dialect_)),
       next_unleased_sql_(NextUnleasedSql()),
       next_expired_sql_(NextExpiredSql()),
       extend_sql_(ExtendSql(dialect_)) {}
@@ -98,9 +94,9 @@ Result<std::vector<RunRow>> SqlStore::ClaimDueRuns(const std::string& owner, Tim
     auto writer = LockWriter();
     auto conn = pool_.Acquire();
     // One statement, so one implicit transaction: claimed rows are committed together.
-    const auto rows = conn->Query(claim_sql_, kRunColumnCount,
+    const auto rows = conn->Query(ClaimSql(dialect_, limit), kRunColumnCount,
                                   {TextParam(owner), IntParam(lease_until), IntParam(now),
-                                   IntParam(now), IntParam(now), IntParam(limit)});
+                                   IntParam(now), IntParam(now)});
     std::vector<RunRow> out;
     out.reserve(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));

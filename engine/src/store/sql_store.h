@@ -64,7 +64,6 @@ class SqlStore final : public Store {
   WorkSignal signal_;
   ConnectionPool pool_;
   std::unique_ptr<PgListener> listener_;
-  const std::string claim_sql_;
   const std::string next_unleased_sql_;
   const std::string next_expired_sql_;
   const std::string extend_sql_;

@@ -444,8 +444,30 @@ std::string ValuesList(std::size_t rows, const std::vector<const char*>& types) 
 
 }  // namespace
 
+Result<std::vector<RunRow>> SqlTransaction::LockDueRuns(const std::string& owner, TimeMs now,
+                                                        TimeMs lease_until, int limit) {
+  return Guard("LockDueRuns", [&]() -> Result<std::vector<RunRow>> {
+    CheckLimit(limit);
+    // SQLite: the transaction already holds the only write lock.
+    const std::string sql =
+        ClaimablePick(kRunColumns, limit) + std::string(dialect_.claim_lock_clause);
+    const auto rows = db().Query(sql, kRunColumnCount, {IntParam(now), IntParam(now)});
+    std::vector<RunRow> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      RunRow run = RunFromRow(rows, r);
+      run.status = RunStatus::kRunning;
+      run.lease_owner = owner;
+      run.lease_until = lease_until;
+      run.updated_at = now;
+      out.push_back(std::move(run));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<std::int64_t>> SqlTransaction::UpdateLeasedRuns(
-    const std::vector<const RunRow*>& rows, const std::string& lease_owner) {
+    const std::vector<const RunRow*>& rows, const std::string& lease_owner, LeaseCheck check) {
   return Guard("UpdateLeasedRuns", [&]() -> Result<std::vector<std::int64_t>> {
     std::vector<std::int64_t> out;
     if (rows.empty()) return out;
@@ -459,7 +481,9 @@ Result<std::vector<std::int64_t>> SqlTransaction::UpdateLeasedRuns(
         ") UPDATE runs SET status = v.n_status, output = v.n_output, error = v.n_error,"
         " state = v.n_state, due_at = v.n_due_at, lease_owner = v.n_lease_owner,"
         " lease_until = v.n_lease_until, updated_at = v.n_updated_at,"
-        " finished_at = v.n_finished_at FROM v WHERE runs.id = v.n_id AND runs.lease_owner = ?"
+        " finished_at = v.n_finished_at FROM v WHERE runs.id = v.n_id AND " +
+        (check == LeaseCheck::kOwner ? std::string("runs.lease_owner = ?")
+                                     : "runs.status NOT IN (" + TerminalStatusList() + ")") +
         " RETURNING id";
     SqlParams params;
     params.reserve(rows.size() * 10 + 1);
@@ -476,7 +500,7 @@ Result<std::vector<std::int64_t>> SqlTransaction::UpdateLeasedRuns(
       params.push_back(IntParam(row.updated_at));
       params.push_back(IntParam(row.finished_at));
     }
-    params.push_back(TextParam(lease_owner));
+    if (check == LeaseCheck::kOwner) params.push_back(TextParam(lease_owner));
     const auto updated = db().Query(sql, 1, std::move(params));
     out.reserve(updated.size());
     for (std::size_t r = 0; r < updated.size(); ++r) out.push_back(updated.Int(r, 0));

@@ -49,8 +49,11 @@ class SqlTransaction final : public Transaction {
                    const std::optional<std::string>& expected_lease_owner) override;
   Result<std::vector<std::int64_t>> LockLeasedRuns(
       const std::string& lease_owner, const std::vector<std::int64_t>& run_ids) override;
+  Result<std::vector<RunRow>> LockDueRuns(const std::string& owner, TimeMs now, TimeMs lease_until,
+                                          int limit) override;
   Result<std::vector<std::int64_t>> UpdateLeasedRuns(const std::vector<const RunRow*>& rows,
-                                                     const std::string& lease_owner) override;
+                                                     const std::string& lease_owner,
+                                                     LeaseCheck check) override;
   Result<std::optional<RunRow>> GetRun(std::int64_t id) override;
   Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) override;
   Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() override;

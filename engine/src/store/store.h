@@ -87,11 +87,28 @@ class Transaction {
   // and returns their ids: the runs a shared transaction may advance.
   virtual Result<std::vector<std::int64_t>> LockLeasedRuns(
       const std::string& lease_owner, const std::vector<std::int64_t>& run_ids) = 0;
-  // UpdateRun for many runs in one statement, each on condition that `lease_owner`
-  // still holds its lease; returns the ids written. A run whose lease is gone is
-  // left as it is: not an error, the transaction stays usable.
+  // A claim that writes nothing yet, for the first round of a group commit:
+  // selects the runs Store::ClaimDueRuns would claim (up to `limit` due runs whose
+  // lease is free or expired, not terminal, in due order), locks them until this
+  // transaction ends (PostgreSQL: FOR UPDATE SKIP LOCKED, so other claims pass
+  // them by) and returns them as if claimed: status running, leased to `owner`
+  // until `lease_until`. The claim becomes durable only with the run: write it
+  // with UpdateLeasedRuns(..., LeaseCheck::kLockedHere) and commit. A run not
+  // written (or a rollback) leaves it due and unleased, claimable at once.
+  virtual Result<std::vector<RunRow>> LockDueRuns(const std::string& owner, TimeMs now,
+                                                  TimeMs lease_until, int limit) = 0;
+  // Which condition UpdateLeasedRuns writes a run on.
+  enum class LeaseCheck {
+    kOwner,       // `lease_owner` still holds its lease
+    kLockedHere,  // LockDueRuns locked it in this transaction and it has not ended
+                  // since (a `replace` admission in this transaction cancels it)
+  };
+  // UpdateRun for many runs in one statement, each on condition `check`; returns
+  // the ids written. A run that fails the condition is left as it is: not an
+  // error, the transaction stays usable.
   virtual Result<std::vector<std::int64_t>> UpdateLeasedRuns(const std::vector<const RunRow*>& rows,
-                                                             const std::string& lease_owner) = 0;
+                                                             const std::string& lease_owner,
+                                                             LeaseCheck check) = 0;
   virtual Result<std::optional<RunRow>> GetRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) = 0;
   // How many runs there are of each status (statuses without runs are absent);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics.h"
 #include "runtime_fixture.h"
 
 namespace storeflow::runtime::testing {
@@ -397,6 +398,37 @@ steps:
   ASSERT_TRUE(all);
   EXPECT_EQ((*Record("threaded", "all"))["n"], 20);
   EXPECT_GE(clock_->Now(), kT0 + 2 * 3600 * 1000);
+}
+
+TEST_P(EngineTest, ClaimsGrowThroughABacklogAndShrinkWhenItIsGone) {
+  options_.claim_batch = 4;
+  options_.max_claim_batch = 16;
+  NewEngine();
+  Load(R"(workflow: backlog
+on: [{event: go}]
+steps:
+  - id: only
+    uses: log
+    with: { message: "n=${{ event.n }}" }
+)");
+  auto& registry = metrics::Registry::Default();
+  std::vector<std::int64_t> ids;
+  for (int n = 0; n < 60; ++n) ids.push_back(Start("backlog", {{"n", n}}));
+  const double before = registry.Value("storeflow_claim_size");
+  Finish(ids);
+  for (auto id : ids) EXPECT_EQ(GetRun(id).status, store::RunStatus::kCompleted) << id;
+  // 4 + 8 + 16 + 16 + 16: five claims; at a fixed 4 per claim it would take 15.
+  EXPECT_EQ(registry.Value("storeflow_claim_size") - before, 5);
+
+  // A claim that comes back short (6 of 16) makes the next one small again.
+  for (int n = 0; n < 6; ++n) Start("backlog", {{"n", n}});
+  auto advanced = engine_->RunDueOnce();
+  ASSERT_TRUE(advanced.ok()) << advanced.status().ToString();
+  EXPECT_EQ(*advanced, 6);
+  for (int n = 0; n < 10; ++n) Start("backlog", {{"n", n}});
+  advanced = engine_->RunDueOnce();
+  ASSERT_TRUE(advanced.ok()) << advanced.status().ToString();
+  EXPECT_EQ(*advanced, 4);
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(EngineTest);

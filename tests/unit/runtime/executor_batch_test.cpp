@@ -140,14 +140,19 @@ TEST_P(ExecutorBatchTest, ALostLeaseLosesOnlyThatRunsStep) {
         }
         return ActionError::Permanent("test", "no victim");
       }));
+  // The theft is in the second round: in the first, the claim's own transaction
+  // holds both runs locked, and nothing but that transaction can change them.
   Load(R"(workflow: steal
 on: [{event: go}]
 steps:
+  - id: first
+    uses: log
+    with: { message: first }
   - id: act
     uses: test.steal
     with: { steal: "${{ event.steal }}" }
 )");
-  // Claimed in id order: the thief's step runs first in the round.
+  // Claimed in id order: the thief's step runs first in each round.
   const auto thief = Start("steal", {{"steal", true}});
   const auto victim = Start("steal", {{"steal", false}});
   auto advanced = engine_->RunDueOnce();
@@ -157,7 +162,8 @@ steps:
   const auto lost = GetRun(victim);
   EXPECT_EQ(lost.status, RunStatus::kRunning);
   EXPECT_EQ(lost.lease_owner, "another-engine");
-  EXPECT_TRUE(Steps(victim).empty()) << "the victim's step was committed without its lease";
+  EXPECT_EQ(Steps(victim).count("first"), 1u);
+  EXPECT_EQ(Steps(victim).count("act"), 0u) << "the victim's step was committed without its lease";
 
   // Once that lease expires the run is claimed again and completes once.
   clock_->AdvanceTo(clock_->Now() + 60'000);
@@ -202,6 +208,48 @@ steps:
   for (auto id : ids) EXPECT_EQ(GetRun(id).status, RunStatus::kCompleted) << "run " << id;
   std::lock_guard lock(mu);
   EXPECT_EQ(seen.size(), ids.size());
+}
+
+TEST_P(ExecutorBatchTest, AClaimIsStoredWithTheFirstRoundEvenForARunThatTookNoStepInIt) {
+  // The claim is made in the first round's transaction. A run whose first step
+  // calls out takes no step in that round, yet its claim (the lease) must be
+  // committed before the step runs, or another engine could take it meanwhile.
+  std::vector<std::string> seen;
+  std::mutex mu;
+  store::Store* store = store_.get();
+  Register(std::make_shared<OutsideAction>([&, store](const Json&, const ActionContext& c) {
+    auto tx = store->Begin();
+    if (!tx.ok()) return ActionResult(ActionError::Permanent("test", tx.status().message()));
+    auto run = (*tx)->GetRun(c.run_id);
+    if (!run.ok() || !run->has_value()) return ActionResult(ActionError::Permanent("test", "gone"));
+    std::lock_guard lock(mu);
+    seen.push_back(std::string(store::RunStatusName((*run)->status)) + "/" +
+                   (*run)->lease_owner.value_or("-"));
+    return ActionResult(Json{{"ok", true}});
+  }));
+  Load(R"(workflow: calls_first
+on: [{event: go}]
+steps:
+  - id: call
+    uses: test.outside
+    with: {}
+)");
+  Load(R"(workflow: quick
+on: [{event: go}]
+steps:
+  - id: only
+    uses: log
+    with: { message: quick }
+)");
+  const auto caller = Start("calls_first", Json::object());
+  const auto quick = Start("quick", Json::object());
+  auto advanced = engine_->RunDueOnce();
+  ASSERT_TRUE(advanced.ok()) << advanced.status().ToString();
+  EXPECT_EQ(GetRun(quick).status, RunStatus::kCompleted);
+  EXPECT_EQ(GetRun(caller).status, RunStatus::kCompleted);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], "running/" + options_.owner);
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(ExecutorBatchTest);

@@ -171,6 +171,106 @@ TEST_P(StoreRunsTest, RollbackToSavepointUndoesOnlyWhatFollowedIt) {
   EXPECT_FALSE(got_undone->has_value());
 }
 
+TEST_P(StoreRunsTest, AClaimInATransactionLocksRunsAndHoldsOnlyWhatIsWrittenWithIt) {
+  const std::int64_t due2 = InsertRun(MakeRun("w", kT0 + 2));
+  const std::int64_t due1 = InsertRun(MakeRun("w", kT0 + 1));
+  RunRow expired_row = MakeRun("w", kT0);
+  expired_row.status = RunStatus::kRunning;
+  expired_row.lease_owner = "engine-dead";
+  expired_row.lease_until = kT0 + 5;
+  const std::int64_t expired = InsertRun(expired_row);
+  RunRow held_row = expired_row;
+  held_row.lease_owner = "engine-b";
+  held_row.lease_until = kT0 + 10'000;
+  const std::int64_t held = InsertRun(held_row);  // a live lease: not claimable
+  const std::int64_t later = InsertRun(MakeRun("w", kT0 + 500));
+  const std::int64_t cancelled = InsertRun(MakeRun("w", kT0 + 3));
+  (void)held;
+  (void)later;
+
+  const TimeMs now = kT0 + 10;
+  auto tx = Begin();
+  auto claimed = tx->LockDueRuns("engine-a", now, now + 1000, 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  std::vector<std::int64_t> ids;
+  for (const auto& run : *claimed) {
+    ids.push_back(run.id);
+    EXPECT_EQ(run.status, RunStatus::kRunning);
+    EXPECT_EQ(run.lease_owner, "engine-a");
+    EXPECT_EQ(run.lease_until, now + 1000);
+  }
+  // Due order; the expired lease is taken over, the live one and the future run are not.
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{expired, due1, due2, cancelled}));
+
+  // Nothing is written yet: the rows still read as they were. On PostgreSQL they
+  // are locked: another engine's claim passes them by.
+  if (is_pg()) {
+    auto other = OpenAnother();
+    ASSERT_NE(other, nullptr);
+    EXPECT_EQ(GetRun(due1).lease_owner, std::nullopt);
+    auto raced = other->ClaimDueRuns("engine-c", now, now + 1000, 10);
+    ASSERT_TRUE(raced.ok()) << raced.status().ToString();
+    EXPECT_TRUE(raced->empty()) << raced->size() << " locked runs claimed twice";
+  }
+
+  // A `replace` in this transaction cancels one of them: it is not written over.
+  RunRow cancel = (*claimed)[3];
+  cancel.status = RunStatus::kCancelled;
+  cancel.lease_owner.reset();
+  cancel.lease_until.reset();
+  cancel.due_at.reset();
+  ASSERT_TRUE(tx->UpdateRun(cancel, std::nullopt).ok());
+
+  // Written: the expired one (claim only), due1 (a step taken) and the cancelled
+  // one; due2 is left unwritten.
+  RunRow stepped = (*claimed)[1];
+  stepped.state = {{"cursor", 1}};
+  std::vector<const RunRow*> rows = {&(*claimed)[0], &stepped, &(*claimed)[3]};
+  auto written = tx->UpdateLeasedRuns(rows, "engine-a", Transaction::LeaseCheck::kLockedHere);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  std::vector<std::int64_t> sorted = *written;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::int64_t> expected = {expired, due1};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(sorted, expected);
+  ASSERT_TRUE(tx->Commit().ok());
+
+  for (std::int64_t id : {expired, due1}) {
+    const RunRow got = GetRun(id);
+    EXPECT_EQ(got.status, RunStatus::kRunning) << id;
+    EXPECT_EQ(got.lease_owner, "engine-a") << id;
+    EXPECT_EQ(got.lease_until, now + 1000) << id;
+  }
+  EXPECT_EQ(GetRun(due1).state, (Json{{"cursor", 1}}));
+  EXPECT_EQ(GetRun(cancelled).status, RunStatus::kCancelled);
+  // The unwritten run was never claimed: the next claim takes it at once.
+  const RunRow untouched = GetRun(due2);
+  EXPECT_EQ(untouched.status, RunStatus::kReady);
+  EXPECT_FALSE(untouched.lease_owner.has_value());
+  auto next = store_->ClaimDueRuns("engine-c", now, now + 1000, 10);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ(next->front().id, due2);
+}
+
+TEST_P(StoreRunsTest, AClaimInATransactionThatRollsBackClaimsNothing) {
+  const std::int64_t id = InsertRun(MakeRun("w", kT0));
+  {
+    auto tx = Begin();
+    auto claimed = tx->LockDueRuns("engine-a", kT0 + 1, kT0 + 1000, 5);
+    ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+    ASSERT_EQ(claimed->size(), 1u);
+    std::vector<const RunRow*> rows = {&claimed->front()};
+    ASSERT_TRUE(tx->UpdateLeasedRuns(rows, "engine-a", Transaction::LeaseCheck::kLockedHere).ok());
+  }  // destroyed without a commit: rolled back
+  const RunRow got = GetRun(id);
+  EXPECT_EQ(got.status, RunStatus::kReady);
+  EXPECT_FALSE(got.lease_owner.has_value());
+  auto again = store_->ClaimDueRuns("engine-b", kT0 + 1, kT0 + 1000, 5);
+  ASSERT_TRUE(again.ok() && again->size() == 1u);
+  EXPECT_EQ(again->front().lease_owner, "engine-b");
+}
+
 TEST_P(StoreRunsTest, LeasedRunsAreLockedAndUpdatedTogetherOnlyWhileTheLeaseHolds) {
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(InsertRun(MakeRun("w", kT0)));
@@ -205,7 +305,7 @@ TEST_P(StoreRunsTest, LeasedRunsAreLockedAndUpdatedTogetherOnlyWhileTheLeaseHold
   }
   std::vector<const RunRow*> pointers;
   for (const auto& row : rows) pointers.push_back(&row);
-  auto updated = tx->UpdateLeasedRuns(pointers, "engine-a");
+  auto updated = tx->UpdateLeasedRuns(pointers, "engine-a", Transaction::LeaseCheck::kOwner);
   ASSERT_TRUE(updated.ok()) << updated.status().ToString();
   std::vector<std::int64_t> written = *updated;
   std::sort(written.begin(), written.end());
