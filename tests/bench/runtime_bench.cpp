@@ -1,8 +1,11 @@
 // Benchmark (1)/(4) of issue 3: single-step no-op workflow runs started and completed
 // per second with 10 worker threads, through the runtime's public API.
 //
-//   runtime_bench --db URL [--runs N] [--workers W] [--batch B] [--timeout-s S]
-//                 [--no-group-commit]
+//   runtime_bench --db URL [--runs N] [--workers W] [--batch B] [--max-batch M]
+//                 [--timeout-s S] [--no-group-commit]
+//
+// --batch and --max-batch are the engine's claim_batch and max_claim_batch (a
+// worker's claims start at B runs and double while they come back full, up to M).
 //
 // --no-group-commit advances the runs of a claim one transaction per step (the
 // executor before group commit), for an A/B comparison on the same machine.
@@ -62,7 +65,7 @@ std::int64_t CountWithStatus(store::Store& db, store::RunStatus status, runtime:
 int Usage() {
   std::fprintf(stderr,
                "usage: runtime_bench --db URL [--runs N] [--workers W] [--batch B] "
-               "[--timeout-s S] [--no-group-commit]\n");
+               "[--max-batch M] [--timeout-s S] [--no-group-commit]\n");
   return 2;
 }
 
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   int runs = 20'000;
   int workers = 10;
   int batch = 16;
+  int max_batch = 64;
   int timeout_s = 60;
   bool group_commit = true;
   for (int i = 1; i < argc; ++i) {
@@ -87,6 +91,8 @@ int main(int argc, char** argv) {
       workers = std::atoi(value);
     } else if (arg == "--batch" && (value = next())) {
       batch = std::atoi(value);
+    } else if (arg == "--max-batch" && (value = next())) {
+      max_batch = std::atoi(value);
     } else if (arg == "--timeout-s" && (value = next())) {
       timeout_s = std::atoi(value);
     } else if (arg == "--no-group-commit") {
@@ -95,7 +101,10 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (url.empty() || runs <= 0 || workers <= 0 || batch <= 0 || timeout_s <= 0) return Usage();
+  if (url.empty() || runs <= 0 || workers <= 0 || batch <= 0 || max_batch < batch ||
+      timeout_s <= 0) {
+    return Usage();
+  }
 
   store::OpenOptions open_options;
   open_options.pool_size = workers + 4;
@@ -115,6 +124,7 @@ int main(int argc, char** argv) {
   runtime::EngineOptions options;
   options.workers = workers;
   options.claim_batch = batch;
+  options.max_claim_batch = max_batch;
   options.executor.group_commit = group_commit;
   options.script_root = STOREFLOW_SOURCE_DIR;
   options.executor.log = [](std::string_view, std::string_view) {};  // no-op: measure the engine
@@ -124,8 +134,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("runtime_bench: backend %s, %d runs, %d workers, claim batch %d, group commit %s\n",
-              std::string(db.backend()).c_str(), runs, workers, batch, group_commit ? "on" : "off");
+  std::printf(
+      "runtime_bench: backend %s, %d runs, %d workers, claim batch %d..%d, group commit %s\n",
+      std::string(db.backend()).c_str(), runs, workers, batch, max_batch,
+      group_commit ? "on" : "off");
   const runtime::TimeMs since = clock.Now() - 1;
   const auto deadline = SteadyClock::now() + std::chrono::seconds(timeout_s);
 
