@@ -291,8 +291,7 @@ Result<std::vector<store::RunRow>> Engine::ReplayEvent(std::int64_t event_id,
   return runs;
 }
 
-Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox,
-                                    int& batch) {
+Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sandbox, int& batch) {
   const int limit = batch;
   const TimeMs now = clock_.Now();
   const TimeMs lease_until = now + options_.executor.lease.count();
@@ -305,10 +304,10 @@ Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sand
     auto tx = store_.Begin();
     if (!tx.ok()) return tx.status();
     claim_tx = std::move(tx).value();
-    claimed = claim_tx->LockDueRuns(options_.owner, now, lease_until, limit);
+    claimed = claim_tx->LockDueRuns(executor.owner(), now, lease_until, limit);
     if (claimed.ok() && claimed->empty()) claim_tx.reset();  // nothing taken: roll back
   } else {
-    claimed = store_.ClaimDueRuns(options_.owner, now, lease_until, limit);
+    claimed = store_.ClaimDueRuns(executor.owner(), now, lease_until, limit);
   }
   if (!claimed.ok()) return claimed.status();
   const int taken = static_cast<int>(claimed->size());
@@ -435,13 +434,45 @@ void Engine::WorkerLoop(int index) {
     auto sandbox = MakeSandbox();
     ExecutorOptions executor_options = options_.executor;
     if (executor_options.random_seed != 0) executor_options.random_seed += index;
+    // Each worker holds leases under a name of its own. A run whose lease ran out
+    // between two of one worker's rounds can be claimed by another worker of this
+    // engine; with one name for both, the first would still take it for its own
+    // and run the step the second already ran.
+    executor_options.owner = options_.owner + "/" + std::to_string(index);
     RunExecutor executor(store_, catalog_, router_, actions_, clock_, executor_options);
     int batch = options_.claim_batch;
+    bool woke = false;  // this worker found nothing and slept until now
+    auto sleep_until = std::chrono::steady_clock::now();
     while (!stopping_) {
+      // A wake-up finds every idle worker at once. One of them claims; the others
+      // sleep on until their own due time or the next wake-up, which the claimer
+      // sends when its claim comes back full (more may be due). Without this, each
+      // new run cost one empty claim transaction per idle worker.
+      bool gate = false;
+      if (woke && !clock_.is_virtual()) {
+        if (idle_claim_.exchange(true)) {
+          const auto now = std::chrono::steady_clock::now();
+          const auto rest =
+              sleep_until > now
+                  ? std::chrono::duration_cast<std::chrono::milliseconds>(sleep_until - now)
+                  : std::chrono::milliseconds(200);
+          store_.WaitForWork(std::max(rest, std::chrono::milliseconds(1)));
+          continue;
+        }
+        gate = true;
+      }
+      woke = false;
       ++busy_;
-      if (index == 0) FireSchedules(*sandbox);
+      // Schedules: worker 0, and whoever claims for a wake-up (it may be a
+      // schedule's due time). Firing is a compare-and-set: never twice.
+      if (index == 0 || gate) FireSchedules(*sandbox);
+      const int limit = batch;
       auto advanced = ClaimAndAdvance(executor, *sandbox, batch);
       --busy_;
+      if (gate) {
+        idle_claim_ = false;
+        if (advanced.ok() && *advanced >= limit) store_.Notify();
+      }
       if (!advanced.ok()) {
         if (options_.executor.log) options_.executor.log("error", advanced.status().ToString());
         store_.WaitForWork(std::chrono::milliseconds(1000));
@@ -461,7 +492,9 @@ void Engine::WorkerLoop(int index) {
       }
       TimeMs wait = options_.max_idle.count();
       if (next.ok() && next->has_value()) wait = std::clamp<TimeMs>(**next - now, 0, wait);
+      sleep_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
       if (wait > 0) store_.WaitForWork(std::chrono::milliseconds(wait));
+      woke = true;
     }
   } catch (const std::exception& e) {
     std::cerr << "storeflow: worker " << index << " stopped: " << e.what() << "\n";

@@ -145,6 +145,7 @@ class Engine {
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> busy_{0};
+  std::atomic<bool> idle_claim_{false};  // a worker woken from idle is claiming (WorkerLoop)
 };
 
 }  // namespace storeflow::runtime

@@ -1157,9 +1157,11 @@ std::vector<Result<AdvanceOutcome>> RunExecutor::AdvanceBatch(
       // that goes on alone, or whose advance failed and waits for its lease to
       // expire, as after a committed claim).
       for (std::size_t i : active) {
-        if (std::find(pending.begin(), pending.end(), i) != pending.end()) continue;
         if (results[i] && results[i]->ok()) continue;  // nothing to hold it for
-        shared.writes.push_back({.session = sessions[i].get(), .row = &claimed[i]});
+        const bool wrote = std::any_of(
+            shared.writes.begin(), shared.writes.end(),
+            [&](const SharedCommit::Write& w) { return w.session == sessions[i].get(); });
+        if (!wrote) shared.writes.push_back({.session = sessions[i].get(), .row = &claimed[i]});
       }
     }
     Status committed = Flush(shared, claim_round ? store::Transaction::LeaseCheck::kLockedHere

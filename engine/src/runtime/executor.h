@@ -72,6 +72,9 @@ class RunExecutor {
   RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRouter& router,
               const ActionRegistry& actions, Clock& clock, ExecutorOptions options);
 
+  // The lease owner this executor claims and writes runs as.
+  const std::string& owner() const { return options_.owner; }
+
   // Advances `claimed` (leased by options.owner) until it sleeps, waits, ends,
   // loses its lease or reaches max_steps_per_claim. Never throws.
   Result<AdvanceOutcome> Advance(const store::RunRow& claimed, script::Sandbox& sandbox);

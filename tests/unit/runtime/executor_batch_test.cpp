@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -250,6 +251,51 @@ steps:
   std::lock_guard lock(mu);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0], "running/" + options_.owner);
+}
+
+TEST_P(ExecutorBatchTest, EachWorkerHoldsLeasesUnderANameOfItsOwn) {
+  // Two workers of one engine must not pass for each other: a run whose lease ran
+  // out between one worker's rounds and that another worker claimed is then no
+  // longer the first one's (with one name per engine it was, and the first ran
+  // the step the second had run). The action reads its run's lease owner.
+  std::set<std::string> owners;
+  std::mutex mu;
+  store::Store* store = store_.get();
+  Register(std::make_shared<OutsideAction>([&, store](const Json&, const ActionContext& c) {
+    auto tx = store->Begin();
+    if (!tx.ok()) return ActionResult(ActionError::Permanent("test", tx.status().message()));
+    auto run = (*tx)->GetRun(c.run_id);
+    if (!run.ok() || !run->has_value()) return ActionResult(ActionError::Permanent("test", "gone"));
+    std::lock_guard lock(mu);
+    owners.insert((*run)->lease_owner.value_or("-"));
+    return ActionResult(Json{{"ok", true}});
+  }));
+  options_.workers = 2;
+  NewEngine();
+  Load(R"(workflow: owners
+on: [{event: go}]
+steps:
+  - id: call
+    uses: test.outside
+    with: {}
+)");
+  std::vector<std::int64_t> ids;
+  for (int n = 0; n < 40; ++n) ids.push_back(Start("owners", Json::object()));
+  engine_->Start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool all = false;
+  while (!all && std::chrono::steady_clock::now() < deadline) {
+    all = true;
+    for (auto id : ids) all = all && IsEnded(id);
+    if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  engine_->Stop();
+  ASSERT_TRUE(all);
+  std::lock_guard lock(mu);
+  ASSERT_FALSE(owners.empty());
+  for (const auto& owner : owners) {
+    EXPECT_TRUE(owner == options_.owner + "/0" || owner == options_.owner + "/1") << owner;
+  }
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(ExecutorBatchTest);
