@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -54,6 +55,23 @@ class ExecutorBatchTest : public RuntimeTest {
   void Register(std::shared_ptr<Action> action) {
     ASSERT_TRUE(actions_.Register(std::move(action)).ok());
     NewEngine();
+  }
+
+  // Registers test.outside as an action that reads its own run from a
+  // transaction of its own (what another engine would see) and hands it to `seen`.
+  void RegisterRunObserver(std::function<void(const store::RunRow&)> seen) {
+    store::Store* store = store_.get();
+    Register(std::make_shared<OutsideAction>(
+        [store, seen = std::move(seen)](const Json&, const ActionContext& c) {
+          auto tx = store->Begin();
+          if (!tx.ok()) return ActionResult(ActionError::Permanent("test", tx.status().message()));
+          auto run = (*tx)->GetRun(c.run_id);
+          if (!run.ok() || !run->has_value()) {
+            return ActionResult(ActionError::Permanent("test", "the run is gone"));
+          }
+          seen(**run);
+          return ActionResult(Json{{"ok", true}});
+        }));
   }
 };
 
@@ -217,17 +235,11 @@ TEST_P(ExecutorBatchTest, AClaimIsStoredWithTheFirstRoundEvenForARunThatTookNoSt
   // committed before the step runs, or another engine could take it meanwhile.
   std::vector<std::string> seen;
   std::mutex mu;
-  store::Store* store = store_.get();
-  Register(std::make_shared<OutsideAction>([&, store](const Json&, const ActionContext& c) {
-    auto tx = store->Begin();
-    if (!tx.ok()) return ActionResult(ActionError::Permanent("test", tx.status().message()));
-    auto run = (*tx)->GetRun(c.run_id);
-    if (!run.ok() || !run->has_value()) return ActionResult(ActionError::Permanent("test", "gone"));
+  RegisterRunObserver([&](const store::RunRow& run) {
     std::lock_guard lock(mu);
-    seen.push_back(std::string(store::RunStatusName((*run)->status)) + "/" +
-                   (*run)->lease_owner.value_or("-"));
-    return ActionResult(Json{{"ok", true}});
-  }));
+    seen.push_back(std::string(store::RunStatusName(run.status)) + "/" +
+                   run.lease_owner.value_or("-"));
+  });
   Load(R"(workflow: calls_first
 on: [{event: go}]
 steps:
@@ -260,16 +272,10 @@ TEST_P(ExecutorBatchTest, EachWorkerHoldsLeasesUnderANameOfItsOwn) {
   // the step the second had run). The action reads its run's lease owner.
   std::set<std::string> owners;
   std::mutex mu;
-  store::Store* store = store_.get();
-  Register(std::make_shared<OutsideAction>([&, store](const Json&, const ActionContext& c) {
-    auto tx = store->Begin();
-    if (!tx.ok()) return ActionResult(ActionError::Permanent("test", tx.status().message()));
-    auto run = (*tx)->GetRun(c.run_id);
-    if (!run.ok() || !run->has_value()) return ActionResult(ActionError::Permanent("test", "gone"));
+  RegisterRunObserver([&](const store::RunRow& run) {
     std::lock_guard lock(mu);
-    owners.insert((*run)->lease_owner.value_or("-"));
-    return ActionResult(Json{{"ok", true}});
-  }));
+    owners.insert(run.lease_owner.value_or("-"));
+  });
   options_.workers = 2;
   NewEngine();
   Load(R"(workflow: owners
@@ -282,13 +288,7 @@ steps:
   std::vector<std::int64_t> ids;
   for (int n = 0; n < 40; ++n) ids.push_back(Start("owners", Json::object()));
   engine_->Start();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  bool all = false;
-  while (!all && std::chrono::steady_clock::now() < deadline) {
-    all = true;
-    for (auto id : ids) all = all && IsEnded(id);
-    if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const bool all = WaitUntilAllEnded(ids, std::chrono::seconds(60));
   engine_->Stop();
   ASSERT_TRUE(all);
   std::lock_guard lock(mu);
