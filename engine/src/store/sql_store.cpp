@@ -94,9 +94,9 @@ Result<std::vector<RunRow>> SqlStore::ClaimDueRuns(const std::string& owner, Tim
     auto writer = LockWriter();
     auto conn = pool_.Acquire();
     // One statement, so one implicit transaction: claimed rows are committed together.
-    const auto rows = conn->Query(ClaimSql(dialect_, limit), kRunColumnCount,
-                                  {TextParam(owner), IntParam(lease_until), IntParam(now),
-                                   IntParam(now), IntParam(now)});
+    const auto rows = conn->Query(
+        ClaimSql(dialect_, limit), kRunColumnCount,
+        {TextParam(owner), IntParam(lease_until), IntParam(now), IntParam(now), IntParam(now)});
     std::vector<RunRow> out;
     out.reserve(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));
