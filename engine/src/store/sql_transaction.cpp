@@ -595,21 +595,47 @@ Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& 
 
 // --- steps ---
 
+namespace {
+
+// "INSERT INTO steps ... VALUES (...), ... ON CONFLICT ... DO UPDATE": `rows` rows.
+std::string UpsertStepsSql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO steps (run_id, step_path, seq, status, attempts, input, output, error,"
+      " started_at, finished_at) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r > 0 ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  }
+  sql +=
+      " ON CONFLICT (run_id, step_path) DO UPDATE SET status = excluded.status,"
+      " attempts = excluded.attempts, input = excluded.input, output = excluded.output,"
+      " error = excluded.error, started_at = excluded.started_at,"
+      " finished_at = excluded.finished_at";
+  return sql;
+}
+
+// The ten parameters of one step row, in UpsertStepsSql's column order.
+void AddStepParams(SqlParams& params, const StepRow& row) {
+  params.push_back(IntParam(row.run_id));
+  params.push_back(TextParam(row.step_path));
+  params.push_back(IntParam(row.seq));
+  params.push_back(TextParam(std::string(StepStatusName(row.status))));
+  params.push_back(IntParam(row.attempts));
+  params.push_back(NullableJsonParam(row.input, "the step input"));
+  params.push_back(NullableJsonParam(row.output, "the step output"));
+  params.push_back(NullableJsonParam(row.error, "the step error"));
+  params.push_back(IntParam(row.started_at));
+  params.push_back(IntParam(row.finished_at));
+}
+
+}  // namespace
+
 Status SqlTransaction::UpsertStep(const StepRow& row) {
   return Guard("UpsertStep", [&] {
-    static const std::string kSql =
-        "INSERT INTO steps (run_id, step_path, seq, status, attempts, input, output, error,"
-        " started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (run_id, step_path) DO UPDATE SET status = excluded.status,"
-        " attempts = excluded.attempts, input = excluded.input, output = excluded.output,"
-        " error = excluded.error, started_at = excluded.started_at,"
-        " finished_at = excluded.finished_at";
-    db().Exec(kSql, {IntParam(row.run_id), TextParam(row.step_path), IntParam(row.seq),
-                     TextParam(std::string(StepStatusName(row.status))), IntParam(row.attempts),
-                     NullableJsonParam(row.input, "the step input"),
-                     NullableJsonParam(row.output, "the step output"),
-                     NullableJsonParam(row.error, "the step error"), IntParam(row.started_at),
-                     IntParam(row.finished_at)});
+    static const std::string kSql = UpsertStepsSql(1);
+    SqlParams params;
+    params.reserve(10);
+    AddStepParams(params, row);
+    db().Exec(kSql, std::move(params));
     return Status::Ok();
   });
 }
@@ -617,33 +643,10 @@ Status SqlTransaction::UpsertStep(const StepRow& row) {
 Status SqlTransaction::UpsertSteps(const std::vector<const StepRow*>& rows) {
   return Guard("UpsertSteps", [&] {
     if (rows.empty()) return Status::Ok();
-    std::string sql =
-        "INSERT INTO steps (run_id, step_path, seq, status, attempts, input, output, error,"
-        " started_at, finished_at) VALUES ";
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      sql += r > 0 ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    }
-    sql +=
-        " ON CONFLICT (run_id, step_path) DO UPDATE SET status = excluded.status,"
-        " attempts = excluded.attempts, input = excluded.input, output = excluded.output,"
-        " error = excluded.error, started_at = excluded.started_at,"
-        " finished_at = excluded.finished_at";
     SqlParams params;
     params.reserve(rows.size() * 10);
-    for (const StepRow* step : rows) {
-      const StepRow& row = *step;
-      params.push_back(IntParam(row.run_id));
-      params.push_back(TextParam(row.step_path));
-      params.push_back(IntParam(row.seq));
-      params.push_back(TextParam(std::string(StepStatusName(row.status))));
-      params.push_back(IntParam(row.attempts));
-      params.push_back(NullableJsonParam(row.input, "the step input"));
-      params.push_back(NullableJsonParam(row.output, "the step output"));
-      params.push_back(NullableJsonParam(row.error, "the step error"));
-      params.push_back(IntParam(row.started_at));
-      params.push_back(IntParam(row.finished_at));
-    }
-    db().Exec(sql, std::move(params));
+    for (const StepRow* row : rows) AddStepParams(params, *row);
+    db().Exec(UpsertStepsSql(rows.size()), std::move(params));
     return Status::Ok();
   });
 }
