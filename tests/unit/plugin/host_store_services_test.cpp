@@ -115,13 +115,18 @@ TEST_P(HostStoreServicesTest, RateBucketsRefillOnTheEngineClockAndArePerPlugin) 
 TEST_P(HostStoreServicesTest, AcquireWaitsForTokensOnTheRealClock) {
   runtime::SystemClock real;
   RateGovernor governor(store_.get(), real);
-  ASSERT_TRUE(governor.Acquire("w", 1, 20, 1, 0)->taken);
-  EXPECT_FALSE(governor.Acquire("w", 1, 20, 1, 0)->taken);  // no waiting allowed
+  // No waiting allowed: a bucket that refills once in 1000 s stays empty however
+  // slowly this runs.
+  ASSERT_TRUE(governor.Acquire("slow", 1, 0.001, 1, 0)->taken);
+  EXPECT_FALSE(governor.Acquire("slow", 1, 0.001, 1, 0)->taken);
+  // A token every 50 ms: the second one can only be had 50 ms after the first,
+  // so at least that long after `start` (timed from before the first).
   const auto start = std::chrono::steady_clock::now();
-  auto waited = governor.Acquire("w", 1, 20, 1, 1000);  // a token every 50 ms
+  ASSERT_TRUE(governor.Acquire("w", 1, 20, 1, 0)->taken);
+  auto waited = governor.Acquire("w", 1, 20, 1, 1000);
   ASSERT_TRUE(waited.ok());
   EXPECT_TRUE(waited->taken);
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));
 }
 
 // Two engines (two Store objects, each with its own governor) on one PostgreSQL
