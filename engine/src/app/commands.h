@@ -31,6 +31,7 @@ int RunEventsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunPluginsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunRecordsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunDemoCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunPurgeCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Shared by the store commands (cmd_migrate.cpp).
 // Removes `--db URL` from `args`; returns it, else $STOREFLOW_DB, else nullopt.

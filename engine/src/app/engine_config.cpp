@@ -66,6 +66,20 @@ Status ApplyUnsigned(const std::string& text, std::uint64_t& out) {
   return Status::Ok();
 }
 
+// A retention horizon: a duration, or `keep` (also 0) for no limit.
+Status ApplyHorizon(const std::string& text, std::chrono::milliseconds& out,
+                    Status (*check)(std::chrono::milliseconds)) {
+  std::chrono::milliseconds horizon{0};
+  if (text != "keep" && text != "0") {
+    auto d = ParseDuration(text);
+    if (!d.ok()) return InvalidArgument(d.status().message() + " (or keep for no limit)");
+    horizon = *d;
+  }
+  STOREFLOW_RETURN_IF_ERROR(check(horizon));
+  out = horizon;
+  return Status::Ok();
+}
+
 const std::vector<ConfigKey>& Keys() {
   static const std::vector<ConfigKey> keys = {
       {"lua", "time_limit", "250ms",
@@ -196,6 +210,43 @@ const std::vector<ConfigKey>& Keys() {
            return InvalidArgument("expected a JSON object {\"<plugin>\": {...}}");
          }
          for (const auto& [name, value] : parsed.items()) c.plugins.configs[name] = value;
+         return Status::Ok();
+       }},
+      {"retention", "runs", "30d",
+       "how long runs that completed, were cancelled, rejected or skipped are kept after "
+       "they ended, with their steps (`keep`: for ever)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyHorizon(v, c.retention.runs, runtime::RetentionPolicy::CheckRunHorizon);
+       }},
+      {"retention", "dead_letters", "keep",
+       "how long failed runs (the dead-letter list) are kept after they failed, unless "
+       "retried (`keep`: for ever)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyHorizon(v, c.retention.dead_letters,
+                             runtime::RetentionPolicy::CheckRunHorizon);
+       }},
+      {"retention", "events", "30d",
+       "how long stored events (webhook deliveries, REST and queue messages) are kept; at "
+       "least 2d, since redeliveries are recognised by the events kept (`keep`: for ever)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyHorizon(v, c.retention.events, runtime::RetentionPolicy::CheckEventHorizon);
+       }},
+      {"retention", "interval", "1m",
+       "how often the retention janitor deletes what is past keeping",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         STOREFLOW_RETURN_IF_ERROR(runtime::RetentionPolicy::CheckInterval(*d));
+         c.retention.interval = *d;
+         return Status::Ok();
+       }},
+      {"retention", "batch", "1000", "rows the janitor deletes per transaction",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         const int batch = n > 1'000'000 ? 1'000'001 : static_cast<int>(n);
+         STOREFLOW_RETURN_IF_ERROR(runtime::RetentionPolicy::CheckBatch(batch));
+         c.retention.batch = batch;
          return Status::Ok();
        }},
       {"secrets", "file", "",

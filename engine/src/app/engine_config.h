@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "runtime/retention.h"
 #include "script/sandbox.h"
 
 namespace storeflow::app {
@@ -62,6 +63,8 @@ struct EngineConfig {
   WebhookConfig webhooks;
   AdminConfig admin;
   PluginsConfig plugins;
+  // retention.*: what the store keeps, and how often the janitor deletes the rest.
+  runtime::RetentionPolicy retention;
   // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
   std::optional<std::string> secrets_file;
 

@@ -31,6 +31,8 @@ Commands:
                                         DIR, default var/demo) and play a shopper's visit
                                         over HTTP; exit 0 when every check holds
   migrate [--db URL]                    apply the database migrations
+  purge [--db URL] [--config FILE]      delete now what retention.* no longer keeps (serve
+                                        does it every retention.interval)
   runs list [--workflow W] [--status S] | show ID
                                         inspect runs
   dlq list | show ID | retry ID... | retry --all --workflow W | discard ID...
@@ -47,7 +49,7 @@ Commands:
   --version                             print the version
 
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error.
-The database (run, migrate, runs, dlq, events, records): --db URL or STOREFLOW_DB (sqlite:PATH or
+The database (run, migrate, purge, runs, dlq, events, records): --db URL or STOREFLOW_DB (sqlite:PATH or
 postgresql://...); default sqlite:storeflow.db (run: a fresh temporary one).
 Documentation: docs/quickstart.md, docs/operations.md, docs/workflow-dsl.md, docs/lua-rules.md
 )";
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
     if (command == "run") return storeflow::app::RunRunCommand(rest, std::cout, std::cerr);
     if (command == "serve") return storeflow::app::RunServeCommand(rest, std::cout, std::cerr);
     if (command == "migrate") return storeflow::app::RunMigrateCommand(rest, std::cout, std::cerr);
+    if (command == "purge") return storeflow::app::RunPurgeCommand(rest, std::cout, std::cerr);
     if (command == "runs") return storeflow::app::RunRunsCommand(rest, std::cout, std::cerr);
     if (command == "dlq") return storeflow::app::RunDlqCommand(rest, std::cout, std::cerr);
     if (command == "events") return storeflow::app::RunEventsCommand(rest, std::cout, std::cerr);

@@ -16,6 +16,7 @@
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
+#include "runtime/retention.h"
 #include "store/store.h"
 
 namespace storeflow::app {
@@ -64,6 +65,7 @@ struct ServeSession::Parts {
   runtime::ActionRegistry actions;
   std::unique_ptr<PluginSetup> plugins;
   std::unique_ptr<runtime::Engine> engine;
+  std::unique_ptr<runtime::RetentionJanitor> janitor;
   std::unique_ptr<http::AdminApi> admin;
   std::unique_ptr<http::Surface> surface;
   std::string host;
@@ -97,6 +99,7 @@ void ServeSession::Stop() {
   // Stop accepting and finish the requests in flight (they need the engine's
   // store and committer), then the workers.
   if (parts_->surface) parts_->surface->Stop();
+  if (parts_->janitor) parts_->janitor->Stop();
   if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
 }
 
@@ -107,6 +110,7 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   const ServeOptions& o = p.options;
   auto log = o.log ? o.log : [](std::string_view) {};
 
+  STOREFLOW_RETURN_IF_ERROR(o.config.retention.Check());
   auto store = OpenCommandStore(o.db);
   if (!store.ok()) return store.status();
   p.store = std::move(store).value();
@@ -171,6 +175,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
 
   p.engine->Start();
   p.engine_started = true;
+  p.janitor = std::make_unique<runtime::RetentionJanitor>(*p.store, clock, o.config.retention,
+                                                          engine_options.executor.log);
+  p.janitor->Start();
   auto session = std::unique_ptr<ServeSession>(new ServeSession(std::move(parts)));
   if (Status s = session->parts_->surface->Start(); !s.ok()) {
     session->Stop();

@@ -14,6 +14,13 @@ std::string Dialect::FormatIdList(const std::vector<std::int64_t>& ids) const {
   return out;
 }
 
+std::string Dialect::ColumnInList(std::string_view column) const {
+  if (backend == Backend::kSqlite) {
+    return std::string(column) + " IN (SELECT value FROM json_each(?))";
+  }
+  return std::string(column) + " = ANY(CAST(? AS BIGINT[]))";
+}
+
 std::string Dialect::IdInSubquery(std::string_view subquery) const {
   if (backend == Backend::kSqlite) return "id IN (" + std::string(subquery) + ")";
   return "id = ANY(ARRAY(" + std::string(subquery) + "))";

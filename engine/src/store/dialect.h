@@ -29,6 +29,8 @@ struct Dialect {
   bool serialize_writers;
 
   std::string FormatIdList(const std::vector<std::int64_t>& ids) const;
+  // id_in_list for another column: "run_id IN (SELECT value FROM json_each(?))".
+  std::string ColumnInList(std::string_view column) const;
   // "id IN (subquery)". PostgreSQL: "id = ANY(ARRAY(subquery))", whose generic
   // plan stays an index lookup by id (IN becomes a hash join over the table).
   std::string IdInSubquery(std::string_view subquery) const;

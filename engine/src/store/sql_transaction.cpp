@@ -569,6 +569,104 @@ Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus() {
   });
 }
 
+std::int64_t SqlTransaction::LastRunIdCreatedBefore(TimeMs t) {
+  // Two subqueries: SQLite reads MIN or MAX off the index only when alone.
+  static const std::string kEnds = "SELECT (SELECT MIN(id) FROM runs), (SELECT MAX(id) FROM runs)";
+  static const std::string kProbe =
+      "SELECT id, created_at FROM runs WHERE id >= ? ORDER BY id LIMIT 1";
+  const auto ends = db().Query(kEnds, 2, {});
+  if (ends.empty() || ends.IsNull(0, 0)) return 0;
+  std::int64_t lo = ends.Int(0, 0);
+  std::int64_t hi = ends.Int(0, 1);
+  const auto first = db().Query(kProbe, 2, {IntParam(lo)});
+  if (first.empty() || first.Int(0, 1) >= t) return 0;
+  // Invariant: run `lo` exists and was created before t; no run above `hi` was.
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    const auto probe = db().Query(kProbe, 2, {IntParam(mid)});
+    if (!probe.empty() && probe.Int(0, 1) < t) {
+      lo = probe.Int(0, 0);
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+Result<std::int64_t> SqlTransaction::PurgeRuns(const std::vector<RunStatus>& statuses,
+                                               TimeMs finished_before, int limit) {
+  return Guard("PurgeRuns", [&]() -> Result<std::int64_t> {
+    CheckLimit(limit);
+    if (statuses.empty()) throw StoreError(InvalidArgument("PurgeRuns needs a status"));
+    std::string placeholders;
+    SqlParams statuses_then_time;
+    for (RunStatus status : statuses) {
+      if (!IsTerminal(status)) {
+        throw StoreError(InvalidArgument("PurgeRuns deletes only ended runs, not " +
+                                         std::string(RunStatusName(status)) + " ones"));
+      }
+      placeholders += placeholders.empty() ? "?" : ", ?";
+      statuses_then_time.push_back(TextParam(std::string(RunStatusName(status))));
+    }
+    statuses_then_time.push_back(IntParam(finished_before));
+
+    // No index of its own: one would add an entry at every run's last write
+    // (about 10% of runtime_bench on PostgreSQL). A run that finished before the
+    // horizon was created before it, so only ids up to `bound` can qualify, and
+    // runs_by_workflow_status (workflow, status, id) yields each workflow's ended
+    // runs in id order up to it.
+    const std::int64_t bound = LastRunIdCreatedBefore(finished_before);
+    if (bound == 0) return 0;
+    // The workflows that have runs, one index probe each (a loose index scan).
+    static const std::string kWorkflows =
+        "WITH RECURSIVE w(name) AS (SELECT MIN(workflow) FROM runs UNION ALL"
+        " SELECT (SELECT MIN(workflow) FROM runs WHERE workflow > w.name) FROM w"
+        " WHERE w.name IS NOT NULL) SELECT name FROM w WHERE name IS NOT NULL";
+    static const std::string kPick =
+        "SELECT id FROM runs WHERE workflow = ? AND status = ? AND id <= ? AND finished_at < ?"
+        " ORDER BY id LIMIT ?";
+    const auto workflows = db().Query(kWorkflows, 1, {});
+    std::vector<std::int64_t> picked;
+    for (std::size_t w = 0; w < workflows.size(); ++w) {
+      for (RunStatus status : statuses) {
+        const int wanted = limit - static_cast<int>(picked.size());
+        if (wanted <= 0) break;
+        const auto rows = db().Query(
+            kPick, 1,
+            {TextParam(workflows.Text(w, 0)), TextParam(std::string(RunStatusName(status))),
+             IntParam(bound), IntParam(finished_before), IntParam(wanted)});
+        for (std::size_t r = 0; r < rows.size(); ++r) picked.push_back(rows.Int(r, 0));
+      }
+    }
+    if (picked.empty()) return 0;
+
+    // The DELETE repeats the condition: PostgreSQL re-checks it against the newest
+    // version of a run another transaction changed meanwhile (a dead letter
+    // retried), so only runs still ended and old go.
+    const std::string sql = "DELETE FROM runs WHERE " + std::string(dialect_.id_in_list) +
+                            " AND status IN (" + placeholders +
+                            ") AND finished_at < ? RETURNING id";
+    SqlParams params{TextParam(dialect_.FormatIdList(picked))};
+    params.insert(params.end(), statuses_then_time.begin(), statuses_then_time.end());
+    const std::vector<std::int64_t> ids = IdsOf(db().Query(sql, 1, std::move(params)));
+    if (ids.empty()) return 0;
+    // Steps and waits have no foreign key to runs on PostgreSQL (schema 4).
+    static const std::string kSqliteSteps =
+        "DELETE FROM steps WHERE " + SqliteDialect().ColumnInList("run_id");
+    static const std::string kPostgresSteps =
+        "DELETE FROM steps WHERE " + PostgresDialect().ColumnInList("run_id");
+    static const std::string kSqliteWaits =
+        "DELETE FROM waits WHERE " + SqliteDialect().ColumnInList("run_id");
+    static const std::string kPostgresWaits =
+        "DELETE FROM waits WHERE " + PostgresDialect().ColumnInList("run_id");
+    const bool sqlite = dialect_.backend == Backend::kSqlite;
+    const std::string list = dialect_.FormatIdList(ids);
+    db().Exec(sqlite ? kSqliteSteps : kPostgresSteps, {TextParam(list)});
+    db().Exec(sqlite ? kSqliteWaits : kPostgresWaits, {TextParam(list)});
+    return static_cast<std::int64_t>(ids.size());
+  });
+}
+
 Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& workflow,
                                                              const std::string& key) {
   return Guard("ActiveRunsForKey", [&]() -> Result<std::vector<RunRow>> {
@@ -809,6 +907,21 @@ Status SqlTransaction::PutEffect(const std::string& idempotency_key, const Json&
   });
 }
 
+Result<std::int64_t> SqlTransaction::PurgeEffects(TimeMs created_before, int limit) {
+  return Guard("PurgeEffects", [&]() -> Result<std::int64_t> {
+    CheckLimit(limit);
+    static const std::string kOldest =
+        "SELECT idempotency_key FROM effects WHERE created_at < ? ORDER BY created_at LIMIT ?";
+    static const std::string kSqlite =
+        "DELETE FROM effects WHERE idempotency_key IN (" + kOldest + ")";
+    static const std::string kPostgres =
+        "DELETE FROM effects WHERE idempotency_key = ANY(ARRAY(" + kOldest + "))";
+    return static_cast<std::int64_t>(
+        db().Exec(dialect_.backend == Backend::kSqlite ? kSqlite : kPostgres,
+                  {IntParam(created_before), IntParam(limit)}));
+  });
+}
+
 // --- dedupe ---
 
 Result<bool> SqlTransaction::ClaimDedupe(const std::string& workflow, const std::string& key,
@@ -825,10 +938,16 @@ Result<bool> SqlTransaction::ClaimDedupe(const std::string& workflow, const std:
   });
 }
 
-Result<std::int64_t> SqlTransaction::PurgeDedupe(TimeMs now) {
+Result<std::int64_t> SqlTransaction::PurgeDedupe(TimeMs now, int limit) {
   return Guard("PurgeDedupe", [&]() -> Result<std::int64_t> {
+    CheckLimit(limit);
+    // The outer expires_at condition: an entry claimed again meanwhile (expired,
+    // then renewed by ClaimDedupe) stays; PostgreSQL re-checks its new version.
+    static const std::string kSql =
+        "DELETE FROM dedupe WHERE (workflow, dedupe_key) IN (SELECT workflow, dedupe_key"
+        " FROM dedupe WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) AND expires_at <= ?";
     return static_cast<std::int64_t>(
-        db().Exec("DELETE FROM dedupe WHERE expires_at <= ?", {IntParam(now)}));
+        db().Exec(kSql, {IntParam(now), IntParam(limit), IntParam(now)}));
   });
 }
 
@@ -963,6 +1082,18 @@ Result<bool> SqlTransaction::KvDelete(const std::string& plugin, const std::stri
     if (rows.empty()) return false;
     const auto expires_at = rows.OptInt(0, 0);
     return !expires_at || *expires_at > now;  // an expired entry was not there any more
+  });
+}
+
+Result<std::int64_t> SqlTransaction::PurgeExpiredKv(TimeMs now, int limit) {
+  return Guard("PurgeExpiredKv", [&]() -> Result<std::int64_t> {
+    CheckLimit(limit);
+    // As PurgeDedupe: an entry written again meanwhile (KvPut) stays.
+    static const std::string kSql =
+        "DELETE FROM plugin_kv WHERE (plugin, kv_key) IN (SELECT plugin, kv_key FROM plugin_kv"
+        " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) AND expires_at <= ?";
+    return static_cast<std::int64_t>(
+        db().Exec(kSql, {IntParam(now), IntParam(limit), IntParam(now)}));
   });
 }
 

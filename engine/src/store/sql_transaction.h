@@ -57,6 +57,8 @@ class SqlTransaction final : public Transaction {
   Result<std::optional<RunRow>> GetRun(std::int64_t id) override;
   Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) override;
   Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() override;
+  Result<std::int64_t> PurgeRuns(const std::vector<RunStatus>& statuses, TimeMs finished_before,
+                                 int limit) override;
   Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
                                                const std::string& key) override;
 
@@ -81,10 +83,11 @@ class SqlTransaction final : public Transaction {
 
   Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) override;
   Status PutEffect(const std::string& idempotency_key, const Json& output, TimeMs now) override;
+  Result<std::int64_t> PurgeEffects(TimeMs created_before, int limit) override;
 
   Result<bool> ClaimDedupe(const std::string& workflow, const std::string& key, TimeMs now,
                            TimeMs expires_at) override;
-  Result<std::int64_t> PurgeDedupe(TimeMs now) override;
+  Result<std::int64_t> PurgeDedupe(TimeMs now, int limit) override;
 
   Status UpsertSchedule(const ScheduleRow& row) override;
   Result<std::vector<ScheduleRow>> DueSchedules(TimeMs now, int limit) override;
@@ -98,10 +101,14 @@ class SqlTransaction final : public Transaction {
   Status KvPut(const std::string& plugin, const std::string& key, const std::string& value,
                std::optional<TimeMs> expires_at, TimeMs now) override;
   Result<bool> KvDelete(const std::string& plugin, const std::string& key, TimeMs now) override;
+  Result<std::int64_t> PurgeExpiredKv(TimeMs now, int limit) override;
   Result<RateTake> TakeTokens(const std::string& name, double capacity, double refill_per_second,
                               double cost, TimeMs now) override;
 
  private:
+  // The largest id of a run created before `t` (0: none), by binary search over
+  // the primary key: run ids grow with creation time.
+  std::int64_t LastRunIdCreatedBefore(TimeMs t);
   // Guarded() that also remembers the first failure: such a transaction can only
   // roll back (PostgreSQL aborts it anyway; SQLite is made to behave the same).
   template <typename F>

@@ -114,6 +114,12 @@ class Transaction {
   // How many runs there are of each status (statuses without runs are absent);
   // for the queue-depth and dead-letter gauges.
   virtual Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() = 0;
+  // Retention: deletes up to `limit` runs whose status is one of `statuses` (all
+  // terminal, else kInvalidArgument) and that finished before `finished_before`,
+  // each workflow's oldest first, with their steps and waits; returns how many
+  // runs. A run whose status changed meanwhile (a dead letter retried) is left alone.
+  virtual Result<std::int64_t> PurgeRuns(const std::vector<RunStatus>& statuses,
+                                         TimeMs finished_before, int limit) = 0;
   // Runs of (workflow, key) that are not terminal, oldest first. Also locks the
   // pair until the transaction ends, so two transactions that admit or release
   // runs of one key see each other's writes.
@@ -154,13 +160,16 @@ class Transaction {
   // output recorded for a key is kept (a second PutEffect is a no-op).
   virtual Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) = 0;
   virtual Status PutEffect(const std::string& idempotency_key, const Json& output, TimeMs now) = 0;
+  // Retention: deletes up to `limit` effects recorded before `created_before`,
+  // oldest first; returns how many.
+  virtual Result<std::int64_t> PurgeEffects(TimeMs created_before, int limit) = 0;
 
   // Dedupe: true when `key` was free or expired for `workflow` and is now held
   // until expires_at; false when a live entry exists.
   virtual Result<bool> ClaimDedupe(const std::string& workflow, const std::string& key, TimeMs now,
                                    TimeMs expires_at) = 0;
-  // Deletes entries with expires_at <= now; returns how many.
-  virtual Result<std::int64_t> PurgeDedupe(TimeMs now) = 0;
+  // Deletes up to `limit` entries with expires_at <= now; returns how many.
+  virtual Result<std::int64_t> PurgeDedupe(TimeMs now, int limit) = 0;
 
   // Schedules. UpsertSchedule keeps next_due_at of an existing row unless the cron
   // or timezone changed. AdvanceSchedule moves next_due_at from `expected` to
@@ -182,6 +191,8 @@ class Transaction {
   virtual Status KvPut(const std::string& plugin, const std::string& key, const std::string& value,
                        std::optional<TimeMs> expires_at, TimeMs now) = 0;
   virtual Result<bool> KvDelete(const std::string& plugin, const std::string& key, TimeMs now) = 0;
+  // Deletes up to `limit` entries (of every plugin) with expires_at <= now; returns how many.
+  virtual Result<std::int64_t> PurgeExpiredKv(TimeMs now, int limit) = 0;
 
   // A token bucket shared through the database (the rate governor on PostgreSQL):
   // the bucket `name` holds up to `capacity` tokens, gains `refill_per_second`

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -81,6 +82,50 @@ TEST_F(EngineConfigTest, BadValuesNameTheirPlace) {
   EXPECT_NE(m.find(file + ":2:15: lua.time_limit: invalid duration \"soon\""), std::string::npos)
       << m;
   EXPECT_NE(m.find("environment STOREFLOW_LUA_MEMORY_LIMIT: invalid size \"lots\""),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(EngineConfigTest, RetentionKeysTakeDurationsOrKeep) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->retention.runs, std::chrono::hours(24 * 30));
+  EXPECT_EQ(defaults->retention.dead_letters.count(), 0);  // kept for ever
+  EXPECT_EQ(defaults->retention.events, std::chrono::hours(24 * 30));
+  EXPECT_EQ(defaults->retention.interval, std::chrono::minutes(1));
+  EXPECT_EQ(defaults->retention.batch, 1000);
+
+  std::string file = Write(
+      "retention:\n  runs: 7d\n  dead_letters: 90d\n  events: keep\n  interval: 30s\n"
+      "  batch: 250\n");
+  env_["STOREFLOW_RETENTION_RUNS"] = "36h";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->retention.runs, std::chrono::hours(36));
+  EXPECT_EQ(config->retention.dead_letters, std::chrono::hours(24 * 90));
+  EXPECT_EQ(config->retention.events.count(), 0);
+  EXPECT_EQ(config->retention.interval, std::chrono::seconds(30));
+  EXPECT_EQ(config->retention.batch, 250);
+  EXPECT_TRUE(config->retention.Check().ok());
+}
+
+TEST_F(EngineConfigTest, RetentionTooShortToBeSafeIsRefusedWithItsReason) {
+  std::string file = Write("retention:\n  events: 1h\n  runs: 10m\n  batch: 0\n");
+  env_["STOREFLOW_RETENTION_INTERVAL"] = "10ms";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:11: retention.events: must be keep (or 0) or at least 2d"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("Shopify retries for 48 hours"), std::string::npos) << m;
+  EXPECT_NE(m.find(file + ":3:9: retention.runs: must be keep (or 0) or at least 1h"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":4:10: retention.batch: must be from 1 to 100000, got 0"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("environment STOREFLOW_RETENTION_INTERVAL: must be at least 1s"),
             std::string::npos)
       << m;
 }

@@ -1,4 +1,4 @@
-// The built `storeflow` binary: run, runs, dlq, events, migrate.
+// The built `storeflow` binary: run, runs, dlq, events, migrate, purge.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,6 +14,9 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 
 namespace {
 
@@ -127,6 +130,50 @@ TEST_F(CliTest, AnInvalidWorkflowExitsOne) {
   Output r = Shell(Storeflow("run " + (dir_ / "bad.yaml").string() +
                              " --input tests/fixtures/runtime/input.json --db " + db_));
   EXPECT_EQ(r.code, 1);
+}
+
+TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
+  // A failed run (a dead letter, kept for ever by default), then retried: it completes.
+  Output r = Shell(StoreflowWithStdin(
+      "run tests/fixtures/runtime/failing.yaml --input - --db " + db_, R"({"name": "o-1"})"));
+  ASSERT_EQ(r.code, 1) << r.out;
+  const std::int64_t failed_id = nlohmann::json::parse(r.out)["id"].get<std::int64_t>();
+  r = Shell(StoreflowWithStdin("run tests/fixtures/runtime/failing.yaml --input - --db " + db_,
+                               R"({"name": "o-2"})"));
+  ASSERT_EQ(r.code, 1) << r.out;
+  const std::int64_t aged_id = nlohmann::json::parse(r.out)["id"].get<std::int64_t>();
+
+  // Just ended: nothing is past keeping.
+  Output purge = Shell(Storeflow("purge --db " + db_));
+  ASSERT_EQ(purge.code, 0) << purge.out;
+  EXPECT_EQ(purge.out, "deleted nothing\n");
+
+  {
+    // Age both runs by 31 days (SQL: the store never rewrites created_at), and make
+    // the second a cancelled one (as `dlq discard` would).
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", (dir_ / "store.db").string());
+    const std::string month = std::to_string(std::int64_t{31} * 24 * 3600 * 1000);
+    session << "UPDATE runs SET created_at = created_at - " + month +
+                   ", finished_at = finished_at - " + month,
+        Poco::Data::Keywords::now;
+    session << "UPDATE runs SET status = 'cancelled' WHERE id = " + std::to_string(aged_id),
+        Poco::Data::Keywords::now;
+  }
+  purge = Shell(Storeflow("purge --db " + db_));
+  ASSERT_EQ(purge.code, 0) << purge.out;
+  EXPECT_EQ(purge.out, "deleted 1 run\n");
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).code, 1);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).code, 0);
+
+  // A configuration that would delete too soon is refused, naming its place.
+  std::FILE* f = std::fopen((dir_ / "short.yaml").c_str(), "w");
+  std::fputs("retention:\n  events: 1h\n", f);
+  std::fclose(f);
+  Output refused =
+      Shell(Storeflow("purge --db " + db_ + " --config " + (dir_ / "short.yaml").string()));
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_EQ(Shell(Storeflow("purge --db " + db_ + " --now")).code, 2);
 }
 
 TEST_F(CliTest, MigrateAndEventsList) {

@@ -273,10 +273,31 @@ TEST_P(StoreDataTest, DedupeHoldsAKeyUntilItExpires) {
   EXPECT_TRUE(*tx->ClaimDedupe("w", "order-1", kT0 + 100, kT0 + 200));   // expired: free again
   EXPECT_FALSE(*tx->ClaimDedupe("w", "order-1", kT0 + 150, kT0 + 250));  // held until +200
   EXPECT_TRUE(*tx->ClaimDedupe("w", "order-2", kT0, kT0 + 10));
-  auto purged = tx->PurgeDedupe(kT0 + 150);
+  auto purged = tx->PurgeDedupe(kT0 + 150, 1);  // the one that expired first: order-2
   ASSERT_TRUE(purged.ok()) << purged.status().ToString();
-  EXPECT_EQ(*purged, 2);  // order-2 and other/order-1
+  EXPECT_EQ(*purged, 1);
+  EXPECT_FALSE(*tx->ClaimDedupe("other", "order-1", kT0 + 149, kT0 + 160));  // still there
+  purged = tx->PurgeDedupe(kT0 + 150, 100);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 1);  // other/order-1; w/order-1 holds until +200
   EXPECT_TRUE(*tx->ClaimDedupe("w", "order-2", kT0 + 150, kT0 + 160));
+  EXPECT_FALSE(*tx->ClaimDedupe("w", "order-1", kT0 + 150, kT0 + 250));
+  ASSERT_TRUE(tx->Commit().ok());
+}
+
+TEST_P(StoreDataTest, PurgeEffectsDeletesTheOldestFirst) {
+  auto tx = Begin();
+  ASSERT_TRUE(tx->PutEffect("run-1/a/0", {{"n", 1}}, kT0 + 20).ok());
+  ASSERT_TRUE(tx->PutEffect("run-1/b/0", {{"n", 2}}, kT0 + 10).ok());
+  ASSERT_TRUE(tx->PutEffect("run-2/a/0", {{"n", 3}}, kT0 + 100).ok());
+  auto purged = tx->PurgeEffects(kT0 + 50, 1);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 1);
+  EXPECT_FALSE(tx->GetEffect("run-1/b/0")->has_value());
+  EXPECT_TRUE(tx->GetEffect("run-1/a/0")->has_value());
+  EXPECT_EQ(*tx->PurgeEffects(kT0 + 50, 100), 1);
+  EXPECT_FALSE(tx->GetEffect("run-1/a/0")->has_value());
+  EXPECT_TRUE(tx->GetEffect("run-2/a/0")->has_value());
   ASSERT_TRUE(tx->Commit().ok());
 }
 

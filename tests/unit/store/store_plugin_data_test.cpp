@@ -60,6 +60,25 @@ TEST_P(StorePluginDataTest, KeyValueEntriesExpire) {
   ASSERT_TRUE(tx->Commit().ok());
 }
 
+TEST_P(StorePluginDataTest, PurgeExpiredKvDeletesOnlyExpiredEntries) {
+  auto tx = Begin();
+  ASSERT_TRUE(tx->KvPut("p", "early", "v", kT0 + 10, kT0).ok());
+  ASSERT_TRUE(tx->KvPut("q", "later", "v", kT0 + 20, kT0).ok());
+  ASSERT_TRUE(tx->KvPut("p", "live", "v", kT0 + 1000, kT0).ok());
+  ASSERT_TRUE(tx->KvPut("p", "forever", "v", std::nullopt, kT0).ok());
+  auto purged = tx->PurgeExpiredKv(kT0 + 100, 1);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 1);
+  // Deleted rows are gone, not just hidden: a delete of them finds nothing at all.
+  EXPECT_FALSE(*tx->KvDelete("p", "early", 0));
+  EXPECT_EQ(*tx->PurgeExpiredKv(kT0 + 100, 10), 1);
+  EXPECT_FALSE(*tx->KvDelete("q", "later", 0));
+  EXPECT_EQ(*tx->PurgeExpiredKv(kT0 + 100, 10), 0);
+  EXPECT_TRUE(tx->KvGet("p", "live", kT0 + 100)->has_value());
+  EXPECT_TRUE(tx->KvGet("p", "forever", kT0 + 999'999)->has_value());
+  ASSERT_TRUE(tx->Commit().ok());
+}
+
 TEST_P(StorePluginDataTest, TokenBucketStartsFullRefillsAndSaysWhenToRetry) {
   auto take = [&](double cost, TimeMs now) {
     auto tx = Begin();

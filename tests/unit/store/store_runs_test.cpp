@@ -642,5 +642,91 @@ TEST_P(StoreRunsTest, WaitsPutGetDeleteAndWakeOnlyMatchingWaitingRuns) {
   EXPECT_TRUE(kept->has_value());
 }
 
+TEST_P(StoreRunsTest, PurgeRunsDeletesOnlyEndedRunsPastTheHorizonWithTheirSteps) {
+  auto ended = [&](RunStatus status, TimeMs finished_at) {
+    RunRow run = MakeRun("w", std::nullopt, status);
+    run.finished_at = finished_at;
+    return InsertRun(run);
+  };
+  const std::int64_t done_first = ended(RunStatus::kCompleted, kT0 + 10);
+  const std::int64_t done_second = ended(RunStatus::kCompleted, kT0 + 20);
+  const std::int64_t cancelled = ended(RunStatus::kCancelled, kT0 + 30);
+  const std::int64_t dead_letter = ended(RunStatus::kFailed, kT0 + 15);
+  const std::int64_t recent = ended(RunStatus::kCompleted, kT0 + 200);
+  const std::int64_t in_flight = InsertRun(MakeRun("w", kT0, RunStatus::kRunning));
+  const std::vector<std::int64_t> all = {done_first,  done_second, cancelled,
+                                         dead_letter, recent,      in_flight};
+  {
+    auto tx = Begin();
+    for (std::int64_t id : all) {
+      StepRow step{.run_id = id,
+                   .step_path = "only",
+                   .seq = 1,
+                   .status = StepStatus::kCompleted,
+                   .attempts = 1,
+                   .started_at = kT0};
+      ASSERT_TRUE(tx->UpsertStep(step).ok());
+    }
+    ASSERT_TRUE(tx->PutWait({.run_id = done_first,
+                             .step_path = "only",
+                             .topic = "t",
+                             .expr_id = "e",
+                             .wait_key = "k",
+                             .created_at = kT0})
+                    .ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  const std::vector<RunStatus> finished = {RunStatus::kCompleted, RunStatus::kCancelled};
+  {
+    auto tx = Begin();
+    auto purged = tx->PurgeRuns(finished, kT0 + 100, 2);  // the two oldest
+    ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+    EXPECT_EQ(*purged, 2);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Begin();
+    EXPECT_FALSE(tx->GetRun(done_first)->has_value());
+    EXPECT_FALSE(tx->GetRun(done_second)->has_value());
+    EXPECT_TRUE(tx->GetRun(cancelled)->has_value());
+    auto purged = tx->PurgeRuns(finished, kT0 + 100, 10);
+    ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+    EXPECT_EQ(*purged, 1);
+    EXPECT_EQ(*tx->PurgeRuns(finished, kT0 + 100, 10), 0);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto tx = Begin();
+  for (std::int64_t id : all) {
+    const bool gone = id == done_first || id == done_second || id == cancelled;
+    EXPECT_EQ(tx->GetRun(id)->has_value(), !gone) << "run " << id;
+    EXPECT_EQ(tx->ListSteps(id)->size(), gone ? 0u : 1u) << "steps of run " << id;
+  }
+  EXPECT_FALSE(tx->GetWait(done_first)->has_value());
+
+  // Runs in flight are never purged: asking is a mistake.
+  auto refused = tx->PurgeRuns({RunStatus::kCompleted, RunStatus::kRunning}, kT0 + 1000, 10);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("running"), std::string::npos);
+}
+
+TEST_P(StoreRunsTest, PurgeRunsLeavesADeadLetterThatWasRetried) {
+  RunRow run = MakeRun("w", std::nullopt, RunStatus::kFailed);
+  run.finished_at = kT0 + 10;
+  run.id = InsertRun(run);
+  {
+    // `dlq retry`: the run is due again and no longer finished.
+    auto tx = Begin();
+    run.status = RunStatus::kReady;
+    run.due_at = kT0 + 500;
+    run.finished_at.reset();
+    ASSERT_TRUE(tx->UpdateRun(run, std::nullopt).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto tx = Begin();
+  EXPECT_EQ(*tx->PurgeRuns({RunStatus::kFailed}, kT0 + 1000, 10), 0);
+  EXPECT_TRUE(tx->GetRun(run.id)->has_value());
+}
+
 }  // namespace
 }  // namespace storeflow::store::testing
