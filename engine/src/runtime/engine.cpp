@@ -42,6 +42,9 @@ Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
       "storeflow_claim_size", metrics::Type::kHistogram,
       "Runs taken by each claim that found work (claims grow through a backlog).",
       {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  metrics::Registry::Default().Describe(
+      "storeflow_claims_empty_total", metrics::Type::kCounter,
+      "Claims that found no due run (each a transaction; idle workers wake one at a time).");
   api_sandbox_ = MakeSandbox();
   api_executor_ =
       std::make_unique<RunExecutor>(store_, catalog_, router_, actions_, clock_, options_.executor);
@@ -312,7 +315,11 @@ Result<int> Engine::ClaimAndAdvance(RunExecutor& executor, script::Sandbox& sand
   if (!claimed.ok()) return claimed.status();
   const int taken = static_cast<int>(claimed->size());
   batch = taken >= limit ? std::min(limit * 2, options_.max_claim_batch) : options_.claim_batch;
-  if (taken > 0) metrics::Registry::Default().Observe("storeflow_claim_size", {}, taken);
+  if (taken > 0) {
+    metrics::Registry::Default().Observe("storeflow_claim_size", {}, taken);
+  } else {
+    metrics::Registry::Default().CounterAdd("storeflow_claims_empty_total");
+  }
   bool notify = false;
   Status first_error;
   for (const auto& run : *claimed) {

@@ -400,6 +400,51 @@ steps:
   EXPECT_GE(clock_->Now(), kT0 + 2 * 3600 * 1000);
 }
 
+TEST_P(EngineTest, AWakeUpMakesOneIdleWorkerClaimNotEveryWorker) {
+  // The gate works on the real clock only (a virtual clock's workers never sleep long).
+  SystemClock real;
+  EngineOptions options = options_;
+  options.workers = 8;
+  Engine engine(*store_, real, actions_, options);
+  ASSERT_TRUE(engine
+                  .LoadWorkflowSource(R"(workflow: woken
+on: [{event: go}]
+steps:
+  - id: only
+    uses: log
+    with: { message: "woken" }
+)",
+                                      "woken.yaml")
+                  .ok());
+  auto& registry = metrics::Registry::Default();
+  engine.Start();
+  // Let every worker make its first claim and fall asleep.
+  double settled = -1;
+  for (int i = 0; i < 100 && registry.Value("storeflow_claims_empty_total") != settled; ++i) {
+    settled = registry.Value("storeflow_claims_empty_total");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double before = registry.Value("storeflow_claims_empty_total");
+  constexpr int kRuns = 20;
+  for (int n = 0; n < kRuns; ++n) {
+    auto run = engine.StartRun("woken", Json::object());  // commits, then wakes the workers
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!IsEnded(run->id) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(IsEnded(run->id)) << "run " << run->id;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // everyone back asleep
+  }
+  const double empty = registry.Value("storeflow_claims_empty_total") - before;
+  engine.Stop();
+  // Each wake-up: the claimer takes the run, and its next claim comes back empty.
+  // Were every woken worker to claim, each run would cost at least 8 empty claims
+  // (7 workers finding nothing, and the claimer's next claim).
+  EXPECT_GE(empty, kRuns);
+  EXPECT_LT(empty, 4 * kRuns);
+}
+
 TEST_P(EngineTest, ClaimsGrowThroughABacklogAndShrinkWhenItIsGone) {
   options_.claim_batch = 4;
   options_.max_claim_batch = 16;
