@@ -279,7 +279,8 @@ int SetupError(const std::string& what, const Status& s) {
 std::map<store::RunStatus, std::int64_t> CountByStatus(store::Store& db) {
   auto tx = db.Begin();
   if (!tx.ok()) return {};
-  auto counts = (*tx)->CountRunsByStatus();
+  auto counts = (*tx)->CountRunsByStatus(
+      {store::RunStatus::kSleeping, store::RunStatus::kReady, store::RunStatus::kRunning});
   return counts.ok() ? *counts : std::map<store::RunStatus, std::int64_t>();
 }
 std::int64_t Count(const std::map<store::RunStatus, std::int64_t>& counts,

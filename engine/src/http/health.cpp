@@ -1,6 +1,7 @@
 #include "http/health.h"
 
 #include <mutex>
+#include <vector>
 
 #include "common/metrics.h"
 
@@ -21,21 +22,23 @@ void CollectStoreGauges(metrics::Registry& registry) {
     registry.GaugeSet("storeflow_store_up", {}, 0);
     return;
   }
-  auto counts = (*tx)->CountRunsByStatus();
+  // Runs in flight and dead letters only: they stay few, while ended runs pile up
+  // until retention deletes them (the *_total counters count those).
+  using store::RunStatus;
+  const std::vector<RunStatus> counted = {RunStatus::kQueued,  RunStatus::kReady,
+                                          RunStatus::kRunning, RunStatus::kSleeping,
+                                          RunStatus::kWaiting, RunStatus::kFailed};
+  auto counts = (*tx)->CountRunsByStatus(counted);
   if (!counts.ok()) {
     registry.GaugeSet("storeflow_store_up", {}, 0);
     return;
   }
   registry.GaugeSet("storeflow_store_up", {}, 1);
-  using store::RunStatus;
   auto count = [&](RunStatus s) {
     auto it = counts->find(s);
     return it == counts->end() ? 0.0 : static_cast<double>(it->second);
   };
-  for (RunStatus s :
-       {RunStatus::kQueued, RunStatus::kReady, RunStatus::kRunning, RunStatus::kSleeping,
-        RunStatus::kWaiting, RunStatus::kCompleted, RunStatus::kFailed, RunStatus::kCancelled,
-        RunStatus::kRejected, RunStatus::kSkipped}) {
+  for (RunStatus s : counted) {
     registry.GaugeSet("storeflow_runs", {{"status", std::string(store::RunStatusName(s))}},
                       count(s));
   }
@@ -70,7 +73,8 @@ void DescribeEngineMetrics() {
              "Step execution time by action (uses) or step kind.");
   r.Describe("storeflow_timer_lateness_seconds", Type::kHistogram,
              "How long after its due time a run was taken up by a worker.");
-  r.Describe("storeflow_runs", Type::kGauge, "Runs in the store by status (read when scraped).");
+  r.Describe("storeflow_runs", Type::kGauge,
+             "Runs in flight and dead letters in the store, by status (read when scraped).");
   r.Describe("storeflow_queue_depth", Type::kGauge, "Runs ready or queued (read when scraped).");
   r.Describe("storeflow_dead_letters", Type::kGauge, "Failed runs in the dead-letter list.");
   r.Describe("storeflow_store_up", Type::kGauge, "1 when the store answered the last scrape.");

@@ -40,6 +40,12 @@ const std::string& PurgeEventsSql(const Dialect& dialect) {
   return dialect.backend == Backend::kSqlite ? kSqlite : kPostgres;
 }
 
+// A CTE `w(name)`: the workflows that have runs, one index probe each (a loose
+// index scan of runs_by_workflow_status), then a NULL row; follow WITH RECURSIVE.
+constexpr std::string_view kWorkflowsWithRuns =
+    "w(name) AS (SELECT MIN(workflow) FROM runs UNION ALL SELECT (SELECT MIN(workflow)"
+    " FROM runs WHERE workflow > w.name) FROM w WHERE w.name IS NOT NULL)";
+
 std::vector<std::int64_t> IdsOf(const SqlRows& rows) {
   std::vector<std::int64_t> ids;
   ids.reserve(rows.size());
@@ -556,14 +562,29 @@ Result<std::vector<RunRow>> SqlTransaction::ListRuns(const RunFilter& filter) {
   });
 }
 
-Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus() {
+Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus(
+    const std::vector<RunStatus>& statuses) {
   return Guard("CountRunsByStatus", [&]() -> Result<std::map<RunStatus, std::int64_t>> {
-    static const std::string kSql = "SELECT status, COUNT(*) FROM runs GROUP BY status";
-    const auto rows = db().Query(kSql, 2, {});
     std::map<RunStatus, std::int64_t> out;
+    if (statuses.empty()) return out;
+    // One count per (workflow, status), each an index range of
+    // runs_by_workflow_status: the cost is the runs counted, not the table. The
+    // statuses are written into the text (names of RunStatus values, never input):
+    // with a parameter PostgreSQL cannot tell a rare status from a common one and
+    // scans the whole table for each count.
+    std::string sql = "WITH RECURSIVE " + std::string(kWorkflowsWithRuns) + " SELECT w.name";
+    for (RunStatus status : statuses) {
+      sql += ", (SELECT COUNT(*) FROM runs r WHERE r.workflow = w.name AND r.status = '" +
+             std::string(RunStatusName(status)) + "')";
+    }
+    sql += " FROM w WHERE w.name IS NOT NULL";
+    const int columns = 1 + static_cast<int>(statuses.size());
+    const auto rows = db().Query(sql, columns, {});
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      auto status = ParseRunStatus(rows.Text(r, 0));
-      if (status.ok()) out[*status] += rows.Int(r, 1);
+      for (std::size_t i = 0; i < statuses.size(); ++i) {
+        const std::int64_t n = rows.Int(r, static_cast<int>(i) + 1);
+        if (n > 0) out[statuses[i]] += n;
+      }
     }
     return out;
   });
@@ -617,11 +638,14 @@ Result<std::int64_t> SqlTransaction::PurgeRuns(const std::vector<RunStatus>& sta
     // runs in id order up to it.
     const std::int64_t bound = LastRunIdCreatedBefore(finished_before);
     if (bound == 0) return 0;
-    // The workflows that have runs, one index probe each (a loose index scan).
-    static const std::string kWorkflows =
-        "WITH RECURSIVE w(name) AS (SELECT MIN(workflow) FROM runs UNION ALL"
-        " SELECT (SELECT MIN(workflow) FROM runs WHERE workflow > w.name) FROM w"
-        " WHERE w.name IS NOT NULL) SELECT name FROM w WHERE name IS NOT NULL";
+    if (dialect_.backend == Backend::kPostgresql) {
+      // Plan each pick for its own workflow and status. A generic plan cannot tell
+      // a status rare in a workflow from a common one, and for a rare one it walks
+      // the primary key through every run up to `bound`. Until this transaction ends.
+      db().ExecOnce("SET LOCAL plan_cache_mode = force_custom_plan");
+    }
+    static const std::string kWorkflows = "WITH RECURSIVE " + std::string(kWorkflowsWithRuns) +
+                                          " SELECT name FROM w WHERE name IS NOT NULL";
     static const std::string kPick =
         "SELECT id FROM runs WHERE workflow = ? AND status = ? AND id <= ? AND finished_at < ?"
         " ORDER BY id LIMIT ?";

@@ -56,7 +56,8 @@ class SqlTransaction final : public Transaction {
                                                      LeaseCheck check) override;
   Result<std::optional<RunRow>> GetRun(std::int64_t id) override;
   Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) override;
-  Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() override;
+  Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus(
+      const std::vector<RunStatus>& statuses) override;
   Result<std::int64_t> PurgeRuns(const std::vector<RunStatus>& statuses, TimeMs finished_before,
                                  int limit) override;
   Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,

@@ -111,9 +111,12 @@ class Transaction {
                                                              LeaseCheck check) = 0;
   virtual Result<std::optional<RunRow>> GetRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunRow>> ListRuns(const RunFilter& filter) = 0;
-  // How many runs there are of each status (statuses without runs are absent);
-  // for the queue-depth and dead-letter gauges.
-  virtual Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus() = 0;
+  // How many runs there are of each of `statuses` (those without runs are
+  // absent). Reads only the runs it counts (an index range per workflow and
+  // status), never the whole table: cheap for runs in flight and dead letters,
+  // which stay few, as the gauges read at every /metrics scrape.
+  virtual Result<std::map<RunStatus, std::int64_t>> CountRunsByStatus(
+      const std::vector<RunStatus>& statuses) = 0;
   // Retention: deletes up to `limit` runs whose status is one of `statuses` (all
   // terminal, else kInvalidArgument) and that finished before `finished_before`,
   // each workflow's oldest first, with their steps and waits; returns how many

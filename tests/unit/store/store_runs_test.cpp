@@ -728,5 +728,22 @@ TEST_P(StoreRunsTest, PurgeRunsLeavesADeadLetterThatWasRetried) {
   EXPECT_TRUE(tx->GetRun(run.id)->has_value());
 }
 
+TEST_P(StoreRunsTest, CountRunsByStatusCountsOnlyTheStatusesAskedFor) {
+  InsertRun(MakeRun("a", kT0, RunStatus::kReady));
+  InsertRun(MakeRun("a", kT0, RunStatus::kReady));
+  InsertRun(MakeRun("b", kT0, RunStatus::kReady));
+  InsertRun(MakeRun("b", kT0, RunStatus::kSleeping));
+  InsertRun(MakeRun("c", std::nullopt, RunStatus::kFailed));
+  InsertRun(MakeRun("c", std::nullopt, RunStatus::kCompleted));
+  auto tx = Begin();
+  auto counts = tx->CountRunsByStatus(
+      {RunStatus::kReady, RunStatus::kSleeping, RunStatus::kWaiting, RunStatus::kFailed});
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  const std::map<RunStatus, std::int64_t> expected = {
+      {RunStatus::kReady, 3}, {RunStatus::kSleeping, 1}, {RunStatus::kFailed, 1}};
+  EXPECT_EQ(*counts, expected);  // no waiting runs: absent; completed: not asked for
+  EXPECT_TRUE(tx->CountRunsByStatus({})->empty());
+}
+
 }  // namespace
 }  // namespace storeflow::store::testing
