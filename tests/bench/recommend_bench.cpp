@@ -156,6 +156,44 @@ double BareLuaTablesPerSecond(double seconds) {
   return static_cast<double>(calls) / cpu;
 }
 
+// Lua code defining make_events(): the 20 events of MakeInput() as Lua tables,
+// built by table constructors.
+constexpr const char* kLuaMakeEvents = R"(
+  local types = { "view", "click", "view", "add_to_cart", "view", "purchase" }
+  local cats = { "shoes", "hats", "bags", "socks", "jackets" }
+  function make_events()
+    local events = {}
+    for i = 0, 19 do
+      events[i + 1] = { userId = "user-4711", productId = 7000000000000 + i * 37,
+                        eventType = types[i % 6 + 1], productType = cats[(i * 7) % 5 + 1],
+                        at = 1795255200 - i * 61000 }
+    end
+    return events
+  end
+)";
+
+// Calls the global Lua function `loop`(n), which makes n calls, for `seconds` of
+// CPU time after a warm-up; calls per CPU second, or 0 if a call fails.
+double LuaLoopPerSecond(lua_State* L, const char* loop, double seconds) {
+  auto run = [L, loop](int n) {
+    lua_getglobal(L, loop);
+    lua_pushinteger(L, n);
+    bool ok = lua_pcall(L, 1, 0, 0) == LUA_OK;
+    if (!ok) lua_pop(L, 1);
+    return ok;
+  };
+  if (!run(20000)) return 0;  // warm-up
+  std::uint64_t calls = 0;
+  const double start = ThreadCpuSeconds();
+  double cpu = 0;
+  do {
+    if (!run(1000)) return 0;
+    calls += 1000;
+    cpu = ThreadCpuSeconds() - start;
+  } while (cpu < seconds);
+  return static_cast<double>(calls) / cpu;
+}
+
 // The whole job without the engine: the 20 input events built by Lua code (table
 // constructors) and the rule called on them, in a plain state with only the
 // helpers the rule uses (stubs), looping inside Lua. No JSON, no sandbox, no
@@ -170,21 +208,12 @@ double PureLuaPerSecond(const std::string& rule_source, double seconds) {
     time = { now = function() return 1795255200 end, parse = function() error("unused") end,
              duration = function() error("unused") end }
   )";
-  const std::string driver = R"(
-    local types = { "view", "click", "view", "add_to_cart", "view", "purchase" }
-    local cats = { "shoes", "hats", "bags", "socks", "jackets" }
-    local recommend = recommend
+  std::string driver = kLuaMakeEvents;
+  driver += R"(
+    local recommend, make_events = recommend, make_events
     function loop(n)
       local r
-      for _ = 1, n do
-        local events = {}
-        for i = 0, 19 do
-          events[i + 1] = { userId = "user-4711", productId = 7000000000000 + i * 37,
-                            eventType = types[i % 6 + 1], productType = cats[(i * 7) % 5 + 1],
-                            at = 1795255200 - i * 61000 }
-        end
-        r = recommend({ events = events })
-      end
+      for _ = 1, n do r = recommend({ events = make_events() }) end
       return r
     end
   )";
@@ -195,27 +224,9 @@ double PureLuaPerSecond(const std::string& rule_source, double seconds) {
     lua_close(L);
     return 0;
   }
-  auto run = [L](int n) {
-    lua_getglobal(L, "loop");
-    lua_pushinteger(L, n);
-    bool ok = lua_pcall(L, 1, 0, 0) == LUA_OK;
-    if (!ok) lua_pop(L, 1);
-    return ok;
-  };
-  if (!run(20000)) {  // warm-up
-    lua_close(L);
-    return 0;
-  }
-  std::uint64_t calls = 0;
-  const double start = ThreadCpuSeconds();
-  double cpu = 0;
-  do {
-    if (!run(1000)) break;
-    calls += 1000;
-    cpu = ThreadCpuSeconds() - start;
-  } while (cpu < seconds);
+  const double rate = LuaLoopPerSecond(L, "loop", seconds);
   lua_close(L);
-  return cpu > 0 ? static_cast<double>(calls) / cpu : 0;
+  return rate;
 }
 
 // Floors for the rule itself: what Debian's Lua 5.4 needs per call on this machine
@@ -234,15 +245,9 @@ RuleFloors RuleFloorsPerSecond(double seconds) {
   lua_State* L = luaL_newstate();
   if (L == nullptr) return {};
   luaL_openlibs(L);
-  const std::string source = R"(
-    local types = { "view", "click", "view", "add_to_cart", "view", "purchase" }
-    local cats = { "shoes", "hats", "bags", "socks", "jackets" }
-    local events = {}
-    for i = 0, 19 do
-      events[i + 1] = { userId = "user-4711", productId = 7000000000000 + i * 37,
-                        eventType = types[i % 6 + 1], productType = cats[(i * 7) % 5 + 1],
-                        at = 1795255200 - i * 61000 }
-    end
+  std::string source = kLuaMakeEvents;
+  source += R"(
+    local events = make_events()
     local W = { view = 1, click = 2, add_to_cart = 4, purchase = 6 }
     local function lean(events, now, r)
       local score, count, names, n = {}, {}, {}, 0
@@ -279,26 +284,8 @@ RuleFloors RuleFloorsPerSecond(double seconds) {
     lua_close(L);
     return {};
   }
-  auto per_second = [L, seconds](const char* loop) {
-    auto run = [L, loop](int n) {
-      lua_getglobal(L, loop);
-      lua_pushinteger(L, n);
-      bool ok = lua_pcall(L, 1, 0, 0) == LUA_OK;
-      if (!ok) lua_pop(L, 1);
-      return ok;
-    };
-    if (!run(20000)) return 0.0;  // warm-up
-    std::uint64_t calls = 0;
-    const double start = ThreadCpuSeconds();
-    double cpu = 0;
-    do {
-      if (!run(1000)) return 0.0;
-      calls += 1000;
-      cpu = ThreadCpuSeconds() - start;
-    } while (cpu < seconds);
-    return static_cast<double>(calls) / cpu;
-  };
-  RuleFloors floors{per_second("lean_loop"), per_second("count_loop")};
+  RuleFloors floors{LuaLoopPerSecond(L, "lean_loop", seconds),
+                    LuaLoopPerSecond(L, "count_loop", seconds)};
   lua_close(L);
   return floors;
 }

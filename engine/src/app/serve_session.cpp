@@ -124,7 +124,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   engine_options.script_root = o.script_root;
   engine_options.lua = o.config.lua;
   engine_options.executor.log = [log](std::string_view level, std::string_view message) {
-    log("[" + std::string(level) + "] " + std::string(message));
+    std::string line = "[";  // appended, not `+`: GCC 12 warns falsely (-Wrestrict) on that
+    line.append(level).append("] ").append(message);
+    log(line);
   };
   auto plugins =
       SetUpPlugins(o.config, p.actions, {p.store.get(), &clock, engine_options.executor.log});
