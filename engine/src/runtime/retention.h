@@ -63,7 +63,7 @@ struct PurgeCounts {
   std::int64_t effects = 0;
   std::int64_t dedupe = 0;
   std::int64_t plugin_kv = 0;
-  // False when the pass stopped at its time budget or at Stop with work left.
+  // False when the pass stopped at its time budget or at Stop() before it was done.
   bool complete = true;
 
   std::int64_t total() const { return runs + dead_letters + events + effects + dedupe + plugin_kv; }
