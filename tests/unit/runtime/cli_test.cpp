@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -61,6 +62,55 @@ class CliTest : public ::testing::Test {
            "' | env -u STOREFLOW_DB " + STOREFLOW_BINARY + " " + args + " 2>" +
            (dir_ / "stderr.txt").string();
   }
+  // Starts `storeflow serve` on db_ with the workflows of dir_/workflows, lets it
+  // run for `seconds`, stops it with SIGTERM (SIGKILL after 10 s more). SQLite
+  // allows one process per file: look at the database only after this returns.
+  // The wait status, or nullopt when it had to be killed.
+  std::optional<int> ServeFor(std::chrono::seconds seconds) const {
+    std::filesystem::create_directories(dir_ / "workflows");
+    const pid_t pid = fork();
+    if (pid < 0) return std::nullopt;
+    if (pid == 0) {
+      if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
+      execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db_.c_str(), "--workflows",
+            (dir_ / "workflows").c_str(), "--workers", "2", "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+      _exit(98);
+    }
+    std::this_thread::sleep_for(seconds);
+    kill(pid, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 200; ++i) {
+      if (waitpid(pid, &status, WNOHANG) == pid) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return std::nullopt;
+  }
+
+  // Moves every run of db_ `days` into the past (SQL: the store never rewrites
+  // created_at), and makes run `cancelled_id` a cancelled one (as `dlq discard` would).
+  void AgeRuns(int days, std::int64_t cancelled_id) const {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", (dir_ / "store.db").string());
+    const std::string shift = std::to_string(std::int64_t{days} * 24 * 3600 * 1000);
+    session << "UPDATE runs SET created_at = created_at - " + shift +
+                   ", finished_at = finished_at - " + shift,
+        Poco::Data::Keywords::now;
+    session << "UPDATE runs SET status = 'cancelled' WHERE id = " + std::to_string(cancelled_id),
+        Poco::Data::Keywords::now;
+  }
+
+  // A dead letter made by `storeflow run` on db_: its id.
+  std::int64_t FailedRun(const std::string& name) const {
+    Output r =
+        Shell(StoreflowWithStdin("run tests/fixtures/runtime/failing.yaml --input - --db " + db_,
+                                 R"({"name": ")" + name + R"("})"));
+    EXPECT_EQ(r.code, 1) << r.out;
+    return r.code == 1 ? nlohmann::json::parse(r.out)["id"].get<std::int64_t>() : 0;
+  }
+
   std::filesystem::path dir_;
   std::string db_;
 };
@@ -133,33 +183,16 @@ TEST_F(CliTest, AnInvalidWorkflowExitsOne) {
 }
 
 TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
-  // A failed run (a dead letter, kept for ever by default), then retried: it completes.
-  Output r = Shell(StoreflowWithStdin(
-      "run tests/fixtures/runtime/failing.yaml --input - --db " + db_, R"({"name": "o-1"})"));
-  ASSERT_EQ(r.code, 1) << r.out;
-  const std::int64_t failed_id = nlohmann::json::parse(r.out)["id"].get<std::int64_t>();
-  r = Shell(StoreflowWithStdin("run tests/fixtures/runtime/failing.yaml --input - --db " + db_,
-                               R"({"name": "o-2"})"));
-  ASSERT_EQ(r.code, 1) << r.out;
-  const std::int64_t aged_id = nlohmann::json::parse(r.out)["id"].get<std::int64_t>();
+  const std::int64_t failed_id = FailedRun("o-1");  // a dead letter: kept for ever by default
+  const std::int64_t aged_id = FailedRun("o-2");
+  ASSERT_FALSE(HasFatalFailure());
 
   // Just ended: nothing is past keeping.
   Output purge = Shell(Storeflow("purge --db " + db_));
   ASSERT_EQ(purge.code, 0) << purge.out;
   EXPECT_EQ(purge.out, "deleted nothing\n");
 
-  {
-    // Age both runs by 31 days (SQL: the store never rewrites created_at), and make
-    // the second a cancelled one (as `dlq discard` would).
-    Poco::Data::SQLite::Connector::registerConnector();
-    Poco::Data::Session session("SQLite", (dir_ / "store.db").string());
-    const std::string month = std::to_string(std::int64_t{31} * 24 * 3600 * 1000);
-    session << "UPDATE runs SET created_at = created_at - " + month +
-                   ", finished_at = finished_at - " + month,
-        Poco::Data::Keywords::now;
-    session << "UPDATE runs SET status = 'cancelled' WHERE id = " + std::to_string(aged_id),
-        Poco::Data::Keywords::now;
-  }
+  AgeRuns(31, aged_id);
   purge = Shell(Storeflow("purge --db " + db_));
   ASSERT_EQ(purge.code, 0) << purge.out;
   EXPECT_EQ(purge.out, "deleted 1 run\n");
@@ -174,6 +207,19 @@ TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
       Shell(Storeflow("purge --db " + db_ + " --config " + (dir_ / "short.yaml").string()));
   EXPECT_EQ(refused.code, 2);
   EXPECT_EQ(Shell(Storeflow("purge --db " + db_ + " --now")).code, 2);
+}
+
+TEST_F(CliTest, ServeDeletesWhatRetentionNoLongerKeepsAtStart) {
+  const std::int64_t failed_id = FailedRun("o-1");
+  const std::int64_t aged_id = FailedRun("o-2");
+  ASSERT_FALSE(HasFatalFailure());
+  AgeRuns(31, aged_id);
+  const std::optional<int> status = ServeFor(std::chrono::seconds(2));
+  ASSERT_TRUE(status.has_value()) << "serve did not stop within 10 s of SIGTERM";
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  // The shipped configuration keeps ended runs 30 days and dead letters for ever.
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).code, 1);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).code, 0);
 }
 
 TEST_F(CliTest, MigrateAndEventsList) {
@@ -198,31 +244,10 @@ TEST_F(CliTest, ServeRunsRetriedDeadLettersAndStopsOnSigterm) {
   const std::string id = std::to_string(nlohmann::json::parse(failed.out)["id"].get<int>());
   ASSERT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 0);
 
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
-    execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db_.c_str(), "--workflows",
-          (dir_ / "workflows").c_str(), "--workers", "2", "--listen", "127.0.0.1:0",
-          static_cast<char*>(nullptr));
-    _exit(98);
-  }
-  // SQLite allows one process per file, so look only after serve has stopped.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  kill(pid, SIGTERM);
-  int status = 0;
-  bool exited = false;
-  for (int i = 0; i < 200 && !exited; ++i) {
-    exited = waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!exited) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  ASSERT_TRUE(exited) << "serve did not stop within 10 s of SIGTERM";
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::optional<int> status = ServeFor(std::chrono::seconds(2));
+  ASSERT_TRUE(status.has_value()) << "serve did not stop within 10 s of SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
   // The retried run failed again at the same (unconditional) fail step, which shows
   // serve advanced it: its attempt is 2.
   Output show = Shell(Storeflow("runs show " + id + " --db " + db_));
