@@ -15,10 +15,7 @@ std::string Dialect::FormatIdList(const std::vector<std::int64_t>& ids) const {
 }
 
 std::string Dialect::ColumnInList(std::string_view column) const {
-  if (backend == Backend::kSqlite) {
-    return std::string(column) + " IN (SELECT value FROM json_each(?))";
-  }
-  return std::string(column) + " = ANY(CAST(? AS BIGINT[]))";
+  return std::string(column) + std::string(id_in_list.substr(id_in_list.find(' ')));
 }
 
 std::string Dialect::IdInSubquery(std::string_view subquery) const {

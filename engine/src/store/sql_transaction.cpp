@@ -46,6 +46,17 @@ constexpr std::string_view kWorkflowsWithRuns =
     "w(name) AS (SELECT MIN(workflow) FROM runs UNION ALL SELECT (SELECT MIN(workflow)"
     " FROM runs WHERE workflow > w.name) FROM w WHERE w.name IS NOT NULL)";
 
+// Deletes up to `limit` rows of `table` (primary key `keys`) with expires_at <= now,
+// soonest expired first; parameters (now, limit, now). The outer expires_at
+// condition keeps a row written again meanwhile (a dedupe key claimed anew, a
+// plugin key put again): PostgreSQL re-checks the row's newest version.
+std::string PurgeExpiredSql(std::string_view table, std::string_view keys) {
+  const std::string t(table);
+  const std::string k(keys);
+  return "DELETE FROM " + t + " WHERE (" + k + ") IN (SELECT " + k + " FROM " + t +
+         " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) AND expires_at <= ?";
+}
+
 std::vector<std::int64_t> IdsOf(const SqlRows& rows) {
   std::vector<std::int64_t> ids;
   ids.reserve(rows.size());
@@ -590,6 +601,11 @@ Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus(
   });
 }
 
+std::int64_t SqlTransaction::PurgeExpired(const std::string& sql, TimeMs now, int limit) {
+  CheckLimit(limit);
+  return static_cast<std::int64_t>(db().Exec(sql, {IntParam(now), IntParam(limit), IntParam(now)}));
+}
+
 std::int64_t SqlTransaction::LastRunIdCreatedBefore(TimeMs t) {
   // Two subqueries: SQLite reads MIN or MAX off the index only when alone.
   static const std::string kEnds = "SELECT (SELECT MIN(id) FROM runs), (SELECT MAX(id) FROM runs)";
@@ -675,18 +691,10 @@ Result<std::int64_t> SqlTransaction::PurgeRuns(const std::vector<RunStatus>& sta
     const std::vector<std::int64_t> ids = IdsOf(db().Query(sql, 1, std::move(params)));
     if (ids.empty()) return 0;
     // Steps and waits have no foreign key to runs on PostgreSQL (schema 4).
-    static const std::string kSqliteSteps =
-        "DELETE FROM steps WHERE " + SqliteDialect().ColumnInList("run_id");
-    static const std::string kPostgresSteps =
-        "DELETE FROM steps WHERE " + PostgresDialect().ColumnInList("run_id");
-    static const std::string kSqliteWaits =
-        "DELETE FROM waits WHERE " + SqliteDialect().ColumnInList("run_id");
-    static const std::string kPostgresWaits =
-        "DELETE FROM waits WHERE " + PostgresDialect().ColumnInList("run_id");
-    const bool sqlite = dialect_.backend == Backend::kSqlite;
+    const std::string run_in_list = dialect_.ColumnInList("run_id");
     const std::string list = dialect_.FormatIdList(ids);
-    db().Exec(sqlite ? kSqliteSteps : kPostgresSteps, {TextParam(list)});
-    db().Exec(sqlite ? kSqliteWaits : kPostgresWaits, {TextParam(list)});
+    db().Exec("DELETE FROM steps WHERE " + run_in_list, {TextParam(list)});
+    db().Exec("DELETE FROM waits WHERE " + run_in_list, {TextParam(list)});
     return static_cast<std::int64_t>(ids.size());
   });
 }
@@ -964,14 +972,8 @@ Result<bool> SqlTransaction::ClaimDedupe(const std::string& workflow, const std:
 
 Result<std::int64_t> SqlTransaction::PurgeDedupe(TimeMs now, int limit) {
   return Guard("PurgeDedupe", [&]() -> Result<std::int64_t> {
-    CheckLimit(limit);
-    // The outer expires_at condition: an entry claimed again meanwhile (expired,
-    // then renewed by ClaimDedupe) stays; PostgreSQL re-checks its new version.
-    static const std::string kSql =
-        "DELETE FROM dedupe WHERE (workflow, dedupe_key) IN (SELECT workflow, dedupe_key"
-        " FROM dedupe WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) AND expires_at <= ?";
-    return static_cast<std::int64_t>(
-        db().Exec(kSql, {IntParam(now), IntParam(limit), IntParam(now)}));
+    static const std::string kSql = PurgeExpiredSql("dedupe", "workflow, dedupe_key");
+    return PurgeExpired(kSql, now, limit);
   });
 }
 
@@ -1111,13 +1113,8 @@ Result<bool> SqlTransaction::KvDelete(const std::string& plugin, const std::stri
 
 Result<std::int64_t> SqlTransaction::PurgeExpiredKv(TimeMs now, int limit) {
   return Guard("PurgeExpiredKv", [&]() -> Result<std::int64_t> {
-    CheckLimit(limit);
-    // As PurgeDedupe: an entry written again meanwhile (KvPut) stays.
-    static const std::string kSql =
-        "DELETE FROM plugin_kv WHERE (plugin, kv_key) IN (SELECT plugin, kv_key FROM plugin_kv"
-        " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) AND expires_at <= ?";
-    return static_cast<std::int64_t>(
-        db().Exec(kSql, {IntParam(now), IntParam(limit), IntParam(now)}));
+    static const std::string kSql = PurgeExpiredSql("plugin_kv", "plugin, kv_key");
+    return PurgeExpired(kSql, now, limit);
   });
 }
 

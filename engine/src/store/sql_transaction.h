@@ -110,6 +110,8 @@ class SqlTransaction final : public Transaction {
   // The largest id of a run created before `t` (0: none), by binary search over
   // the primary key: run ids grow with creation time.
   std::int64_t LastRunIdCreatedBefore(TimeMs t);
+  // Runs a statement of PurgeExpiredSql; how many rows it deleted.
+  std::int64_t PurgeExpired(const std::string& sql, TimeMs now, int limit);
   // Guarded() that also remembers the first failure: such a transaction can only
   // roll back (PostgreSQL aborts it anyway; SQLite is made to behave the same).
   template <typename F>
