@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/did_you_mean.h"
+#include "common/json_nesting.h"
 #include "common/timezone.h"
 #include "script/time_text.h"
 
@@ -165,6 +166,12 @@ std::optional<Json> JsonObjectBody(const Request& request, bool optional,
   if (blank) {
     if (optional) return Json::object();
     errors.push_back({"body", "$", "a JSON object body is required"});
+    return std::nullopt;
+  }
+  if (const std::size_t at = FindJsonNestingOverflow(request.body); at != std::string::npos) {
+    errors.push_back({"body", "$",
+                      std::string("the body is not valid JSON: ") + JsonNestingMessage() +
+                          " (at byte " + std::to_string(at + 1) + ")"});
     return std::nullopt;
   }
   Json body;

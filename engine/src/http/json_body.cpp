@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "common/json_nesting.h"
+
 namespace storeflow::http {
 
 namespace {
@@ -92,7 +94,7 @@ class QuickJsonCheck {
   }
 
  private:
-  static constexpr int kMaxDepth = 256;
+  static constexpr int kMaxDepth = kMaxJsonNesting;
 
   void Space() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -233,9 +235,18 @@ class Validator {
   std::string message;
 };
 
+// False (with the position) when `body` nests deeper than kMaxJsonNesting.
+bool NestingWithinLimit(const std::string& body, JsonParseError& error) {
+  const std::size_t at = FindJsonNestingOverflow(body);
+  if (at == std::string_view::npos) return true;
+  SetPosition(body, at + 1, JsonNestingMessage(), error);
+  return false;
+}
+
 }  // namespace
 
 bool ParseJsonBody(const std::string& body, Json& out, JsonParseError& error) {
+  if (!NestingWithinLimit(body, error)) return false;
   try {
     out = Json::parse(body);
     return true;
@@ -251,7 +262,8 @@ bool ParseJsonBody(const std::string& body, Json& out, JsonParseError& error) {
 }
 
 bool ValidateJsonBody(const std::string& body, JsonParseError& error) {
-  if (QuickJsonCheck(body).Valid()) return true;
+  if (QuickJsonCheck(body).Valid()) return true;  // (and nests no deeper than the limit)
+  if (!NestingWithinLimit(body, error)) return false;
   Validator validator;
   if (Json::sax_parse(body, &validator) && !validator.failed) return true;
   SetPosition(body, validator.byte, std::move(validator.message), error);

@@ -1,6 +1,9 @@
 #pragma once
 
 // Parsing a request body as JSON, with the position of the first error.
+// Text that nests deeper than kMaxJsonNesting (common/json_nesting.h) is an
+// error at the bracket that goes too deep, so no parsed value is ever deep
+// enough to overflow a stack when it is copied or dumped.
 
 #include <string>
 

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "common/json_nesting.h"
 #include "plugin/plugin_manifest.h"
 
 namespace storeflow::plugin {
@@ -82,6 +83,11 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
     return runtime::ActionError::Permanent("plugin_no_reply", who + " returned without a reply");
   }
   if (!reply.ok) return ReplyToError(reply);
+  if (const std::size_t at = FindJsonNestingOverflow(reply.output); at != std::string::npos) {
+    return runtime::ActionError::Permanent(
+        "plugin_bad_output", who + " replied with output whose " + JsonNestingMessage() + " (at " +
+                                 TextPosition(reply.output, at) + ")");
+  }
   try {
     return Json::parse(reply.output);
   } catch (const Json::parse_error& e) {

@@ -101,6 +101,13 @@ TEST_P(AdminRoutingTest, PathIdsAndBodiesAreChecked) {
   EXPECT_EQ(body["error"]["details"][0]["name"], "id");
   body = Post("/api/v1/runs/1/cancel", "{\"reason\": ", 400);
   EXPECT_NE(body["error"]["message"].get<std::string>().find("not valid JSON"), std::string::npos);
+  // Nested past the limit (1 MB of brackets): refused before it is parsed.
+  body = Post("/api/v1/runs/1/cancel",
+              "{\"reason\": " + std::string(500'000, '[') + std::string(500'000, ']') + "}", 400);
+  EXPECT_NE(body["error"]["message"].get<std::string>().find(
+                "nesting deeper than 128 levels (at byte 139)"),
+            std::string::npos)
+      << body.dump();
   body = Post("/api/v1/runs/1/cancel", "[1]", 400);
   EXPECT_NE(body["error"]["message"].get<std::string>().find("JSON object"), std::string::npos);
   body = Post("/api/v1/runs/1/cancel", R"({"reasn": "x"})", 400);

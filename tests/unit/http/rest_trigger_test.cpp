@@ -82,6 +82,28 @@ TEST_P(RestTriggerTest, SchemaViolationIs422WithPaths) {
   EXPECT_EQ(Send(port_, "POST", "/orders", "{oops").status, 400);
 }
 
+TEST_P(RestTriggerTest, DeeplyNestedBodyIs400AndTheServerGoesOn) {
+  // 500,000 nested arrays: 1 MB, under the body limit. Parsing it does not
+  // recurse, but copying or dumping the value would, deep enough to overflow
+  // a handler thread's stack and take the whole engine down.
+  Load(kOrders);
+  StartServer();
+  const std::string deep = std::string(500'000, '[') + std::string(500'000, ']');
+  Reply reply = Send(port_, "POST", "/orders", deep, {{"Content-Type", "application/json"}});
+  ASSERT_EQ(reply.status, 400) << reply.body.substr(0, 300);
+  const Json error = reply.json()["error"];
+  EXPECT_EQ(error["code"], "invalid_json");
+  EXPECT_EQ(error["details"][0]["byte"], 129);  // the bracket that opens level 129
+  EXPECT_EQ(error["details"][0]["column"], 129);
+  EXPECT_NE(error["details"][0]["parser"].get<std::string>().find("nesting deeper than 128"),
+            std::string::npos);
+  EXPECT_TRUE(Runs("orders").empty());
+  // The same depth inside a string is only text.
+  const std::string quoted = R"({"total": 1, "note": ")" + std::string(100'000, '[') + "\"}";
+  EXPECT_EQ(Send(port_, "POST", "/orders", quoted).status, 201);
+  EXPECT_EQ(Send(port_, "POST", "/orders", R"({"total": 2})").status, 201);
+}
+
 TEST_P(RestTriggerTest, RunWithoutRespondAnswersWithItsFinalOutput) {
   Load(kCartView);
   StartServer();

@@ -4,6 +4,7 @@
 
 #include "plugin/plugin_host.h"
 
+#include "common/json_nesting.h"
 #include "common/metrics.h"
 #include "plugin/host_services.h"
 #include "plugin_test_util.h"
@@ -144,6 +145,21 @@ TEST_F(PluginHostTest, ConfigReachesThePlugin) {
   auto out = Call("testkit.echo", {{"x", 1}});
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(out.output()["config"], Json({{"prefix", "p-"}}));
+}
+
+TEST_F(PluginHostTest, OutputNestedTooDeeplyIsRefusedWithItsPosition) {
+  ASSERT_TRUE(LoadFixture("testkit").loaded());
+  auto fine = Call("testkit.nest", {{"depth", kMaxJsonNesting}});
+  ASSERT_TRUE(fine.ok()) << fine.error().message;
+  // Deeper than the limit: refused before anything copies or dumps the value
+  // (which recurse), naming where the too-deep bracket is.
+  auto deep = Call("testkit.nest", {{"depth", 5000}});
+  ASSERT_FALSE(deep.ok());
+  EXPECT_TRUE(deep.error().permanent());
+  EXPECT_EQ(deep.error().code, "plugin_bad_output");
+  EXPECT_NE(deep.error().message.find("nesting deeper than 128 levels (at line 1, column 129)"),
+            std::string::npos)
+      << deep.error().message;
 }
 
 TEST_F(PluginHostTest, InputIsValidatedWithItsJsonPath) {
