@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "content_type.h"
 #include "io_error.h"
+#include "open_folder.h"
 #include "sha256.h"
 #include "storage_key.h"
 #include "storeflow/plugin.hpp"
@@ -64,12 +65,6 @@ Found Inspect(const fs::path& root, std::string_view key) {
   }
 }
 
-void CreateFolders(const fs::path& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) ThrowIoError(kIoCode, "cannot create folder " + folder.string(), ec.value());
-}
-
 }  // namespace
 
 LocalBackend::LocalBackend(Options options) : options_(std::move(options)) {
@@ -96,62 +91,68 @@ LocalBackend::LocalBackend(Options options) : options_(std::move(options)) {
   options_.root = canonical;
 }
 
-fs::path LocalBackend::MetaPath(std::string_view key) const {
-  return options_.root / std::string(kMetaFolder) / (std::string(key) + ".json");
+std::string LocalBackend::MetaKey(std::string_view key) {
+  return std::string(kMetaFolder) + "/" + std::string(key) + ".json";
 }
 
 std::string LocalBackend::ReadContentType(std::string_view key) const {
-  fs::path meta = MetaPath(key);
-  struct stat st {};
-  if (::lstat(meta.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    auto parsed = nlohmann::json::parse(ReadWholeFile(meta, kIoCode), nullptr, false);
-    if (parsed.is_object() && parsed.contains("content_type") &&
-        parsed["content_type"].is_string()) {
-      return parsed["content_type"].get<std::string>();
+  // The content type is a hint: a meta file that is missing, unreadable, a
+  // link or not JSON falls back to the guess from the key.
+  try {
+    const std::string meta_key = MetaKey(key);
+    if (auto meta = FolderWalk::ToParent(options_.root, meta_key, false, kIoCode)) {
+      if (auto text = ReadFileAt(meta->folder, meta->name, meta_key, 64 * 1024, kIoCode)) {
+        auto parsed = nlohmann::json::parse(*text, nullptr, false);
+        if (parsed.is_object() && parsed.contains("content_type") &&
+            parsed["content_type"].is_string()) {
+          return parsed["content_type"].get<std::string>();
+        }
+      }
     }
+  } catch (const Error&) {
   }
   return GuessContentType(key);
 }
 
+// Every path below the root is reached through FolderWalk (open_folder.h):
+// folder by folder with O_NOFOLLOW, and the file operation itself in the last
+// folder's descriptor, so a symbolic link swapped in after a check is refused
+// at the write, not only before it.
 ObjectInfo LocalBackend::Put(std::string_view key, std::string_view bytes,
                              std::string_view content_type) {
   ValidateKey(key);
-  if (Inspect(options_.root, key) == Found::kFolder) {
-    throw Error::Permanent(
-        "key_conflict",
-        "storage key " + DisplayKey(key) + " is a folder holding other keys; choose another key");
+  auto target = FolderWalk::ToParent(options_.root, key, true, kIoCode);
+  switch (KindOf(target->folder, target->name, kIoCode)) {
+    case EntryKind::kFolder:
+      throw Error::Permanent("key_conflict", "storage key " + DisplayKey(key) +
+                                                 " is a folder holding other keys; choose "
+                                                 "another key");
+    case EntryKind::kLink: RefuseLink(key, target->folder.path() / target->name);
+    case EntryKind::kOther:
+      throw Error::Permanent("key_conflict", "storage key " + DisplayKey(key) + " names " +
+                                                 (target->folder.path() / target->name).string() +
+                                                 ", which is not a regular file");
+    case EntryKind::kMissing:
+    case EntryKind::kFile: break;
   }
-  fs::path path = options_.root / std::string(key);
-  CreateFolders(path.parent_path());
-  WriteFileAtomic(path, bytes, options_.durable, kIoCode);
+  WriteFileAtomicAt(target->folder, target->name, bytes, options_.durable, kIoCode);
 
-  fs::path meta = MetaPath(key);
-  CreateFolders(meta.parent_path());
+  const std::string meta_key = MetaKey(key);
+  auto meta = FolderWalk::ToParent(options_.root, meta_key, true, kIoCode);
   nlohmann::json doc = {{"content_type", content_type}};
-  WriteFileAtomic(meta, doc.dump(), options_.durable, kIoCode);
+  WriteFileAtomicAt(meta->folder, meta->name, doc.dump(), options_.durable, kIoCode);
 
   return ObjectInfo{std::string(key), bytes.size(), Sha256Hex(bytes), std::string(content_type)};
 }
 
 std::optional<StoredObject> LocalBackend::Get(std::string_view key) {
   ValidateKey(key);
-  if (Inspect(options_.root, key) != Found::kFile) return std::nullopt;
-  fs::path path = options_.root / std::string(key);
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  if (!ec && size > options_.max_object_bytes) {
-    throw Error::Permanent("too_large", "storage key " + DisplayKey(key) + " holds " +
-                                            std::to_string(size) + " bytes, more than the " +
-                                            std::to_string(options_.max_object_bytes) +
-                                            " this plugin reads (config `max_object_bytes`)");
-  }
+  auto target = FolderWalk::ToParent(options_.root, key, false, kIoCode);
+  if (!target) return std::nullopt;
+  auto bytes = ReadFileAt(target->folder, target->name, key, options_.max_object_bytes, kIoCode);
+  if (!bytes) return std::nullopt;
   StoredObject object;
-  try {
-    object.bytes = ReadWholeFile(path, kIoCode);
-  } catch (const Error&) {
-    if (!fs::exists(path)) return std::nullopt;  // deleted meanwhile
-    throw;
-  }
+  object.bytes = std::move(*bytes);
   object.info = ObjectInfo{std::string(key), object.bytes.size(), Sha256Hex(object.bytes),
                            ReadContentType(key)};
   return object;
@@ -159,25 +160,27 @@ std::optional<StoredObject> LocalBackend::Get(std::string_view key) {
 
 bool LocalBackend::Delete(std::string_view key) {
   ValidateKey(key);
-  if (Inspect(options_.root, key) != Found::kFile) return false;
-  fs::path path = options_.root / std::string(key);
-  if (::unlink(path.c_str()) != 0) {
+  auto target = FolderWalk::ToParent(options_.root, key, false, kIoCode);
+  if (!target) return false;
+  const EntryKind kind = KindOf(target->folder, target->name, kIoCode);
+  if (kind == EntryKind::kLink) RefuseLink(key, target->folder.path() / target->name);
+  if (kind != EntryKind::kFile) return false;
+  if (::unlinkat(target->folder.fd(), target->name.c_str(), 0) != 0) {
     if (errno == ENOENT) return false;
-    ThrowIoError(kIoCode, "cannot delete " + path.string(), errno);
+    ThrowIoError(kIoCode, "cannot delete " + (target->folder.path() / target->name).string(),
+                 errno);
   }
-  fs::path meta = MetaPath(key);
-  ::unlink(meta.c_str());
-  RemoveEmptyParents(path.parent_path(), options_.root);
-  RemoveEmptyParents(meta.parent_path(), options_.root / std::string(kMetaFolder));
+  const std::string meta_key = MetaKey(key);
+  try {
+    if (auto meta = FolderWalk::ToParent(options_.root, meta_key, false, kIoCode)) {
+      ::unlinkat(meta->folder.fd(), meta->name.c_str(), 0);
+    }
+  } catch (const Error&) {
+    // The meta file is a hint; a link in its way is left alone.
+  }
+  FolderWalk::RemoveEmptyFolders(options_.root, key);
+  FolderWalk::RemoveEmptyFolders(options_.root, meta_key);
   return true;
-}
-
-void LocalBackend::RemoveEmptyParents(fs::path folder, const fs::path& top) const {
-  // Best effort: rmdir fails (and stops the climb) as soon as a folder is not empty.
-  while (folder != top && folder.string().size() > top.string().size()) {
-    if (::rmdir(folder.c_str()) != 0) return;
-    folder = folder.parent_path();
-  }
 }
 
 ListPage LocalBackend::List(std::string_view prefix, std::string_view continuation,

@@ -32,9 +32,9 @@ class LocalBackend : public StorageBackend {
   const std::filesystem::path& root() const { return options_.root; }
 
  private:
-  std::filesystem::path MetaPath(std::string_view key) const;
+  // The key of `key`'s meta file below the root: ".storeflow-meta/<key>.json".
+  static std::string MetaKey(std::string_view key);
   std::string ReadContentType(std::string_view key) const;
-  void RemoveEmptyParents(std::filesystem::path folder, const std::filesystem::path& top) const;
 
   Options options_;
 };
