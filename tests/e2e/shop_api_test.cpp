@@ -55,6 +55,9 @@ class ShopApiTest : public store::testing::StoreTest {
                                                "admin:\n"
                                                "  token: "
                                             << kToken << "\n";
+    // It holds the admin token: storeflow refuses a secret in a file others may read.
+    std::filesystem::permissions(work_ / "storeflow.yaml", std::filesystem::perms::owner_read |
+                                                               std::filesystem::perms::owner_write);
     const std::string import = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
                                STOREFLOW_BINARY + " records import products " +
                                "workflows/data/catalogue.json --key id --db '" + url_ + "' >" +

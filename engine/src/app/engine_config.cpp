@@ -1,7 +1,10 @@
 #include "app/engine_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -185,6 +188,42 @@ const std::vector<ConfigKey>& Keys() {
          c.webhooks.committers = static_cast<int>(n);
          return Status::Ok();
        }},
+      {"webhooks", "replay_dedupe", "topic",
+       "which deliveries are replays of a stored one even under a new dedup key: `topic` (the "
+       "same body under the same topic), `any_topic` (the same body under any topic of the "
+       "source) or `off`; kept as long as the events (retention.events)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v == "topic") {
+           c.webhooks.replay_dedupe = http::ReplayDedupe::kTopic;
+         } else if (v == "any_topic") {
+           c.webhooks.replay_dedupe = http::ReplayDedupe::kAnyTopic;
+         } else if (v == "off") {
+           c.webhooks.replay_dedupe = http::ReplayDedupe::kOff;
+         } else {
+           return InvalidArgument("expected topic, any_topic or off, got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"webhooks", "shopify_max_age", "off",
+       "refuse Shopify deliveries whose X-Shopify-Triggered-At is older than this (`off`, or "
+       "at least 5h: Shopify retries a delivery with its original time for up to 4 hours)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v == "off" || v == "0") {
+           c.webhooks.shopify_max_age = std::chrono::milliseconds(0);
+           return Status::Ok();
+         }
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         if (*d < std::chrono::hours(5)) {
+           return InvalidArgument(
+               "must be off or at least 5h (Shopify retries a delivery with its original "
+               "X-Shopify-Triggered-At for up to 4 hours; a shorter window refuses honest "
+               "retries), got " +
+               v);
+         }
+         c.webhooks.shopify_max_age = *d;
+         return Status::Ok();
+       }},
       {"admin", "token", "",
        "bearer token of the admin API (/api/v1); without one the API is served only in dev "
        "mode on a loopback address",
@@ -306,6 +345,29 @@ void ApplyPluginConfigs(const std::string& file, const YAML::Node& node, EngineC
   }
 }
 
+// Keys whose values are secrets: a file that sets one must be private, like
+// secrets.file (the environment or secrets.file are the better places).
+bool HoldsSecret(const std::string& path) {
+  return path == "admin.token" || path == "webhooks.shopify_secrets";
+}
+
+// An error when `file` sets a secret (at `where`) and group or others may read
+// or write it; nothing when the mode cannot be read (the file was just read).
+void CheckSecretFileMode(const std::string& file, const std::string& where, const std::string& key,
+                         std::vector<std::string>& errors) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return;
+  if ((info.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(info.st_mode) & 07777u);
+  errors.push_back(where + ": " + key + " is a secret, but " + file + " has mode " + mode +
+                   " (group or others may read or write it): run `chmod 600 " + file +
+                   "`, or move the value to the environment (STOREFLOW_" +
+                   (key == "admin.token" ? std::string("ADMIN_TOKEN")
+                                         : std::string("WEBHOOKS_SHOPIFY_SECRETS")) +
+                   ")");
+}
+
 // Applies a YAML file's values; every problem is collected, not only the first.
 void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::string>& errors) {
   YAML::Node root;
@@ -376,6 +438,9 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
       if (!s.ok())
         errors.push_back(Where(file, entry.second.Mark()) + ": " + key->path() + ": " +
                          s.message());
+      if (HoldsSecret(key->path()) && !entry.second.Scalar().empty()) {
+        CheckSecretFileMode(file, Where(file, entry.second.Mark()), key->path(), errors);
+      }
     }
   }
 }

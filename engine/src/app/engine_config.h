@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "http/webhook_ingress.h"
 #include "runtime/retention.h"
 #include "script/sandbox.h"
 
@@ -44,6 +45,8 @@ struct WebhookConfig {
   std::string sources;  // generic sources: "NAME:key=value,...;NAME2:..."
   int batch_max = 256;  // events per group-commit transaction
   int committers = 2;
+  http::ReplayDedupe replay_dedupe = http::ReplayDedupe::kTopic;
+  std::chrono::milliseconds shopify_max_age{0};  // 0: off
 };
 
 // `plugins.*` (docs/operations.md, docs/plugin-sdk.md).

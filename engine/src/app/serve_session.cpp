@@ -27,8 +27,10 @@ namespace {
 Result<http::WebhookSources> BuildWebhookSources(const WebhookConfig& config) {
   http::WebhookSources sources;
   if (!config.shopify_secrets.empty()) {
-    STOREFLOW_RETURN_IF_ERROR(
-        sources.Add(std::make_unique<http::ShopifySource>(config.shopify_secrets)));
+    http::ShopifySourceOptions shopify;
+    shopify.max_age = config.shopify_max_age;
+    STOREFLOW_RETURN_IF_ERROR(sources.Add(
+        std::make_unique<http::ShopifySource>(config.shopify_secrets, std::move(shopify))));
   }
   auto generic =
       http::ParseHmacSources(config.sources, [](const char* name) { return std::getenv(name); });
@@ -157,6 +159,7 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   http_options.rest.response_timeout = o.config.http.response_timeout;
   http_options.group_commit.max_batch = o.config.webhooks.batch_max;
   http_options.group_commit.committers = o.config.webhooks.committers;
+  http_options.ingress.replay = o.config.webhooks.replay_dedupe;
   auto webhook_sources = BuildWebhookSources(o.config.webhooks);
   if (!webhook_sources.ok()) return webhook_sources.status();
   p.host = http_options.server.host;

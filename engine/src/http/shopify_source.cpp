@@ -1,5 +1,8 @@
 #include "http/shopify_source.h"
 
+#include "common/timezone.h"
+#include "script/time_text.h"
+
 namespace storeflow::http {
 
 std::string ShopifySignature(std::string_view body, std::string_view secret) {
@@ -23,6 +26,28 @@ std::optional<Rejection> ShopifySource::Verify(const Request& request) const {
   }
   if (!match) {
     return Rejection{"bad_signature", "X-Shopify-Hmac-Sha256 does not match the body"};
+  }
+  return CheckAge(request);
+}
+
+std::optional<Rejection> ShopifySource::CheckAge(const Request& request) const {
+  if (options_.max_age.count() <= 0) return std::nullopt;
+  const auto header = request.Header("x-shopify-triggered-at");
+  std::int64_t triggered_ms = 0;
+  if (!header || !script::ParseIsoTimestamp(*header, *TimeZone::Utc(), &triggered_ms)) {
+    return Rejection{"stale_timestamp",
+                     "the X-Shopify-Triggered-At header is missing or not an ISO-8601 time, and "
+                     "webhooks.shopify_max_age is set"};
+  }
+  const std::int64_t now = options_.now ? options_.now()
+                                        : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
+  if (now - triggered_ms > options_.max_age.count()) {
+    return Rejection{"stale_timestamp",
+                     "X-Shopify-Triggered-At is " + std::to_string((now - triggered_ms) / 1000) +
+                         " s old, more than webhooks.shopify_max_age (" +
+                         std::to_string(options_.max_age.count() / 1000) + " s)"};
   }
   return std::nullopt;
 }

@@ -7,6 +7,9 @@
 // present, else X-Shopify-Webhook-Id; shop domain, triggered-at, API version,
 // webhook and event ids are kept as the event's meta.
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,9 +17,22 @@
 
 namespace storeflow::http {
 
+struct ShopifySourceOptions {
+  // webhooks.shopify_max_age: deliveries whose X-Shopify-Triggered-At is older
+  // are refused (401 stale_timestamp). 0: off (the default), because Shopify
+  // retries a delivery with its original X-Shopify-Triggered-At for up to 4
+  // hours (8 retries since September 2024): a window must be longer than that.
+  // The header is not signed, so this bounds only honest retries and replays
+  // that keep it; the replay key (webhook_ingress.h) stops the rest.
+  std::chrono::milliseconds max_age{0};
+  // The time (unix ms) the age is measured against; default the system clock.
+  std::function<std::int64_t()> now;
+};
+
 class ShopifySource final : public WebhookSource {
  public:
-  explicit ShopifySource(std::vector<std::string> secrets) : secrets_(std::move(secrets)) {}
+  explicit ShopifySource(std::vector<std::string> secrets, ShopifySourceOptions options = {})
+      : secrets_(std::move(secrets)), options_(std::move(options)) {}
 
   const std::string& name() const override { return name_; }
   std::optional<Rejection> Verify(const Request& request) const override;
@@ -25,7 +41,10 @@ class ShopifySource final : public WebhookSource {
 
  private:
   std::string name_ = "shopify";
+  std::optional<Rejection> CheckAge(const Request& request) const;
+
   std::vector<std::string> secrets_;
+  ShopifySourceOptions options_;
 };
 
 // The X-Shopify-Hmac-Sha256 value of `body` under `secret` (tests, tools).

@@ -7,7 +7,7 @@ Surface::Surface(runtime::Engine& engine, WebhookSources sources, SurfaceOptions
       sources_(std::move(sources)),
       options_(std::move(options)),
       committer_(engine, options_.group_commit),
-      ingress_(sources_, committer_),
+      ingress_(sources_, committer_, options_.ingress),
       rest_(engine, committer_, options_.rest),
       health_(engine.store()) {}
 

@@ -24,6 +24,7 @@ struct SurfaceOptions {
   ServerOptions server;
   RestTriggerOptions rest;
   runtime::GroupCommitOptions group_commit;
+  WebhookIngressOptions ingress;
 };
 
 class Surface {

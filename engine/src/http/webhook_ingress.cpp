@@ -1,5 +1,9 @@
 #include "http/webhook_ingress.h"
 
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
 #include "common/metrics.h"
 #include "http/json_body.h"
 
@@ -11,7 +15,37 @@ void CountRejected(const std::string& source, const std::string& reason) {
                                           {{"source", source}, {"reason", reason}});
 }
 
+std::string Sha256Hex(std::string_view prefix, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, digest, &length) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw std::runtime_error("SHA-256 failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> ReplayKey(ReplayDedupe mode, std::string_view topic,
+                                     std::string_view body) {
+  switch (mode) {
+    case ReplayDedupe::kOff: return std::nullopt;
+    case ReplayDedupe::kTopic: return "t:" + Sha256Hex(std::string(topic) + "\n", body);
+    case ReplayDedupe::kAnyTopic: return "b:" + Sha256Hex({}, body);
+  }
+  return std::nullopt;
+}
 
 Status WebhookIngress::Register(Router& router) {
   return router.Add("POST", "/webhooks/{source}", [this](Request& r) { return Handle(r); });
@@ -62,6 +96,7 @@ Response WebhookIngress::Handle(Request& request) {
   event.source = name;
   event.topic = name + "/" + envelope->topic;
   event.dedup_key = std::move(envelope->dedup_key);
+  event.replay_key = ReplayKey(options_.replay, envelope->topic, request.body);
   event.payload = std::move(payload);
   event.meta = std::move(envelope->meta);
   event.meta["request_id"] = request.request_id;

@@ -8,6 +8,16 @@
 // duplicate (same source and dedup key) is answered 200 and creates nothing.
 // Store unavailable: 503 (the sender retries). Counted in metrics by source
 // (received, duplicate, rejected by reason).
+//
+// Replays: the signature covers only the body, so the dedup key (and the topic)
+// of a captured delivery can be changed at will. Each event also carries a
+// replay key, a SHA-256 of its body (with its topic, by default), unique per
+// source while the event is kept (store schema 6): a delivery resent under a new
+// dedup key is then a duplicate too.
+
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "http/router.h"
 #include "http/webhook_source.h"
@@ -15,10 +25,28 @@
 
 namespace storeflow::http {
 
+// Which deliveries count as replays of an earlier one (webhooks.replay_dedupe).
+enum class ReplayDedupe {
+  kOff,       // only the source's dedup key
+  kTopic,     // also the same body under the same topic (the default)
+  kAnyTopic,  // also the same body under any topic of the source
+};
+
+struct WebhookIngressOptions {
+  ReplayDedupe replay = ReplayDedupe::kTopic;
+};
+
+// The replay key of `body` delivered as `topic` under `mode`; nullopt for kOff.
+// "t:" + hex SHA-256 of topic, '\n', body (kTopic) or "b:" + hex SHA-256 of the
+// body alone (kAnyTopic).
+std::optional<std::string> ReplayKey(ReplayDedupe mode, std::string_view topic,
+                                     std::string_view body);
+
 class WebhookIngress {
  public:
-  WebhookIngress(const WebhookSources& sources, runtime::GroupCommitter& committer)
-      : sources_(sources), committer_(committer) {}
+  WebhookIngress(const WebhookSources& sources, runtime::GroupCommitter& committer,
+                 WebhookIngressOptions options = {})
+      : sources_(sources), committer_(committer), options_(options) {}
 
   Status Register(Router& router);
   Response Handle(Request& request);
@@ -26,6 +54,7 @@ class WebhookIngress {
  private:
   const WebhookSources& sources_;
   runtime::GroupCommitter& committer_;
+  WebhookIngressOptions options_;
 };
 
 }  // namespace storeflow::http

@@ -36,8 +36,9 @@ Status RetentionPolicy::CheckRunHorizon(milliseconds horizon) {
 
 Status RetentionPolicy::CheckEventHorizon(milliseconds horizon) {
   return CheckHorizon(horizon, kMinEventHorizon,
-                      "webhook redeliveries are recognised by the events kept, and Shopify "
-                      "retries for 48 hours");
+                      "webhook redeliveries and replays are recognised by the events kept, "
+                      "and Shopify retries a delivery for up to 4 hours; 2 days leave a "
+                      "margin");
 }
 
 Status RetentionPolicy::CheckInterval(milliseconds interval) {

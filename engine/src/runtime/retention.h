@@ -36,7 +36,8 @@ struct RetentionPolicy {
   std::chrono::milliseconds dead_letters{0};
   // Stored events (webhook deliveries, REST and queue messages). Deliveries are
   // deduplicated against the events kept, so this must outlast the senders'
-  // retries (Shopify retries for 48 hours): at least kMinEventHorizon.
+  // retries (Shopify retries a delivery 8 times over 4 hours; 2 days leave a
+  // margin): at least kMinEventHorizon.
   std::chrono::milliseconds events = std::chrono::hours(24 * 30);
   // How often the janitor runs a pass.
   std::chrono::milliseconds interval = std::chrono::minutes(1);

@@ -52,6 +52,10 @@ struct EventRow {
   std::string topic;    // "shopify/orders/create", "http/POST /orders", "order.paid"
   std::string source;   // "shopify", "http", "emit", "schedule", "queue"...
   std::optional<std::string> dedup_key;  // unique per source when set
+  // Also unique per source when set (schema 6): a webhook's body hash, so a
+  // delivery resent under a new dedup key is still a duplicate. Written, not
+  // read back.
+  std::optional<std::string> replay_key;
   Json payload = Json::object();
   Json meta = Json::object();  // headers and other envelope data
   TimeMs created_at = 0;

@@ -176,12 +176,12 @@ Result<std::vector<WorkflowVersionRow>> SqlTransaction::ListWorkflowVersions(
 Result<std::optional<std::int64_t>> SqlTransaction::InsertEvent(const EventRow& row) {
   return Guard("InsertEvent", [&]() -> Result<std::optional<std::int64_t>> {
     static const std::string kSql =
-        "INSERT INTO events (topic, source, dedup_key, payload, meta, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
+        "INSERT INTO events (topic, source, dedup_key, replay_key, payload, meta, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
     const auto rows =
         db().Query(kSql, 1,
                    {TextParam(row.topic), TextParam(row.source), TextParam(row.dedup_key),
-                    JsonParam(row.payload, "the event payload"),
+                    TextParam(row.replay_key), JsonParam(row.payload, "the event payload"),
                     JsonParam(row.meta, "the event meta"), IntParam(row.created_at)});
     if (rows.empty()) return std::optional<std::int64_t>();
     return std::optional(rows.Int(0, 0));
@@ -199,9 +199,10 @@ const std::string& InsertEventsSql(std::size_t rows) {
     std::vector<std::string> out;
     std::string values;
     for (std::size_t n = 1; n <= kMaxEventChunk; ++n) {
-      values += n == 1 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      values += n == 1 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
       out.push_back(
-          "INSERT INTO events (topic, source, dedup_key, payload, meta, created_at) VALUES " +
+          "INSERT INTO events (topic, source, dedup_key, replay_key, payload, meta, created_at)"
+          " VALUES " +
           values + " ON CONFLICT DO NOTHING RETURNING id, source, dedup_key");
     }
     return out;
@@ -236,7 +237,7 @@ Result<std::vector<std::optional<std::int64_t>>> SqlTransaction::InsertEvents(
       while (done < chunk.size()) {
         const std::size_t n = std::min(chunk.size() - done, kMaxEventChunk);
         SqlParams params;
-        params.reserve(n * 6);
+        params.reserve(n * 7);
         std::unordered_map<std::string, std::size_t> by_key;
         for (std::size_t k = done; k < done + n; ++k) {
           const std::size_t i = chunk[k];
@@ -244,6 +245,7 @@ Result<std::vector<std::optional<std::int64_t>>> SqlTransaction::InsertEvents(
           params.push_back(TextParam(row.topic));
           params.push_back(TextParam(row.source));
           params.push_back(TextParam(row.dedup_key));
+          params.push_back(TextParam(row.replay_key));
           if (!payload_texts.empty() && !payload_texts[i].empty()) {
             params.push_back(TextParam(payload_texts[i]));
           } else {
@@ -268,12 +270,18 @@ Result<std::vector<std::optional<std::int64_t>>> SqlTransaction::InsertEvents(
     };
     // In order, so ids grow with the rows: runs of keyed rows go in multi-row
     // statements; a row without a key goes on its own (nothing maps a returned
-    // id back to it but its being alone).
+    // id back to it but its being alone). A row whose replay key an earlier row
+    // of the batch has is a duplicate of it, like a repeated dedup key.
     std::unordered_set<std::string> seen;
+    std::unordered_set<std::string> seen_replays;
     std::vector<std::size_t> chunk;
     chunk.reserve(std::min(rows.size(), kMaxEventChunk));
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const EventRow& row = rows[i];
+      if (row.replay_key &&
+          !seen_replays.insert(EventDedupKey(row.source, *row.replay_key)).second) {
+        continue;
+      }
       if (!row.dedup_key) {
         insert(chunk);
         chunk.clear();

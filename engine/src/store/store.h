@@ -47,7 +47,8 @@ class Transaction {
   virtual Result<std::vector<WorkflowVersionRow>> ListWorkflowVersions(
       const std::string& workflow) = 0;
 
-  // Events. InsertEvent returns the new id, or nullopt when (source, dedup_key) exists.
+  // Events. InsertEvent returns the new id, or nullopt when (source, dedup_key)
+  // or (source, replay_key) exists.
   virtual Result<std::optional<std::int64_t>> InsertEvent(const EventRow& row) = 0;
   // Inserts `rows` (their `id` is ignored) as InsertEvent would, one after the
   // other, but with a few multi-row statements: returns, per row in order, its

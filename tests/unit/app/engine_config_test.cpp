@@ -118,7 +118,7 @@ TEST_F(EngineConfigTest, RetentionTooShortToBeSafeIsRefusedWithItsReason) {
   EXPECT_NE(m.find(file + ":2:11: retention.events: must be keep (or 0) or at least 2d"),
             std::string::npos)
       << m;
-  EXPECT_NE(m.find("Shopify retries for 48 hours"), std::string::npos) << m;
+  EXPECT_NE(m.find("Shopify retries a delivery for up to 4 hours"), std::string::npos) << m;
   EXPECT_NE(m.find(file + ":3:9: retention.runs: must be keep (or 0) or at least 1h"),
             std::string::npos)
       << m;
@@ -126,6 +126,58 @@ TEST_F(EngineConfigTest, RetentionTooShortToBeSafeIsRefusedWithItsReason) {
             std::string::npos)
       << m;
   EXPECT_NE(m.find("environment STOREFLOW_RETENTION_INTERVAL: must be at least 1s"),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(EngineConfigTest, ASecretInAFileOthersMayReadIsRefusedWithItsPlace) {
+  const std::string token(40, 't');
+  std::string file = Write("lua:\n  time_limit: 2s\nadmin:\n  token: " + token + "\n");
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  auto open = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(open.ok());
+  const std::string message = open.status().message();
+  EXPECT_NE(message.find(file + ":4:10: admin.token is a secret, but " + file + " has mode 0644"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("chmod 600"), std::string::npos);
+  EXPECT_EQ(message.find(token), std::string::npos) << "the secret itself is never printed";
+
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto private_file = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(private_file.ok()) << private_file.status().ToString();
+  EXPECT_EQ(private_file->admin.token, token);
+
+  // Without a secret in it, the file may be readable by all (the shipped one is).
+  std::string plain = Write("lua:\n  time_limit: 2s\n");
+  std::filesystem::permissions(plain, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  EXPECT_TRUE(LoadEngineConfig(Sources(plain)).ok());
+}
+
+TEST_F(EngineConfigTest, ReplayKeysTakeTheirValuesAndRefuseUnsafeOnes) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->webhooks.replay_dedupe, http::ReplayDedupe::kTopic);
+  EXPECT_EQ(defaults->webhooks.shopify_max_age.count(), 0);
+
+  std::string file = Write("webhooks:\n  replay_dedupe: any_topic\n  shopify_max_age: 6h\n");
+  auto set = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->webhooks.replay_dedupe, http::ReplayDedupe::kAnyTopic);
+  EXPECT_EQ(set->webhooks.shopify_max_age, std::chrono::hours(6));
+
+  file = Write("webhooks:\n  replay_dedupe: body\n  shopify_max_age: 1h\n");
+  auto bad = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(bad.ok());
+  const std::string m = bad.status().message();
+  EXPECT_NE(m.find(":2:18: webhooks.replay_dedupe: expected topic, any_topic or off, got 'body'"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(":3:20: webhooks.shopify_max_age: must be off or at least 5h"),
             std::string::npos)
       << m;
 }

@@ -103,6 +103,47 @@ TEST_P(WebhookIngressTest, DuplicateDeliveryIs200AndCreatesNothing) {
   EXPECT_EQ(Runs("cart-sync").size(), 1u);
 }
 
+TEST_P(WebhookIngressTest, AReplayUnderANewIdIsADuplicate) {
+  // The HMAC covers only the body: an attacker holding one captured delivery
+  // can resend it with a fresh X-Shopify-Webhook-Id (and another topic).
+  Load(kCartWorkflow);
+  StartServer();
+  const std::string body = R"({"token": "cart-replayed"})";
+  ASSERT_EQ(Webhook(body, "wh-original").json()["duplicate"], false);
+  Reply replay = Webhook(body, "wh-forged-id");
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.json()["duplicate"], true);
+  EXPECT_EQ(Events().size(), 1u);
+  EXPECT_EQ(Runs("cart-sync").size(), 1u);
+  // The default (`topic`) keys the body with its topic: the same body under
+  // another topic is a delivery of its own (Shopify sends e.g. orders/create
+  // and orders/paid with the same order JSON).
+  EXPECT_EQ(Webhook(body, "wh-other-topic", "carts/update").json()["duplicate"], false);
+  EXPECT_EQ(Events().size(), 2u);
+  // A new body is a new delivery.
+  EXPECT_EQ(Webhook(R"({"token": "cart-2"})", "wh-new").json()["duplicate"], false);
+  EXPECT_EQ(Events().size(), 3u);
+}
+
+TEST_P(WebhookIngressTest, AnyTopicReplayDedupeAlsoStopsRelabelling) {
+  surface_options_.ingress.replay = ReplayDedupe::kAnyTopic;
+  StartServer();
+  const std::string body = R"({"id": 820982911946154508})";
+  ASSERT_EQ(Webhook(body, "wh-1", "orders/create").json()["duplicate"], false);
+  EXPECT_EQ(Webhook(body, "wh-2", "orders/cancelled").json()["duplicate"], true);
+  EXPECT_EQ(Events().size(), 1u);
+}
+
+TEST_P(WebhookIngressTest, ReplayDedupeOffKeysOnlyOnTheId) {
+  surface_options_.ingress.replay = ReplayDedupe::kOff;
+  StartServer();
+  const std::string body = R"({"token": "same"})";
+  ASSERT_EQ(Webhook(body, "wh-1").json()["duplicate"], false);
+  EXPECT_EQ(Webhook(body, "wh-2").json()["duplicate"], false);
+  EXPECT_EQ(Webhook(body, "wh-2").json()["duplicate"], true);
+  EXPECT_EQ(Events().size(), 2u);
+}
+
 TEST_P(WebhookIngressTest, MalformedJsonIs400WithItsPosition) {
   Load(kCartWorkflow);
   StartServer();
@@ -114,6 +155,25 @@ TEST_P(WebhookIngressTest, MalformedJsonIs400WithItsPosition) {
   EXPECT_EQ(error["details"][0]["column"], 3);
   EXPECT_NE(error["message"].get<std::string>().find("line 3, column 3"), std::string::npos);
   EXPECT_TRUE(Events().empty());
+}
+
+TEST_P(WebhookIngressTest, DeeplyNestedJsonIs400AndStoresNothing) {
+  // Whether the body is parsed (a workflow listens) or only checked (none
+  // does), nesting beyond the limit is refused with its position: a stored
+  // 1 MB of '[' would crash whatever later copies or dumps it.
+  const std::string deep = std::string(500'000, '[') + std::string(500'000, ']');
+  StartServer();
+  for (int with_workflow = 0; with_workflow < 2; ++with_workflow) {
+    if (with_workflow == 1) Load(kCartWorkflow);
+    Reply reply = Webhook(deep, "wh-deep-" + std::to_string(with_workflow));
+    ASSERT_EQ(reply.status, 400) << reply.body.substr(0, 300);
+    EXPECT_EQ(reply.json()["error"]["code"], "invalid_json");
+    EXPECT_EQ(reply.json()["error"]["details"][0]["byte"], 129);
+  }
+  const std::string shallow =
+      "{\"token\": \"t\", \"n\": " + std::string(128 - 1, '[') + std::string(128 - 1, ']') + "}";
+  EXPECT_EQ(Webhook(shallow, "wh-128").status, 200);
+  ASSERT_EQ(Events().size(), 1u);
 }
 
 TEST_P(WebhookIngressTest, WithoutWorkflowTheBodyIsValidatedAndStoredAsSent) {

@@ -76,6 +76,45 @@ TEST(ShopifySourceTest, EnvelopeHasTopicDedupKeyAndMeta) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ShopifySourceTest, MaxAgeRefusesOldOrUndatedDeliveriesOnlyWhenSet) {
+  // 2026-11-21T08:00:00Z = 1795248000 s.
+  const std::int64_t triggered = 1'795'248'000'000;
+  std::int64_t now = triggered + 4 * 3'600'000;  // a last retry, 4 hours later
+  ShopifySourceOptions options;
+  options.max_age = std::chrono::hours(5);
+  options.now = [&now] { return now; };
+  ShopifySource source({"secret"}, options);
+  const std::string sig = ShopifySignature("{}", "secret");
+  auto delivery = [&](std::optional<std::string> at) {
+    std::vector<std::pair<std::string, std::string>> h = {{"x-shopify-hmac-sha256", sig}};
+    if (at) h.emplace_back("x-shopify-triggered-at", *at);
+    return Delivery("{}", h);
+  };
+  EXPECT_FALSE(source.Verify(delivery("2026-11-21T08:00:00.877041743Z")));
+  now = triggered + 6 * 3'600'000;
+  auto old = source.Verify(delivery("2026-11-21T08:00:00Z"));
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->reason, "stale_timestamp");
+  EXPECT_NE(old->message.find("21600 s old, more than webhooks.shopify_max_age (18000 s)"),
+            std::string::npos)
+      << old->message;
+  auto undated = source.Verify(delivery(std::nullopt));
+  ASSERT_TRUE(undated);
+  EXPECT_EQ(undated->reason, "stale_timestamp");
+  auto garbled = source.Verify(delivery("yesterday"));
+  ASSERT_TRUE(garbled);
+  EXPECT_EQ(garbled->reason, "stale_timestamp");
+  // A bad signature is reported as such, before any age.
+  auto forged =
+      source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", ShopifySignature("{}", "x")}}));
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->reason, "bad_signature");
+  // Off (the default): any age, or none, is accepted.
+  ShopifySource off({"secret"});
+  EXPECT_FALSE(off.Verify(delivery("2020-01-01T00:00:00Z")));
+  EXPECT_FALSE(off.Verify(delivery(std::nullopt)));
+}
+
 TEST(WebhookCryptoTest, MacEqualsAndCodecs) {
   EXPECT_TRUE(MacEquals("abc", "abc"));
   EXPECT_FALSE(MacEquals("abc", "abd"));

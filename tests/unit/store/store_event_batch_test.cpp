@@ -151,5 +151,41 @@ TEST_P(StoreEventBatchTest, RolledBackBatchLeavesNothing) {
   EXPECT_TRUE(ids[1].has_value());
 }
 
+TEST_P(StoreEventBatchTest, ARepeatedReplayKeyIsADuplicateUnderAnyDedupKey) {
+  // A replay: the same body (replay key) resent under a new dedup key.
+  EventRow first = Event("shopify", "wh-1");
+  first.replay_key = "t:abc";
+  const auto stored = Insert({first});
+  ASSERT_TRUE(stored[0].has_value());
+
+  EventRow replay = Event("shopify", "wh-forged");
+  replay.replay_key = "t:abc";
+  EventRow other_body = Event("shopify", "wh-2");
+  other_body.replay_key = "t:def";
+  EventRow same_in_batch = Event("shopify", "wh-3");
+  same_in_batch.replay_key = "t:def";
+  EventRow other_source = Event("stripe", "wh-9");
+  other_source.replay_key = "t:abc";
+  EventRow no_replay_key = Event("shopify", "wh-4");
+  const auto ids = Insert({replay, other_body, same_in_batch, other_source, no_replay_key});
+  ASSERT_EQ(ids.size(), 5u);
+  EXPECT_FALSE(ids[0].has_value()) << "replayed under a new dedup key";
+  EXPECT_TRUE(ids[1].has_value());
+  EXPECT_FALSE(ids[2].has_value()) << "the same replay key twice in one batch";
+  EXPECT_TRUE(ids[3].has_value()) << "replay keys are per source";
+  EXPECT_TRUE(ids[4].has_value());
+  EXPECT_EQ(Get(*ids[1]).dedup_key, "wh-2");  // ids still map back to their own rows
+  EXPECT_EQ(Get(*ids[4]).dedup_key, "wh-4");
+
+  // The single-row insert honours it too.
+  auto tx = Begin();
+  EventRow again = Event("shopify", "wh-forged-2");
+  again.replay_key = "t:abc";
+  auto one = tx->InsertEvent(again);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_FALSE(one->has_value());
+  ASSERT_TRUE(tx->Commit().ok());
+}
+
 }  // namespace
 }  // namespace storeflow::store::testing
