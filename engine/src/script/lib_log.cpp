@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "script/script_context.h"
 #include "script/script_libs.h"
@@ -11,12 +12,35 @@ namespace storeflow::script {
 namespace {
 
 constexpr std::size_t kMaxMessageBytes = 4096;
+constexpr std::string_view kMask = "***";  // as runtime::SecretStore::Redact
 
-// Hands one line to the sink (or stderr). Never throws: a sink's exception is
-// swallowed rather than allowed to unwind through Lua's C frames.
-void Deliver(ScriptContext* ctx, LogLevel level, std::string_view source,
-             std::string_view message) noexcept {
+// `text` with every value of `secrets` (longest first) replaced by kMask.
+std::string Redact(std::string_view text, const std::vector<std::string>& secrets) {
+  std::string out(text);
+  for (const std::string& secret : secrets) {
+    for (auto at = out.find(secret); at != std::string::npos;
+         at = out.find(secret, at + kMask.size())) {
+      out.replace(at, secret.size(), kMask);
+    }
+  }
+  return out;
+}
+
+int Log(lua_State* L, LogLevel level);
+
+}  // namespace
+
+// Never throws: a sink's exception is swallowed rather than allowed to unwind
+// through Lua's C frames. Redaction comes before the cut, so a secret that
+// straddles the 4 KiB boundary does not leave its first half behind.
+void DeliverLog(ScriptContext* ctx, LogLevel level, std::string_view source,
+                std::string_view message) noexcept {
   try {
+    std::string redacted;
+    if (!ctx->redactions.empty()) {
+      redacted = Redact(message, ctx->redactions);
+      message = redacted;
+    }
     std::string cut;
     if (message.size() > kMaxMessageBytes) {
       cut.assign(message.substr(0, kMaxMessageBytes));
@@ -38,6 +62,8 @@ void Deliver(ScriptContext* ctx, LogLevel level, std::string_view source,
   } catch (...) {
   }
 }
+
+namespace {
 
 int Log(lua_State* L, LogLevel level) {
   ScriptContext* ctx = ScriptContext::Get(L);
@@ -63,10 +89,10 @@ int Log(lua_State* L, LogLevel level) {
   std::size_t source_len = 0;
   const char* source = lua_tolstring(L, -1, &source_len);
 
-  Deliver(ctx, level, std::string_view(source, source_len), std::string_view(message, len));
+  DeliverLog(ctx, level, std::string_view(source, source_len), std::string_view(message, len));
   if (--ctx->log_lines_left == 0) {
-    Deliver(ctx, LogLevel::kWarn, std::string_view(source, source_len),
-            "log limit of this call reached; further lines are dropped");
+    DeliverLog(ctx, LogLevel::kWarn, std::string_view(source, source_len),
+               "log limit of this call reached; further lines are dropped");
   }
   return 0;
 }

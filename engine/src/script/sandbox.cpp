@@ -15,6 +15,7 @@
 #include "script/lua_state.h"
 #include "script/sandbox_env.h"
 #include "script/script_context.h"
+#include "script/script_libs.h"
 
 namespace storeflow::script {
 namespace {
@@ -23,6 +24,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxCachedExpressions = 4096;
+// Between calls the state may keep at most 1/kRetainedShare of its memory cap
+// (see Impl::LimitRetainedMemory).
+constexpr std::size_t kRetainedShare = 2;
 constexpr std::size_t kMaxScriptBytes = 4u << 20;
 
 std::string FormatBytes(std::size_t n) {
@@ -61,6 +65,16 @@ FileKind StatFile(const std::string& path, FileIdentity* id) {
 
 int SizeHint(std::size_t n) {
   return n > 1'000'000 ? 1'000'000 : static_cast<int>(n);
+}
+
+// Appends the non-empty strings in `value` (recursively) to *out.
+void CollectStrings(const json& value, std::vector<std::string>* out) {
+  if (value.is_string()) {
+    const std::string& s = value.get_ref<const std::string&>();
+    if (!s.empty()) out->push_back(s);
+  } else if (value.is_structured()) {
+    for (const json& item : value) CollectStrings(item, out);
+  }
 }
 
 // Copies the string at the top of the stack into *out (never throws or raises).
@@ -242,6 +256,104 @@ struct Sandbox::Impl {
     }
   }
 
+  static int CollectTrampoline(lua_State* L) {
+    auto* self = static_cast<Impl*>(lua_touserdata(L, 1));
+    self->FlushUnrefs(L);
+    lua_gc(L, LUA_GCCOLLECT);
+    return 0;
+  }
+
+  // Releases the references the caches dropped and runs a full collection.
+  void Collect() {
+    std::string error;
+    lua->CallProtected(&Impl::CollectTrampoline, this, &error);
+  }
+
+  // Hoarding guard, run after every call (expression, rule, script load).
+  //
+  // Shared state a script could write is limited to what a rule script's top
+  // level creates (its top-level tables and locals, kept alive by the functions
+  // it exports): the library tables are read-only proxies that never hand out
+  // the real tables (sandbox_env.h), globals are per call, expressions keep
+  // nothing (their _ENV is dropped after each call). A rule that appends to a
+  // top-level table on every call would still grow the state until the memory
+  // cap, after which every call on this worker, of every workflow, fails. So
+  // between calls the state may keep at most 1/kRetainedShare of the cap: when a
+  // call leaves more in use, a full collection runs (the call's garbage goes);
+  // if that is not enough, the script just called is dropped from the cache
+  // (its top-level state with it; it is loaded again, top level and all, on its
+  // next call), and if even that is not enough, every cached script and
+  // expression. A warning names what was dropped. Each call therefore starts
+  // with at least half the cap free, whatever an earlier call kept. Costs one
+  // comparison per call until the threshold is crossed.
+  void LimitRetainedMemory(const std::string* script_path) {
+    const std::size_t limit = limits.memory_bytes / kRetainedShare;
+    if (limit == 0 || lua->memory_in_use() <= limit) return;
+    Collect();
+    const std::size_t kept = lua->memory_in_use();
+    if (kept <= limit) return;
+    std::string dropped;
+    if (script_path != nullptr) {
+      auto it = scripts.find(*script_path);
+      if (it != scripts.end()) {
+        DropScript(it->second);
+        scripts.erase(it);
+        Collect();
+        dropped = "the cached state of " + *script_path +
+                  " was dropped (it is loaded again, top level and all, on its next call)";
+      }
+    }
+    if (lua->memory_in_use() > limit) {
+      DropAll();
+      Collect();
+      dropped = "every cached script and expression was dropped";
+    }
+    std::string message = "the Lua state kept " + FormatBytes(kept) +
+                          " between calls, more than 1/" + std::to_string(kRetainedShare) +
+                          " of its memory limit of " + FormatBytes(limits.memory_bytes) + "; " +
+                          dropped + ". Rules must keep state in their input and output, not in " +
+                          "top-level tables";
+    DeliverLog(&ctx, LogLevel::kWarn,
+               script_path != nullptr ? std::string_view(*script_path) : "lua", message);
+  }
+
+  // Points the _ENV upvalue of the function at registry reference `fn_ref` to
+  // registry[value_ref] (LUA_NOREF: nil), after a call that raised before its
+  // trampoline could: a failed call's environment (its data, secrets included)
+  // is not kept alive by the cached chunk. None of these calls allocates or
+  // raises, so they run outside protected mode.
+  void ResetEnv(int fn_ref, int value_ref) noexcept {
+    if (fn_ref == LUA_NOREF) return;
+    lua_State* L = lua->get();
+    lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref);
+    if (value_ref == LUA_NOREF) {
+      lua_pushnil(L);
+    } else {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, value_ref);
+    }
+    if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
+    lua_pop(L, 1);
+  }
+
+  void DropAll() {
+    for (auto& [k, e] : expressions) Unref(e.ref);
+    expressions.clear();
+    for (auto& [path, sc] : scripts) DropScript(sc);
+    scripts.clear();
+  }
+
+  // The secrets an expression context carries (context.secrets), for log.* to
+  // redact during the call.
+  void SetRedactions(const json& context) {
+    ctx.redactions.clear();
+    if (!context.is_object()) return;
+    auto it = context.find("secrets");
+    if (it == context.end()) return;
+    CollectStrings(*it, &ctx.redactions);
+    std::sort(ctx.redactions.begin(), ctx.redactions.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  }
+
   static int BuildTrampoline(lua_State* L) {
     auto* self = static_cast<Impl*>(lua_touserdata(L, 1));
     self->refs = BuildSandbox(L, &self->ctx);
@@ -373,6 +485,9 @@ struct Sandbox::Impl {
     return 0;
   }
 
+  Result<json> CallRuleOnce(const std::string& script_path, std::string_view function,
+                            const json& input, const CallContext& call);
+
   // ---- caches ----
 
   void InsertExpression(const std::string& k, int ref) {
@@ -495,10 +610,7 @@ void Sandbox::set_script_recheck_interval(std::chrono::milliseconds interval) {
 }
 
 void Sandbox::ClearCaches() {
-  for (auto& [key, e] : impl_->expressions) impl_->Unref(e.ref);
-  impl_->expressions.clear();
-  for (auto& [path, s] : impl_->scripts) impl_->DropScript(s);
-  impl_->scripts.clear();
+  impl_->DropAll();
 }
 
 Result<nlohmann::json> Sandbox::EvaluateExpression(std::string_view expression,
@@ -527,18 +639,35 @@ Result<nlohmann::json> Sandbox::EvaluateExpression(std::string_view expression,
   }
   std::uint64_t refused_before = impl.lua->refused_allocations();
   std::string error;
+  impl.SetRedactions(context);
   int status = impl.Run(&Impl::EvalTrampoline, &job, &error, call);
+  impl.ctx.redactions.clear();
+  if (status != LUA_OK) impl.ResetEnv(job.fn_ref, LUA_NOREF);
   if (job.new_ref != LUA_NOREF) impl.InsertExpression(impl.key, job.new_ref);
-  if (status != LUA_OK) return impl.Failure(status, error, Origin(chunk_name), refused_before);
-  if (job.compile_failed) return InvalidArgument(std::move(job.message));
-  if (!job.converted)
-    return impl.ConversionFailure(job.message, Origin(chunk_name), refused_before);
-  return std::move(job.result);
+  Result<nlohmann::json> out = std::move(job.result);
+  if (status != LUA_OK) {
+    out = impl.Failure(status, error, Origin(chunk_name), refused_before);
+  } else if (job.compile_failed) {
+    out = InvalidArgument(std::move(job.message));
+  } else if (!job.converted) {
+    out = impl.ConversionFailure(job.message, Origin(chunk_name), refused_before);
+  }
+  impl.LimitRetainedMemory(nullptr);
+  return out;
 }
 
 Result<nlohmann::json> Sandbox::CallRule(const std::string& script_path, std::string_view function,
                                          const nlohmann::json& input, const CallContext& call) {
-  Impl& impl = *impl_;
+  Result<nlohmann::json> out = impl_->CallRuleOnce(script_path, function, input, call);
+  impl_->LimitRetainedMemory(&script_path);
+  return out;
+}
+
+Result<nlohmann::json> Sandbox::Impl::CallRuleOnce(const std::string& script_path,
+                                                   std::string_view function,
+                                                   const nlohmann::json& input,
+                                                   const CallContext& call) {
+  Impl& impl = *this;
   Result<const Impl::Script*> script = impl.LoadScript(script_path, call);
   if (!script.ok()) return script.status();
   Impl::RuleJob job;
@@ -549,7 +678,10 @@ Result<nlohmann::json> Sandbox::CallRule(const std::string& script_path, std::st
   std::uint64_t refused_before = impl.lua->refused_allocations();
   std::string error;
   int status = impl.Run(&Impl::RuleTrampoline, &job, &error, call);
-  if (status != LUA_OK) return impl.Failure(status, error, script_path, refused_before);
+  if (status != LUA_OK) {
+    impl.ResetEnv((*script)->main_ref, (*script)->env_ref);
+    return impl.Failure(status, error, script_path, refused_before);
+  }
   if (job.missing_function) {
     std::string m = script_path + " does not define function '" + std::string(function) + "'";
     const std::vector<std::string>& names = (*script)->functions;
@@ -568,8 +700,10 @@ Result<nlohmann::json> Sandbox::CallRule(const std::string& script_path, std::st
 
 Result<std::vector<std::string>> Sandbox::RuleFunctions(const std::string& script_path) {
   Result<const Impl::Script*> script = impl_->LoadScript(script_path, CallContext{});
-  if (!script.ok()) return script.status();
-  return (*script)->functions;
+  Result<std::vector<std::string>> out =
+      script.ok() ? Result<std::vector<std::string>>((*script)->functions) : script.status();
+  impl_->LimitRetainedMemory(&script_path);
+  return out;
 }
 
 }  // namespace storeflow::script

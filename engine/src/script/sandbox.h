@@ -13,6 +13,8 @@
 // load (a file starting with "\27Lua" is refused). `print(...)` is log.info.
 // The library tables are shared read-only proxies: `string.upper = nil` or
 // `rawset(string, ...)` raises "attempt to modify read-only table 'string'".
+// No path hands out the real tables: pairs(string) iterates them but returns
+// the proxy as its state, next/rawget see an empty table (sandbox_env.h).
 // getmetatable("") does not expose the string metatable. setmetatable refuses
 // metatables with __gc (finalizers would run outside any call's budget).
 //
@@ -23,7 +25,12 @@
 // protected metatable". A rule script's top level runs once per load; the
 // globals it defines (its functions) are visible to every call, but the state a
 // script keeps in top-level locals or tables is shared by the calls on this
-// worker: rules must treat it as constant (rules are pure).
+// worker: rules must treat it as constant (rules are pure). Hoarding is
+// bounded: after every call, if the state keeps more than half of
+// Limits::memory_bytes, a full collection runs, then the script just called is
+// dropped from the cache (its top-level state with it; it is loaded again on
+// its next call), then every cached script and expression, with a warning to
+// the LogSink; so every call starts with at least half the cap free.
 //
 // Limits (see Limits): with an instruction cap, a count hook checks the
 // instruction budget and the deadline every 1000 VM instructions. Without one
@@ -110,7 +117,10 @@
 //                                 and joined with spaces; the message goes to
 //                                 the Sandbox's LogSink with the script line as
 //                                 source; at most Limits::log_lines_per_call
-//                                 lines per call, each cut at 4 KiB.
+//                                 lines per call, each cut at 4 KiB. In
+//                                 EvaluateExpression, the string values of the
+//                                 context's `secrets` object are replaced by
+//                                 "***" in what log.* and print write.
 
 #include <chrono>
 #include <cstddef>

@@ -38,12 +38,24 @@ bool IsReadOnlyProxy(lua_State* L, int idx) {
   return frozen;
 }
 
-// __pairs of a proxy: iterate the real table (upvalue 1 is `next`).
+// The iterator pairs(proxy) returns: `next` over the real table, which it holds
+// as its upvalue (scripts have no debug library, so they cannot read it). Its
+// first argument is ignored: the script only ever sees the proxy as the
+// iteration state, never the real table.
+int FrozenNext(lua_State* L) {
+  lua_settop(L, 2);
+  if (lua_next(L, lua_upvalueindex(1)) != 0) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+// __pairs of a proxy: returns FrozenNext (bound to the real table, upvalue 1),
+// the proxy itself and nil. Handing out the real table here would let a script
+// rewrite the library for every later call: `local _, s = pairs(string);
+// s.upper = f` (the string metatable's __index is that same table).
 int ProxyPairs(lua_State* L) {
   lua_pushvalue(L, lua_upvalueindex(1));
-  lua_getmetatable(L, 1);
-  lua_getfield(L, -1, "__index");
-  lua_remove(L, -2);
+  lua_pushvalue(L, 1);
   lua_pushnil(L);
   return 3;
 }
@@ -121,16 +133,38 @@ int SafeRawset(lua_State* L) {
 }
 
 // Replaces the table at the top with a read-only proxy for it named `name`.
-// `next_idx` holds the `next` function.
-void MakeProxy(lua_State* L, const char* name, int next_idx) {
+// Nothing a script can do with the proxy yields the real table: reads go
+// through __index (a table: values only), pairs through FrozenNext, raw
+// accesses see the empty proxy, writes and setmetatable are refused. Tables
+// nested in the library become proxies too, so every value reachable from it is
+// a function, a number, a string, a boolean or a light userdata.
+void MakeProxy(lua_State* L, const char* name) {
+  luaL_checkstack(L, 8, "building the sandbox");
   int real = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, real) != 0) {
+    if (lua_type(L, -1) == LUA_TTABLE && !IsReadOnlyProxy(L, -1)) {
+      lua_pushvalue(L, -2);  // a copy of the key: lua_tostring converts in place
+      const char* key = lua_tostring(L, -1);
+      const char* nested = lua_pushfstring(L, "%s.%s", name, key != nullptr ? key : "?");
+      lua_remove(L, -2);
+      lua_pushvalue(L, -2);
+      MakeProxy(L, nested);
+      lua_pushvalue(L, -4);  // the key
+      lua_insert(L, -2);
+      lua_rawset(L, real);  // an existing key: next still works
+      lua_pop(L, 1);        // the name
+    }
+    lua_pop(L, 1);
+  }
   lua_createtable(L, 0, 0);  // the proxy
   lua_createtable(L, 0, 6);  // its metatable
   lua_pushvalue(L, real);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, DenyWrite);
   lua_setfield(L, -2, "__newindex");
-  lua_pushvalue(L, next_idx);
+  lua_pushvalue(L, real);
+  lua_pushcclosure(L, FrozenNext, 1);
   lua_pushcclosure(L, ProxyPairs, 1);
   lua_setfield(L, -2, "__pairs");
   lua_pushcfunction(L, ProxyLen);
@@ -181,9 +215,6 @@ SandboxRefs BuildSandbox(lua_State* L, ScriptContext* ctx) {
   int utf8_lib = lua_gettop(L);
   int table_lib = utf8_lib - 2;
   int math_lib = utf8_lib - 1;
-
-  lua_getfield(L, globals, "next");
-  int next_fn = lua_gettop(L);
 
   // The string library: no dump (bytecode), budgeted pattern functions, and a
   // string metatable that getmetatable("") does not expose (its __index is the
@@ -251,7 +282,7 @@ SandboxRefs BuildSandbox(lua_State* L, ScriptContext* ctx) {
     } else {
       lua_pushvalue(L, lib.index);
     }
-    MakeProxy(L, lib.name, next_fn);
+    MakeProxy(L, lib.name);
     lua_setfield(L, base, lib.name);
   }
 

@@ -9,7 +9,12 @@
 //   libraries string, table, math, utf8, json, time, log are empty proxy tables
 //             whose protected metatable reads from the real library and refuses
 //             writes (__newindex, and the sandbox's rawset), so one call cannot
-//             change them for the next
+//             change them for the next. No path hands a script the real table:
+//             pairs(proxy) iterates it through a closure that keeps it as a
+//             hidden upvalue (the state it returns is the proxy), next/rawget/
+//             rawlen see the empty proxy, getmetatable(proxy) and
+//             getmetatable("") are false (the string metatable's __index is
+//             the real string table), and nested tables are proxies too.
 //   env       per call, one new table {_G = itself} with a shared protected
 //             metatable {__index = base}: globals written by a call land there
 //             and vanish with it; setmetatable(_G, ...) is refused

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,9 @@ struct ScriptContext {
 
   LogSink log_sink;
   int log_lines_per_call = 0;
+  // Set per call: values log.* output must not show (replaced by "***"), longest
+  // first: the strings of an expression context's `secrets` object.
+  std::vector<std::string> redactions;
   // Cap on the rough size of a JSON value built from Lua (json.encode, call
   // results): that memory is C++'s, outside the state's allocator.
   std::size_t max_json_bytes = 0;

@@ -4,7 +4,9 @@
 
 #include <lua.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "script/sandbox.h"
 #include "script_test_util.h"
@@ -104,6 +106,114 @@ TEST_F(SandboxIsolationTest, LibrariesAreReadOnly) {
                    "return n > 20 end)()"),
             true);
   EXPECT_EQ(EvalOk("type(string.format)"), "function");
+  // Iterating hands out nothing writable: the state pairs returns is the proxy.
+  EXPECT_TRUE(Contains(EvalOk("(function() local _, s = pairs(math) return "
+                              "select(2, pcall(function() s.max = math.min end)) end)()")
+                           .get<std::string>(),
+                       "attempt to modify read-only table 'math' (field 'max')"));
+  // ... and the state afterwards, in a later call, is as before.
+  EXPECT_EQ(EvalOk("math.max(1, 5)"), 5);
+  EXPECT_EQ(EvalOk("string.upper('a') .. ('b'):upper()"), "AB");
+}
+
+// One attack per library: reach the real table through pairs (the state it
+// returns, and the iterator called with a table of the script's choosing),
+// next and rawget, then write to it. A later call must see the library as before.
+struct LibraryAttack {
+  const char* library;
+  const char* field;  // a function the attack replaces
+  const char* check;  // an expression over the library, evaluated in a later call
+  json expected;
+};
+
+class LibraryAttackTest : public SandboxIsolationTest,
+                          public ::testing::WithParamInterface<LibraryAttack> {};
+
+TEST_P(LibraryAttackTest, PairsNextAndRawgetDoNotHandOutTheRealTable) {
+  const LibraryAttack& a = GetParam();
+  const std::string lib = a.library;
+  const std::string field = a.field;
+  std::vector<std::string> lines;
+  sandbox_.set_log_sink(
+      [&](LogLevel, std::string_view, std::string_view m) { lines.emplace_back(m); });
+  ASSERT_EQ(EvalOk(a.check), a.expected) << "before the attack";
+  const std::string pwned = "function() return 'pwned' end";
+  const std::string attack =
+      "(function()\n"
+      "  local targets = {}\n"
+      "  local f, s = pairs(" +
+      lib +
+      ")\n"
+      "  targets[#targets + 1] = s\n"
+      "  local seen = {}\n"
+      "  f(seen, nil)\n"  // the iterator, with a state of the script's choosing
+      "  targets[#targets + 1] = seen\n"
+      "  for k, v in pairs(" +
+      lib +
+      ") do\n"
+      "    if type(v) == 'table' then targets[#targets + 1] = v end\n"
+      "  end\n"
+      "  local k, v = next(" +
+      lib +
+      ")\n"
+      "  if type(v) == 'table' then targets[#targets + 1] = v end\n"
+      "  local raw = rawget(" +
+      lib + ", '" + field +
+      "')\n"
+      "  if type(raw) == 'table' then targets[#targets + 1] = raw end\n"
+      "  local written = 0\n"
+      "  for _, t in ipairs(targets) do\n"
+      "    if pcall(function() t." +
+      field + " = " + pwned +
+      " end) then written = written + 1 end\n"
+      "    if pcall(rawset, t, '" +
+      field + "', " + pwned +
+      ") then written = written + 1 end\n"
+      "    pcall(function() t.extra = 'pwned' end)\n"
+      "  end\n"
+      "  return written\n"
+      "end)()";
+  auto r = Eval(attack);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // Writing to `seen` (the script's own table) is allowed; nothing else is.
+  EXPECT_EQ(*r, 2) << "writes that went through";
+  // A later call sees the library as it was.
+  EXPECT_EQ(EvalOk(a.check), a.expected) << "after the attack";
+  EXPECT_TRUE(EvalOk(lib + ".extra").is_null());
+  EXPECT_EQ(EvalOk("type(" + lib + "." + field + ")"), "function");
+  EXPECT_EQ(EvalOk("(function() for k, v in pairs(" + lib + ") do if " + lib +
+                   "[k] ~= v or v == 'pwned' then return k end end return 'same' end)()"),
+            "same");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Libraries, LibraryAttackTest,
+    ::testing::Values(
+        LibraryAttack{"string", "upper", "string.upper('a') .. ('b'):upper() .. ('c').upper('c')",
+                      "ABC"},
+        LibraryAttack{"table", "concat", "table.concat({1, 2}, ',')", "1,2"},
+        LibraryAttack{"math", "floor", "math.floor(2.5) + math.floor(math.pi)", 5},
+        LibraryAttack{"utf8", "char", "utf8.char(72, 105)", "Hi"},
+        LibraryAttack{"json", "encode", "json.encode({1, json.null})", "[1,null]"},
+        LibraryAttack{"time", "duration", "time.duration('1m') + time.now()", 60},
+        LibraryAttack{"log", "info", "select('#', log.info('x')) + select('#', log.warn('y'))", 0}),
+    [](const ::testing::TestParamInfo<LibraryAttack>& param) {
+      return std::string(param.param.library);
+    });
+
+TEST_F(SandboxIsolationTest, IterationStillSeesEveryLibraryField) {
+  // pairs over a proxy yields the real library's keys and values.
+  EXPECT_EQ(EvalOk("(function() local n, same = 0, true for k, v in pairs(string) do "
+                   "n = n + 1 same = same and string[k] == v and ('')[k] == v end "
+                   "return n >= 15 and same end)()"),
+            true);
+  EXPECT_EQ(EvalOk("(function() for k, v in pairs(json) do if k == 'null' then "
+                   "return v == json.null end end end)()"),
+            true);
+  // The iterator is `next`-like: it can be called by hand.
+  EXPECT_EQ(EvalOk("(function() local f, s, k = pairs(utf8) local key = f(s, k) "
+                   "return type(key) == 'string' and utf8[key] ~= nil end)()"),
+            true);
 }
 
 TEST_F(SandboxIsolationTest, StringMetatableIsHidden) {
@@ -165,6 +275,136 @@ TEST(SandboxRuleIsolationTest, RuleGlobalsAreFreshPerCall) {
   auto c = sandbox.CallRule("scripts/counter.lua", "check", json::object());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(*c, "functiontable");
+}
+
+// FastLimits with room for copying megabytes on a loaded machine under ASan.
+Limits HoardLimits() {
+  Limits l = FastLimits();
+  l.time_per_call = std::chrono::seconds(10);
+  return l;
+}
+
+TEST(SandboxHoardingTest, ARuleThatKeepsGrowingStateCannotStarveOtherCalls) {
+  // A rule that keeps half a MiB per call in a top-level table and one in a
+  // top-level upvalue string would, without a guard, fill the 16 MiB state
+  // after a dozen calls; from then on every call on this worker fails.
+  ScriptDir dir;
+  dir.Write("scripts/hoard.lua",
+            "local kept = {}\n"
+            "local text = ''\n"
+            "function grow(input)\n"
+            "  kept[#kept + 1] = string.rep('x', 256 * 1024) .. #kept\n"
+            "  text = text .. string.rep('y', 256 * 1024)\n"
+            "  return #kept\n"
+            "end\n");
+  dir.Write("scripts/other.lua",
+            "local WEIGHTS = {a = 1}\n"
+            "function need(input) return #string.rep('z', input.bytes) + WEIGHTS.a end\n");
+  Sandbox sandbox(HoardLimits());
+  sandbox.set_script_root(dir.root());
+  std::vector<std::string> warnings;
+  sandbox.set_log_sink([&](LogLevel level, std::string_view source, std::string_view m) {
+    if (level == LogLevel::kWarn) warnings.push_back(std::string(source) + ": " + std::string(m));
+  });
+  const json need = {{"bytes", 3 << 20}};  // about 6 MiB at its peak (buffer + string)
+  int most_kept = 0;
+  bool restarted = false;
+  for (int i = 0; i < 60; ++i) {
+    auto g = sandbox.CallRule("scripts/hoard.lua", "grow", json::object());
+    ASSERT_TRUE(g.ok()) << "call " << i << ": " << g.status().ToString();
+    restarted = restarted || g->get<int>() < most_kept;
+    most_kept = std::max(most_kept, g->get<int>());
+    auto o = sandbox.CallRule("scripts/other.lua", "need", need);
+    ASSERT_TRUE(o.ok()) << "call " << i << ": " << o.status().ToString();
+    EXPECT_EQ(*o, (3 << 20) + 1);
+    auto e = sandbox.EvaluateExpression("#string.rep('w', 3 * 1024 * 1024)", json::object(),
+                                        "@workflows/victim.yaml:3");
+    ASSERT_TRUE(e.ok()) << "call " << i << ": " << e.status().ToString();
+  }
+  // The hoarder's state was dropped (its top level ran again), and it was named.
+  EXPECT_TRUE(restarted);
+  EXPECT_LT(most_kept, 20);
+  EXPECT_LE(sandbox.memory_in_use(), std::size_t{8} << 20);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_TRUE(Contains(warnings[0], "scripts/hoard.lua: the Lua state kept ")) << warnings[0];
+  EXPECT_TRUE(Contains(warnings[0], "the cached state of scripts/hoard.lua was dropped"))
+      << warnings[0];
+}
+
+TEST(SandboxHoardingTest, StateWithinTheShareIsKept) {
+  // Below half the memory cap nothing is dropped: the top level runs once.
+  ScriptDir dir;
+  dir.Write("scripts/count.lua",
+            "local kept = {}\n"
+            "function grow(input) kept[#kept + 1] = #kept return #kept end\n");
+  Sandbox sandbox(HoardLimits());
+  sandbox.set_script_root(dir.root());
+  for (int i = 1; i <= 200; ++i) {
+    auto r = sandbox.CallRule("scripts/count.lua", "grow", json::object());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(*r, i);
+  }
+}
+
+TEST(SandboxHoardingTest, AFailedCallKeepsNothingAlive) {
+  // A call that raises leaves its globals (and its context: secrets included)
+  // to the collector, like a call that returns: the cached chunk does not keep
+  // them. Otherwise 9 MiB would stay alive here, more than half the 16 MiB cap,
+  // and the guard would have to drop the caches.
+  ScriptDir dir;
+  dir.Write("scripts/fail.lua",
+            "function fail(input) big = {} for i = 1, 9 do big[i] = ('x'):rep(1 << 20) .. i end "
+            "error('boom') end\n");
+  Sandbox sandbox(HoardLimits());
+  sandbox.set_script_root(dir.root());
+  std::vector<std::string> warnings;
+  sandbox.set_log_sink([&](LogLevel level, std::string_view, std::string_view m) {
+    if (level == LogLevel::kWarn) warnings.emplace_back(m);
+  });
+  auto e = sandbox.EvaluateExpression(
+      "(function() big = {} for i = 1, 9 do big[i] = ('x'):rep(1 << 20) .. i end "
+      "error('boom') end)()",
+      json::object(), "@workflows/fail.yaml:1");
+  ASSERT_FALSE(e.ok());
+  EXPECT_TRUE(Contains(e.status().message(), "boom")) << e.status().message();
+  auto r = sandbox.CallRule("scripts/fail.lua", "fail", json::object());
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Contains(r.status().message(), "boom")) << r.status().message();
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_LE(sandbox.memory_in_use(), std::size_t{8} << 20);
+  // And the rule's functions still see the globals of its top level.
+  dir.Write("scripts/globals.lua",
+            "LIMIT = 3\n"
+            "function boom(input) LIMIT = 4 error('x') end\n"
+            "function limit(input) return LIMIT end\n");
+  ASSERT_FALSE(sandbox.CallRule("scripts/globals.lua", "boom", json::object()).ok());
+  auto l = sandbox.CallRule("scripts/globals.lua", "limit", json::object());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(*l, 3);
+}
+
+TEST(SandboxLogRedactionTest, LogRedactsTheSecretsOfTheContext) {
+  Sandbox sandbox(FastLimits());
+  std::vector<std::string> lines;
+  sandbox.set_log_sink(
+      [&](LogLevel, std::string_view, std::string_view m) { lines.emplace_back(m); });
+  const json context = {{"secrets", {{"API", "tok-123456"}, {"SHORT", "tok"}}},
+                        {"event", {{"id", 7}}}};
+  auto r = sandbox.EvaluateExpression(
+      "(function() log.info('auth', secrets.API, 'short', secrets.SHORT) "
+      "log.warn('Bearer ' .. secrets.API .. '!') print(secrets.API) "
+      "log.error(string.rep('a', 4090) .. secrets.API) return event.id end)()",
+      context, "@workflows/pay.yaml:9");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, 7);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "auth *** short ***");
+  EXPECT_EQ(lines[1], "Bearer ***!");
+  EXPECT_EQ(lines[2], "***");
+  // Redacted before the 4 KiB cut (4100 bytes, 4093 once redacted): no prefix
+  // of the secret is left at the edge.
+  EXPECT_EQ(lines[3], std::string(4090, 'a') + "***");
+  for (const auto& line : lines) EXPECT_FALSE(Contains(line, "tok")) << line;
 }
 
 TEST(SandboxBinaryChunkTest, BytecodeFilesAreRefused) {
