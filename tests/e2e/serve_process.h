@@ -86,6 +86,7 @@ class ServeProcess {
   }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 once stopped
   std::string log() const { return ReadFile(log_file_); }
 
  private:
