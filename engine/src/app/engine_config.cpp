@@ -83,6 +83,30 @@ Status ApplyHorizon(const std::string& text, std::chrono::milliseconds& out,
   return Status::Ok();
 }
 
+// A timeout of the HTTP server: a duration from 100ms to 1h.
+Status ApplyTimeout(const std::string& text, const char* name, std::chrono::milliseconds& out) {
+  auto d = ParseDuration(text);
+  if (!d.ok()) return d.status();
+  if (*d < std::chrono::milliseconds(100) || *d > std::chrono::hours(1)) {
+    return InvalidArgument(std::string(name) + " must be from 100ms to 1h");
+  }
+  out = *d;
+  return Status::Ok();
+}
+
+// A whole number from `min` to `max`.
+Status ApplyCount(const std::string& text, const char* name, std::uint64_t min, std::uint64_t max,
+                  int& out) {
+  std::uint64_t n = 0;
+  STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(text, n));
+  if (n < min || n > max) {
+    return InvalidArgument(std::string(name) + " must be from " + std::to_string(min) + " to " +
+                           std::to_string(max));
+  }
+  out = static_cast<int>(n);
+  return Status::Ok();
+}
+
 const std::vector<ConfigKey>& Keys() {
   static const std::vector<ConfigKey> keys = {
       {"lua", "time_limit", "250ms",
@@ -143,14 +167,84 @@ const std::vector<ConfigKey>& Keys() {
          c.http.shutdown_grace = *d;
          return Status::Ok();
        }},
-      {"http", "threads", "128",
-       "connections served at once (a keep-alive connection holds a thread while open)",
+      {"http", "threads", "0",
+       "former name of `http.rest_workers`, kept for old configuration files: above 0 it sets "
+       "the REST-trigger workers (0: `http.rest_workers` decides)",
        [](EngineConfig& c, const std::string& v) -> Status {
          std::uint64_t n = 0;
          STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
-         if (n < 2 || n > 4096) return InvalidArgument("threads must be from 2 to 4096");
+         if (n != 0 && (n < 2 || n > 4096)) {
+           return InvalidArgument("threads must be 0 or from 2 to 4096");
+         }
          c.http.threads = static_cast<int>(n);
          return Status::Ok();
+       }},
+      {"http", "header_timeout", "10s",
+       "a request head (request line and headers) must arrive within this of the connection's "
+       "accept, or of its first byte after a keep-alive pause; else 408 and the connection "
+       "is closed",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyTimeout(v, "header_timeout", c.http.header_timeout);
+       }},
+      {"http", "body_timeout", "30s",
+       "a request body must arrive, and a response be taken by the caller, within this; else "
+       "the connection is closed (408 for a body)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyTimeout(v, "body_timeout", c.http.body_timeout);
+       }},
+      {"http", "keep_alive_timeout", "10s", "an idle keep-alive connection is closed after this",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyTimeout(v, "keep_alive_timeout", c.http.keep_alive_timeout);
+       }},
+      {"http", "max_keep_alive_requests", "1000",
+       "requests served on one connection before it is closed (0: no limit)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "max_keep_alive_requests", 0, 1'000'000,
+                           c.http.max_keep_alive_requests);
+       }},
+      {"http", "max_connections", "1024",
+       "open connections in all; more are accepted and closed at once (keep it under the "
+       "process's open-file limit, `ulimit -n`)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "max_connections", 16, 1'000'000, c.http.max_connections);
+       }},
+      {"http", "max_connections_per_client", "256",
+       "open connections per remote IP address; more are accepted and closed at once (0: no "
+       "cap). Behind a proxy every connection has the proxy's address",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "max_connections_per_client", 0, 1'000'000,
+                           c.http.max_connections_per_client);
+       }},
+      {"http", "webhook_workers", "64", "threads that handle webhook requests (/webhooks/...)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "webhook_workers", 1, 4096, c.http.webhook_workers);
+       }},
+      {"http", "webhook_queue", "1024",
+       "webhook requests that may wait for a worker; more are answered 503 with Retry-After",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "webhook_queue", 0, 1'000'000, c.http.webhook_queue);
+       }},
+      {"http", "admin_workers", "8",
+       "threads that handle the admin API, /metrics, /healthz and /readyz",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "admin_workers", 1, 4096, c.http.admin_workers);
+       }},
+      {"http", "admin_queue", "64",
+       "admin and health requests that may wait for a worker; more are answered 503",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "admin_queue", 0, 1'000'000, c.http.admin_queue);
+       }},
+      {"http", "rest_workers", "64",
+       "threads that handle the workflows' REST triggers (each may wait up to "
+       "`http.response_timeout`)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "rest_workers", 1, 4096, c.http.rest_workers);
+       }},
+      {"http", "rest_queue", "256",
+       "REST-trigger requests that may wait for a worker; more are answered 503 with "
+       "Retry-After",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "rest_queue", 0, 1'000'000, c.http.rest_queue);
        }},
       {"http", "access_log", "true", "one stderr line per request (`true` or `false`)",
        [](EngineConfig& c, const std::string& v) -> Status {

@@ -34,8 +34,22 @@ struct HttpConfig {
   std::uint64_t body_limit = std::uint64_t{5} * 1024 * 1024;
   std::chrono::milliseconds response_timeout{10'000};  // REST triggers: then 202
   std::chrono::milliseconds shutdown_grace{10'000};
-  int threads = 128;  // connections served at once
   bool access_log = true;
+  // The listener (http/server.h): deadlines, connection caps, and the worker
+  // pool and queue of each route class.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keep_alive_timeout{10'000};
+  int max_keep_alive_requests = 1000;  // 0: no limit
+  int max_connections = 1024;
+  int max_connections_per_client = 256;  // 0: no cap
+  int webhook_workers = 64;
+  int webhook_queue = 1024;
+  int admin_workers = 8;
+  int admin_queue = 64;
+  int rest_workers = 64;
+  int rest_queue = 256;
+  int threads = 0;  // the former key of rest_workers: above 0 it wins
 };
 
 // `webhooks.*`: the webhook sources and the group commit.

@@ -152,6 +152,16 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
       http::ParseListen(o.listen.value_or(o.config.http.listen), http_options.server));
   http_options.server.body_limit = o.config.http.body_limit;
   http_options.server.threads = o.config.http.threads;
+  http_options.server.header_timeout = o.config.http.header_timeout;
+  http_options.server.body_timeout = o.config.http.body_timeout;
+  http_options.server.keep_alive_timeout = o.config.http.keep_alive_timeout;
+  http_options.server.max_keep_alive_requests = o.config.http.max_keep_alive_requests;
+  http_options.server.max_connections = o.config.http.max_connections;
+  http_options.server.max_connections_per_client = o.config.http.max_connections_per_client;
+  http_options.server.webhook_pool = {o.config.http.webhook_workers, o.config.http.webhook_queue};
+  http_options.server.admin_pool = {o.config.http.admin_workers, o.config.http.admin_queue};
+  http_options.server.rest_pool = {o.config.http.rest_workers, o.config.http.rest_queue};
+  http_options.server.error_log = [log](const std::string& line) { log(line); };
   http_options.server.shutdown_grace = o.config.http.shutdown_grace;
   if (o.config.http.access_log) {
     http_options.server.access_log = [log](const std::string& line) { log("[access] " + line); };

@@ -62,6 +62,14 @@ void DescribeEngineMetrics() {
              "HTTP requests by method, route pattern and status.");
   r.Describe("storeflow_http_request_duration_seconds", Type::kHistogram,
              "HTTP request handling time by route pattern.");
+  r.Describe("storeflow_http_connections", Type::kGauge, "Open HTTP connections.");
+  r.Describe("storeflow_http_connections_refused_total", Type::kCounter,
+             "HTTP connections accepted and closed at once, by reason (max_connections, "
+             "per_client, fd_limit).");
+  r.Describe("storeflow_http_connections_timed_out_total", Type::kCounter,
+             "HTTP connections closed by a deadline, by phase (idle, head, body, write).");
+  r.Describe("storeflow_http_queue_full_total", Type::kCounter,
+             "Requests answered 503 because their route class's queue was full, by class.");
   r.Describe("storeflow_runs_started_total", Type::kCounter,
              "Runs taken up for the first time, by workflow.");
   r.Describe("storeflow_runs_completed_total", Type::kCounter, "Runs completed, by workflow.");
