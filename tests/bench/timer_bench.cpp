@@ -100,6 +100,7 @@
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
+#include "runtime/run_cursor.h"
 #include "store/store.h"
 
 namespace {
@@ -195,7 +196,8 @@ store::RunRow SleepingRun(const std::string& version_hash, double wake_seconds, 
   run.version_hash = version_hash;
   run.status = store::RunStatus::kSleeping;
   run.input = {{"wake_at", wake_seconds}};
-  run.state = {{"frames", Json::array({Json{{"i", 0}, {"gen", 0}}})}};
+  run.state = Json::object();
+  runtime::RunCursor().WriteTo(run.state);  // at the first step
   run.due_at = WakeFor(wake_seconds);
   run.created_at = now;
   run.updated_at = now;
@@ -638,9 +640,12 @@ int RunPass(const Options& o) {
     std::string why;
     const store::RunRow& rr = **run;
     if (rr.status != store::RunStatus::kCompleted) why = "not completed";
-    if (why.empty() &&
-        rr.state.value("frames", Json()) != Json::array({Json{{"i", 2}, {"gen", 0}}})) {
-      why = "cursor " + rr.state.dump();
+    if (why.empty()) {
+      auto cursor = runtime::RunCursor::FromState(rr.state);
+      if (!cursor.ok() || cursor->nested() || cursor->top().step != 2 ||
+          cursor->top().generation != 0 || !rr.state.contains("cursor")) {
+        why = "cursor " + rr.state.dump();
+      }
     }
     if (why.empty() && steps->size() != 2) why = std::to_string(steps->size()) + " step rows";
     if (why.empty()) {

@@ -19,11 +19,11 @@ Response ListEvents(Context& context, const Request& request) {
   const int limit = query.Limit(context.default_page_size, context.max_page_size);
   if (!query.ok()) return query.ErrorResponse();
   filter.limit = limit + 1;
-  auto tx = context.store.Begin();
+  auto tx = context.store.BeginRead();
   if (!tx.ok()) return StatusResponse(tx.status());
   auto events = (*tx)->ListEvents(filter);
   if (!events.ok()) return StatusResponse(events.status());
-  (void)(*tx)->Commit();
+  if (Status committed = (*tx)->Commit(); !committed.ok()) return StatusResponse(committed);
   return Response::JsonBody(
       200, PageOf(*events, limit, runtime::EventToJson, IdCursorOf<store::EventRow>));
 }
@@ -34,11 +34,11 @@ Response ShowEvent(Context& context, const Request& request) {
   if (!id) return InputErrorResponse(errors);
   QueryInput query(request, {});
   if (!query.ok()) return query.ErrorResponse();
-  auto tx = context.store.Begin();
+  auto tx = context.store.BeginRead();
   if (!tx.ok()) return StatusResponse(tx.status());
   auto event = (*tx)->GetEvent(*id);
   if (!event.ok()) return StatusResponse(event.status());
-  (void)(*tx)->Commit();
+  if (Status committed = (*tx)->Commit(); !committed.ok()) return StatusResponse(committed);
   if (!event->has_value())
     return Response::Error(404, "not_found", "no event " + std::to_string(*id));
   return Response::JsonBody(200, runtime::EventToJson(**event));

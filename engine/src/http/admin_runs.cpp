@@ -7,7 +7,7 @@
 
 namespace storeflow::http::admin {
 Response ShowRunById(Context& context, std::int64_t id, bool dead_letters_only) {
-  auto tx = context.store.Begin();
+  auto tx = context.store.BeginRead();
   if (!tx.ok()) return StatusResponse(tx.status());
   auto run = (*tx)->GetRun(id);
   if (!run.ok()) return StatusResponse(run.status());
@@ -17,7 +17,7 @@ Response ShowRunById(Context& context, std::int64_t id, bool dead_letters_only) 
   }
   auto steps = (*tx)->ListSteps(id);
   if (!steps.ok()) return StatusResponse(steps.status());
-  (void)(*tx)->Commit();
+  if (Status committed = (*tx)->Commit(); !committed.ok()) return StatusResponse(committed);
   Json body = runtime::RunToJson(**run, *steps);
   body["input"] = (*run)->input;  // the CLI leaves it out
   return Response::JsonBody(200, body);
@@ -36,11 +36,11 @@ Response ListRuns(Context& context, const Request& request) {
   const int limit = query.Limit(context.default_page_size, context.max_page_size);
   if (!query.ok()) return query.ErrorResponse();
   filter.limit = limit + 1;  // one more tells whether there is a next page
-  auto tx = context.store.Begin();
+  auto tx = context.store.BeginRead();
   if (!tx.ok()) return StatusResponse(tx.status());
   auto runs = (*tx)->ListRuns(filter);
   if (!runs.ok()) return StatusResponse(runs.status());
-  (void)(*tx)->Commit();
+  if (Status committed = (*tx)->Commit(); !committed.ok()) return StatusResponse(committed);
   return Response::JsonBody(
       200, PageOf(
                *runs, limit, [](const auto& run) { return runtime::RunToJson(run); },

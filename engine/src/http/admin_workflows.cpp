@@ -40,11 +40,11 @@ Response ShowWorkflow(Context& context, const Request& request) {
   QueryInput query(request, {});
   if (!query.ok()) return query.ErrorResponse();
   const std::string& name = request.path_params.at("name");
-  auto tx = context.store.Begin();
+  auto tx = context.store.BeginRead();
   if (!tx.ok()) return StatusResponse(tx.status());
   auto versions = (*tx)->ListWorkflowVersions(name);
   if (!versions.ok()) return StatusResponse(versions.status());
-  (void)(*tx)->Commit();
+  if (Status committed = (*tx)->Commit(); !committed.ok()) return StatusResponse(committed);
   auto current = context.engine.catalog().Current(name);
   if (current == nullptr && versions->empty()) {
     std::vector<std::string> names;

@@ -26,7 +26,7 @@ Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store,
 }
 
 Result<std::vector<store::RunRow>> ListDeadLetters(store::Store& store, store::RunFilter filter) {
-  auto tx = store.Begin();
+  auto tx = store.BeginRead();
   if (!tx.ok()) return tx.status();
   filter.status = store::RunStatus::kFailed;
   auto runs = (*tx)->ListRuns(filter);

@@ -98,15 +98,8 @@ std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::Even
     }
     return out;
   }
-  std::unique_ptr<script::Sandbox> sandbox;
-  {
-    std::lock_guard lock(spare_mu_);
-    if (!spare_sandboxes_.empty()) {
-      sandbox = std::move(spare_sandboxes_.back());
-      spare_sandboxes_.pop_back();
-    }
-  }
-  if (sandbox == nullptr) sandbox = MakeSandbox();
+  // Goes back to the pool however this returns (an exception included).
+  SandboxPool::Lease sandbox = spare_sandboxes_.Borrow();
   // Whether a workflow wants the payload of `topic` (asked once per topic).
   std::vector<std::pair<std::string, bool>> needs_payload;
   auto needs = [&](const std::string& topic) {
@@ -205,8 +198,6 @@ std::vector<Result<PublishOutcome>> Engine::PublishBatch(std::vector<store::Even
     }
   }
   if (notify) store_.Notify();
-  std::lock_guard lock(spare_mu_);
-  spare_sandboxes_.push_back(std::move(sandbox));
   return out;
 }
 

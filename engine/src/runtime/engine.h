@@ -23,6 +23,7 @@
 #include "runtime/event_router.h"
 #include "runtime/executor.h"
 #include "runtime/response_broker.h"
+#include "runtime/sandbox_pool.h"
 #include "runtime/scheduler.h"
 #include "runtime/workflow_catalog.h"
 #include "script/sandbox.h"
@@ -75,6 +76,9 @@ class Engine {
   // event whose payload is discarded is parsed from it only if a workflow wants it.
   std::vector<Result<PublishOutcome>> PublishBatch(std::vector<store::EventRow> events,
                                                    std::vector<std::string> payload_texts = {});
+
+  // Sandboxes PublishBatch keeps for later batches (idle, not borrowed).
+  std::size_t spare_sandboxes() const { return spare_sandboxes_.idle(); }
 
   // Told about committed `respond` steps and run ends of this engine's workers.
   ResponseBroker& broker() { return broker_; }
@@ -134,8 +138,7 @@ class Engine {
   Scheduler scheduler_;
 
   ResponseBroker broker_;
-  std::mutex spare_mu_;  // guards spare_sandboxes_ (PublishBatch)
-  std::vector<std::unique_ptr<script::Sandbox>> spare_sandboxes_;
+  SandboxPool spare_sandboxes_{[this] { return MakeSandbox(); }};  // PublishBatch's
 
   std::mutex api_mu_;  // guards the API sandbox and executor
   std::unique_ptr<script::Sandbox> api_sandbox_;

@@ -19,6 +19,12 @@ struct Dialect {
   // Starts a write transaction. SQLite: BEGIN IMMEDIATE takes the write lock at
   // once, so writers queue instead of failing on a read-to-write upgrade.
   std::string_view begin_sql;
+  // Starts a transaction that only reads (Store::BeginRead): it takes no write
+  // lock. SQLite: a deferred BEGIN, then read_only_sql (PRAGMA query_only), undone
+  // by read_write_sql when the transaction ends. PostgreSQL: BEGIN READ ONLY.
+  std::string_view begin_read_sql;
+  std::string_view read_only_sql;   // empty: begin_read_sql is enough
+  std::string_view read_write_sql;  // undoes read_only_sql
   // Appended to the SELECT that picks runs to claim. PostgreSQL: engines skip
   // rows another engine is claiming; SQLite has a single writer anyway.
   std::string_view claim_lock_clause;

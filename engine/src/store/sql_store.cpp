@@ -87,6 +87,19 @@ Result<std::unique_ptr<Transaction>> SqlStore::Begin() {
   });
 }
 
+Result<std::unique_ptr<Transaction>> SqlStore::BeginRead() {
+  return Guarded(secret_, "BeginRead", [&]() -> Result<std::unique_ptr<Transaction>> {
+    auto conn = pool_.Acquire();  // reads only: no writer lock
+    conn->Exec(std::string(dialect_.begin_read_sql));
+    auto tx =
+        std::make_unique<SqlTransaction>(std::move(conn), std::unique_lock<std::timed_mutex>(),
+                                         dialect_, secret_, /*read_only=*/true);
+    // Constructed first: if this fails, its destructor rolls back and restores the session.
+    if (!dialect_.read_only_sql.empty()) tx->ExecReadOnlySwitch(dialect_.read_only_sql);
+    return std::unique_ptr<Transaction>(std::move(tx));
+  });
+}
+
 Result<std::vector<RunRow>> SqlStore::ClaimDueRuns(const std::string& owner, TimeMs now,
                                                    TimeMs lease_until, int limit) {
   return Guarded(secret_, "ClaimDueRuns", [&]() -> Result<std::vector<RunRow>> {

@@ -40,6 +40,7 @@ class SqlStore final : public Store {
   std::string_view backend() const override { return dialect_.name; }
   const std::string& display_url() const override { return display_url_; }
   Result<std::unique_ptr<Transaction>> Begin() override;
+  Result<std::unique_ptr<Transaction>> BeginRead() override;
   Result<std::vector<RunRow>> ClaimDueRuns(const std::string& owner, TimeMs now, TimeMs lease_until,
                                            int limit) override;
   Result<std::optional<TimeMs>> NextDueAt() override;

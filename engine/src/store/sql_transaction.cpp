@@ -68,8 +68,16 @@ std::vector<std::int64_t> IdsOf(const SqlRows& rows) {
 
 SqlTransaction::SqlTransaction(ConnectionPool::Handle conn,
                                std::unique_lock<std::timed_mutex> writer, const Dialect& dialect,
-                               const std::string& secret)
-    : conn_(std::move(conn)), writer_(std::move(writer)), dialect_(dialect), secret_(secret) {}
+                               const std::string& secret, bool read_only)
+    : conn_(std::move(conn)),
+      writer_(std::move(writer)),
+      dialect_(dialect),
+      secret_(secret),
+      read_only_(read_only) {}
+
+void SqlTransaction::ExecReadOnlySwitch(std::string_view sql) {
+  db().Exec(std::string(sql));
+}
 
 SqlTransaction::~SqlTransaction() {
   if (!finished_) RollbackAndRelease();
@@ -86,6 +94,13 @@ void SqlTransaction::RollbackAndRelease() {
 
 void SqlTransaction::Release() {
   finished_ = true;
+  if (read_only_ && !dialect_.read_write_sql.empty() && conn_) {
+    try {
+      conn_->Exec(std::string(dialect_.read_write_sql));
+    } catch (...) {
+      conn_->MarkBroken();  // never hand out a session that still refuses writes
+    }
+  }
   conn_ = ConnectionPool::Handle();  // back to the pool
   if (writer_.owns_lock()) writer_.unlock();
 }

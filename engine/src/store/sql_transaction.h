@@ -18,11 +18,15 @@ class SqlTransaction final : public Transaction {
   // `conn` has already run the dialect's BEGIN. `writer` is the in-process write
   // lock (SQLite) or empty; both are released when the transaction ends: at
   // Commit (whether it succeeds or not) or at destruction (rolling back).
+  // `read_only`: begun by the dialect's begin_read_sql (Store::BeginRead); the
+  // session's read-only switch, if any, is turned off again when it ends.
   SqlTransaction(ConnectionPool::Handle conn, std::unique_lock<std::timed_mutex> writer,
-                 const Dialect& dialect, const std::string& secret);
+                 const Dialect& dialect, const std::string& secret, bool read_only = false);
   ~SqlTransaction() override;
 
   Status Commit() override;
+  // Runs the dialect's read_only_sql on the session (BeginRead). Throws StoreError.
+  void ExecReadOnlySwitch(std::string_view sql);
   Status Savepoint() override;
   Status RollbackToSavepoint() override;
 
@@ -126,6 +130,7 @@ class SqlTransaction final : public Transaction {
   const Dialect& dialect_;
   const std::string& secret_;
   bool finished_ = false;
+  bool read_only_ = false;
   Status first_error_;
 };
 

@@ -228,6 +228,13 @@ class Store {
   virtual const std::string& display_url() const = 0;
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // A transaction that only reads: it takes no write lock, so it neither waits
+  // for nor holds up writers (on SQLite, Begin takes the single writer slot; a
+  // read transaction runs beside the writer and sees what was committed before
+  // it began). Any write in it fails (SQLite: PRAGMA query_only; PostgreSQL:
+  // READ ONLY), and the transaction can then only roll back. Commit ends it.
+  // The default is Begin(): correct, but it takes the writer slot.
+  virtual Result<std::unique_ptr<Transaction>> BeginRead() { return Begin(); }
 
   // Claims up to `limit` runs with due_at <= now and no live lease (none, or
   // lease_until < now) that are not terminal, oldest due first (ties by id); sets

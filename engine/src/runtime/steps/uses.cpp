@@ -1,0 +1,146 @@
+// `uses:` — an action (a built-in or a plugin's) with the rendered `with:` as input.
+// Secrets named in `with:` are visible to its expressions only, and redacted
+// from everything stored or logged of the step.
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <variant>
+
+#include "runtime/steps/step_handler.h"
+#include "workflow/duration_value.h"
+#include "workflow/value_template.h"
+
+namespace storeflow::runtime {
+namespace {
+
+class UsesHandler final : public StepHandler {
+ public:
+  StepOutcome Execute(StepContext& c) const override {
+    const SecretStore* secrets = c.services.options.secrets.get();
+    StepOutcome o = Invoke(c, std::get<workflow::UsesStep>(c.step.kind));
+    if (secrets == nullptr || secrets->empty()) return o;
+    // Nothing a secret went into is stored or shown as is.
+    o.input = secrets->Redact(o.input);
+    o.output = secrets->Redact(o.output);
+    o.error.message = secrets->Redact(o.error.message);
+    return o;
+  }
+
+  bool Quick(const workflow::Step& step, const ActionRegistry& actions) const override {
+    const Action* action = actions.Find(std::get<workflow::UsesStep>(step.kind).action);
+    return action == nullptr || action->quick();  // an unknown one fails at once
+  }
+
+ private:
+  // The `with:` context of a uses step: the scope plus the secrets its
+  // expressions name (only those), or the permanent error naming a missing one.
+  static std::variant<Json, ActionError> WithContext(const StepContext& c,
+                                                     const workflow::UsesStep& uses) {
+    std::vector<std::string> names;
+    uses.with.ForEachExpression([&](const workflow::Expression& e) {
+      if (!e.secrets_use) return;
+      for (std::string& name : SecretNamesIn(e.code)) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+    });
+    if (names.empty()) return c.scope;
+    const auto& secrets = c.services.options.secrets;
+    Json values = Json::object();
+    for (const std::string& name : names) {
+      const std::string* value = secrets ? secrets->Find(name) : nullptr;
+      if (value == nullptr) {
+        std::string env = name;
+        std::transform(env.begin(), env.end(), env.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+        return ActionError::Permanent("missing_secret",
+                                      "step '" + c.path + "' of workflow '" + c.workflow.name +
+                                          "' reads secret '" + name +
+                                          "', which is not set (set the environment variable "
+                                          "STOREFLOW_SECRET_" +
+                                          env + " or add it to secrets.file)");
+      }
+      values[name] = *value;
+    }
+    Json with_secrets = c.scope;
+    with_secrets["secrets"] = std::move(values);
+    return with_secrets;
+  }
+
+  static ActionContext MakeActionContext(const StepContext& c) {
+    const ExecutorOptions& options = c.services.options;
+    ActionContext ac;
+    ac.run_id = c.run.id;
+    ac.workflow = c.workflow.name;
+    ac.step_path = c.path;
+    ac.idempotency_key =
+        c.services.store.InstallationId() + "/" + std::to_string(c.run.id) + "/" + c.path;
+    ac.attempt = c.attempt;
+    ac.now = c.Now();
+    ac.log = options.log;
+    if (ac.log && options.secrets && !options.secrets->empty()) {
+      ac.log = [log = options.log, secrets = options.secrets](std::string_view level,
+                                                              std::string_view message) {
+        log(level, secrets->Redact(std::string(message)));
+      };
+    }
+    return ac;
+  }
+
+  static StepOutcome Invoke(StepContext& c, const workflow::UsesStep& uses) {
+    auto context = WithContext(c, uses);
+    if (auto* missing = std::get_if<ActionError>(&context)) return StepOutcome::Error(*missing);
+    auto input = workflow::Render(uses.with, c.sandbox, std::get<Json>(context), c.Call());
+    if (!input.ok()) return StepOutcome::Error(ExpressionError(input.status()));
+    Action* action = c.services.actions.Find(uses.action);
+    if (action == nullptr) {
+      return StepOutcome::Error(
+          ActionError::Permanent("unknown_action", "no action named '" + uses.action + "'"),
+          *input);
+    }
+    ActionContext ac = MakeActionContext(c);
+    std::optional<Duration> timeout;
+    if (c.step.timeout) {
+      auto t = workflow::Resolve(*c.step.timeout, c.sandbox, c.scope, c.Call());
+      if (!t.ok()) return StepOutcome::Error(ExpressionError(t.status()), *input);
+      timeout = *t;
+      ac.deadline = ac.now + t->count();
+    }
+    if (action->transactional()) {
+      auto tx = c.Transaction();
+      if (!tx.ok()) {
+        return StepOutcome::Error(
+            ActionError::Retryable("store_unavailable", tx.status().message()), *input);
+      }
+      ac.tx = *tx;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<ActionResult> result;
+    try {
+      result.emplace(action->Invoke(*input, ac));
+    } catch (const std::exception& e) {
+      result.emplace(ActionError::Permanent("exception", e.what()));
+    } catch (...) {
+      result.emplace(ActionError::Permanent("exception", "unknown exception"));
+    }
+    const auto elapsed =
+        std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+    if (timeout && elapsed > *timeout) {
+      return StepOutcome::Error(
+          ActionError::Retryable("timeout", "step '" + c.path + "' took longer than its timeout"),
+          *input);
+    }
+    if (!result->ok()) return StepOutcome::Error(result->error(), *input);
+    return StepOutcome::Done(result->output(), *input);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<const StepHandler> MakeUsesStepHandler() {
+  return std::make_unique<UsesHandler>();
+}
+
+}  // namespace storeflow::runtime
