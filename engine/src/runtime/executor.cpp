@@ -13,6 +13,7 @@
 
 #include "common/metrics.h"
 #include "common/timezone.h"
+#include "runtime/respond_headers.h"
 #include "script/time_text.h"
 #include "workflow/duration_value.h"
 #include "workflow/template.h"
@@ -957,6 +958,7 @@ class RunExecutor::RunSession {
     if (!status.ok()) return StepOutcome::Error(ExpressionError(status.status()));
     auto headers = workflow::Render(respond.headers, sandbox_, ctx, Call());
     if (!headers.ok()) return StepOutcome::Error(ExpressionError(headers.status()));
+    if (auto bad = CheckRespondHeaders(*headers)) return StepOutcome::Error(*bad);
     auto body = workflow::Render(respond.body, sandbox_, ctx, Call());
     if (!body.ok()) return StepOutcome::Error(ExpressionError(body.status()));
     Json response = {{"status", status->is_null() ? Json(200) : *status},
