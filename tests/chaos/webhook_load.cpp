@@ -67,7 +67,7 @@ Delivery WebhookLoad::Send(std::uint16_t port, std::int64_t order) const {
     request.set("X-Shopify-Topic", "orders/create");
     request.set("X-Shopify-Shop-Domain", "chaos.myshopify.com");
     request.set("X-Shopify-Webhook-Id", WebhookId(order));
-    request.set("X-Shopify-Hmac-Sha256", http::ShopifySignature(body, options_.secret));
+    request.set("X-Shopify-Hmac-Sha256", http::ShopifySignature(body, options_.secret).value());
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     session.sendRequest(request) << body;
     Poco::Net::HTTPResponse response;

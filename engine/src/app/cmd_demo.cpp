@@ -29,6 +29,7 @@
 #include "app/engine_config.h"
 #include "app/records_import.h"
 #include "app/serve_session.h"
+#include "http/shopify_source.h"
 #include "http/webhook_source.h"
 
 namespace storeflow::app {
@@ -205,8 +206,7 @@ class DemoScript {
 
     out_ << "\n8. A Shopify webhook, signed, delivered twice (stored once), and a forged one\n";
     const std::string payload = ReadFile("tests/fixtures/shopify/carts_create.json");
-    const std::string signature =
-        http::Base64Encode(http::Hmac(http::Digest::kSha256, shopify_secret_, payload));
+    const std::string signature = http::ShopifySignature(payload, shopify_secret_).value_or("");
     const std::string webhook_id = "demo-" + RandomHex(8);
     std::map<std::string, std::string> headers = {{"X-Shopify-Topic", "carts/create"},
                                                   {"X-Shopify-Hmac-Sha256", signature},

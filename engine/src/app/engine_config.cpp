@@ -14,6 +14,7 @@
 #include "common/byte_size.h"
 #include "common/did_you_mean.h"
 #include "common/duration.h"
+#include "runtime/egress_policy.h"
 #include "workflow/yaml_json.h"
 
 namespace storeflow::app {
@@ -250,6 +251,42 @@ const std::vector<ConfigKey>& Keys() {
        [](EngineConfig& c, const std::string& v) -> Status {
          if (v != "true" && v != "false") return InvalidArgument("expected true or false");
          c.http.access_log = v == "true";
+         return Status::Ok();
+       }},
+      {"http_client", "allow_hosts", "",
+       "hosts `http.request` may reach although they are not public (loopback, private, "
+       "link-local, ...): a YAML list or comma-separated host names, `*.domain`, IP "
+       "addresses or CIDR ranges. Empty: public addresses only",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::vector<std::string> entries = SplitList(v);
+         for (const std::string& entry : entries) {
+           STOREFLOW_RETURN_IF_ERROR(runtime::ParseEgressAllowEntry(entry).status());
+         }
+         c.http_client.allow_hosts = std::move(entries);
+         return Status::Ok();
+       }},
+      {"http_client", "max_response_bytes", "10MiB",
+       "largest response body `http.request` reads; a larger answer fails the step "
+       "(response_too_large)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto bytes = ParseByteSize(v);
+         if (!bytes.ok()) return bytes.status();
+         if (*bytes < 1024 || *bytes > std::uint64_t{1024} * 1024 * 1024) {
+           return InvalidArgument("max_response_bytes must be from 1KiB to 1GiB");
+         }
+         c.http_client.max_response_bytes = *bytes;
+         return Status::Ok();
+       }},
+      {"http_client", "total_timeout", "30s",
+       "wall-clock limit of one `http.request` (connect, TLS, send and receive together); a "
+       "step's `timeout` or `timeout_ms` input can only shorten it",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         if (d->count() <= 0 || *d > std::chrono::hours(1)) {
+           return InvalidArgument("total_timeout must be greater than 0 and at most 1h");
+         }
+         c.http_client.total_timeout = *d;
          return Status::Ok();
        }},
       {"webhooks", "shopify_secrets", "",
@@ -516,9 +553,25 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
         ApplyPluginConfigs(file, entry.second, config, errors);
         continue;
       }
-      if (key->path() == "plugins.dirs" && entry.second.IsSequence()) {
+      if ((key->path() == "plugins.dirs" || key->path() == "http_client.allow_hosts") &&
+          entry.second.IsSequence()) {
         std::string joined;
-        for (const auto& dir : entry.second) joined += (joined.empty() ? "" : ",") + dir.Scalar();
+        bool items_ok = true;
+        for (const auto& item : entry.second) {
+          if (!item.IsScalar()) {
+            errors.push_back(Where(file, item.Mark()) + ": " + key->path() +
+                             ": each item must be a single value");
+            items_ok = false;
+            continue;
+          }
+          // Each item alone first, so that an error points at the item itself.
+          if (Status s = key->apply(config, item.Scalar()); !s.ok()) {
+            errors.push_back(Where(file, item.Mark()) + ": " + key->path() + ": " + s.message());
+            items_ok = false;
+          }
+          joined += (joined.empty() ? "" : ",") + item.Scalar();
+        }
+        if (!items_ok) continue;
         Status s = key->apply(config, joined);
         if (!s.ok()) errors.push_back(Where(file, entry.second.Mark()) + ": " + s.message());
         continue;

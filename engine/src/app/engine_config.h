@@ -52,6 +52,17 @@ struct HttpConfig {
   int threads = 0;  // the former key of rest_workers: above 0 it wins
 };
 
+// `http_client.*`: what the built-in `http.request` action may do (docs/operations.md,
+// "Security"). The defaults are the safe ones.
+struct HttpClientConfig {
+  // Hosts, `*.domains`, addresses and CIDR ranges a request may reach although
+  // they are not public (loopback, private, link-local, ...); each entry checked
+  // at load (runtime::ParseEgressAllowEntry).
+  std::vector<std::string> allow_hosts;
+  std::uint64_t max_response_bytes = std::uint64_t{10} * 1024 * 1024;
+  std::chrono::milliseconds total_timeout{30'000};
+};
+
 // `webhooks.*`: the webhook sources and the group commit.
 struct WebhookConfig {
   // Current first, then previous (rotation); also SHOPIFY_WEBHOOK_SECRET.
@@ -77,6 +88,7 @@ struct PluginsConfig {
 struct EngineConfig {
   script::Limits lua;
   HttpConfig http;
+  HttpClientConfig http_client;
   WebhookConfig webhooks;
   AdminConfig admin;
   PluginsConfig plugins;

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "common/did_you_mean.h"
+#include "runtime/http_action.h"
 #include "workflow/value_template.h"
 
 extern char** environ;
@@ -130,7 +131,13 @@ Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
   auto secrets = runtime::SecretStore::Load(config.secrets_file, environ);
   if (!secrets.ok()) return secrets.status();
   setup->secrets = *secrets;
-  STOREFLOW_RETURN_IF_ERROR(runtime::RegisterBuiltinActions(actions));
+  runtime::HttpClientOptions http;
+  auto egress = runtime::EgressPolicy::FromAllowList(config.http_client.allow_hosts);
+  if (!egress.ok()) return egress.status().WithContext("http_client.allow_hosts");
+  http.egress = std::move(*egress);
+  http.max_response_bytes = config.http_client.max_response_bytes;
+  http.total_timeout = config.http_client.total_timeout;
+  STOREFLOW_RETURN_IF_ERROR(runtime::RegisterBuiltinActions(actions, http));
 
   plugin::PluginHostOptions host_options;
   setup->dirs = PluginDirs(config);

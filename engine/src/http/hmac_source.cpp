@@ -61,7 +61,7 @@ std::optional<Rejection> HmacSource::Verify(const Request& request) const {
   }
   bool match = false;
   for (const auto& secret : config_.secrets) {
-    match = MacEquals(Hmac(config_.algorithm, secret, request.body), *given) || match;
+    match = MacMatches(Hmac(config_.algorithm, secret, request.body), *given) || match;
   }
   if (!match) return Rejection{"bad_signature", config_.header + " does not match the body"};
   return std::nullopt;
@@ -95,8 +95,8 @@ std::optional<Rejection> HmacSource::VerifyStripe(const std::string& header,
   const std::string signed_payload = timestamp + "." + request.body;
   bool match = false;
   for (const auto& secret : config_.secrets) {
-    const std::string expected = Hmac(Digest::kSha256, secret, signed_payload);
-    for (const auto& sig : signatures) match = MacEquals(expected, sig) || match;
+    const auto expected = Hmac(Digest::kSha256, secret, signed_payload);
+    for (const auto& sig : signatures) match = MacMatches(expected, sig) || match;
   }
   if (!match) return Rejection{"bad_signature", config_.header + " does not match the body"};
   return std::nullopt;

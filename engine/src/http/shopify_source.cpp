@@ -5,8 +5,10 @@
 
 namespace storeflow::http {
 
-std::string ShopifySignature(std::string_view body, std::string_view secret) {
-  return Base64Encode(Hmac(Digest::kSha256, secret, body));
+std::optional<std::string> ShopifySignature(std::string_view body, std::string_view secret) {
+  auto mac = Hmac(Digest::kSha256, secret, body);
+  if (!mac) return std::nullopt;
+  return Base64Encode(*mac);
 }
 
 std::optional<Rejection> ShopifySource::Verify(const Request& request) const {
@@ -22,7 +24,7 @@ std::optional<Rejection> ShopifySource::Verify(const Request& request) const {
   bool match = false;
   // Every secret is tried (no early exit), so timing does not tell which matched.
   for (const auto& secret : secrets_) {
-    match = MacEquals(Hmac(Digest::kSha256, secret, request.body), *given) || match;
+    match = MacMatches(Hmac(Digest::kSha256, secret, request.body), *given) || match;
   }
   if (!match) {
     return Rejection{"bad_signature", "X-Shopify-Hmac-Sha256 does not match the body"};

@@ -47,7 +47,8 @@ class ShopifySource final : public WebhookSource {
   ShopifySourceOptions options_;
 };
 
-// The X-Shopify-Hmac-Sha256 value of `body` under `secret` (tests, tools).
-std::string ShopifySignature(std::string_view body, std::string_view secret);
+// The X-Shopify-Hmac-Sha256 value of `body` under `secret` (tests, tools);
+// nullopt when the HMAC cannot be computed (an empty secret).
+std::optional<std::string> ShopifySignature(std::string_view body, std::string_view secret);
 
 }  // namespace storeflow::http

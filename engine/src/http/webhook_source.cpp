@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <climits>
+
 namespace storeflow::http {
 
 Status WebhookSources::Add(std::unique_ptr<WebhookSource> source) {
@@ -19,22 +21,27 @@ const WebhookSource* WebhookSources::Find(std::string_view name) const {
   return it == sources_.end() ? nullptr : it->second.get();
 }
 
-std::string Hmac(Digest digest, std::string_view key, std::string_view data) {
+std::optional<std::string> Hmac(Digest digest, std::string_view key, std::string_view data) {
+  if (key.empty() || key.size() > static_cast<std::size_t>(INT_MAX)) return std::nullopt;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   const EVP_MD* md = digest == Digest::kSha256 ? EVP_sha256() : EVP_sha1();
   if (HMAC(md, key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-           &length) == nullptr) {
-    return {};
+           &length) == nullptr ||
+      length == 0) {
+    return std::nullopt;
   }
-  return {reinterpret_cast<const char*>(out), length};
+  return std::string(reinterpret_cast<const char*>(out), length);
 }
 
 bool MacEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
+  if (a.empty() || b.empty() || a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool MacMatches(const std::optional<std::string>& computed, std::string_view given) {
+  return computed.has_value() && MacEquals(*computed, given);
 }
 
 namespace {

@@ -62,11 +62,15 @@ class WebhookSources {
 // ---- helpers for sources ----
 
 enum class Digest { kSha256, kSha1 };
-// The raw HMAC of `data` under `key`.
-std::string Hmac(Digest digest, std::string_view key, std::string_view data);
+// The raw HMAC of `data` under `key`; nullopt when it cannot be computed (an
+// empty key, or OpenSSL failing): callers must treat that as "does not match".
+std::optional<std::string> Hmac(Digest digest, std::string_view key, std::string_view data);
 // Compares without an early exit on the first differing byte (CRYPTO_memcmp);
-// different lengths are unequal (the length of a MAC is not a secret).
+// different lengths are unequal (the length of a MAC is not a secret). Fails
+// closed: an empty MAC equals nothing, not even another empty one.
 bool MacEquals(std::string_view a, std::string_view b);
+// MacEquals(*computed, given), false when the MAC could not be computed.
+bool MacMatches(const std::optional<std::string>& computed, std::string_view given);
 // Standard base64 (padding optional); nullopt for anything else.
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string Base64Encode(std::string_view bytes);

@@ -108,8 +108,12 @@ class ActionRegistry {
   std::map<std::string, std::shared_ptr<Action>, std::less<>> actions_;
 };
 
+struct HttpClientOptions;  // runtime/http_action.h
+
 // `log`, `store.put`, `store.get`, `store.patch`, `store.delete`, `store.query`,
-// `http.request`.
+// `http.request` (with the safe HttpClientOptions defaults unless given: public
+// addresses only).
 Status RegisterBuiltinActions(ActionRegistry& registry);
+Status RegisterBuiltinActions(ActionRegistry& registry, const HttpClientOptions& http);
 
 }  // namespace storeflow::runtime

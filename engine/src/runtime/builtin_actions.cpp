@@ -251,13 +251,17 @@ class QueryAction final : public StoreAction {
 }  // namespace
 
 Status RegisterBuiltinActions(ActionRegistry& registry) {
+  return RegisterBuiltinActions(registry, HttpClientOptions());
+}
+
+Status RegisterBuiltinActions(ActionRegistry& registry, const HttpClientOptions& http) {
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<LogAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<PutAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<GetAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<PatchAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<DeleteAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<QueryAction>()));
-  STOREFLOW_RETURN_IF_ERROR(registry.Register(MakeHttpRequestAction()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(MakeHttpRequestAction(http)));
   return Status::Ok();
 }
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace storeflow::app {
 namespace {
@@ -193,6 +195,56 @@ TEST_F(EngineConfigTest, YamlSyntaxErrorHasPosition) {
   auto config = LoadEngineConfig(Sources(file));
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find(file + ":"), std::string::npos);
+}
+
+TEST_F(EngineConfigTest, HttpClientDefaultsAreSafeAndKeysAreValidated) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->http_client.allow_hosts.empty());
+  EXPECT_EQ(defaults->http_client.max_response_bytes, 10u << 20);
+  EXPECT_EQ(defaults->http_client.total_timeout, std::chrono::seconds(30));
+
+  std::string file = Write(
+      "http_client:\n  allow_hosts:\n    - api.partner.test\n    - \"*.corp.test\"\n"
+      "    - 10.0.0.0/8\n  max_response_bytes: 1MiB\n  total_timeout: 5s\n");
+  env_["STOREFLOW_HTTP_CLIENT_TOTAL_TIMEOUT"] = "2s";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->http_client.allow_hosts,
+            (std::vector<std::string>{"api.partner.test", "*.corp.test", "10.0.0.0/8"}));
+  EXPECT_EQ(config->http_client.max_response_bytes, 1u << 20);
+  EXPECT_EQ(config->http_client.total_timeout, std::chrono::seconds(2));
+
+  env_.clear();
+  env_["STOREFLOW_HTTP_CLIENT_ALLOW_HOSTS"] = "127.0.0.1, ::1";
+  auto from_env = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->http_client.allow_hosts, (std::vector<std::string>{"127.0.0.1", "::1"}));
+}
+
+TEST_F(EngineConfigTest, BadHttpClientValuesNameTheirPlace) {
+  std::string file = Write(
+      "http_client:\n  allow_hosts:\n    - ok.test\n    - 10.0.0.0/40\n"
+      "  max_response_bytes: 10\n  total_timeout: 0s\n");
+  env_["STOREFLOW_HTTP_CLIENT_ALLOW_HOSTS"] = "bad host";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string m = config.status().message();
+  EXPECT_NE(m.find(file + ":4:7: http_client.allow_hosts: allow_hosts entry '10.0.0.0/40': the "
+                          "prefix length must be a number from 0 to 32"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":5:23: http_client.max_response_bytes: max_response_bytes must be "
+                          "from 1KiB to 1GiB"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":6:18: http_client.total_timeout: total_timeout must be greater than "
+                          "0 and at most 1h"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("environment STOREFLOW_HTTP_CLIENT_ALLOW_HOSTS: allow_hosts entry 'bad host'"),
+            std::string::npos)
+      << m;
 }
 
 TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {

@@ -181,7 +181,7 @@ class HttpTest : public store::testing::StoreTest {
     return Send(port_, "POST", "/webhooks/shopify", body,
                 {{"Content-Type", "application/json"},
                  {"X-Shopify-Topic", topic},
-                 {"X-Shopify-Hmac-Sha256", ShopifySignature(body, secret)},
+                 {"X-Shopify-Hmac-Sha256", ShopifySignature(body, secret).value()},
                  {"X-Shopify-Webhook-Id", webhook_id},
                  {"X-Shopify-Shop-Domain", "toys.myshopify.com"},
                  {"X-Shopify-Triggered-At", "2026-11-21T08:00:00Z"},

@@ -79,11 +79,11 @@ steps:
   Reply ok = Send(port, "POST", "/webhooks/shopify", body,
                   {{"X-Shopify-Topic", "carts/create"},
                    {"X-Shopify-Webhook-Id", "bin-1"},
-                   {"X-Shopify-Hmac-Sha256", ShopifySignature(body, "bin-old")}});
+                   {"X-Shopify-Hmac-Sha256", ShopifySignature(body, "bin-old").value()}});
   Reply bad = Send(port, "POST", "/webhooks/shopify", body,
                    {{"X-Shopify-Topic", "carts/create"},
                     {"X-Shopify-Webhook-Id", "bin-2"},
-                    {"X-Shopify-Hmac-Sha256", ShopifySignature(body, "guess")}});
+                    {"X-Shopify-Hmac-Sha256", ShopifySignature(body, "guess").value()}});
   Reply health = Send(port, "GET", "/healthz");
   const int status = stop(SIGTERM);
 

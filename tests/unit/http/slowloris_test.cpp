@@ -52,7 +52,7 @@ TEST_P(SlowlorisTest, ThreeHundredSlowConnectionsDoNotStopASignedWebhook) {
   const Reply reply = Send(port_, "POST", "/webhooks/shopify", body,
                            {{"Content-Type", "application/json"},
                             {"X-Shopify-Topic", "carts/create"},
-                            {"X-Shopify-Hmac-Sha256", ShopifySignature(body, kSecret)},
+                            {"X-Shopify-Hmac-Sha256", ShopifySignature(body, kSecret).value()},
                             {"X-Shopify-Webhook-Id", "slow-1"},
                             {"X-Shopify-Shop-Domain", "toys.myshopify.com"},
                             {"X-Shopify-Triggered-At", "2026-11-21T08:00:00Z"},

@@ -44,7 +44,7 @@ TEST(ShopifySourceTest, MissingMalformedAndTamperedAreRejected) {
   auto malformed = source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", "invalid_hmac"}}));
   ASSERT_TRUE(malformed);
   EXPECT_EQ(malformed->reason, "malformed_signature");
-  const std::string sig = ShopifySignature("{\"a\":1}", "secret");
+  const std::string sig = ShopifySignature("{\"a\":1}", "secret").value();
   EXPECT_FALSE(source.Verify(Delivery("{\"a\":1}", {{"x-shopify-hmac-sha256", sig}})));
   auto tampered = source.Verify(Delivery("{\"a\":2}", {{"x-shopify-hmac-sha256", sig}}));
   ASSERT_TRUE(tampered);
@@ -84,7 +84,7 @@ TEST(ShopifySourceTest, MaxAgeRefusesOldOrUndatedDeliveriesOnlyWhenSet) {
   options.max_age = std::chrono::hours(5);
   options.now = [&now] { return now; };
   ShopifySource source({"secret"}, options);
-  const std::string sig = ShopifySignature("{}", "secret");
+  const std::string sig = ShopifySignature("{}", "secret").value();
   auto delivery = [&](std::optional<std::string> at) {
     std::vector<std::pair<std::string, std::string>> h = {{"x-shopify-hmac-sha256", sig}};
     if (at) h.emplace_back("x-shopify-triggered-at", *at);
@@ -106,7 +106,7 @@ TEST(ShopifySourceTest, MaxAgeRefusesOldOrUndatedDeliveriesOnlyWhenSet) {
   EXPECT_EQ(garbled->reason, "stale_timestamp");
   // A bad signature is reported as such, before any age.
   auto forged =
-      source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", ShopifySignature("{}", "x")}}));
+      source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", ShopifySignature("{}", "x").value()}}));
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->reason, "bad_signature");
   // Off (the default): any age, or none, is accepted.
@@ -119,7 +119,6 @@ TEST(WebhookCryptoTest, MacEqualsAndCodecs) {
   EXPECT_TRUE(MacEquals("abc", "abc"));
   EXPECT_FALSE(MacEquals("abc", "abd"));
   EXPECT_FALSE(MacEquals("abc", "abcd"));
-  EXPECT_TRUE(MacEquals("", ""));
   EXPECT_EQ(Base64Decode("aGVsbG8="), "hello");
   EXPECT_EQ(Base64Decode("aGVsbG8"), "hello");
   EXPECT_FALSE(Base64Decode("a$=="));
@@ -129,11 +128,24 @@ TEST(WebhookCryptoTest, MacEqualsAndCodecs) {
   EXPECT_FALSE(HexDecode("0g"));
   EXPECT_EQ(HexEncode(std::string("\x00\xff", 2)), "00ff");
   // RFC 4231 test case 2.
-  EXPECT_EQ(HexEncode(Hmac(Digest::kSha256, "Jefe", "what do ya want for nothing?")),
+  EXPECT_EQ(HexEncode(*Hmac(Digest::kSha256, "Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   // RFC 2202 test case 2.
-  EXPECT_EQ(HexEncode(Hmac(Digest::kSha1, "Jefe", "what do ya want for nothing?")),
+  EXPECT_EQ(HexEncode(*Hmac(Digest::kSha1, "Jefe", "what do ya want for nothing?")),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
+// Fail closed: a MAC that could not be computed, or an empty one, matches nothing.
+TEST(WebhookCryptoTest, MacHelpersFailClosed) {
+  EXPECT_FALSE(MacEquals("", ""));
+  EXPECT_FALSE(MacEquals("abc", ""));
+  EXPECT_FALSE(MacEquals("", "abc"));
+  EXPECT_FALSE(Hmac(Digest::kSha256, "", "body").has_value());
+  EXPECT_FALSE(ShopifySignature("body", "").has_value());
+  EXPECT_FALSE(MacMatches(std::nullopt, ""));
+  EXPECT_FALSE(MacMatches(std::nullopt, "abc"));
+  EXPECT_FALSE(MacMatches(std::string(), ""));
+  EXPECT_TRUE(MacMatches(Hmac(Digest::kSha256, "k", "body"), *Hmac(Digest::kSha256, "k", "body")));
 }
 
 auto Env(std::map<std::string, std::string> vars) {
@@ -156,7 +168,7 @@ TEST(HmacSourceTest, GenericHexWithPrefixAndSha1Base64) {
   ASSERT_EQ(parsed->size(), 2u);
   HmacSource github((*parsed)[0]);
   const std::string body = R"({"zen":"yes"})";
-  const std::string old_sig = "sha256=" + HexEncode(Hmac(Digest::kSha256, "old", body));
+  const std::string old_sig = "sha256=" + HexEncode(*Hmac(Digest::kSha256, "old", body));
   EXPECT_FALSE(github.Verify(Delivery(body, {{"x-hub-signature-256", old_sig}})));
   auto no_prefix = github.Verify(Delivery(body, {{"x-hub-signature-256", old_sig.substr(7)}}));
   ASSERT_TRUE(no_prefix);
@@ -169,9 +181,9 @@ TEST(HmacSourceTest, GenericHexWithPrefixAndSha1Base64) {
 
   HmacSource legacy((*parsed)[1]);
   EXPECT_FALSE(
-      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(Hmac(Digest::kSha1, "k", body))}})));
+      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(*Hmac(Digest::kSha1, "k", body))}})));
   EXPECT_TRUE(
-      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(Hmac(Digest::kSha1, "x", body))}})));
+      legacy.Verify(Delivery(body, {{"x-sig", Base64Encode(*Hmac(Digest::kSha1, "x", body))}})));
   EXPECT_EQ(legacy.Envelope(Delivery(body, {}), Json())->topic, "ping");
 }
 
@@ -183,7 +195,7 @@ TEST(HmacSourceTest, StripeSchemeChecksTimestampTolerance) {
   std::int64_t now = 1'700'000'000;
   HmacSource stripe((*parsed)[0], [&] { return now; });
   const std::string body = R"({"id":"evt_1","type":"charge.succeeded"})";
-  const std::string sig = HexEncode(Hmac(Digest::kSha256, "whsec_test", "1700000000." + body));
+  const std::string sig = HexEncode(*Hmac(Digest::kSha256, "whsec_test", "1700000000." + body));
   const std::string header = "t=1700000000,v1=" + sig + ",v0=deadbeef";
   EXPECT_FALSE(stripe.Verify(Delivery(body, {{"stripe-signature", header}})));
   now += 301;

@@ -1,5 +1,7 @@
 // `http.request` against a local Poco HTTP server, through the engine (SQLite and
-// PostgreSQL): outputs, permanent 4xx, retryable 503 with Retry-After.
+// PostgreSQL): outputs, permanent 4xx, retryable 503 with Retry-After; loopback
+// is refused by the default egress policy and reached only through the allow
+// list. Every request here goes to 127.0.0.1.
 
 #include <gtest/gtest.h>
 
@@ -13,7 +15,10 @@
 #include <Poco/StreamCopier.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 
+#include "runtime/http_action.h"
 #include "runtime_fixture.h"
 
 namespace storeflow::runtime::testing {
@@ -22,11 +27,13 @@ namespace {
 using store::RunStatus;
 
 std::atomic<int> busy_calls{0};
+std::atomic<int> requests{0};
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    ++requests;
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
     const std::string path = request.getURI();
@@ -58,12 +65,15 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   }
 };
 
-class HttpActionTest : public RuntimeTest {
+// A loopback HTTP server on 127.0.0.1:<any port>; the engine's built-in actions
+// as the default configuration registers them (public addresses only).
+class LoopbackServerTest : public RuntimeTest {
  protected:
   void SetUp() override {
     RuntimeTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
     busy_calls = 0;
+    requests = 0;
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     port_ = socket.address().port();
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory, socket,
@@ -80,6 +90,53 @@ class HttpActionTest : public RuntimeTest {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
 };
+
+// The same, with 127.0.0.1 on the allow list (http_client.allow_hosts).
+class HttpActionTest : public LoopbackServerTest {
+ protected:
+  void SetUp() override {
+    LoopbackServerTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    auto egress = EgressPolicy::FromAllowList({"127.0.0.1"});
+    ASSERT_TRUE(egress.ok()) << egress.status().ToString();
+    HttpClientOptions http;
+    http.egress = std::move(*egress);
+    engine_.reset();
+    actions_ = ActionRegistry();
+    ASSERT_TRUE(RegisterBuiltinActions(actions_, http).ok());
+    ASSERT_TRUE(actions_.Register(action_).ok());
+    NewEngine();
+  }
+};
+
+class HttpEgressDefaultTest : public LoopbackServerTest {};
+
+// Without an allow list, loopback (the engine's own admin API lives there) is
+// refused in every spelling, before anything is sent, and the refusal is
+// permanent (no retries).
+TEST_P(HttpEgressDefaultTest, LoopbackIsDeniedByDefaultInEverySpelling) {
+  Load(R"(workflow: ssrf
+on: [{event: go}]
+steps:
+  - id: call
+    uses: http.request
+    with: { url: "${{ event.url }}" }
+    retry: { attempts: 3, delay: 1s }
+)");
+  const std::string port = std::to_string(port_);
+  const std::vector<std::string> hosts = {"127.0.0.1", "2130706433",   "0x7f.1",
+                                          "127.1",     "017700000001", "[::ffff:127.0.0.1]"};
+  for (const std::string& host : hosts) {
+    const auto run = Finish(Start("ssrf", {{"url", "http://" + host + ":" + port + "/echo"}}));
+    EXPECT_EQ(run.status, RunStatus::kFailed) << host;
+    EXPECT_EQ(run.error["code"], "egress_denied") << host << " " << run.error.dump();
+    EXPECT_EQ(run.error["attempts"], 1) << host;
+    EXPECT_NE(run.error["message"].get<std::string>().find("loopback address (127.0.0.0/8"),
+              std::string::npos)
+        << run.error.dump();
+  }
+  EXPECT_EQ(requests.load(), 0);
+}
 
 TEST_P(HttpActionTest, PostsJsonAndParsesTheJsonAnswer) {
   Load(R"(workflow: caller
@@ -138,6 +195,7 @@ steps:
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(HttpActionTest);
+STOREFLOW_INSTANTIATE_STORE_TESTS(HttpEgressDefaultTest);
 
 }  // namespace
 }  // namespace storeflow::runtime::testing

@@ -2,6 +2,7 @@
 // (state.response; also the run's output when it completes). The caller is told
 // only after the step's commit.
 
+#include "runtime/respond_headers.h"
 #include "runtime/steps/step_handler.h"
 #include "workflow/value_template.h"
 
@@ -16,6 +17,7 @@ class RespondHandler final : public StepHandler {
     if (!status.ok()) return StepOutcome::Error(ExpressionError(status.status()));
     auto headers = workflow::Render(respond.headers, c.sandbox, c.scope, c.Call());
     if (!headers.ok()) return StepOutcome::Error(ExpressionError(headers.status()));
+    if (auto bad = CheckRespondHeaders(*headers)) return StepOutcome::Error(*bad);
     auto body = workflow::Render(respond.body, c.sandbox, c.scope, c.Call());
     if (!body.ok()) return StepOutcome::Error(ExpressionError(body.status()));
     Json response = {{"status", status->is_null() ? Json(200) : *status},
