@@ -24,6 +24,9 @@ struct SurfaceOptions {
   ServerOptions server;
   RestTriggerOptions rest;
   runtime::GroupCommitOptions group_commit;
+  HealthOptions health;  // /metrics tokens
+  // Where the details of errors hidden from callers go (http/caller_error.h).
+  ErrorLog log;
 };
 
 class Surface {
