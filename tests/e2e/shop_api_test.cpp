@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kToken[] = "e2e-admin-token";
+constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
 
 int RunCommand(const std::string& command) {
   const int status = std::system(command.c_str());

@@ -70,6 +70,18 @@ Status ApplyUnsigned(const std::string& text, std::uint64_t& out) {
   return Status::Ok();
 }
 
+// A bearer token: empty (none) or at least kMinTokenBytes. The message gives
+// the length, never the token.
+Status ApplyToken(const std::string& text, std::string& out) {
+  if (!text.empty() && text.size() < kMinTokenBytes) {
+    return InvalidArgument("the token is " + std::to_string(text.size()) +
+                           " bytes long; it must be at least " + std::to_string(kMinTokenBytes) +
+                           " (e.g. `openssl rand -hex 32`)");
+  }
+  out = text;
+  return Status::Ok();
+}
+
 // A retention horizon: a duration, or `keep` (also 0) for no limit.
 Status ApplyHorizon(const std::string& text, std::chrono::milliseconds& out,
                     Status (*check)(std::chrono::milliseconds)) {
@@ -166,6 +178,16 @@ const std::vector<ConfigKey>& Keys() {
          auto d = ParseDuration(v);
          if (!d.ok()) return d.status();
          c.http.shutdown_grace = *d;
+         return Status::Ok();
+       }},
+      {"http", "commit_timeout", "4s",
+       "how long a webhook delivery or REST trigger waits for its event to be committed; then "
+       "503 with Retry-After (the event may still be stored: a redelivery is deduplicated)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         if (d->count() <= 0) return InvalidArgument("commit_timeout must be greater than 0");
+         c.http.commit_timeout = *d;
          return Status::Ok();
        }},
       {"http", "threads", "0",
@@ -356,11 +378,16 @@ const std::vector<ConfigKey>& Keys() {
          return Status::Ok();
        }},
       {"admin", "token", "",
-       "bearer token of the admin API (/api/v1); without one the API is served only in dev "
-       "mode on a loopback address",
+       "bearer token of the admin API (/api/v1), at least 32 bytes; also accepted by /metrics. "
+       "Without one the API is served only in dev mode on a loopback address",
        [](EngineConfig& c, const std::string& v) -> Status {
-         c.admin.token = v;
-         return Status::Ok();
+         return ApplyToken(v, c.admin.token);
+       }},
+      {"metrics", "token", "",
+       "bearer token that /metrics requires (at least 32 bytes), so a scraper needs no admin "
+       "rights; /metrics also accepts admin.token. Both empty: /metrics is open",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyToken(v, c.metrics.token);
        }},
       {"plugins", "dirs", "",
        "folders searched for plugins (a YAML list or comma-separated); each plugin is a "

@@ -22,9 +22,21 @@
 
 namespace storeflow::app {
 
+// The shortest bearer token accepted (admin.token, metrics.token): 32 bytes,
+// e.g. `openssl rand -hex 32` gives 64.
+inline constexpr std::size_t kMinTokenBytes = 32;
+
 struct AdminConfig {
   // The admin API's bearer token (admin.token / STOREFLOW_ADMIN_TOKEN); never
   // logged or printed. Empty: the API is served only in dev mode on loopback.
+  // At least kMinTokenBytes long.
+  std::string token;
+};
+
+// `metrics.*`: who may scrape /metrics.
+struct MetricsConfig {
+  // A bearer token for /metrics only (a scraper then holds no admin rights);
+  // /metrics also accepts admin.token. Both empty: /metrics is open.
   std::string token;
 };
 
@@ -34,6 +46,9 @@ struct HttpConfig {
   std::uint64_t body_limit = std::uint64_t{5} * 1024 * 1024;
   std::chrono::milliseconds response_timeout{10'000};  // REST triggers: then 202
   std::chrono::milliseconds shutdown_grace{10'000};
+  // How long a webhook or REST trigger waits for its event's commit before
+  // answering 503 with Retry-After.
+  std::chrono::milliseconds commit_timeout{4'000};
   bool access_log = true;
   // The listener (http/server.h): deadlines, connection caps, and the worker
   // pool and queue of each route class.
@@ -91,6 +106,7 @@ struct EngineConfig {
   HttpClientConfig http_client;
   WebhookConfig webhooks;
   AdminConfig admin;
+  MetricsConfig metrics;
   PluginsConfig plugins;
   // retention.*: what the store keeps, and how often the janitor deletes the rest.
   runtime::RetentionPolicy retention;

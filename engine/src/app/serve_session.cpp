@@ -167,6 +167,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     http_options.server.access_log = [log](const std::string& line) { log("[access] " + line); };
   }
   http_options.rest.response_timeout = o.config.http.response_timeout;
+  http_options.group_commit.commit_timeout = o.config.http.commit_timeout;
+  http_options.health.metrics_tokens = {o.config.metrics.token, o.config.admin.token};
+  http_options.log = engine_options.executor.log;
   http_options.group_commit.max_batch = o.config.webhooks.batch_max;
   http_options.group_commit.committers = o.config.webhooks.committers;
   http_options.ingress.replay = o.config.webhooks.replay_dedupe;

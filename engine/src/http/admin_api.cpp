@@ -5,6 +5,7 @@
 
 #include "http/admin_auth.h"
 #include "http/admin_input.h"
+#include "http/admin_origin.h"
 #include "http/admin_routes.h"
 #include "http/router.h"
 
@@ -51,6 +52,8 @@ Status AdminApi::Register(Router& router) const {
 }
 
 Response AdminApi::Handle(const Request& request) const {
+  // Cross-site forgery first: it matters most when there is no token to check.
+  if (auto forged = CheckSameOrigin(request)) return *forged;
   if (auto denied = CheckBearerToken(request, options_.token)) return *denied;
 
   std::vector<std::string> allowed;

@@ -2,7 +2,8 @@
 
 // The admin API (/api/v1): workflows, runs, dead letters, events and records of
 // one engine, as JSON over HTTP with a bearer token. Self-contained: the server
-// forwards every request under /api/v1 to Handle, which authenticates, routes
+// forwards every request under /api/v1 to Handle, which refuses cross-origin
+// state-changing requests (http/admin_origin.h), authenticates, routes
 // (404 unknown path, 405 + Allow for a wrong method) and answers. Thread-safe.
 // The reference is docs/openapi.yaml (a test keeps it in step with Routes()).
 

@@ -1,9 +1,12 @@
 #include "http/health.h"
 
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/metrics.h"
+#include "http/admin_auth.h"
 
 namespace storeflow::http {
 namespace {
@@ -90,7 +93,9 @@ void DescribeEngineMetrics() {
   std::call_once(once, [] { metrics::Registry::Default().AddCollector(CollectStoreGauges); });
 }
 
-HealthEndpoints::HealthEndpoints(store::Store& store) : store_(store) {
+HealthEndpoints::HealthEndpoints(store::Store& store, HealthOptions options)
+    : store_(store), options_(std::move(options)) {
+  std::erase_if(options_.metrics_tokens, [](const std::string& t) { return t.empty(); });
   DescribeEngineMetrics();
   std::lock_guard lock(g_store_mu);
   g_store = &store_;
@@ -105,20 +110,36 @@ Status HealthEndpoints::Register(Router& router) {
   STOREFLOW_RETURN_IF_ERROR(router.Add("GET", "/healthz", [](Request&) {
     return Response::JsonBody(200, {{"status", "ok"}});
   }));
-  STOREFLOW_RETURN_IF_ERROR(router.Add("GET", "/readyz", [this](Request&) { return Ready(); }));
-  return router.Add("GET", "/metrics", [](Request&) {
-    Response response;
-    response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    response.body = metrics::Registry::Default().Render();
-    return response;
-  });
+  STOREFLOW_RETURN_IF_ERROR(
+      router.Add("GET", "/readyz", [this](Request& request) { return Ready(request); }));
+  return router.Add("GET", "/metrics", [this](Request& request) { return Metrics(request); });
 }
 
-Response HealthEndpoints::Ready() {
+Response HealthEndpoints::Metrics(const Request& request) const {
+  if (!options_.metrics_tokens.empty()) {
+    // Any of the tokens; the first refusal is the answer (401 + WWW-Authenticate).
+    std::optional<Response> denied;
+    for (const std::string& token : options_.metrics_tokens) {
+      auto refused = CheckBearerToken(request, token);
+      if (!refused) {
+        denied.reset();
+        break;
+      }
+      if (!denied) denied = std::move(refused);
+    }
+    if (denied) return *denied;
+  }
+  Response response;
+  response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  response.body = metrics::Registry::Default().Render();
+  return response;
+}
+
+Response HealthEndpoints::Ready(const Request& request) {
   auto version = store_.SchemaVersion();
   if (!version.ok()) {
-    return Response::Error(503, "not_ready",
-                           "the store is not reachable: " + version.status().message());
+    return OpaqueError(503, "not_ready", "the store is not reachable", request,
+                       version.status().ToString(), options_.log);
   }
   const int latest = store::Store::LatestSchemaVersion();
   if (*version != latest) {

@@ -19,7 +19,7 @@ Result<std::optional<store::RunRow>> ReadRun(store::Store& store, std::int64_t i
   return run;
 }
 
-Response FromRespondStep(const Json& response) {
+Response FromRespondStep(const Json& response, const Request& request, const ErrorLog& log) {
   Response out;
   const Json& status = response.contains("status") ? response["status"] : Json(200);
   int code = 200;
@@ -33,8 +33,8 @@ Response FromRespondStep(const Json& response) {
     }
   }
   if (code < 200 || code > 599) {
-    return Response::Error(500, "invalid_response",
-                           "the respond step's status is not an HTTP status: " + status.dump());
+    return OpaqueError(500, "invalid_response", "the workflow gave an invalid response", request,
+                       "the respond step's status is not an HTTP status: " + status.dump(), log);
   }
   out.status = code;
   bool has_type = false;
@@ -110,12 +110,7 @@ Response RestTriggers::Handle(Request& request, const std::string& method,
       {"query", query},           {"headers", headers},   {"body", body}};
   event.meta = {{"request_id", request.request_id}, {"route", method + " " + pattern}};
   auto outcome = committer_.Publish(std::move(event));
-  if (!outcome.ok()) {
-    const bool unavailable = outcome.status().code() == StatusCode::kUnavailable;
-    return Response::Error(unavailable ? 503 : 500,
-                           unavailable ? "store_unavailable" : "store_error",
-                           "the request was not stored: " + outcome.status().message());
-  }
+  if (!outcome.ok()) return StoreFailure(outcome.status(), "the request", request, log_);
   if (outcome->runs.empty()) {
     return Response::JsonBody(202,
                               {{"event_id", outcome->event_id ? Json(*outcome->event_id) : Json()},
@@ -130,7 +125,7 @@ Response RestTriggers::Handle(Request& request, const std::string& method,
   if (read.ok()) run = *read;
   for (;;) {
     if (run) {
-      if (auto answer = AnswerFor(*run)) return *answer;
+      if (auto answer = AnswerFor(*run, request)) return *answer;
     }
     const auto now = Clock::now();
     if (now >= deadline) break;
@@ -147,10 +142,22 @@ Response RestTriggers::Handle(Request& request, const std::string& method,
             {"message", "the run goes on; it did not answer within the response timeout"}});
 }
 
-std::optional<Response> RestTriggers::AnswerFor(const store::RunRow& run) {
+std::optional<Response> RestTriggers::AnswerFor(const store::RunRow& run, const Request& request) {
+  const std::string run_id = std::to_string(run.id);
   if (run.state.is_object() && run.state.contains("response")) {
-    return FromRespondStep(run.state["response"]).WithHeader("X-Run-Id", std::to_string(run.id));
+    return FromRespondStep(run.state["response"], request, log_).WithHeader("X-Run-Id", run_id);
   }
+  // What the log says of a run that ended badly: where to find its error, and
+  // the failing step and error code (not the message: it can quote the step's
+  // rendered input).
+  const auto ended = [&](std::string_view how) {
+    std::string line = "run " + run_id + " of workflow " + run.workflow + " " + std::string(how);
+    if (run.error.is_object()) {
+      if (run.error.contains("step")) line += " at step " + run.error["step"].dump();
+      if (run.error.contains("code")) line += " (" + run.error["code"].dump() + ")";
+    }
+    return line + "; its error: GET /api/v1/runs/" + run_id;
+  };
   using store::RunStatus;
   switch (run.status) {
     case RunStatus::kRejected: {
@@ -164,10 +171,9 @@ std::optional<Response> RestTriggers::AnswerFor(const store::RunRow& run) {
     }
     case RunStatus::kSkipped:
       return Response::Error(409, "duplicate",
-                             "the request was already accepted (the run was skipped: " +
-                                 (run.error.is_object() ? run.error.value("message", "") : "") +
-                                 ")")
-          .WithHeader("X-Run-Id", std::to_string(run.id));
+                             "the request was already accepted (the workflow's dedupe skipped "
+                             "this run)")
+          .WithHeader("X-Run-Id", run_id);
     case RunStatus::kCompleted: {
       // No respond step: the output of the last completed step.
       Json output;
@@ -181,11 +187,12 @@ std::optional<Response> RestTriggers::AnswerFor(const store::RunRow& run) {
       return Response::JsonBody(200, output).WithHeader("X-Run-Id", std::to_string(run.id));
     }
     case RunStatus::kFailed:
-      return Response::Error(500, "run_failed", "the run failed", run.error)
-          .WithHeader("X-Run-Id", std::to_string(run.id));
+      return OpaqueError(500, "run_failed", "the run failed", request, ended("failed"), log_)
+          .WithHeader("X-Run-Id", run_id);
     case RunStatus::kCancelled:
-      return Response::Error(409, "run_cancelled", "the run was cancelled", run.error)
-          .WithHeader("X-Run-Id", std::to_string(run.id));
+      return OpaqueError(409, "run_cancelled", "the run was cancelled", request,
+                         ended("was cancelled"), log_)
+          .WithHeader("X-Run-Id", run_id);
     default: return std::nullopt;
   }
 }

@@ -9,9 +9,14 @@
 // - a `respond` step: its status, headers and body, as soon as it is committed
 //   (the run goes on);
 // - the run ends without responding: completed -> 200 with the output of its
-//   last completed step; failed/cancelled -> 500/409 with the run's error;
+//   last completed step; failed/cancelled -> 500 `run_failed` / 409
+//   `run_cancelled` with the request id only: the run's error (which can quote
+//   the failing step's rendered input: internal URLs, personal data) stays in
+//   the store for the admin API, and the log names the run;
 // - dedupe dropped the run (a repeated request): 409 `duplicate`;
-// - nothing by the response timeout: 202 {run_id, status}.
+// - nothing by the response timeout: 202 {run_id, status};
+// - the store unavailable or the commit not done in time: 503 with
+//   Retry-After; another store error: 500 (http/caller_error.h).
 // Waiting uses the engine's ResponseBroker (in-process notice after commit) and
 // polls the store, so a run advanced by another engine on the same PostgreSQL
 // answers too.
@@ -19,7 +24,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "http/caller_error.h"
 #include "http/router.h"
 #include "runtime/engine.h"
 #include "runtime/group_commit.h"
@@ -34,8 +41,8 @@ struct RestTriggerOptions {
 class RestTriggers {
  public:
   RestTriggers(runtime::Engine& engine, runtime::GroupCommitter& committer,
-               RestTriggerOptions options)
-      : engine_(engine), committer_(committer), options_(options) {}
+               RestTriggerOptions options, ErrorLog log = {})
+      : engine_(engine), committer_(committer), options_(options), log_(std::move(log)) {}
 
   // One route per distinct (method, path) among the current workflows' http
   // triggers (several workflows on one route each get a run; the first answers).
@@ -44,11 +51,12 @@ class RestTriggers {
  private:
   Response Handle(Request& request, const std::string& method, const std::string& pattern);
   // The answer for the run as it is now, or nullopt when it has none yet.
-  std::optional<Response> AnswerFor(const store::RunRow& run);
+  std::optional<Response> AnswerFor(const store::RunRow& run, const Request& request);
 
   runtime::Engine& engine_;
   runtime::GroupCommitter& committer_;
   RestTriggerOptions options_;
+  ErrorLog log_;
 };
 
 // Headers kept in the event: lower-case names, without credentials

@@ -1,15 +1,23 @@
 #include "http/surface.h"
 
 namespace storeflow::http {
+namespace {
+
+HealthOptions WithLog(HealthOptions options, const ErrorLog& log) {
+  if (!options.log) options.log = log;
+  return options;
+}
+
+}  // namespace
 
 Surface::Surface(runtime::Engine& engine, WebhookSources sources, SurfaceOptions options)
     : engine_(engine),
       sources_(std::move(sources)),
       options_(std::move(options)),
       committer_(engine, options_.group_commit),
-      ingress_(sources_, committer_, options_.ingress),
-      rest_(engine, committer_, options_.rest),
-      health_(engine.store()) {}
+      ingress_(sources_, committer_, options_.ingress, options_.log),
+      rest_(engine, committer_, options_.rest, options_.log),
+      health_(engine.store(), WithLog(options_.health, options_.log)) {}
 
 Surface::~Surface() {
   Stop();

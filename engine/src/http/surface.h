@@ -25,6 +25,9 @@ struct SurfaceOptions {
   RestTriggerOptions rest;
   runtime::GroupCommitOptions group_commit;
   WebhookIngressOptions ingress;
+  HealthOptions health;  // /metrics tokens
+  // Where the details of errors hidden from callers go (http/caller_error.h).
+  ErrorLog log;
 };
 
 class Surface {

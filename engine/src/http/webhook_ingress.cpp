@@ -102,12 +102,11 @@ Response WebhookIngress::Handle(Request& request) {
   event.meta["request_id"] = request.request_id;
   auto outcome = committer_.Publish(std::move(event), std::move(request.body));
   if (!outcome.ok()) {
-    const bool unavailable = outcome.status().code() == StatusCode::kUnavailable;
-    CountRejected(name, unavailable ? "store_unavailable" : "store_error");
-    return Response::Error(
-               unavailable ? 503 : 500, unavailable ? "store_unavailable" : "store_error",
-               "the event was not stored: " + outcome.status().message() + "; retry later")
-        .WithHeader("Retry-After", "5");
+    const StatusCode code = outcome.status().code();
+    CountRejected(name, code == StatusCode::kUnavailable        ? "store_unavailable"
+                        : code == StatusCode::kDeadlineExceeded ? "commit_timeout"
+                                                                : "store_error");
+    return StoreFailure(outcome.status(), "the event", request, log_);
   }
   if (!outcome->event_id) {
     registry.CounterAdd("storeflow_webhooks_duplicate_total", {{"source", name}});

@@ -6,8 +6,12 @@
 // dedup key and envelope meta) is published through the group committer and
 // the answer is 200 only once it is committed with the runs it starts. A
 // duplicate (same source and dedup key) is answered 200 and creates nothing.
-// Store unavailable: 503 (the sender retries). Counted in metrics by source
-// (received, duplicate, rejected by reason).
+// Store unavailable, or the commit not done within the commit timeout: 503 with
+// Retry-After (the sender retries; a delivery answered 503 may still have been
+// committed, and its retry is then a duplicate). Store errors reach the sender
+// only as a code and the request id; the detail goes to `log`
+// (http/caller_error.h). Counted in metrics by source (received, duplicate,
+// rejected by reason).
 //
 // Replays: the signature covers only the body, so the dedup key (and the topic)
 // of a captured delivery can be changed at will. Each event also carries a
@@ -19,6 +23,9 @@
 #include <string>
 #include <string_view>
 
+#include <utility>
+
+#include "http/caller_error.h"
 #include "http/router.h"
 #include "http/webhook_source.h"
 #include "runtime/group_commit.h"
@@ -45,8 +52,8 @@ std::optional<std::string> ReplayKey(ReplayDedupe mode, std::string_view topic,
 class WebhookIngress {
  public:
   WebhookIngress(const WebhookSources& sources, runtime::GroupCommitter& committer,
-                 WebhookIngressOptions options = {})
-      : sources_(sources), committer_(committer), options_(options) {}
+                 WebhookIngressOptions options = {}, ErrorLog log = {})
+      : sources_(sources), committer_(committer), options_(options), log_(std::move(log)) {}
 
   Status Register(Router& router);
   Response Handle(Request& request);
@@ -55,6 +62,7 @@ class WebhookIngress {
   const WebhookSources& sources_;
   runtime::GroupCommitter& committer_;
   WebhookIngressOptions options_;
+  ErrorLog log_;
 };
 
 }  // namespace storeflow::http

@@ -15,6 +15,9 @@ GroupCommitter::GroupCommitter(Engine& engine, GroupCommitOptions options)
   metrics::Registry::Default().Describe(
       "storeflow_group_commit_batch_size", metrics::Type::kHistogram,
       "Events committed per group-commit transaction.", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  metrics::Registry::Default().Describe(
+      "storeflow_group_commit_timeouts_total", metrics::Type::kCounter,
+      "Publishes answered before their commit finished (http.commit_timeout).");
   for (int i = 0; i < options_.committers; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -50,16 +53,39 @@ bool GroupCommitter::NeedsPayload(const std::string& topic) const {
 
 Result<PublishOutcome> GroupCommitter::Publish(store::EventRow event, std::string payload_text) {
   std::future<Result<PublishOutcome>> result;
+  std::uint64_t id = 0;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the engine is shutting down");
     Pending& p = pending_.emplace_back();
+    p.id = id = ++next_id_;
     p.event = std::move(event);
     p.payload_text = std::move(payload_text);
     result = p.done.get_future();
   }
   cv_.notify_one();
-  return result.get();
+  if (result.wait_for(options_.commit_timeout) == std::future_status::ready) return result.get();
+  // Not committed in time. Still queued: take it back, so it is never stored.
+  // Taken by a committer: its transaction may yet commit (the promise stays
+  // with the committer, which sets it for nobody).
+  bool withdrawn = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(pending_.begin(), pending_.end(),
+                           [id](const Pending& p) { return p.id == id; });
+    if (it != pending_.end()) {
+      pending_.erase(it);
+      withdrawn = true;
+    }
+  }
+  if (!withdrawn && result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) {
+    return result.get();  // it finished while we looked
+  }
+  metrics::Registry::Default().CounterAdd("storeflow_group_commit_timeouts_total", {});
+  return DeadlineExceeded(
+      "the store did not commit the event within " +
+      std::to_string(options_.commit_timeout.count()) + " ms" +
+      (withdrawn ? " (it was withdrawn and not stored)" : " (it may still be stored)"));
 }
 
 void GroupCommitter::Loop() {

@@ -7,8 +7,10 @@
 // not requests per fsync. Several committers overlap one batch's fsync with
 // the next batch's statements (PostgreSQL; SQLite serializes writers anyway).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -24,6 +26,9 @@ namespace storeflow::runtime {
 struct GroupCommitOptions {
   int max_batch = 256;  // events per transaction
   int committers = 2;   // committer threads
+  // How long Publish waits for the commit (http.commit_timeout). A database
+  // that stops answering then costs a caller this long, not a TCP timeout.
+  std::chrono::milliseconds commit_timeout{4'000};
 };
 
 // Whether a current workflow of `catalog` starts runs on, or waits for, events
@@ -37,7 +42,11 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Blocks until `event` is committed (with the runs it starts) or has failed.
+  // Blocks until `event` is committed (with the runs it starts) or has failed,
+  // at most options.commit_timeout: then kDeadlineExceeded. An event still
+  // queued then is withdrawn (never stored); one whose transaction has begun
+  // may still commit after the caller was answered, so a sender that retries
+  // must be deduplicated (webhooks are, on their delivery id).
   // kUnavailable after Stop. `payload_text`, when not empty, is the payload as
   // JSON text (a request body that was parsed or validated as JSON): it is
   // stored as is instead of serialising event.payload. With it, event.payload
@@ -54,6 +63,7 @@ class GroupCommitter {
 
  private:
   struct Pending {
+    std::uint64_t id = 0;
     store::EventRow event;
     std::string payload_text;
     std::promise<Result<PublishOutcome>> done;
@@ -65,6 +75,7 @@ class GroupCommitter {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> pending_;
+  std::uint64_t next_id_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

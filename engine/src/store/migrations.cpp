@@ -48,6 +48,9 @@ std::int64_t WallClockMs() {
 void Apply(SqlConnection& conn, const Dialect& dialect, const std::string& display_url) {
   const int latest = LatestSchemaVersion();
   if (dialect.backend == Backend::kPostgresql) {
+    // No statement_timeout in this transaction: waiting for another engine's
+    // migration, and a migration itself, may take longer than a request may.
+    conn.ExecOnce("SET LOCAL statement_timeout = 0");
     conn.Query("SELECT pg_advisory_xact_lock(?)", 1, {IntParam(kMigrationLockKey)});
   }
   if (!SchemaTableExists(conn, dialect)) conn.ExecOnce(kSchemaTableDdl);

@@ -41,7 +41,7 @@ Status PostgresConnectFailure(const std::string& peer, const std::string& reason
   return Unavailable(peer + " unreachable: " + text);
 }
 
-PgConnection::PgConnection(const std::string& conninfo, std::string peer)
+PgConnection::PgConnection(const std::string& conninfo, std::string peer, const Settings& session)
     : SqlConnection(PostgresDialect(), std::move(peer)) {
   conn_ = PQconnectdb(conninfo.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
@@ -51,6 +51,35 @@ PgConnection::PgConnection(const std::string& conninfo, std::string peer)
     throw StoreError(PostgresConnectFailure(peer_, reason));
   }
   PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);  // no NOTICE noise on stderr
+  if (!session.empty()) ApplySettings(session);
+}
+
+void PgConnection::ApplySettings(const Settings& session) {
+  // SELECT set_config($1, $2, false), ...: names and values as bound parameters.
+  std::string sql = "SELECT ";
+  std::vector<const char*> values;
+  for (std::size_t i = 0; i < session.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql +=
+        "set_config($" + std::to_string(2 * i + 1) + ", $" + std::to_string(2 * i + 2) + ", false)";
+    values.push_back(session[i].first.c_str());
+    values.push_back(session[i].second.c_str());
+  }
+  PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0);
+  if (PQresultStatus(result) == PGRES_TUPLES_OK) {
+    PQclear(result);
+    return;
+  }
+  const char* primary_field = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const std::string primary =
+      primary_field != nullptr ? primary_field : OneLine(PQerrorMessage(conn_));
+  PQclear(result);
+  const bool lost = PQstatus(conn_) != CONNECTION_OK;
+  PQfinish(conn_);
+  conn_ = nullptr;
+  if (lost) throw StoreError(Unavailable(peer_ + " unreachable: " + primary));
+  throw StoreError(InvalidArgument(peer_ + ": bad session setting: " + primary));
 }
 
 // Closing drops the session's prepared statements on the server too.
@@ -155,6 +184,12 @@ void PgConnection::Fail(PGresult* result, const std::string& sql) {
                              "): " + primary + "; retry"));
   }
   if (state == "53300") throw StoreError(Unavailable(peer_ + " refused: " + primary));
+  if (state == "57014") {  // query_canceled: statement_timeout, or a cancel request
+    throw StoreError(DeadlineExceeded(
+        peer_ + " cancelled a statement: " + primary +
+        " (statement_timeout, set in the database URL's query, bounds every statement; in: " +
+        StatementHint(sql) + ")"));
+  }
   throw StoreError(Internal("SQL error" + (state.empty() ? "" : " (SQLSTATE " + state + ")") +
                             ": " + primary + " (in: " + StatementHint(sql) + ")"));
 }

@@ -9,6 +9,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "store/sql_connection.h"
@@ -20,10 +22,14 @@ namespace storeflow::store::internal {
 
 class PgConnection final : public SqlConnection {
  public:
-  // Connects with `conninfo` (libpq keyword=value). Throws StoreError:
-  // kUnavailable when the server can't be reached, kFailedPrecondition when it
-  // refuses (authentication, missing database), kInvalidArgument for a bad option.
-  PgConnection(const std::string& conninfo, std::string peer);
+  using Settings = std::vector<std::pair<std::string, std::string>>;
+
+  // Connects with `conninfo` (libpq keyword=value), then sets the server
+  // settings `session` (name, value) for the session, in one round trip.
+  // Throws StoreError: kUnavailable when the server can't be reached,
+  // kFailedPrecondition when it refuses (authentication, missing database),
+  // kInvalidArgument for a bad option or setting.
+  PgConnection(const std::string& conninfo, std::string peer, const Settings& session = {});
   ~PgConnection() override;
 
   SqlRows Query(const std::string& sql, int columns, SqlParams params) override;
@@ -31,6 +37,7 @@ class PgConnection final : public SqlConnection {
   void ExecOnce(const std::string& sql) override;
 
  private:
+  void ApplySettings(const Settings& session);                // throws
   pg_result* Run(const std::string& sql, SqlParams& params);  // an OK result; throws
   [[noreturn]] void Fail(pg_result* result, const std::string& sql);
 

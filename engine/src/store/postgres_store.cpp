@@ -18,8 +18,9 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const Open
   parts.dialect = &PostgresDialect();
   parts.display_url = url.display;
   parts.secret = target.password;
-  parts.factory = [info = *conninfo, peer]() -> std::unique_ptr<SqlConnection> {
-    return std::make_unique<PgConnection>(info, peer);
+  parts.factory = [info = *conninfo, peer,
+                   session = target.session]() -> std::unique_ptr<SqlConnection> {
+    return std::make_unique<PgConnection>(info, peer, session);
   };
   parts.pool_size = options.pool_size;
   auto store = std::make_unique<SqlStore>(std::move(parts));

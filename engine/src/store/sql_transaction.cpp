@@ -392,6 +392,7 @@ Result<std::vector<std::int64_t>> SqlTransaction::FindEventsByKey(
 Result<std::int64_t> SqlTransaction::PurgeEvents(TimeMs created_before, int limit) {
   return Guard("PurgeEvents", [&]() -> Result<std::int64_t> {
     CheckLimit(limit);
+    AllowPurgeStatements();
     const std::string& sql = PurgeEventsSql(dialect_);
     return static_cast<std::int64_t>(db().Exec(sql, {IntParam(created_before), IntParam(limit)}));
   });
@@ -624,8 +625,14 @@ Result<std::map<RunStatus, std::int64_t>> SqlTransaction::CountRunsByStatus(
   });
 }
 
+void SqlTransaction::AllowPurgeStatements() {
+  if (dialect_.backend != Backend::kPostgresql) return;
+  db().ExecOnce("SET LOCAL statement_timeout = '10min'");  // until this transaction ends
+}
+
 std::int64_t SqlTransaction::PurgeExpired(const std::string& sql, TimeMs now, int limit) {
   CheckLimit(limit);
+  AllowPurgeStatements();
   return static_cast<std::int64_t>(db().Exec(sql, {IntParam(now), IntParam(limit), IntParam(now)}));
 }
 
@@ -675,6 +682,7 @@ Result<std::int64_t> SqlTransaction::PurgeRuns(const std::vector<RunStatus>& sta
     // horizon was created before it, so only ids up to `bound` can qualify, and
     // runs_by_workflow_status (workflow, status, id) yields each workflow's ended
     // runs in id order up to it.
+    AllowPurgeStatements();
     const std::int64_t bound = LastRunIdCreatedBefore(finished_before);
     if (bound == 0) return 0;
     if (dialect_.backend == Backend::kPostgresql) {

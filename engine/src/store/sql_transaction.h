@@ -114,6 +114,10 @@ class SqlTransaction final : public Transaction {
   // The largest id of a run created before `t` (0: none), by binary search over
   // the primary key: run ids grow with creation time.
   std::int64_t LastRunIdCreatedBefore(TimeMs t);
+  // PostgreSQL: lets this transaction's statements run up to
+  // kPurgeStatementTimeout instead of the session's statement_timeout (a purge
+  // of retention.batch rows may take longer than a request's statement).
+  void AllowPurgeStatements();
   // Runs a statement of PurgeExpiredSql; how many rows it deleted.
   std::int64_t PurgeExpired(const std::string& sql, TimeMs now, int limit);
   // Guarded() that also remembers the first failure: such a transaction can only

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 
 namespace storeflow::store::internal {
@@ -37,6 +38,32 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
+bool IsSessionSetting(std::string_view key) {
+  return key == "statement_timeout" || key == "idle_in_transaction_session_timeout";
+}
+
+// A PostgreSQL time setting: digits, then optionally ms, s, min, h or d.
+bool IsServerDuration(std::string_view value) {
+  std::size_t digits = 0;
+  while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 9) return false;
+  const std::string_view unit = value.substr(digits);
+  return unit.empty() || unit == "ms" || unit == "s" || unit == "min" || unit == "h" || unit == "d";
+}
+
+void SetSessionSetting(std::vector<std::pair<std::string, std::string>>& session,
+                       const std::string& key, const std::string& value) {
+  for (auto& [name, current] : session) {
+    if (name == key) {
+      current = value;
+      return;
+    }
+  }
+  session.emplace_back(key, value);
+}
+
 Status BadUrl(std::string_view url, std::string_view what) {
   std::string message = "invalid database URL '" + MaskUrlPassword(url) + "': ";
   message += what;
@@ -47,6 +74,7 @@ Result<StoreUrl> ParsePostgres(std::string_view url, std::string_view rest) {
   StoreUrl out;
   out.kind = StoreUrl::Kind::kPostgresql;
   PostgresTarget& pg = out.postgres;
+  pg.session = DefaultSessionSettings();
 
   std::string_view query;
   if (const auto q = rest.find('?'); q != std::string_view::npos) {
@@ -136,6 +164,15 @@ Result<StoreUrl> ParsePostgres(std::string_view url, std::string_view rest) {
     const auto value =
         PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     if (!value) return BadUrl(url, "the option '" + key + "' has a malformed %-escape");
+    if (IsSessionSetting(key)) {
+      if (!IsServerDuration(*value)) {
+        return BadUrl(url, "the option '" + key +
+                               "' must be a whole number with an optional "
+                               "unit (ms, s, min, h, d), e.g. 30s; 0 turns it off");
+      }
+      SetSessionSetting(pg.session, key, *value);
+      continue;
+    }
     pg.options.emplace_back(key, *value);
   }
 
@@ -174,6 +211,7 @@ const std::vector<std::string_view>& AllowedPostgresOptions() {
   static const std::vector<std::string_view> kOptions = {
       "application_name",
       "connect_timeout",
+      "idle_in_transaction_session_timeout",
       "keepalives",
       "keepalives_count",
       "keepalives_idle",
@@ -182,10 +220,19 @@ const std::vector<std::string_view>& AllowedPostgresOptions() {
       "sslkey",
       "sslmode",
       "sslrootcert",
+      "statement_timeout",
       "target_session_attrs",
       "tcp_user_timeout",
   };
   return kOptions;
+}
+
+const std::vector<std::pair<std::string, std::string>>& DefaultSessionSettings() {
+  static const std::vector<std::pair<std::string, std::string>> kSettings = {
+      {"statement_timeout", "30s"},
+      {"idle_in_transaction_session_timeout", "60s"},
+  };
+  return kSettings;
 }
 
 std::string MaskUrlPassword(std::string_view url) {
@@ -234,16 +281,29 @@ Result<std::string> PostgresConnInfo(const PostgresTarget& target) {
   STOREFLOW_RETURN_IF_ERROR(AppendConnInfo(out, "dbname", target.database, "database name"));
   STOREFLOW_RETURN_IF_ERROR(AppendConnInfo(out, "user", target.user, "user"));
   STOREFLOW_RETURN_IF_ERROR(AppendConnInfo(out, "password", target.password, "password"));
-  bool has_timeout = false;
-  bool has_name = false;
+  const auto has = [&](std::string_view key) {
+    return std::any_of(target.options.begin(), target.options.end(),
+                       [&](const auto& option) { return option.first == key; });
+  };
   for (const auto& [key, value] : target.options) {
-    has_timeout |= key == "connect_timeout";
-    has_name |= key == "application_name";
     STOREFLOW_RETURN_IF_ERROR(AppendConnInfo(out, key, value, "option " + key));
   }
-  // Fail fast on an unreachable server; name the connections in pg_stat_activity.
-  if (!has_timeout) out += " connect_timeout=10";
-  if (!has_name) out += " application_name=storeflow";
+  // Fail fast on an unreachable server, notice a dead one (keepalives for an
+  // idle session, tcp_user_timeout for one waiting on unacknowledged data) and
+  // name the connections in pg_stat_activity.
+  static constexpr std::pair<std::string_view, std::string_view> kDefaults[] = {
+      {"connect_timeout", "10"},        {"keepalives", "1"},       {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"},    {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
+      {"application_name", "storeflow"}};
+  for (const auto& [key, value] : kDefaults) {
+    if (!has(key)) out.append(" ").append(key).append("=").append(value);
+  }
+  // TLS when the server offers it; `require` or `verify-full` in the URL (or
+  // PGSSLMODE) insists on it.
+  const char* env_sslmode = std::getenv("PGSSLMODE");
+  if (!has("sslmode") && (env_sslmode == nullptr || *env_sslmode == '\0')) {
+    out += " sslmode=prefer";
+  }
   return out;
 }
 

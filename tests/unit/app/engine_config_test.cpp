@@ -247,6 +247,48 @@ TEST_F(EngineConfigTest, BadHttpClientValuesNameTheirPlace) {
       << m;
 }
 
+TEST_F(EngineConfigTest, ShortTokensAreRefusedNamingTheKeyAndLengthNotTheToken) {
+  std::string file = Write("admin:\n  token: short-admin-token\n");
+  env_["STOREFLOW_METRICS_TOKEN"] = "scrape-me";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string& message = config.status().message();
+  EXPECT_NE(message.find(file + ":2:10: admin.token: the token is 17 bytes long; it must be at "
+                                "least 32"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("environment STOREFLOW_METRICS_TOKEN: the token is 9 bytes long"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("short-admin-token"), std::string::npos) << message;
+  EXPECT_EQ(message.find("scrape-me"), std::string::npos) << message;
+
+  const std::string good(32, 'k');
+  env_["STOREFLOW_ADMIN_TOKEN"] = good;
+  env_["STOREFLOW_METRICS_TOKEN"] = std::string(40, 'm');
+  auto fine = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->admin.token, good);
+  EXPECT_EQ(fine->metrics.token, std::string(40, 'm'));
+}
+
+TEST_F(EngineConfigTest, CommitTimeoutIsAPositiveDuration) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->http.commit_timeout, std::chrono::seconds(4));
+  env_["STOREFLOW_HTTP_COMMIT_TIMEOUT"] = "1500ms";
+  auto set = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->http.commit_timeout, std::chrono::milliseconds(1500));
+  env_["STOREFLOW_HTTP_COMMIT_TIMEOUT"] = "0s";
+  auto zero = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("STOREFLOW_HTTP_COMMIT_TIMEOUT: commit_timeout must be "
+                                         "greater than 0"),
+            std::string::npos)
+      << zero.status().message();
+}
+
 TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
   std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
   ASSERT_TRUE(in) << "docs/operations.md is missing";

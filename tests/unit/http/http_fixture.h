@@ -10,8 +10,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -77,16 +80,42 @@ inline Reply Send(std::uint16_t port, const std::string& method, const std::stri
 }
 
 // A store whose availability a test switches off: Begin and the other calls
-// fail with kUnavailable while down (as a lost PostgreSQL would).
+// fail with kUnavailable while down (as a lost PostgreSQL would). A test can
+// also make Begin hang (a database that stopped answering: it waits until
+// unblocked, 30 s at most) or fail Begin and SchemaVersion with a given status
+// (a store error whose message holds internals).
 class SwitchableStore final : public store::Store {
  public:
   explicit SwitchableStore(store::Store& inner) : inner_(inner) {}
   void set_down(bool down) { down_ = down; }
+  void set_blocked(bool blocked) {
+    {
+      std::lock_guard lock(block_mu_);
+      blocked_ = blocked;
+    }
+    block_cv_.notify_all();
+  }
+  void set_failure(Status failure) {
+    std::lock_guard lock(block_mu_);
+    failure_ = std::move(failure);
+  }
+  // Begin calls that are waiting while blocked.
+  int blocked_begins() {
+    std::lock_guard lock(block_mu_);
+    return waiting_;
+  }
 
   std::string_view backend() const override { return inner_.backend(); }
   const std::string& display_url() const override { return inner_.display_url(); }
   Result<std::unique_ptr<store::Transaction>> Begin() override {
     if (down_) return Unavailable("the store is down (test)");
+    {
+      std::unique_lock lock(block_mu_);
+      if (!failure_.ok()) return failure_;
+      ++waiting_;
+      block_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !blocked_; });
+      --waiting_;
+    }
     return inner_.Begin();
   }
   Result<std::vector<store::RunRow>> ClaimDueRuns(const std::string& owner, TimeMs now,
@@ -109,6 +138,10 @@ class SwitchableStore final : public store::Store {
   }
   Result<int> SchemaVersion() override {
     if (down_) return Unavailable("the store is down (test)");
+    {
+      std::lock_guard lock(block_mu_);
+      if (!failure_.ok()) return failure_;
+    }
     return inner_.SchemaVersion();
   }
   const std::string& InstallationId() const override { return inner_.InstallationId(); }
@@ -116,6 +149,11 @@ class SwitchableStore final : public store::Store {
  private:
   store::Store& inner_;
   std::atomic<bool> down_{false};
+  std::mutex block_mu_;
+  std::condition_variable block_cv_;
+  bool blocked_ = false;
+  int waiting_ = 0;
+  Status failure_;
 };
 
 class HttpTest : public store::testing::StoreTest {
@@ -135,9 +173,17 @@ class HttpTest : public store::testing::StoreTest {
     surface_options_.server.shutdown_grace = std::chrono::seconds(5);
     surface_options_.rest.response_timeout = std::chrono::seconds(5);
     surface_options_.rest.poll_interval = std::chrono::milliseconds(100);
+    surface_options_.log = [this](std::string_view level, std::string_view message) {
+      std::lock_guard lock(log_mu_);
+      log_.push_back(std::string(level) + ": " + std::string(message));
+    };
   }
 
   void TearDown() override {
+    if (switchable_) {
+      switchable_->set_blocked(false);
+      switchable_->set_failure(Status::Ok());
+    }
     if (surface_) surface_->Stop();
     surface_.reset();
     if (engine_) engine_->Stop(std::chrono::seconds(5));
@@ -169,6 +215,7 @@ class HttpTest : public store::testing::StoreTest {
             .ok());
     engine_->Start();
     surface_ = std::make_unique<Surface>(*engine_, std::move(sources), surface_options_);
+    if (before_start_) before_start_(*surface_);
     Status s = surface_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
     port_ = surface_->port();
@@ -221,10 +268,25 @@ class HttpTest : public store::testing::StoreTest {
     return run;
   }
 
+  // The lines the surface logged (SurfaceOptions::log) that contain `text`.
+  std::vector<std::string> Logged(const std::string& text) {
+    std::lock_guard lock(log_mu_);
+    std::vector<std::string> out;
+    for (const auto& line : log_) {
+      if (line.find(text) != std::string::npos) out.push_back(line);
+    }
+    return out;
+  }
+
   runtime::SystemClock clock_;
   runtime::ActionRegistry actions_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
   runtime::EngineOptions engine_options_;
   SurfaceOptions surface_options_;
+  // Called by StartServer between building the surface and starting it (to
+  // add routes, e.g. the admin API's).
+  std::function<void(Surface&)> before_start_;
   std::unique_ptr<SwitchableStore> switchable_;
   std::unique_ptr<runtime::Engine> engine_;
   std::unique_ptr<Surface> surface_;

@@ -47,6 +47,16 @@ steps:
     respond: { body: { late: true } }
 )";
 
+// Fails with a message that quotes an internal URL and the caller's email, as
+// a failing http.request step's error would.
+constexpr char kLeaky[] = R"(workflow: leaky
+on:
+  - http: POST /leaky
+steps:
+  - id: lookup
+    fail: "GET http://crm.internal.example:9200/customers/${{ event.body.email }} answered 500"
+)";
+
 class RestTriggerTest : public HttpTest {};
 
 TEST_P(RestTriggerTest, RespondStepAnswersWhileTheRunGoesOn) {
@@ -156,6 +166,47 @@ TEST_P(RestTriggerTest, ARunAdvancedElsewhereIsFoundByPolling) {
   done = true;
   driver.join();
   EXPECT_EQ(reply.status, 201) << reply.body;
+}
+
+TEST_P(RestTriggerTest, FailedRunAnswersACodeAndTheRequestIdNotTheRunError) {
+  Load(kLeaky);
+  StartServer();
+  Reply reply = Send(port_, "POST", "/leaky", R"({"email": "ann@example.com"})",
+                     {{"Content-Type", "application/json"}});
+  ASSERT_EQ(reply.status, 500) << reply.body;
+  const Json error = reply.json()["error"];
+  EXPECT_EQ(error["code"], "run_failed");
+  EXPECT_FALSE(error.contains("details")) << reply.body;
+  const std::string id = reply.header("X-Request-Id");
+  EXPECT_EQ(error.value("request_id", ""), id);  // absent: a failure, not an abort
+  for (const char* secret : {"crm.internal", "9200", "ann@example.com", "lookup"}) {
+    EXPECT_EQ(reply.body.find(secret), std::string::npos) << secret << " leaked: " << reply.body;
+  }
+  // The run keeps its error for the admin API; the log names the run and step.
+  const std::string run_id = reply.header("X-Run-Id");
+  ASSERT_FALSE(run_id.empty());
+  EXPECT_NE(GetRun(std::stoll(run_id)).error.dump().find("crm.internal"), std::string::npos);
+  const auto lines = Logged(id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("run " + run_id), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("lookup"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[0].find("ann@example.com"), std::string::npos) << lines[0];
+}
+
+TEST_P(RestTriggerTest, CommitNotDoneInTimeIs503WithRetryAfter) {
+  Load(kOrders);
+  surface_options_.group_commit.commit_timeout = std::chrono::milliseconds(300);
+  StartServer();
+  switchable_->set_blocked(true);
+  Reply reply =
+      Send(port_, "POST", "/orders", R"({"total": 1})", {{"Content-Type", "application/json"}});
+  switchable_->set_blocked(false);
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(reply.header("Retry-After"), "5");
+  EXPECT_EQ(reply.json()["error"]["code"], "commit_timeout");
+  Reply after =
+      Send(port_, "POST", "/orders", R"({"total": 2})", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(after.status, 201) << after.body;
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(RestTriggerTest);

@@ -22,6 +22,8 @@ std::string ReadFile(const std::filesystem::path& path) {
   return text.str();
 }
 
+constexpr char kMetricsToken[] = "serve-metrics-token-0123456789abcdef";
+
 TEST(ServeBinaryTest, ServesSignedWebhooksAndStopsCleanlyOnSigterm) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("storeflow-serve-http-" + std::to_string(getpid()));
@@ -45,6 +47,7 @@ steps:
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || dup2(fd, 2) < 0) _exit(97);
     setenv("SHOPIFY_WEBHOOK_SECRET", "bin-secret,bin-old", 1);
+    setenv("STOREFLOW_METRICS_TOKEN", kMetricsToken, 1);
     execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db.c_str(), "--workflows",
           (dir / "workflows").c_str(), "--workers", "2", "--listen", "127.0.0.1:0",
           static_cast<char*>(nullptr));
@@ -85,11 +88,16 @@ steps:
                     {"X-Shopify-Webhook-Id", "bin-2"},
                     {"X-Shopify-Hmac-Sha256", ShopifySignature(body, "guess").value()}});
   Reply health = Send(port, "GET", "/healthz");
+  Reply metrics_open = Send(port, "GET", "/metrics");
+  Reply metrics = Send(port, "GET", "/metrics", "",
+                       {{"Authorization", std::string("Bearer ") + kMetricsToken}});
   const int status = stop(SIGTERM);
 
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(bad.status, 401) << bad.body;
   EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(metrics_open.status, 401) << "metrics.token set, yet /metrics was open";
+  EXPECT_EQ(metrics.status, 200) << metrics.body;
   ASSERT_NE(status, -1) << "serve did not stop within 15 s of SIGTERM";
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << ReadFile(log);
@@ -97,6 +105,7 @@ steps:
   EXPECT_NE(text.find("POST /webhooks/shopify 200 "), std::string::npos) << text;
   EXPECT_NE(text.find("POST /webhooks/shopify 401 "), std::string::npos) << text;
   EXPECT_EQ(text.find("bin-secret"), std::string::npos) << "a secret reached the log";
+  EXPECT_EQ(text.find(kMetricsToken), std::string::npos) << "a token reached the log";
 
   auto store = store::Store::Open(db, store::OpenOptions());
   ASSERT_TRUE(store.ok()) << store.status().ToString();

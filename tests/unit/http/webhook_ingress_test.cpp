@@ -1,6 +1,7 @@
 // Webhook ingress over real HTTP on loopback, against the real server and store.
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "http_fixture.h"
@@ -300,6 +301,87 @@ TEST_P(WebhookIngressTest, StoreDownIs503AndNothingIsStored) {
   // The sender's retry then succeeds.
   EXPECT_EQ(Webhook(CartBody(), "wh-down").status, 200);
   EXPECT_EQ(Events().size(), 1u);
+}
+
+// A database that stops answering: the sender gets 503 + Retry-After within
+// http.commit_timeout instead of waiting for TCP to give up. The outcome is
+// honest: a delivery whose transaction had begun is committed once the
+// database answers again (its redelivery is a duplicate); one still queued was
+// withdrawn and is stored by its redelivery. Nothing answered 200 is lost.
+TEST_P(WebhookIngressTest, CommitNotDoneInTimeIs503WithRetryAfterAndRedeliveryIsExact) {
+  Load(kCartWorkflow);
+  surface_options_.group_commit.committers = 2;
+  surface_options_.group_commit.commit_timeout = std::chrono::milliseconds(500);
+  StartServer();
+  Reply before = Webhook(CartBody(), "wh-before");
+  ASSERT_EQ(before.status, 200) << before.body;
+  ASSERT_EQ(before.json()["runs"].size(), 1u);
+  WaitForEnd(before.json()["runs"][0].get<std::int64_t>());  // no worker in Begin below
+
+  switchable_->set_blocked(true);
+  std::vector<Reply> replies;
+  for (const char* id : {"wh-a", "wh-b", "wh-c"}) {
+    const auto started = std::chrono::steady_clock::now();
+    replies.push_back(Webhook(CartBody(), id));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_LT(took, std::chrono::seconds(3)) << id << " was answered only after the blockage";
+  }
+  // Both committers are held in Begin; the third delivery never left the queue.
+  EXPECT_GE(switchable_->blocked_begins(), 2);
+  for (const Reply& reply : replies) {
+    EXPECT_EQ(reply.status, 503) << reply.body;
+    EXPECT_EQ(reply.header("Retry-After"), "5");
+    EXPECT_EQ(reply.json()["error"]["code"], "commit_timeout") << reply.body;
+    EXPECT_EQ(reply.json()["error"]["request_id"], reply.header("X-Request-Id"));
+  }
+
+  switchable_->set_blocked(false);
+  // The blockage clears: ingress answers 200 again, redeliveries are exact.
+  Reply after = Webhook(CartBody(), "wh-after");
+  EXPECT_EQ(after.status, 200) << after.body;
+  for (const char* id : {"wh-a", "wh-b"}) {
+    Reply again = Webhook(CartBody(), id);
+    EXPECT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.json()["duplicate"], true) << id << " was committed after its 503";
+  }
+  Reply withdrawn = Webhook(CartBody(), "wh-c");
+  EXPECT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(withdrawn.json()["duplicate"], false) << "wh-c was withdrawn, not stored";
+  std::multiset<std::string> keys;
+  for (const auto& event : Events()) keys.insert(event.dedup_key.value_or("-"));
+  EXPECT_EQ(keys, (std::multiset<std::string>{"webhook:wh-before", "webhook:wh-a", "webhook:wh-b",
+                                              "webhook:wh-after", "webhook:wh-c"}));
+}
+
+// A store error's text (SQL, file path, host) never reaches the sender: it gets
+// a code and the request id, and the log has the detail under that id.
+TEST_P(WebhookIngressTest, StoreErrorReachesTheSenderAsACodeAndTheLogHasTheDetail) {
+  Load(kCartWorkflow);
+  StartServer();
+  switchable_->set_failure(Internal(
+      "SQL error (SQLSTATE 42P01): relation \"events\" does not exist (in: INSERT INTO events "
+      "(source, topic) VALUES) on /var/lib/storeflow/private.db at db.internal.example:5432"));
+  Reply reply = Webhook(CartBody(), "wh-leak");
+  Reply ready = Send(port_, "GET", "/readyz");
+  switchable_->set_failure(Status::Ok());
+
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_EQ(reply.json()["error"]["code"], "store_error");
+  const std::string id = reply.header("X-Request-Id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(reply.json()["error"]["request_id"], id);
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.json()["error"]["code"], "not_ready");
+  for (const Reply* r : {&reply, &ready}) {
+    for (const char* secret : {"SQL", "INSERT", "42P01", "/var/lib", "private.db", "db.internal"}) {
+      EXPECT_EQ(r->body.find(secret), std::string::npos) << secret << " leaked: " << r->body;
+    }
+  }
+  const auto lines = Logged(id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("SQLSTATE 42P01"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("store_error"), std::string::npos) << lines[0];
+  EXPECT_EQ(Logged(ready.header("X-Request-Id")).size(), 1u);
 }
 
 TEST_P(WebhookIngressTest, ConcurrentDeliveriesShareCommitsAndLoseNothing) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "store/dialect.h"
 #include "store/records.h"
 #include "store/sql_text.h"
@@ -83,6 +85,9 @@ TEST(StoreUrlTest, MasksPasswordsInAnyUrl) {
 }
 
 TEST(StoreUrlTest, BuildsEscapedConnInfo) {
+  const char* env_sslmode = std::getenv("PGSSLMODE");  // stands in for sslmode=prefer
+  const std::string saved_sslmode = env_sslmode != nullptr ? env_sslmode : "";
+  unsetenv("PGSSLMODE");
   PostgresTarget target;
   target.user = "app";
   target.password = R"(it's\here)";
@@ -93,11 +98,15 @@ TEST(StoreUrlTest, BuildsEscapedConnInfo) {
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(*info,
             R"(host=db port=5433 dbname=sf user=app password=it\'s\\here connect_timeout=10 )"
-            R"(application_name=storeflow)");
+            R"(keepalives=1 keepalives_idle=30 keepalives_interval=10 keepalives_count=3 )"
+            R"(tcp_user_timeout=30000 application_name=storeflow sslmode=prefer)");
   target.options = {{"connect_timeout", "3"}, {"application_name", "worker-1"}};
   target.password.clear();
   EXPECT_EQ(*PostgresConnInfo(target),
-            "host=db port=5433 dbname=sf user=app connect_timeout=3 application_name=worker-1");
+            "host=db port=5433 dbname=sf user=app connect_timeout=3 application_name=worker-1 "
+            "keepalives=1 keepalives_idle=30 keepalives_interval=10 keepalives_count=3 "
+            "tcp_user_timeout=30000 sslmode=prefer");
+  if (!saved_sslmode.empty()) setenv("PGSSLMODE", saved_sslmode.c_str(), 1);
   target.database = "two words";
   auto spaced = PostgresConnInfo(target);
   EXPECT_EQ(spaced.status().code(), StatusCode::kInvalidArgument);
