@@ -34,6 +34,7 @@
 
 #include "common/byte_size.h"
 #include "common/http_header_field.h"
+#include "common/json_nesting.h"
 #include "runtime/connection_deadline.h"
 
 namespace storeflow::runtime {
@@ -272,7 +273,10 @@ class HttpRequestAction final : public Action {
       headers[lower] = value;
     }
     Json parsed = text;
-    if (response.getContentType().find("json") != std::string::npos) {
+    // A JSON answer is parsed, unless it nests deeper than any value the engine
+    // keeps (common/json_nesting.h): then, like invalid JSON, it stays text.
+    if (response.getContentType().find("json") != std::string::npos &&
+        FindJsonNestingOverflow(text) == std::string_view::npos) {
       Json j = Json::parse(text, nullptr, false);
       if (!j.is_discarded()) parsed = std::move(j);
     }

@@ -43,6 +43,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       response.send() << "busy";
       return;
     }
+    if (path == "/deep") {
+      // A JSON answer nested past kMaxJsonNesting (1 MB of brackets).
+      response.setContentType("application/json");
+      response.send() << std::string(500'000, '[') << std::string(500'000, ']');
+      return;
+    }
     if (path == "/bad") {
       response.setStatus(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
       response.send() << "bad";
@@ -155,6 +161,24 @@ steps:
   EXPECT_EQ(out["body"]["body"], R"({"n":1})");
   EXPECT_EQ(out["body"]["idempotency_key"],
             store_->InstallationId() + "/" + std::to_string(id) + "/call");
+}
+
+TEST_P(HttpActionTest, AJsonAnswerNestedTooDeeplyIsKeptAsText) {
+  // Parsed, it would be copied and dumped (both recurse) into the step's output.
+  Load(R"(workflow: deep
+on: [{event: go}]
+steps:
+  - id: call
+    uses: http.request
+    with: { url: "${{ event.url }}" }
+)");
+  const auto id = Start("deep", {{"url", Url("/deep")}});
+  const auto run = Finish(id);
+  ASSERT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+  const Json out = Steps(id)["call"].output;
+  EXPECT_EQ(out["status"], 200);
+  ASSERT_TRUE(out["body"].is_string());
+  EXPECT_EQ(out["body"].get<std::string>().size(), 1'000'000u);
 }
 
 TEST_P(HttpActionTest, A4xxIsPermanentAnd503RetriesAfterTheHint) {
