@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/utf8.h"
+
 namespace storeflow::http {
 
 Status WebhookSources::Add(std::unique_ptr<WebhookSource> source) {
@@ -35,6 +37,12 @@ bool MacEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::string> UnstorableText(std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  if (!IsValidUtf8(value)) return "is not valid UTF-8";
+  return std::nullopt;
 }
 
 namespace {
