@@ -63,11 +63,12 @@ bool StorableText(const std::string& s) {
 }
 
 bool StorableJson(const Json& value) {
-  try {
-    return value.dump().find("\\u0000") == std::string::npos;
-  } catch (const Json::exception&) {
-    return false;
+  if (value.is_string()) return StorableText(value.get<std::string>());
+  if (!value.is_structured()) return true;
+  for (const auto& [key, item] : value.items()) {
+    if ((value.is_object() && !StorableText(key)) || !StorableJson(item)) return false;
   }
+  return true;
 }
 
 std::vector<Case> Sources(std::string_view spec) {
