@@ -59,3 +59,11 @@ if [[ -z "${SMTP_HOST:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
 fi
 
 ctest --preset debug -j"$jobs" "$@"
+
+# Fuzzing (docs/fuzzing.md): once the tests pass, every libFuzzer target runs for
+# 30 s (tools/fuzz.sh; a found crash fails the run and its input is kept under
+# build/fuzz/crashes/). Skipped when ctest was given arguments (a partial run) or
+# with STOREFLOW_TEST_FUZZ=off.
+if [[ $# -eq 0 && "${STOREFLOW_TEST_FUZZ:-}" != off ]]; then
+  tools/fuzz.sh --seconds 30
+fi

@@ -156,15 +156,17 @@ Result<Duration> ParseDuration(std::string_view text) {
 }
 
 std::string FormatDuration(Duration d) {
-  std::int64_t ms = d.count();
-  if (ms == 0) return "0s";
+  const std::int64_t count = d.count();
+  if (count == 0) return "0s";
   std::string out;
-  if (ms < 0) {
+  // The magnitude as unsigned: -count overflows for the smallest count.
+  std::uint64_t ms = static_cast<std::uint64_t>(count);
+  if (count < 0) {
     out = "-";
-    ms = -ms;
+    ms = 0 - ms;
   }
   struct Unit {
-    std::int64_t ms;
+    std::uint64_t ms;
     const char* name;
   };
   static constexpr Unit kUnits[] = {

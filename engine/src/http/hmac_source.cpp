@@ -112,25 +112,44 @@ Result<WebhookEnvelope> HmacSource::Envelope(const Request& request, const Json&
     if (it->is_number()) return it->dump();
     return std::nullopt;
   };
+  // A header or body field kept with the event must be text the store can hold.
+  auto unstorable = [](const std::string& value, const std::string& header,
+                       const std::string& field_name) -> std::optional<Status> {
+    auto problem = UnstorableText(value);
+    if (!problem) return std::nullopt;
+    return InvalidArgument(
+        (header.empty() ? "the body field '" + field_name + "'" : "the " + header + " header") +
+        " " + *problem);
+  };
   if (!config_.topic_header.empty()) {
     auto topic = request.Header(config_.topic_header);
     if (!topic || topic->empty()) {
       return InvalidArgument("the " + config_.topic_header + " header is missing");
     }
+    if (auto error = unstorable(*topic, config_.topic_header, "")) return *error;
     envelope.topic = *topic;
   } else if (!config_.topic_field.empty()) {
     auto topic = field(config_.topic_field);
     if (!topic)
       return InvalidArgument("the body has no string field '" + config_.topic_field + "'");
+    if (topic->empty()) {
+      return InvalidArgument("the body field '" + config_.topic_field + "' is empty");
+    }
+    if (auto error = unstorable(*topic, "", config_.topic_field)) return *error;
     envelope.topic = *topic;
   } else {
     envelope.topic = config_.topic;
   }
   envelope.meta["topic"] = envelope.topic;
   std::optional<std::string> id;
-  if (!config_.id_header.empty()) id = request.Header(config_.id_header);
+  std::string id_header;
+  if (!config_.id_header.empty()) {
+    id = request.Header(config_.id_header);
+    if (id) id_header = config_.id_header;
+  }
   if (!id && !config_.id_field.empty()) id = field(config_.id_field);
   if (id && !id->empty()) {
+    if (auto error = unstorable(*id, id_header, config_.id_field)) return *error;
     envelope.dedup_key = *id;
     envelope.meta["delivery_id"] = *id;
   }
@@ -187,6 +206,7 @@ Result<std::vector<HmacSourceConfig>> ParseHmacSources(
       } else if (key == "topic_field") {
         c.topic_field = value;
       } else if (key == "topic") {
+        if (value.empty()) return InvalidArgument(where + ": topic= needs a value");
         c.topic = value;
       } else if (key == "id_header") {
         c.id_header = value;

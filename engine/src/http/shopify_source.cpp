@@ -58,16 +58,28 @@ Result<WebhookEnvelope> ShopifySource::Envelope(const Request& request, const Js
   WebhookEnvelope envelope;
   const auto topic = request.Header("x-shopify-topic");
   if (!topic || topic->empty()) return InvalidArgument("the X-Shopify-Topic header is missing");
-  envelope.topic = *topic;
-  envelope.meta["topic"] = *topic;
-  const std::pair<const char*, const char*> kept[] = {
-      {"x-shopify-shop-domain", "shop_domain"}, {"x-shopify-triggered-at", "triggered_at"},
-      {"x-shopify-api-version", "api_version"}, {"x-shopify-webhook-id", "webhook_id"},
-      {"x-shopify-event-id", "event_id"},
+  // Every header kept with the event must be text the store can hold.
+  struct Kept {
+    const char* header;  // as Shopify writes it
+    const char* key;     // in meta
   };
-  for (const auto& [header, key] : kept) {
-    if (auto value = request.Header(header)) envelope.meta[key] = *value;
+  static constexpr Kept kKept[] = {
+      {"X-Shopify-Topic", "topic"},
+      {"X-Shopify-Shop-Domain", "shop_domain"},
+      {"X-Shopify-Triggered-At", "triggered_at"},
+      {"X-Shopify-API-Version", "api_version"},
+      {"X-Shopify-Webhook-Id", "webhook_id"},
+      {"X-Shopify-Event-Id", "event_id"},
+  };
+  for (const Kept& kept : kKept) {
+    auto value = request.Header(kept.header);
+    if (!value) continue;
+    if (auto problem = UnstorableText(*value)) {
+      return InvalidArgument(std::string("the ") + kept.header + " header " + *problem);
+    }
+    envelope.meta[kept.key] = std::move(*value);
   }
+  envelope.topic = *topic;
   if (auto event_id = request.Header("x-shopify-event-id"); event_id && !event_id->empty()) {
     envelope.dedup_key = "event:" + *topic + ":" + *event_id;
   } else if (auto id = request.Header("x-shopify-webhook-id"); id && !id->empty()) {

@@ -6,6 +6,8 @@
 
 #include <climits>
 
+#include "common/utf8.h"
+
 namespace storeflow::http {
 
 Status WebhookSources::Add(std::unique_ptr<WebhookSource> source) {
@@ -42,6 +44,12 @@ bool MacEquals(std::string_view a, std::string_view b) {
 
 bool MacMatches(const std::optional<std::string>& computed, std::string_view given) {
   return computed.has_value() && MacEquals(*computed, given);
+}
+
+std::optional<std::string> UnstorableText(std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  if (!IsValidUtf8(value)) return "is not valid UTF-8";
+  return std::nullopt;
 }
 
 namespace {

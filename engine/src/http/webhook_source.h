@@ -77,5 +77,10 @@ std::string Base64Encode(std::string_view bytes);
 // Hex (either case); nullopt for anything else.
 std::optional<std::string> HexDecode(std::string_view text);
 std::string HexEncode(std::string_view bytes);
+// For Envelope: why `value` cannot be kept with an event ("contains a NUL byte",
+// "is not valid UTF-8": the store keeps UTF-8 text without NUL bytes), or nullopt
+// when it can. Envelope refuses such a value with InvalidArgument naming the header
+// or field, which the ingress answers with a 400.
+std::optional<std::string> UnstorableText(std::string_view value);
 
 }  // namespace storeflow::http

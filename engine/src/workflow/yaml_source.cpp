@@ -4,6 +4,10 @@
 #include <cctype>
 #include <cstdint>
 
+// The definitions of YAML::Node's inline members (the copy this file makes in
+// ScalarLocator): node.h only declares them.
+#include <yaml-cpp/node/impl.h>
+
 namespace storeflow::workflow {
 namespace {
 

@@ -128,6 +128,11 @@ Mailbox ParseMailbox(std::string_view text, std::string_view field) {
   return mailbox;
 }
 
+// A display name longer than this (as written: plain or quoted) is sent as encoded
+// words, which fold: with "Reply-To: " and a 254-character address the line stays
+// within RFC 5322's 998 octets.
+constexpr std::size_t kMaxUnfoldedDisplayName = 700;
+
 std::string FormatMailbox(const Mailbox& mailbox) {
   if (mailbox.display_name.empty()) return "<" + mailbox.address + ">";
   std::string name;
@@ -144,6 +149,7 @@ std::string FormatMailbox(const Mailbox& mailbox) {
   } else {
     name = mailbox.display_name;
   }
+  if (name.size() > kMaxUnfoldedDisplayName) name = EncodeWords(mailbox.display_name);
   return name + " <" + mailbox.address + ">";
 }
 

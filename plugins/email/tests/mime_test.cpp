@@ -161,6 +161,22 @@ TEST(Address, FormatsDisplayNames) {
   EXPECT_EQ(DecodeHeader(encoded), "Zoë <z@example.com>");
 }
 
+// Found by tests/fuzz/mime_builder_fuzz.cpp: a long display name was written on
+// one line, past RFC 5322's 998 octets; it is now sent as folded encoded words.
+TEST(Address, LongDisplayNamesKeepLinesShort) {
+  for (const std::string& name : {std::string(1200, 'A'), "\"" + std::string(1200, ',') + "\""}) {
+    // The longest address: 60 + 1 + 190 characters.
+    const std::string address = std::string(60, 'x') + "@" + std::string(60, 'a') + "." +
+                                std::string(60, 'b') + "." + std::string(60, 'c') + ".example";
+    Mailbox mailbox = ParseMailbox(name + " <" + address + ">", "to");
+    const std::string header = "Reply-To: " + FormatMailboxList({mailbox, mailbox}, "Reply-To");
+    for (const std::string& line : Lines(header)) EXPECT_LE(line.size(), 998u);
+    std::string unfolded = FormatMailbox(mailbox);
+    for (std::size_t at; (at = unfolded.find("\r\n")) != std::string::npos;) unfolded.erase(at, 2);
+    EXPECT_EQ(DecodeHeader(unfolded.substr(0, unfolded.rfind(" <"))), mailbox.display_name);
+  }
+}
+
 TEST(MimeBuilder, SingleTextPart) {
   std::string raw = BuildMime(BasicMessage());
   ExpectNoBareNewlines(raw);

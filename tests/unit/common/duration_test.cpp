@@ -90,5 +90,13 @@ TEST(DurationTest, FormatIsShortestReadBack) {
   }
 }
 
+// Found by tests/fuzz/duration_fuzz.cpp: negating the smallest count overflowed
+// (undefined behaviour, reported by UBSan).
+TEST(DurationTest, FormatsTheExtremeCounts) {
+  EXPECT_EQ(FormatDuration(milliseconds::min()), "-106751991167d7h12m55s808ms");
+  EXPECT_EQ(FormatDuration(milliseconds::max()), "106751991167d7h12m55s807ms");
+  EXPECT_EQ(FormatDuration(milliseconds(-1500)), "-1s500ms");
+}
+
 }  // namespace
 }  // namespace storeflow

@@ -228,6 +228,67 @@ TEST(HmacSourceTest, SpecErrorsNameTheSourceAndKey) {
                 .find("holds no secret"),
             std::string::npos);
   EXPECT_TRUE(ParseHmacSources("", env).ok());
+  // Found by tests/fuzz/webhook_headers_fuzz.cpp: an empty fixed topic was accepted.
+  EXPECT_NE(ParseHmacSources("a: header=X, secret_env=S, topic=", env)
+                .status()
+                .message()
+                .find("webhook source 'a': topic= needs a value"),
+            std::string::npos);
+}
+
+// Found by tests/fuzz/webhook_headers_fuzz.cpp: header values and body fields kept
+// with the event were taken as they came, so a byte that is not UTF-8 (or a NUL)
+// reached the store, which refused the whole batch (a 500 that Shopify retries
+// forever). They are now refused with a 400 naming the header or field.
+TEST(ShopifySourceTest, EnvelopeRefusesHeadersTheStoreCannotKeep) {
+  ShopifySource source({"secret"});
+  auto bad_bytes = source.Envelope(Delivery("{}", {{"x-shopify-topic", "orders/create"},
+                                                   {"x-shopify-triggered-at", "2\xff\xfe"}}),
+                                   Json());
+  ASSERT_FALSE(bad_bytes.ok());
+  EXPECT_EQ(bad_bytes.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_bytes.status().message(), "the X-Shopify-Triggered-At header is not valid UTF-8");
+  auto nul = source.Envelope(
+      Delivery("{}", {{"x-shopify-topic", std::string("orders/create\0x", 15)}}), Json());
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.status().message(), "the X-Shopify-Topic header contains a NUL byte");
+  auto overlong = source.Envelope(
+      Delivery("{}", {{"x-shopify-topic", "orders/create"}, {"x-shopify-webhook-id", "\xc0\xaf"}}),
+      Json());
+  ASSERT_FALSE(overlong.ok());
+  EXPECT_EQ(overlong.status().message(), "the X-Shopify-Webhook-Id header is not valid UTF-8");
+  auto fine = source.Envelope(Delivery("{}", {{"x-shopify-topic", "orders/create"},
+                                              {"x-shopify-shop-domain", "bücher.example"}}),
+                              Json());
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->meta["shop_domain"], "bücher.example");
+}
+
+TEST(HmacSourceTest, EnvelopeRefusesTopicsAndIdsTheStoreCannotKeep) {
+  auto parsed = ParseHmacSources(
+      "gh: header=X-Sig, secret_env=S, topic_header=X-Event, id_header=X-Delivery;"
+      "st: scheme=stripe, secret_env=S, topic_field=type, id_field=id",
+      Env({{"S", "k"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  HmacSource by_header((*parsed)[0]);
+  auto topic = by_header.Envelope(Delivery("{}", {{"x-event", "push\x80"}}), Json());
+  ASSERT_FALSE(topic.ok());
+  EXPECT_EQ(topic.status().message(), "the X-Event header is not valid UTF-8");
+  auto id = by_header.Envelope(
+      Delivery("{}", {{"x-event", "push"}, {"x-delivery", std::string("d\0", 2)}}), Json());
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().message(), "the X-Delivery header contains a NUL byte");
+
+  HmacSource by_field((*parsed)[1]);
+  auto nul_topic = by_field.Envelope(Delivery("", {}), Json::parse(R"({"type":"a\u0000b"})"));
+  ASSERT_FALSE(nul_topic.ok());
+  EXPECT_EQ(nul_topic.status().message(), "the body field 'type' contains a NUL byte");
+  auto empty_topic = by_field.Envelope(Delivery("", {}), Json::parse(R"({"type":""})"));
+  ASSERT_FALSE(empty_topic.ok());
+  EXPECT_EQ(empty_topic.status().message(), "the body field 'type' is empty");
+  auto nul_id = by_field.Envelope(Delivery("", {}), Json::parse(R"({"type":"t","id":"\u0000"})"));
+  ASSERT_FALSE(nul_id.ok());
+  EXPECT_EQ(nul_id.status().message(), "the body field 'id' contains a NUL byte");
 }
 
 }  // namespace
