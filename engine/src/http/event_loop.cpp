@@ -286,11 +286,13 @@ void EventLoop::AcceptAll(Clock::time_point now) {
       refused = "per_client";
     }
     if (refused != nullptr) {
+      // Counted before the close, so whoever sees the connection end also sees
+      // it counted.
+      registry.CounterAdd("storeflow_http_connections_refused_total", {{"reason", refused}});
       ::close(fd);
       if (auto it = per_client_.find(client); it != per_client_.end() && it->second == 0) {
         per_client_.erase(it);
       }
-      registry.CounterAdd("storeflow_http_connections_refused_total", {{"reason", refused}});
       continue;
     }
     const int one = 1;
