@@ -180,9 +180,12 @@ for target in "${targets[@]}"; do
   log="$work/$target.log"
   status=0
   # libFuzzer stops itself after -max_total_time; `timeout` bounds a hang of the
-  # runner itself (a single input is bounded by -timeout).
+  # runner itself (a single input is bounded by -timeout). The seed is fixed
+  # (STOREFLOW_FUZZ_SEED, default 1) so a run can be repeated input for input;
+  # set another, or 0 for a random one, to explore further.
   timeout --kill-after=30 $((seconds + 120)) nice -n 10 "$bin_dir/fuzz_$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -seed="${STOREFLOW_FUZZ_SEED:-1}" \
     -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   [[ -n "$execs" ]] || execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')
