@@ -34,7 +34,7 @@ namespace {
 using e2e::ServeProcess;
 namespace peer_api = plugins::email::testing;
 
-constexpr char kAdminToken[] = "chaos-admin-token";
+constexpr char kAdminToken[] = "chaos-admin-token-of-at-least-32-bytes";
 
 std::string MailWorkflow(const std::string& recipient) {
   return R"(workflow: chaos-mail
