@@ -94,8 +94,8 @@ TEST_F(SmtpDownTest, APeerDownForAVirtualMinuteGetsTheEmailOnce) {
   const fs::path config = WriteConfig(peer);
   // The control call goes to the peer on loopback, which http.request refuses
   // unless it is on the egress allow list.
-  std::ofstream(config, std::ios::app) << "admin:\n  token: " << kAdminToken
-                                       << "\nhttp_client:\n  allow_hosts: [127.0.0.1]\n";
+  std::ofstream(config, std::ios::app)
+      << "admin:\n  token: " << kAdminToken << "\nhttp_client:\n  allow_hosts: [127.0.0.1]\n";
   ServeProcess serve;
   ASSERT_TRUE(serve.Start({"--db", "sqlite:" + (work_ / "store.db").string(), "--workflows",
                            workflows.string(), "--config", config.string(), "--listen",

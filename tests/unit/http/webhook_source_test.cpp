@@ -105,8 +105,8 @@ TEST(ShopifySourceTest, MaxAgeRefusesOldOrUndatedDeliveriesOnlyWhenSet) {
   ASSERT_TRUE(garbled);
   EXPECT_EQ(garbled->reason, "stale_timestamp");
   // A bad signature is reported as such, before any age.
-  auto forged =
-      source.Verify(Delivery("{}", {{"x-shopify-hmac-sha256", ShopifySignature("{}", "x").value()}}));
+  auto forged = source.Verify(
+      Delivery("{}", {{"x-shopify-hmac-sha256", ShopifySignature("{}", "x").value()}}));
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->reason, "bad_signature");
   // Off (the default): any age, or none, is accepted.
