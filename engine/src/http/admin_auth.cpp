@@ -1,5 +1,7 @@
 #include "http/admin_auth.h"
 
+#include "common/ascii_text.h"
+
 #include <strings.h>
 
 #include <cctype>
@@ -8,16 +10,6 @@ namespace storeflow::http {
 namespace {
 
 constexpr std::string_view kRealm = "Bearer realm=\"storeflow-admin\"";
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 Response Unauthorized(std::string_view message, bool invalid_token) {
   std::string challenge(kRealm);
@@ -86,14 +78,14 @@ std::optional<Response> CheckBearerToken(const Request& request, std::string_vie
   if (token.empty()) return std::nullopt;
   auto header = request.Header("authorization");
   if (!header) return Unauthorized("this API needs an Authorization: Bearer <token> header", false);
-  std::string_view value = Trim(*header);
+  std::string_view value = TrimAsciiSpace(*header);
   constexpr std::string_view kScheme = "bearer";
   if (value.size() <= kScheme.size() ||
       strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0 ||
       !std::isspace(static_cast<unsigned char>(value[kScheme.size()]))) {
     return Unauthorized("the Authorization header must use the Bearer scheme", false);
   }
-  if (!ConstantTimeEquals(Trim(value.substr(kScheme.size())), token)) {
+  if (!ConstantTimeEquals(TrimAsciiSpace(value.substr(kScheme.size())), token)) {
     return Unauthorized("the bearer token is not valid", true);
   }
   return std::nullopt;

@@ -1,28 +1,13 @@
 #include "http/admin_origin.h"
 
+#include "common/ascii_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <string>
 
 namespace storeflow::http {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // "host:port" with the scheme's default port removed.
 std::string WithoutDefaultPort(std::string authority, std::string_view default_port) {
@@ -40,8 +25,8 @@ bool StateChanging(std::string_view method) {
 }  // namespace
 
 bool OriginMatchesHost(std::string_view origin, std::string_view host) {
-  const std::string o = Lower(Trim(origin));
-  const std::string h = Lower(Trim(host));
+  const std::string o = AsciiLower(TrimAsciiSpace(origin));
+  const std::string h = AsciiLower(TrimAsciiSpace(host));
   std::string_view default_port;
   std::string authority;
   if (o.starts_with("http://")) {
@@ -58,7 +43,7 @@ bool OriginMatchesHost(std::string_view origin, std::string_view host) {
 }
 
 bool IsJsonContentType(std::string_view content_type) {
-  std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string type = AsciiLower(TrimAsciiSpace(content_type.substr(0, content_type.find(';'))));
   if (type == "application/json") return true;
   return type.starts_with("application/") && type.ends_with("+json");
 }

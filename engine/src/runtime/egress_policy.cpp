@@ -1,5 +1,7 @@
 #include "runtime/egress_policy.h"
 
+#include "common/ascii_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,16 +13,9 @@
 namespace storeflow::runtime {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // "api.partner.test." -> "api.partner.test" (a fully qualified name is the same host).
 std::string CanonicalHost(std::string_view host) {
-  std::string out = Lower(host);
+  std::string out = AsciiLower(host);
   if (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }
