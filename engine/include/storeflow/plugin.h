@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define STOREFLOW_PLUGIN_ABI_MAJOR 1
-#define STOREFLOW_PLUGIN_ABI_MINOR 0
+#define STOREFLOW_PLUGIN_ABI_MINOR 1
 #define STOREFLOW_PLUGIN_ENTRY storeflow_plugin_v1
 #define STOREFLOW_PLUGIN_ENTRY_NAME "storeflow_plugin_v1"
 
@@ -58,6 +58,22 @@ enum storeflow_error_kind {
   STOREFLOW_ERROR_PERMANENT = 2
 };
 
+/* What became of the step's previous attempt, as the host's effect ledger
+ * recorded it (storeflow_call_v1.previous_attempt, ABI minor 1). */
+enum storeflow_previous_attempt {
+  /* This is the step's first attempt. */
+  STOREFLOW_PREVIOUS_NONE = 0,
+  /* The previous attempt returned an error (recorded): its effect did not happen,
+   * as far as the plugin said. */
+  STOREFLOW_PREVIOUS_FAILED = 1,
+  /* The previous attempt started and its outcome was never recorded: the engine
+   * stopped (crash, kill) or lost the run's lease while it was in flight. Its
+   * effect may or may not have happened: a plugin that can ask its peer (an
+   * idempotency header, a lookup by idempotency_key) should do so before acting
+   * again. */
+  STOREFLOW_PREVIOUS_UNKNOWN = 2
+};
+
 /* What the host knows about the step that invokes an action. */
 typedef struct storeflow_call_v1 {
   uint32_t struct_size;
@@ -68,6 +84,8 @@ typedef struct storeflow_call_v1 {
   int32_t attempt;             /* 1-based */
   int64_t now_ms;              /* the engine clock, Unix milliseconds */
   int64_t deadline_ms;         /* the step's deadline on the engine clock; -1: none */
+  /* ABI minor 1 (check struct_size before reading): */
+  int32_t previous_attempt; /* enum storeflow_previous_attempt */
 } storeflow_call_v1;
 
 /* Where an invoke (or init) puts its result. Opaque; filled through the host. */

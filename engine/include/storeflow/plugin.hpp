@@ -16,6 +16,7 @@
 // nlohmann/json (header-only) and C++17.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -69,6 +70,9 @@ struct Call {
   int attempt = 1;
   std::int64_t now_ms = 0;
   std::optional<std::int64_t> deadline_ms;
+  // STOREFLOW_PREVIOUS_NONE / _FAILED / _UNKNOWN (a host older than ABI 1.1 never
+  // says: NONE).
+  int previous_attempt = STOREFLOW_PREVIOUS_NONE;
   const storeflow_call_v1* raw = nullptr;  // for Host::Log
 
   static Call From(const storeflow_call_v1* c) {
@@ -82,6 +86,9 @@ struct Call {
     call.attempt = c->attempt;
     call.now_ms = c->now_ms;
     if (c->deadline_ms >= 0) call.deadline_ms = c->deadline_ms;
+    if (c->struct_size >= offsetof(storeflow_call_v1, previous_attempt) + sizeof(std::int32_t)) {
+      call.previous_attempt = c->previous_attempt;
+    }
     return call;
   }
 };

@@ -70,6 +70,7 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
   call.attempt = context.attempt;
   call.now_ms = context.now;
   call.deadline_ms = context.deadline.value_or(-1);
+  call.previous_attempt = static_cast<std::int32_t>(context.previous_attempt);
   storeflow_reply reply;
   try {
     library_->table().invoke(instance_, action.c_str(), text.c_str(), &call, &reply);

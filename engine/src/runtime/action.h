@@ -57,6 +57,14 @@ class ActionResult {
 
 using ActionLogger = std::function<void(std::string_view level, std::string_view message)>;
 
+// What became of the step's previous attempt (the effect ledger's record; the
+// values are the plugin ABI's storeflow_previous_attempt).
+enum class PreviousAttempt : int {
+  kNone = 0,     // the first attempt
+  kFailed = 1,   // it returned an error
+  kUnknown = 2,  // it started and never finished (crash, kill, lost lease)
+};
+
 // What an action knows about the step that calls it. The idempotency key starts
 // with Store::InstallationId(): the same on every attempt and after restarts,
 // never the same for a step of another database.
@@ -68,6 +76,7 @@ struct ActionContext {
   int attempt = 1;                 // 1-based
   TimeMs now = 0;                  // the engine clock
   std::optional<TimeMs> deadline;  // the step's timeout, on the engine clock
+  PreviousAttempt previous_attempt = PreviousAttempt::kNone;
   ActionLogger log;
   // Set only for actions that declare transactional(): the transaction that also
   // commits the step's result, so their writes happen exactly once.

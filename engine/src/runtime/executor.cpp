@@ -173,13 +173,16 @@ class BatchAdvance {
 RunExecutor::RunExecutor(store::Store& store, WorkflowCatalog& catalog, EventRouter& router,
                          const ActionRegistry& actions, Clock& clock, ExecutorOptions options)
     : options_(std::move(options)),
+      heartbeat_(std::make_unique<LeaseHeartbeat>(store, clock, options_.lease)),
       services_{.store = store,
                 .catalog = catalog,
                 .router = router,
                 .actions = actions,
                 .clock = clock,
-                .options = options_},
+                .options = options_,
+                .heartbeat = heartbeat_.get()},
       random_(options_.random_seed != 0 ? options_.random_seed : std::random_device()()) {
+  heartbeat_->set_services(&services_);
   metrics::Registry::Default().Describe(
       "storeflow_lease_errors_total", metrics::Type::kCounter,
       "Store errors extending or releasing run leases, by operation (extend, release).");

@@ -22,6 +22,7 @@
 
 #include "common/result.h"
 #include "runtime/executor_options.h"
+#include "runtime/lease_heartbeat.h"
 #include "script/sandbox.h"
 #include "store/store.h"
 
@@ -56,6 +57,7 @@ class RunExecutor {
 
  private:
   ExecutorOptions options_;
+  std::unique_ptr<LeaseHeartbeat> heartbeat_;  // before services_, which points at it
   ExecutorServices services_;
   std::mt19937_64 random_;
 };

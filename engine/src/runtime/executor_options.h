@@ -20,6 +20,8 @@
 
 namespace storeflow::runtime {
 
+class LeaseHeartbeat;
+
 struct ExecutorOptions {
   std::string owner = "engine";  // the lease owner name
   Duration lease{30'000};
@@ -61,6 +63,8 @@ struct ExecutorServices {
   const ActionRegistry& actions;
   Clock& clock;
   const ExecutorOptions& options;
+  // Keeps the lease of a run alive while its step calls out (null: none).
+  LeaseHeartbeat* heartbeat = nullptr;
 };
 
 }  // namespace storeflow::runtime

@@ -255,6 +255,19 @@ bool RunSession::Quick(const Step& step) const {
 StepOutcome RunSession::Execute(const Step& step, const std::string& path,
                                 const StepRow* existing) {
   const bool in_progress = existing != nullptr && existing->status == StepStatus::kRunning;
+  if (in_progress && existing->error.is_object() && existing->error.value("in_flight", false)) {
+    // An attempt that started and never finished: the engine stopped (a crash,
+    // a kill, a plugin that took the process down) or lost the lease while it was
+    // in flight. It counts as a failed attempt, so that a step that always
+    // crashes ends in the dead letters after its retries.
+    StepOutcome o = StepOutcome::Error(
+        ActionError::Retryable(std::string(kInterruptedCode),
+                               existing->error.value("message", "the attempt never finished")),
+        existing->input);
+    o.attempt = static_cast<int>(existing->attempts);
+    o.effect_key = IdempotencyKey(services_, run_.id, path);
+    return o;
+  }
   const int attempt = in_progress ? static_cast<int>(existing->attempts) + 1 : 1;
   const Json scope = Scope();
   if (step.condition && !in_progress) {
@@ -281,6 +294,10 @@ StepOutcome RunSession::Execute(const Step& step, const std::string& path,
                       .sandbox = sandbox_,
                       .services = services_,
                       .committer = committer_};
+  context.record_attempt = [&](const Json& input, const std::string& effect_key,
+                               const Json& entry) -> Result<bool> {
+    return RecordAttempt(path, existing, attempt, input, LedgerEntry{effect_key, entry});
+  };
   StepOutcome o = handler->Execute(context);
   if (context.notify) outcome_.notify = true;
   if (context.responded) responded_ = true;
@@ -288,15 +305,56 @@ StepOutcome RunSession::Execute(const Step& step, const std::string& path,
   return o;
 }
 
+Result<bool> RunSession::RecordAttempt(const std::string& path, const StepRow* existing,
+                                       int attempt, const Json& input, LedgerEntry effect) {
+  const TimeMs now = Now();
+  StepRow row;
+  row.run_id = run_.id;
+  row.step_path = path;
+  auto it = rows_.find(path);
+  row.seq = it != rows_.end() ? it->second.seq : ++max_seq_;
+  row.status = StepStatus::kRunning;
+  row.attempts = attempt;
+  row.input = input;
+  row.started_at = existing != nullptr ? existing->started_at : now;
+  // What stands as this attempt's outcome unless its result replaces it.
+  row.error = {{"code", kInterruptedCode},
+               {"message", "attempt " + std::to_string(attempt) + " of step '" + path +
+                               "' started and never finished (the engine stopped or lost the "
+                               "run's lease while it was in flight); whether its effect happened "
+                               "is unknown"},
+               {"in_flight", true}};
+  cursor_.WriteTo(run_.state);
+  run_.updated_at = now;
+  return committer_.RecordAttempt(row, effect);
+}
+
 Status RunSession::Apply(const Step& step, const std::string& path, const StepRow* existing,
                          StepOutcome result) {
+  using Kind = StepOutcome::Kind;
+  if (result.kind == Kind::kAbandoned) {
+    committer_.Rollback();
+    outcome_.lost_lease = true;
+    return Status::Ok();
+  }
+  pending_effect_.reset();
+  if (!result.effect_key.empty()) {
+    Json entry = {{"attempt", result.attempt}};
+    if (result.kind == Kind::kDone) {
+      entry["state"] = "succeeded";
+      entry["output"] = result.output;
+    } else if (result.kind == Kind::kError) {
+      entry["state"] = result.error.code == kInterruptedCode ? "interrupted" : "failed";
+      entry["error"] = {{"code", result.error.code}, {"message", result.error.message}};
+    }
+    if (entry.contains("state")) pending_effect_ = LedgerEntry{result.effect_key, std::move(entry)};
+  }
   const TimeMs now = Now();
   StepRow row;
   row.step_path = path;
   row.started_at = existing != nullptr ? existing->started_at : now;
   row.input = result.input;
   row.attempts = result.attempt;
-  using Kind = StepOutcome::Kind;
   switch (result.kind) {
     case Kind::kSkipped: {
       row.status = StepStatus::kSkipped;
@@ -331,6 +389,7 @@ Status RunSession::Apply(const Step& step, const std::string& path, const StepRo
       return Persist(&row, RunStatus::kFailed, FailureJson(path, row));
     }
     case Kind::kError: break;
+    case Kind::kAbandoned: return Status::Ok();  // handled above
   }
   return ApplyError(step, path, std::move(row), result);
 }
@@ -438,7 +497,9 @@ Status RunSession::Persist(StepRow* row, std::optional<RunStatus> finish, Json e
   run_.updated_at = now;
   const bool responded = responded_;
   responded_ = false;
-  STOREFLOW_RETURN_IF_ERROR(committer_.Commit(row, finish, responded));
+  const std::optional<LedgerEntry> effect = std::move(pending_effect_);
+  pending_effect_.reset();
+  STOREFLOW_RETURN_IF_ERROR(committer_.Commit(row, finish, responded, effect ? &*effect : nullptr));
   if (committer_.shared()) yielded_ = true;
   return Status::Ok();
 }

@@ -65,6 +65,9 @@ class RunSession {
 
   StepOutcome Execute(const workflow::Step& step, const std::string& path,
                       const store::StepRow* existing);
+  // StepContext::record_attempt for the step at `path`.
+  Result<bool> RecordAttempt(const std::string& path, const store::StepRow* existing, int attempt,
+                             const Json& input, LedgerEntry effect);
   // Turns a step's outcome into its row and the run's next position, and commits.
   Status Apply(const workflow::Step& step, const std::string& path, const store::StepRow* existing,
                StepOutcome result);
@@ -95,7 +98,8 @@ class RunSession {
   bool yielded_ = false;     // wrote into the shared transaction; awaits its commit
   bool wants_solo_ = false;  // the next step must not run in a shared transaction
   bool suspended_ = false;
-  bool responded_ = false;  // a respond step's answer awaits its commit
+  bool responded_ = false;                     // a respond step's answer awaits its commit
+  std::optional<LedgerEntry> pending_effect_;  // the step's ledger entry, for Persist
   static constexpr int kMaxConflicts = 20;
   int conflicts_ = 0;
 };

@@ -67,6 +67,11 @@ Status SharedCommit::Flush(const ExecutorServices& services, store::Transaction:
     if (write.step) steps.push_back(&*write.step);
   }
   STOREFLOW_RETURN_IF_ERROR(tx.UpsertSteps(steps));
+  const TimeMs recorded = services.clock.Now();
+  for (const auto& write : writes_) {
+    if (!write.effect || write.run->outcome().lost_lease) continue;
+    STOREFLOW_RETURN_IF_ERROR(tx.RecordEffect(write.effect->key, write.effect->entry, recorded));
+  }
   // Keys last: admissions earlier in this transaction saw these runs active and
   // queued behind them; releasing now promotes those.
   const TimeMs now = services.clock.Now();
@@ -130,7 +135,8 @@ void StepCommitter::Rollback() {
   step_savepoint_ = false;
 }
 
-Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish, bool responded) {
+Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish, bool responded,
+                             const LedgerEntry* effect) {
   auto begun = StepTransaction();
   if (!begun.ok()) return begun.status();
   if (shared_ != nullptr) {
@@ -139,6 +145,7 @@ Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish
     if (row != nullptr) write.step = *row;
     write.finish = finish;
     write.responded = responded;
+    if (effect != nullptr) write.effect = *effect;
     shared_->Queue(std::move(write));
     if (finish) {
       outcome_.notify = true;
@@ -154,6 +161,10 @@ Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish
   }
   Status s = tx.UpdateRun(run_, services_.options.owner);
   if (!s.ok()) return Abort(s);
+  if (effect != nullptr) {
+    s = tx.RecordEffect(effect->key, effect->entry, services_.clock.Now());
+    if (!s.ok()) return Abort(s);
+  }
   if (finish) {
     s = services_.router.ReleaseKey(tx, run_, *workflow_, services_.clock.Now());
     if (!s.ok()) return Abort(s);
@@ -165,6 +176,26 @@ Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish
   if (!s.ok()) return Abort(s);
   AfterCommit(row, finish, responded);
   return Status::Ok();
+}
+
+Result<bool> StepCommitter::RecordAttempt(const StepRow& row, const LedgerEntry& effect) {
+  if (shared_ != nullptr) {
+    return Internal("step '" + row.step_path + "' calls out but runs in a shared commit");
+  }
+  tx_.reset();
+  auto begun = services_.store.Begin();
+  if (!begun.ok()) return begun.status();
+  std::unique_ptr<store::Transaction> tx = std::move(begun).value();
+  const TimeMs now = services_.clock.Now();
+  run_.lease_until = now + services_.options.lease.count();
+  STOREFLOW_RETURN_IF_ERROR(tx->UpsertStep(row));
+  Status s = tx->UpdateRun(run_, services_.options.owner);
+  if (s.code() == StatusCode::kAborted) return false;  // the lease is gone
+  STOREFLOW_RETURN_IF_ERROR(s);
+  STOREFLOW_RETURN_IF_ERROR(tx->RecordEffect(effect.key, effect.entry, now));
+  STOREFLOW_RETURN_IF_ERROR(tx->Commit());
+  on_step_(row);
+  return true;
 }
 
 Status StepCommitter::Abort(const Status& s) {

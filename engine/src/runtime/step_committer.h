@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,12 @@
 namespace storeflow::runtime {
 
 class StepCommitter;
+
+// A record for the effect ledger (Transaction::RecordEffect), written with a step.
+struct LedgerEntry {
+  std::string key;
+  Json entry;
+};
 
 // A store call on leases failed (`operation`: "extend", "release"): logged as an
 // error naming the runs and counted in storeflow_lease_errors_total{operation}.
@@ -43,6 +50,7 @@ class SharedCommit {
     std::optional<store::StepRow> step;
     std::optional<store::RunStatus> finish;  // the run ended: free its key
     bool responded = false;                  // a respond step's answer awaits the commit
+    std::optional<LedgerEntry> effect;       // the step's outcome for the effect ledger
   };
 
   SharedCommit() = default;
@@ -103,7 +111,13 @@ class StepCommitter {
   // records in the outcome what was written (ended, notify) or that the lease is
   // lost. Shared: queues the write for the round (always, when it returns Ok).
   // Other errors are returned, the step's writes undone.
-  Status Commit(const store::StepRow* row, std::optional<store::RunStatus> finish, bool responded);
+  // `effect`, when set, is written to the effect ledger with the step.
+  Status Commit(const store::StepRow* row, std::optional<store::RunStatus> finish, bool responded,
+                const LedgerEntry* effect = nullptr);
+  // Before an effectful call, in a transaction of its own (never shared): writes
+  // `row` (the attempt, started), the run (its lease renewed) and `effect`, and
+  // commits. False when the run's lease is lost; then nothing was written.
+  Result<bool> RecordAttempt(const store::StepRow& row, const LedgerEntry& effect);
   // What follows the commit of a step result: count it, count a run's end, answer
   // a waiting caller.
   void AfterCommit(const store::StepRow* row, std::optional<store::RunStatus> finish,

@@ -958,14 +958,15 @@ Result<std::optional<Json>> SqlTransaction::GetEffect(const std::string& idempot
   });
 }
 
-Status SqlTransaction::PutEffect(const std::string& idempotency_key, const Json& output,
-                                 TimeMs now) {
-  return Guard("PutEffect", [&] {
+Status SqlTransaction::RecordEffect(const std::string& idempotency_key, const Json& entry,
+                                    TimeMs now) {
+  return Guard("RecordEffect", [&] {
     static const std::string kSql =
         "INSERT INTO effects (idempotency_key, output, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (idempotency_key) DO NOTHING";
+        " ON CONFLICT (idempotency_key) DO UPDATE SET output = excluded.output,"
+        " created_at = excluded.created_at";
     db().Exec(kSql,
-              {TextParam(idempotency_key), JsonParam(output, "the effect output"), IntParam(now)});
+              {TextParam(idempotency_key), JsonParam(entry, "the effect entry"), IntParam(now)});
     return Status::Ok();
   });
 }

@@ -87,7 +87,7 @@ class SqlTransaction final : public Transaction {
                                              const std::string& after_key, int limit) override;
 
   Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) override;
-  Status PutEffect(const std::string& idempotency_key, const Json& output, TimeMs now) override;
+  Status RecordEffect(const std::string& idempotency_key, const Json& entry, TimeMs now) override;
   Result<std::int64_t> PurgeEffects(TimeMs created_before, int limit) override;
 
   Result<bool> ClaimDedupe(const std::string& workflow, const std::string& key, TimeMs now,

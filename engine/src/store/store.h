@@ -160,10 +160,13 @@ class Transaction {
                                                      const std::string& prefix,
                                                      const std::string& after_key, int limit) = 0;
 
-  // The idempotency ledger of side effects, by idempotency key. The first
-  // output recorded for a key is kept (a second PutEffect is a no-op).
+  // The ledger of side effects, by idempotency key (one per effectful step): the
+  // latest record of the step's attempts, e.g. {"attempt": 2, "state":
+  // "started"}, then {"attempt": 2, "state": "succeeded", "output": ...} in the
+  // transaction that commits the step's result. RecordEffect inserts or replaces.
   virtual Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) = 0;
-  virtual Status PutEffect(const std::string& idempotency_key, const Json& output, TimeMs now) = 0;
+  virtual Status RecordEffect(const std::string& idempotency_key, const Json& entry,
+                              TimeMs now) = 0;
   // Retention: deletes up to `limit` effects recorded before `created_before`,
   // oldest first; returns how many.
   virtual Result<std::int64_t> PurgeEffects(TimeMs created_before, int limit) = 0;

@@ -79,5 +79,88 @@ TEST_P(CrashTest, KilledEnginesLoseNothingAndRepeatNoCompletedStep) {
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(CrashTest);
 
+// A plugin that aborts the process on one input (issue 11, item 7): each attempt
+// is recorded before the plugin is called, so every crash counts as a failed
+// attempt and the run ends failed (a dead letter) after its retries, instead of
+// crashing every engine that claims it, for ever. Another workflow's run on the
+// same engines completes.
+constexpr char kAborting[] = R"(workflow: crash-plugin
+on: [{event: crash/plugin}]
+steps:
+  - id: boom
+    uses: testkit.abort
+    with: { abort: true }
+    retry: { attempts: 2, backoff: constant, delay: 100ms }
+)";
+constexpr char kHealthy[] = R"(workflow: crash-plugin-ok
+on: [{event: crash/ok}]
+steps:
+  - id: fine
+    uses: testkit.abort
+    with: { abort: false }
+    # It may be in flight when the other run's plugin takes the process down.
+    retry: { attempts: 5, backoff: constant, delay: 100ms }
+)";
+
+class PluginCrashTest : public RuntimeTest {
+ protected:
+  pid_t Serve(const std::string& workflows) { return ServeChild(url_, workflows, 2); }
+  void SetUp() override {
+    RuntimeTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    // The in-process engine only starts runs; the served ones call the plugin.
+    ASSERT_TRUE(actions_.Register(std::make_shared<TestAction>("testkit.abort")).ok());
+    NewEngine();
+  }
+};
+
+TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAfterItsRetries) {
+  if (!is_pg()) GTEST_SKIP() << "the test engine and the served one share a PostgreSQL";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("storeflow-plugin-crash-" + std::to_string(getpid()) + "-" +
+                    std::to_string(std::random_device()()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "abort.yaml") << kAborting;
+  std::ofstream(dir / "ok.yaml") << kHealthy;
+  Load(kAborting, (dir / "abort.yaml").string());
+  Load(kHealthy, (dir / "ok.yaml").string());
+  const auto crashing = Start("crash-plugin");
+  const auto healthy = Start("crash-plugin-ok");
+  setenv("STOREFLOW_PLUGINS_DIRS", STOREFLOW_TEST_PLUGIN_DIR, 1);
+
+  int aborted = 0;
+  for (int start = 0; start < 8 && !(IsEnded(crashing) && IsEnded(healthy)); ++start) {
+    const pid_t pid = Serve(dir.string());
+    ASSERT_GT(pid, 0);
+    // Until the engine dies or both runs end (each start: 1 s lease, 100 ms retry).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    int status = 0;
+    pid_t done = 0;
+    while (done == 0 && std::chrono::steady_clock::now() < deadline &&
+           !(IsEnded(crashing) && IsEnded(healthy))) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      done = waitpid(pid, &status, WNOHANG);
+    }
+    if (done == 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, &status, 0);
+    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) {
+      ++aborted;
+    }
+  }
+  unsetenv("STOREFLOW_PLUGINS_DIRS");
+  ASSERT_TRUE(IsEnded(crashing)) << "the crashing run never ended (" << aborted << " aborts)";
+  const auto run = GetRun(crashing);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(run.error.value("code", ""), "interrupted") << run.error.dump();
+  EXPECT_EQ(Steps(crashing)["boom"].attempts, 2);
+  EXPECT_EQ(aborted, 2) << "one abort per attempt, none after the run failed";
+  EXPECT_EQ(GetRun(healthy).status, RunStatus::kCompleted);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(PluginCrashTest);
+
 }  // namespace
 }  // namespace storeflow::runtime::testing

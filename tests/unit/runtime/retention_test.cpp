@@ -51,7 +51,7 @@ steps:
     ASSERT_TRUE(events.ok());
     ASSERT_EQ(events->size(), 1u);
     event_id_ = events->front().id;
-    ASSERT_TRUE(tx->PutEffect("effect-1", {{"sent", true}}, clock_->Now()).ok());
+    ASSERT_TRUE(tx->RecordEffect("effect-1", {{"sent", true}}, clock_->Now()).ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
 

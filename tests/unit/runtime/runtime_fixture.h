@@ -34,6 +34,7 @@ struct Call {
   int attempt = 0;
   TimeMs now = 0;
   Json input;
+  PreviousAttempt previous_attempt = PreviousAttempt::kNone;
 };
 
 // `test.act`: records each call; `script` decides the result (default: echo the input).
@@ -43,8 +44,8 @@ class TestAction final : public Action {
   std::string_view name() const override { return name_; }
   ActionResult Invoke(const Json& input, const ActionContext& context) override {
     std::lock_guard lock(mu_);
-    calls_.push_back(
-        {context.step_path, context.idempotency_key, context.attempt, context.now, input});
+    calls_.push_back({context.step_path, context.idempotency_key, context.attempt, context.now,
+                      input, context.previous_attempt});
     if (script_) return script_(input, context, static_cast<int>(calls_.size()));
     return Json{{"echo", input}};
   }

@@ -250,18 +250,23 @@ TEST_P(StoreDataTest, RecordPrefixesWorkWithUnicodeKeys) {
   EXPECT_EQ((*got)->value, Json({{"k", "\u65e5\u672c\u8a9e"}}));
 }
 
-TEST_P(StoreDataTest, EffectsKeepTheFirstOutput) {
+TEST_P(StoreDataTest, TheEffectLedgerKeepsTheLatestRecordOfAKey) {
   auto tx = Begin();
   auto none = tx->GetEffect("run-1/send/0");
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_FALSE(none->has_value());
-  ASSERT_TRUE(tx->PutEffect("run-1/send/0", {{"message_id", "m-1"}}, kT0).ok());
-  ASSERT_TRUE(tx->PutEffect("run-1/send/0", {{"message_id", "m-2"}}, kT0 + 1).ok());
+  ASSERT_TRUE(tx->RecordEffect("run-1/send/0", {{"attempt", 1}, {"state", "started"}}, kT0).ok());
   ASSERT_TRUE(tx->Commit().ok());
   auto tx2 = Begin();
-  auto got = tx2->GetEffect("run-1/send/0");
+  ASSERT_TRUE(tx2->RecordEffect("run-1/send/0",
+                                {{"attempt", 1}, {"state", "succeeded"}, {"output", "m-1"}},
+                                kT0 + 1)
+                  .ok());
+  ASSERT_TRUE(tx2->Commit().ok());
+  auto tx3 = Begin();
+  auto got = tx3->GetEffect("run-1/send/0");
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ(**got, Json({{"message_id", "m-1"}}));
+  EXPECT_EQ(**got, Json({{"attempt", 1}, {"state", "succeeded"}, {"output", "m-1"}}));
 }
 
 TEST_P(StoreDataTest, DedupeHoldsAKeyUntilItExpires) {
@@ -287,9 +292,9 @@ TEST_P(StoreDataTest, DedupeHoldsAKeyUntilItExpires) {
 
 TEST_P(StoreDataTest, PurgeEffectsDeletesTheOldestFirst) {
   auto tx = Begin();
-  ASSERT_TRUE(tx->PutEffect("run-1/a/0", {{"n", 1}}, kT0 + 20).ok());
-  ASSERT_TRUE(tx->PutEffect("run-1/b/0", {{"n", 2}}, kT0 + 10).ok());
-  ASSERT_TRUE(tx->PutEffect("run-2/a/0", {{"n", 3}}, kT0 + 100).ok());
+  ASSERT_TRUE(tx->RecordEffect("run-1/a/0", {{"n", 1}}, kT0 + 20).ok());
+  ASSERT_TRUE(tx->RecordEffect("run-1/b/0", {{"n", 2}}, kT0 + 10).ok());
+  ASSERT_TRUE(tx->RecordEffect("run-2/a/0", {{"n", 3}}, kT0 + 100).ok());
   auto purged = tx->PurgeEffects(kT0 + 50, 1);
   ASSERT_TRUE(purged.ok()) << purged.status().ToString();
   EXPECT_EQ(*purged, 1);

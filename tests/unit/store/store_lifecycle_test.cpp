@@ -127,7 +127,7 @@ TEST_P(StoreLifecycleTest, ErrorsComeBackAsStatusNotExceptions) {
   EXPECT_EQ(bad.code(), StatusCode::kInternal) << bad.ToString();
   EXPECT_NE(bad.message().find("UpsertStep"), std::string::npos) << bad.message();
   // Invalid UTF-8 in JSON can't be stored.
-  const Status utf8 = tx->PutEffect("k", Json("\xff\xfe"), kT0);
+  const Status utf8 = tx->RecordEffect("k", Json("\xff\xfe"), kT0);
   EXPECT_EQ(utf8.code(), StatusCode::kInvalidArgument) << utf8.ToString();
 }
 

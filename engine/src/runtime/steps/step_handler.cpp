@@ -8,6 +8,11 @@ Result<store::Transaction*> StepContext::Transaction() {
   return committer.StepTransaction();
 }
 
+std::string IdempotencyKey(const ExecutorServices& services, std::int64_t run_id,
+                           const std::string& path) {
+  return services.store.InstallationId() + "/" + std::to_string(run_id) + "/" + path;
+}
+
 Status StepHandlerRegistry::Register(std::string kind, std::unique_ptr<const StepHandler> handler) {
   if (handlers_.count(kind) != 0) {
     return Status(StatusCode::kAlreadyExists,

@@ -8,6 +8,7 @@
 // A handler is stateless and shared by every run and worker thread: what it
 // needs of the run comes in the StepContext.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,13 @@ struct StepContext {
   script::Sandbox& sandbox;
   const ExecutorServices& services;
   StepCommitter& committer;
+  // Commits, before an effectful call, that attempt `attempt` of this step has
+  // started (the step's row: running, this attempt, and the interruption that
+  // stands as its error if nothing replaces it) and the ledger's `entry` under
+  // `effect_key`, and renews the run's lease. False: the lease is lost (the step
+  // must not run).
+  std::function<Result<bool>(const Json& input, const std::string& effect_key, const Json& entry)>
+      record_attempt;
   // Told back to the executor:
   bool notify = false;     // new due work (runs started or woken) commits with the step
   bool responded = false;  // a respond step's answer commits with the step
@@ -49,6 +57,16 @@ struct StepContext {
   // own writes).
   Result<store::Transaction*> Transaction();
 };
+
+// The idempotency key of a step: "<installation id>/<run id>/<step path>", the
+// same on every attempt and after restarts (ActionContext::idempotency_key, and
+// the step's key in the effect ledger).
+std::string IdempotencyKey(const ExecutorServices& services, std::int64_t run_id,
+                           const std::string& path);
+
+// The error code of an attempt that started and never finished (the engine
+// stopped or lost the run's lease while it was in flight).
+inline constexpr std::string_view kInterruptedCode = "interrupted";
 
 class StepHandler {
  public:

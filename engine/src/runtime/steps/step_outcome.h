@@ -3,6 +3,7 @@
 // What came of one attempt of a step: the executor turns it into the step's row,
 // the run's status and the cursor's next position.
 
+#include <string>
 #include <utility>
 
 #include "runtime/action.h"
@@ -18,6 +19,9 @@ struct StepOutcome {
     kSuspend,  // the run sleeps or waits until due_at; the step stays running
     kFailRun,  // the run fails at once (a `fail` step)
     kEntered,  // a foreach entered its first item; the step stays running
+    // The run's lease was lost while the step was in flight: its result is
+    // dropped (whoever holds the run now decides what happens to the step).
+    kAbandoned,
   };
   Kind kind = Kind::kDone;
   Json output;
@@ -26,6 +30,9 @@ struct StepOutcome {
   store::RunStatus suspend_status = store::RunStatus::kSleeping;
   TimeMs due_at = 0;
   int attempt = 0;  // 0: the attempt the executor counted
+  // An effectful step's key in the effect ledger: its outcome is recorded there
+  // with the step's result ("" when the step has no ledger entry).
+  std::string effect_key;
 
   static StepOutcome Done(Json output, Json input = Json()) {
     StepOutcome o;

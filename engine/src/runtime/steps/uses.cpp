@@ -9,6 +9,7 @@
 #include <optional>
 #include <variant>
 
+#include "runtime/lease_heartbeat.h"
 #include "runtime/steps/step_handler.h"
 #include "workflow/duration_value.h"
 #include "workflow/value_template.h"
@@ -20,7 +21,7 @@ class UsesHandler final : public StepHandler {
  public:
   StepOutcome Execute(StepContext& c) const override {
     const SecretStore* secrets = c.services.options.secrets.get();
-    StepOutcome o = Invoke(c, std::get<workflow::UsesStep>(c.step.kind));
+    StepOutcome o = Invoke(c, std::get<workflow::UsesStep>(c.step.kind), secrets);
     if (secrets == nullptr || secrets->empty()) return o;
     // Nothing a secret went into is stored or shown as is.
     o.input = secrets->Redact(o.input);
@@ -75,8 +76,7 @@ class UsesHandler final : public StepHandler {
     ac.run_id = c.run.id;
     ac.workflow = c.workflow.name;
     ac.step_path = c.path;
-    ac.idempotency_key =
-        c.services.store.InstallationId() + "/" + std::to_string(c.run.id) + "/" + c.path;
+    ac.idempotency_key = IdempotencyKey(c.services, c.run.id, c.path);
     ac.attempt = c.attempt;
     ac.now = c.Now();
     ac.log = options.log;
@@ -89,7 +89,38 @@ class UsesHandler final : public StepHandler {
     return ac;
   }
 
-  static StepOutcome Invoke(StepContext& c, const workflow::UsesStep& uses) {
+  // What the effect ledger says of the step's previous attempt.
+  static PreviousAttempt Previous(const StepContext& c, const std::string& key) {
+    if (c.attempt <= 1) return PreviousAttempt::kNone;
+    auto tx = c.services.store.BeginRead();
+    if (!tx.ok()) return PreviousAttempt::kUnknown;
+    auto entry = (*tx)->GetEffect(key);
+    if (!entry.ok()) return PreviousAttempt::kUnknown;
+    // No entry: no earlier attempt got as far as calling out.
+    if (!entry->has_value()) return PreviousAttempt::kFailed;
+    const std::string state = (**entry).value("state", "");
+    return state == "failed" ? PreviousAttempt::kFailed : PreviousAttempt::kUnknown;
+  }
+
+  // Before a call out: the attempt is recorded as started (so that a crash during
+  // the call counts as a failed attempt) and the run's lease is kept alive while
+  // the call lasts. Null when the step may go on; else its outcome.
+  static std::optional<StepOutcome> StartEffect(StepContext& c, ActionContext& ac,
+                                                const Json& input, const SecretStore* secrets) {
+    ac.previous_attempt = Previous(c, ac.idempotency_key);
+    const Json stored = secrets != nullptr && !secrets->empty() ? secrets->Redact(input) : input;
+    auto recorded = c.record_attempt(stored, ac.idempotency_key,
+                                     {{"attempt", c.attempt}, {"state", "started"}});
+    if (!recorded.ok()) {
+      return StepOutcome::Error(
+          ActionError::Retryable("store_unavailable", recorded.status().message()), input);
+    }
+    if (!*recorded) return StepOutcome::Of(StepOutcome::Kind::kAbandoned);
+    return std::nullopt;
+  }
+
+  static StepOutcome Invoke(StepContext& c, const workflow::UsesStep& uses,
+                            const SecretStore* secrets) {
     auto context = WithContext(c, uses);
     if (auto* missing = std::get_if<ActionError>(&context)) return StepOutcome::Error(*missing);
     auto input = workflow::Render(uses.with, c.sandbox, std::get<Json>(context), c.Call());
@@ -116,6 +147,14 @@ class UsesHandler final : public StepHandler {
       }
       ac.tx = *tx;
     }
+    const bool effectful = !action->transactional() && !action->quick() && c.record_attempt;
+    std::shared_ptr<LeaseHeartbeat::Watch> watch;
+    if (effectful) {
+      if (auto stop = StartEffect(c, ac, *input, secrets)) return *std::move(stop);
+      if (c.services.heartbeat != nullptr && c.run.lease_until) {
+        watch = c.services.heartbeat->Start(c.services.options.owner, c.run.id, *c.run.lease_until);
+      }
+    }
     const auto started = std::chrono::steady_clock::now();
     std::optional<ActionResult> result;
     try {
@@ -127,13 +166,24 @@ class UsesHandler final : public StepHandler {
     }
     const auto elapsed =
         std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+    if (watch) {
+      c.services.heartbeat->Stop(watch);
+      c.run.lease_until = watch->lease_until.load();
+      // Another worker holds the run now: this result is not ours to record.
+      if (watch->lost) return StepOutcome::Of(StepOutcome::Kind::kAbandoned);
+    }
+    StepOutcome o;
     if (timeout && elapsed > *timeout) {
-      return StepOutcome::Error(
+      o = StepOutcome::Error(
           ActionError::Retryable("timeout", "step '" + c.path + "' took longer than its timeout"),
           *input);
+    } else if (!result->ok()) {
+      o = StepOutcome::Error(result->error(), *input);
+    } else {
+      o = StepOutcome::Done(result->output(), *input);
     }
-    if (!result->ok()) return StepOutcome::Error(result->error(), *input);
-    return StepOutcome::Done(result->output(), *input);
+    if (effectful) o.effect_key = ac.idempotency_key;
+    return o;
   }
 };
 
