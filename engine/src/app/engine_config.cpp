@@ -383,6 +383,17 @@ const std::vector<ConfigKey>& Keys() {
        [](EngineConfig& c, const std::string& v) -> Status {
          return ApplyToken(v, c.admin.token);
        }},
+      {"admin", "listen", "",
+       "HOST:PORT of a listener of its own for the admin API (/api/v1), apart from the public "
+       "webhooks and REST triggers of http.listen, which then answer /api/v1 with 404. Empty: "
+       "the admin API shares http.listen",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (!v.empty() && v.rfind(':') == std::string::npos) {
+           return InvalidArgument("expected HOST:PORT, e.g. 127.0.0.1:9090");
+         }
+         c.admin.listen = v;
+         return Status::Ok();
+       }},
       {"metrics", "token", "",
        "bearer token that /metrics requires (at least 32 bytes), so a scraper needs no admin "
        "rights; /metrics also accepts admin.token. Both empty: /metrics is open",

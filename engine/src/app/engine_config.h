@@ -31,6 +31,10 @@ struct AdminConfig {
   // logged or printed. Empty: the API is served only in dev mode on loopback.
   // At least kMinTokenBytes long.
   std::string token;
+  // HOST:PORT of a listener of its own for the admin API (e.g. 127.0.0.1:9090,
+  // behind a VPN or on a private interface). Empty: the API shares http.listen
+  // with the public webhooks and REST triggers.
+  std::string listen;
 };
 
 // `metrics.*`: who may scrape /metrics.

@@ -70,6 +70,10 @@ struct ServeSession::Parts {
   std::unique_ptr<runtime::RetentionJanitor> janitor;
   std::unique_ptr<http::AdminApi> admin;
   std::unique_ptr<http::Surface> surface;
+  // With admin.listen: the admin API's own router and listener.
+  std::unique_ptr<http::Router> admin_router;
+  std::unique_ptr<http::Server> admin_server;
+  std::string admin_host;
   std::string host;
   std::string summary;
   bool engine_started = false;
@@ -88,6 +92,9 @@ const std::string& ServeSession::host() const {
 std::uint16_t ServeSession::port() const {
   return parts_->surface ? parts_->surface->port() : 0;
 }
+std::uint16_t ServeSession::admin_port() const {
+  return parts_->admin_server ? parts_->admin_server->port() : 0;
+}
 store::Store& ServeSession::store() {
   return *parts_->store;
 }
@@ -100,6 +107,7 @@ void ServeSession::Stop() {
   parts_->stopped = true;
   // Stop accepting and finish the requests in flight (they need the engine's
   // store and committer), then the workers.
+  if (parts_->admin_server) parts_->admin_server->Stop();
   if (parts_->surface) parts_->surface->Stop();
   if (parts_->janitor) parts_->janitor->Stop();
   if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
@@ -177,14 +185,27 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   if (!webhook_sources.ok()) return webhook_sources.status();
   p.host = http_options.server.host;
 
-  // The admin API: with a token, or without one in dev mode on loopback only.
-  Status exposure = http::CheckAdminExposure(p.host, o.config.admin.token, o.dev);
+  // The admin API: with a token, or without one in dev mode on loopback only;
+  // on http.listen, or on a listener of its own (admin.listen).
+  http::ServerOptions admin_server = http_options.server;
+  if (!o.config.admin.listen.empty()) {
+    STOREFLOW_RETURN_IF_ERROR(
+        http::ParseListen(o.config.admin.listen, admin_server).WithContext("admin.listen"));
+  }
+  Status exposure = http::CheckAdminExposure(admin_server.host, o.config.admin.token, o.dev);
   p.surface = std::make_unique<http::Surface>(*p.engine, std::move(*webhook_sources),
                                               std::move(http_options));
   if (exposure.ok()) {
     p.admin = std::make_unique<http::AdminApi>(*p.store, *p.engine,
                                                http::AdminApiOptions{o.config.admin.token});
-    STOREFLOW_RETURN_IF_ERROR(p.admin->Register(p.surface->router()));
+    if (o.config.admin.listen.empty()) {
+      STOREFLOW_RETURN_IF_ERROR(p.admin->Register(p.surface->router()));
+    } else {
+      p.admin_router = std::make_unique<http::Router>();
+      STOREFLOW_RETURN_IF_ERROR(p.admin->Register(*p.admin_router));
+      p.admin_server = std::make_unique<http::Server>(*p.admin_router, admin_server);
+      p.admin_host = admin_server.host;
+    }
   } else if (o.dev) {
     return exposure;  // --dev asked for it, on an address where it is refused
   } else {
@@ -201,10 +222,20 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     session->Stop();
     return s;
   }
-  session->parts_->summary = std::to_string(files->size()) + " workflow(s) from " +
-                             o.workflows_dir + ", " + std::to_string(o.workers) + " worker(s), " +
-                             session->parts_->store->display_url() + "; admin API " +
-                             (session->parts_->admin ? "on" : "off");
+  if (session->parts_->admin_server) {
+    if (Status s = session->parts_->admin_server->Start(); !s.ok()) {
+      session->Stop();
+      return s.WithContext("admin.listen");
+    }
+  }
+  session->parts_->summary =
+      std::to_string(files->size()) + " workflow(s) from " + o.workflows_dir + ", " +
+      std::to_string(o.workers) + " worker(s), " + session->parts_->store->display_url() +
+      "; admin API " +
+      (!session->parts_->admin         ? std::string("off")
+       : session->parts_->admin_server ? "on http://" + session->parts_->admin_host + ":" +
+                                             std::to_string(session->parts_->admin_server->port())
+                                       : std::string("on"));
   return session;
 }
 

@@ -49,6 +49,8 @@ class ServeSession {
 
   const std::string& host() const;
   std::uint16_t port() const;
+  // The admin listener's port (admin.listen); 0 when the API shares port().
+  std::uint16_t admin_port() const;
   store::Store& store();
   // "6 workflow(s) from workflows, 4 worker(s), sqlite:storeflow.db; admin API on"
   const std::string& summary() const;

@@ -121,5 +121,68 @@ steps:
   std::filesystem::remove_all(dir);
 }
 
+// admin.listen: the admin API on a listener of its own; the public one answers
+// /api/v1 with 404 (issue 11, item 9).
+TEST(ServeBinaryTest, AdminListenServesTheAdminApiApartFromThePublicListener) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("storeflow-serve-admin-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "workflows");
+  std::ofstream(dir / "workflows" / "noop.yaml") << R"(workflow: noop
+on: [{event: noop}]
+steps:
+  - id: say
+    uses: log
+    with: { message: hi }
+)";
+  const std::string db = "sqlite:" + (dir / "store.db").string();
+  const std::string log = (dir / "stderr.log").string();
+  const std::string token = "admin-listen-token-0123456789abcdef0123";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, 2) < 0) _exit(97);
+    setenv("STOREFLOW_ADMIN_TOKEN", token.c_str(), 1);
+    setenv("STOREFLOW_ADMIN_LISTEN", "127.0.0.1:0", 1);
+    execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", db.c_str(), "--workflows",
+          (dir / "workflows").c_str(), "--workers", "1", "--listen", "127.0.0.1:0",
+          static_cast<char*>(nullptr));
+    _exit(98);
+  }
+  std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  const std::regex admin("admin API on http://127\\.0\\.0\\.1:([0-9]+)");
+  for (int i = 0; i < 600 && port == 0; ++i) {
+    std::smatch m;
+    const std::string text = ReadFile(log);
+    if (std::regex_search(text, m, listening)) port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    if (std::regex_search(text, m, admin)) {
+      admin_port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string bearer = "Bearer " + token;
+  Reply on_public =
+      port == 0 ? Reply{} : Send(port, "GET", "/api/v1/runs", "", {{"Authorization", bearer}});
+  Reply on_admin = admin_port == 0
+                       ? Reply{}
+                       : Send(admin_port, "GET", "/api/v1/runs", "", {{"Authorization", bearer}});
+  Reply no_token = admin_port == 0 ? Reply{} : Send(admin_port, "GET", "/api/v1/runs");
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_NE(port, 0) << ReadFile(log);
+  ASSERT_NE(admin_port, 0) << "no admin listener reported:\n" << ReadFile(log);
+  EXPECT_NE(admin_port, port);
+  EXPECT_EQ(on_public.status, 404) << "the admin API is still on the public listener";
+  EXPECT_EQ(on_admin.status, 200) << on_admin.body;
+  EXPECT_EQ(no_token.status, 401) << "the admin listener still needs the token";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(log);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace storeflow::http::testing
