@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz, CMake preset `fuzz`: clang 14 with
 # -fsanitize=fuzzer,address,undefined) and runs each for a bounded time on a
-# temporary corpus seeded from tests/fuzz/seeds/<target>/ and the project's
-# fixtures (workflows, test fixtures, docs examples). Prints one line per target:
+# temporary corpus seeded from tests/fuzz/seeds/<target>/, the earlier findings
+# tests/fuzz/findings/<target>-* and the project's fixtures (workflows, test
+# fixtures, docs examples). Prints one line per target:
 # its executions and the result. Exits non-zero when a target found a crash, a
 # timeout or an out-of-memory input; that input is kept under
 # build/fuzz/crashes/<target>/ and its path is printed (replay it with
@@ -122,6 +123,8 @@ make_corpus() {
   local target=$1 dir=$2
   mkdir -p "$dir"
   [[ -d "tests/fuzz/seeds/$target" ]] && add_seed "$dir" "tests/fuzz/seeds/$target"/*
+  # Earlier findings (tests/fuzz/findings/<target>-*), fixed: each run replays them.
+  add_seed "$dir" tests/fuzz/findings/"$target"-*
   case "$target" in
     json_body)
       mapfile -t files < <(find tests/fixtures workflows -name '*.json' -type f | sort)

@@ -63,10 +63,9 @@ ctest --preset debug -j"$jobs" "$@"
 # Fuzzing (docs/fuzzing.md): once the tests pass, every libFuzzer target runs for
 # 30 s (tools/fuzz.sh; a found crash fails the run and its input is kept under
 # build/fuzz/crashes/). Skipped when ctest was given arguments (a partial run) or
-# with STOREFLOW_TEST_FUZZ=off.
-# workflow_loader and mime_builder are left out until their known findings
-# (tests/fuzz/findings/, docs/fuzzing.md) are fixed; run them by hand with
-# `tools/fuzz.sh workflow_loader mime_builder`.
+# with STOREFLOW_TEST_FUZZ=off. Each run replays the fixed findings
+# (tests/fuzz/findings/) first.
 if [[ $# -eq 0 && "${STOREFLOW_TEST_FUZZ:-}" != off ]]; then
-  tools/fuzz.sh --seconds 30 json_body template webhook_headers cron duration
+  tools/fuzz.sh --seconds 30 json_body workflow_loader template webhook_headers cron duration \
+    mime_builder
 fi

@@ -13,6 +13,9 @@
 //
 // Properties of the message built:
 //  - CRLF line endings only, no line longer than 998 octets, headers in ASCII;
+//  - folding: no header line of blanks only; the Subject folds before blanks
+//    (no blank ends a line before a fold) and its encoded-word lines have at
+//    most 76 characters;
 //  - the plugin tests' MIME reader takes it apart: one Date, From, Subject,
 //    Message-ID and MIME-Version, To/Cc/Bcc/Reply-To exactly when given;
 //  - the subject, custom headers, text, html and attachments (bytes, file name,
@@ -240,6 +243,44 @@ void CheckWire(const std::string& raw) {
   }
 }
 
+// The message's own header lines (to the first empty line), without CRLF.
+std::vector<std::string> HeaderLines(const std::string& raw) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = raw.find("\r\n", start);
+    if (end == std::string::npos || end == start) break;
+    lines.push_back(raw.substr(start, end - start));
+    start = end + 2;
+  }
+  return lines;
+}
+
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// Folding (RFC 5322 3.2.2): no header line is blanks only. The Subject's lines
+// end in a blank only where the subject itself does (its last line), and a line
+// holding encoded words has at most 76 characters (RFC 2047 2).
+void CheckFolding(const std::string& raw) {
+  const std::vector<std::string> lines = HeaderLines(raw);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    FUZZ_CHECK(line.find_first_not_of(" \t") != std::string::npos,
+               "header line " + std::to_string(i + 1) + " is blanks only");
+    if (!line.starts_with("Subject: ")) continue;
+    for (std::size_t j = i; j < lines.size() && (j == i || IsBlank(lines[j].front())); ++j) {
+      const bool last = j + 1 == lines.size() || !IsBlank(lines[j + 1].front());
+      FUZZ_CHECK(last || !IsBlank(lines[j].back()),
+                 "a Subject line ends in a blank before a fold: " + Printable(lines[j]));
+      FUZZ_CHECK(lines[j].find("=?") == std::string::npos || lines[j].size() <= 76,
+                 "a Subject line with encoded words has " + std::to_string(lines[j].size()) +
+                     " characters: " + Printable(lines[j]));
+    }
+  }
+}
+
 void CheckHeaders(const email::MimeMessage& m, const MimePart& top) {
   for (const char* name : {"date", "from", "subject", "message-id", "mime-version"}) {
     FUZZ_CHECK(top.HeaderCount(name) == 1,
@@ -334,6 +375,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   CheckWire(raw);
+  CheckFolding(raw);
 
   MimePart top;
   try {

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "workflow/parse_context.h"
+#include "workflow/yaml_documents.h"
 #include "workflow/yaml_source.h"
 
 namespace storeflow::workflow {
@@ -22,7 +23,7 @@ ParsedWorkflow ParseWorkflowText(std::string_view text, const std::string& displ
   YamlSource source{std::string(text), display_path};
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(source.text());
+    documents = LoadYamlDocuments(source.text());
   } catch (const YAML::Exception& e) {
     // yaml-cpp marks are 0-based; its message repeats them, so use e.msg.
     SourceLocation loc = e.mark.pos >= 0 ? source.At(e.mark) : SourceLocation{display_path, 1, 1};

@@ -1,5 +1,6 @@
 #include "mime_encoding.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base64.h"
@@ -7,7 +8,7 @@
 namespace storeflow::plugins::email {
 namespace {
 
-constexpr std::size_t kMaxEncodedWordBytes = 45;  // 60 base64 chars + 12 = 72 <= 75
+constexpr std::size_t kMaxEncodedWordLine = 76;  // RFC 2047 2: a line holding encoded words
 constexpr std::size_t kFoldColumn = 78;
 constexpr std::size_t kMaxLine = 998;
 
@@ -23,6 +24,14 @@ std::size_t SequenceLength(unsigned char lead) {
   if (lead >= 0xE0) return 3;
   if (lead >= 0xC0) return 2;
   return 1;
+}
+
+// How many bytes an encoded word "=?UTF-8?B?...?=" (12 characters and the base64)
+// may carry when it starts at `column` of a line: 45 on a continuation line (" "
+// and 72 characters), fewer after "Name: ".
+std::size_t EncodedWordBudget(std::size_t column) {
+  if (column + 12 + 4 > kMaxEncodedWordLine) return 0;
+  return (kMaxEncodedWordLine - column - 12) / 4 * 3;
 }
 
 }  // namespace
@@ -106,50 +115,69 @@ std::string QuotedPrintableEncode(std::string_view text) {
   return out;
 }
 
-std::string EncodeWords(std::string_view text) {
+std::string EncodeWords(std::string_view text, std::size_t first_column) {
   std::string out;
+  std::size_t column = first_column;
   std::size_t i = 0;
   while (i < text.size()) {
+    const std::size_t budget = EncodedWordBudget(column);
     std::size_t end = i;
     while (end < text.size()) {
       std::size_t next = end + SequenceLength(static_cast<unsigned char>(text[end]));
-      if (next - i > kMaxEncodedWordBytes) break;
-      end = next > text.size() ? text.size() : next;
+      if (next > text.size()) next = text.size();
+      if (next - i > budget) break;
+      end = next;
     }
-    if (end == i) end = i + 1;  // cannot happen with valid UTF-8; never loop forever
-    if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + storage::Base64Encode(text.substr(i, end - i)) + "?=";
+    if (end == i) {
+      if (column > 1) {  // not even one character fits after the header name
+        out += "\r\n ";
+        column = 1;
+        continue;
+      }
+      end = i + 1;  // a fresh line holds 45 bytes, so this cannot happen; never loop forever
+    }
+    const std::string word = "=?UTF-8?B?" + storage::Base64Encode(text.substr(i, end - i)) + "?=";
+    out += word;
+    column += word.size();
     i = end;
+    if (i < text.size()) {
+      out += "\r\n ";
+      column = 1;
+    }
   }
   return out;
 }
 
 std::string EncodeUnstructured(std::string_view text, std::size_t name_length) {
+  const std::size_t first_column = name_length + 2;  // "Name: "
   bool needs_encoding = !IsPrintableAscii(text) || text.find("=?") != std::string_view::npos;
   if (!needs_encoding) {
-    // Fold at spaces; a single word longer than a line is kept whole, up to 998.
+    // Fold before a run of blanks that precedes a word, so that no line ends in a
+    // blank and no line is blank only (RFC 5322 3.2.2); blanks at the very end stay
+    // on the last line. A word longer than a line is kept whole, up to 998.
     std::string out;
-    std::size_t column = name_length + 2;  // "Name: "
+    std::size_t column = first_column;
     std::size_t i = 0;
     while (i < text.size()) {
-      std::size_t space = text.find(' ', i + 1);
-      std::string_view word =
-          text.substr(i, space == std::string_view::npos ? std::string_view::npos : space - i);
-      if (column + word.size() > kFoldColumn && !out.empty() && word.front() == ' ') {
+      const std::size_t word_start = std::min(text.find_first_not_of(" \t", i), text.size());
+      const std::size_t word_end = std::min(text.find_first_of(" \t", word_start), text.size());
+      const std::string_view piece = text.substr(i, word_end - i);  // blanks, then a word
+      const bool foldable = word_start > i && word_end > word_start && !out.empty();
+      if (foldable && column + piece.size() > kFoldColumn) {
         out += "\r\n";
         column = 0;
       }
-      if (column + word.size() > kMaxLine) {
+      if (column + piece.size() > kMaxLine) {
         needs_encoding = true;
         break;
       }
-      out += word;
-      column += word.size();
-      i += word.size();
+      out += piece;
+      column += piece.size();
+      i = word_end;
     }
     if (!needs_encoding) return out;
   }
-  return EncodeWords(text);
+  return EncodeWords(text, first_column);
 }
 
 std::string EncodeParameter(std::string_view name, std::string_view value) {

@@ -20,12 +20,16 @@ bool Is7bitSafe(std::string_view text);
 std::string QuotedPrintableEncode(std::string_view text);
 
 // Encoded words (RFC 2047, B encoding, UTF-8) for `text`, each at most 75
-// characters and never splitting a UTF-8 sequence, joined by "\r\n " (folding).
-std::string EncodeWords(std::string_view text);
+// characters and never splitting a UTF-8 sequence, joined by "\r\n " (folding),
+// so that every line holding them has at most 76 characters. `first_column` is
+// where the first word starts (9 after "Subject: "); when not even one character
+// fits there, the result starts with the fold "\r\n ".
+std::string EncodeWords(std::string_view text, std::size_t first_column = 1);
 
 // An unstructured header value (Subject, custom headers): kept as is when it is
-// printable ASCII (folded at spaces to about 78 columns), else encoded words.
-// `name_length` is the length of "Name" so the first line is folded right.
+// printable ASCII (folded before blanks to about 78 columns; no line ends in a
+// blank or is blank only), else encoded words. `name_length` is the length of
+// "Name" so the first line is folded right.
 std::string EncodeUnstructured(std::string_view text, std::size_t name_length);
 
 // A MIME parameter `name="value"` for a header (filename, name): quoted when

@@ -154,8 +154,10 @@ MimePart ParseMime(std::string_view raw) {
     }
     std::size_t colon = line.find(':');
     if (colon == std::string::npos) throw std::runtime_error("bad header line: " + line);
-    part.headers.emplace_back(Lower(line.substr(0, colon)), Trim(line.substr(colon + 1)));
+    part.headers.emplace_back(Lower(line.substr(0, colon)), line.substr(colon + 1));
   }
+  // Trimmed once unfolded: blanks before a fold belong to the value (RFC 5322 2.2.3).
+  for (auto& header : part.headers) header.second = Trim(header.second);
   if (part.MediaType().starts_with("multipart/")) {
     std::string boundary = part.Param("content-type", "boundary");
     if (boundary.empty()) throw std::runtime_error("multipart without boundary");

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "address.h"
+#include "base64.h"
 #include "message_id.h"
 #include "mime_builder.h"
 #include "mime_encoding.h"
@@ -118,6 +119,123 @@ TEST(EncodedWords, AsciiIsFoldedNotEncoded) {
   EXPECT_EQ(unfolded, subject);
   // Text that looks like an encoded word is encoded, so it reads back literally.
   EXPECT_EQ(DecodeHeader(EncodeUnstructured("=?UTF-8?B?eA==?=", 7)), "=?UTF-8?B?eA==?=");
+}
+
+// The header lines of `raw` (up to the empty line), each without its CRLF.
+std::vector<std::string> HeaderLines(const std::string& raw) {
+  return Lines(raw.substr(0, raw.find("\r\n\r\n")));
+}
+
+// The lines of the field `name` ("Subject") in `raw`, the first with its name.
+std::vector<std::string> FieldLines(const std::string& raw, const std::string& name) {
+  std::vector<std::string> out;
+  bool inside = false;
+  for (const std::string& line : HeaderLines(raw)) {
+    const bool continuation = line.front() == ' ' || line.front() == '\t';
+    if (!continuation) inside = line.starts_with(name + ": ");
+    if (inside) out.push_back(line);
+  }
+  return out;
+}
+
+// True when `bytes` is whole UTF-8 sequences (no sequence cut at either end).
+bool IsWholeUtf8(const std::string& bytes) {
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    const std::size_t n = lead < 0x80    ? 1
+                          : lead >= 0xF0 ? 4
+                          : lead >= 0xE0 ? 3
+                          : lead >= 0xC0 ? 2
+                                         : 0;
+    if (n == 0 || i + n > bytes.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(bytes[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// tests/fuzz/findings/mime_builder-subject-1.bin: two spaces where the subject is
+// folded. The fold went between them, leaving "to " at the end of a line, and
+// blanks at a fold could make a line of blanks only. Folding now goes before a
+// run of blanks that precedes a word (RFC 5322 3.2.2).
+TEST(EncodedWords, FoldingKeepsBlanksAndNeverEndsALineWithOne) {
+  const std::string finding =
+      "ruxt:&&&&f&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&came to  l$ine with "
+      "traifrom: t: Hello Ada,";
+  const std::string word(70, 'a');
+  for (const std::string& subject :
+       {finding, word + "   ", word + " \t  b", word + "  x  ", "  " + word + " b",
+        "a  b   c    d" + std::string(80, ' ') + "e  " + word + "\t\t" + word}) {
+    MimeMessage m = BasicMessage();
+    m.subject = subject;
+    const std::string raw = BuildMime(m);
+    const std::vector<std::string> lines = FieldLines(raw, "Subject");
+    ASSERT_FALSE(lines.empty()) << raw;
+    std::string unfolded;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_NE(lines[i].find_first_not_of(" \t"), std::string::npos) << "a blank line:\n" << raw;
+      if (i + 1 < lines.size()) {
+        EXPECT_TRUE(lines[i].back() != ' ' && lines[i].back() != '\t')
+            << "a blank before a fold: '" << lines[i] << "'\n"
+            << raw;
+      }
+      unfolded += lines[i];
+    }
+    EXPECT_EQ(unfolded, "Subject: " + subject);
+    const std::size_t b = subject.find_first_not_of(" \t");
+    const std::size_t e = subject.find_last_not_of(" \t");
+    EXPECT_EQ(DecodeHeader(ParseMime(raw).Header("subject")), subject.substr(b, e - b + 1));
+  }
+}
+
+// RFC 2047 2: a line that holds an encoded word has at most 76 characters, the
+// first one too ("Subject: =?UTF-8?B?...?="), whatever the header name's length;
+// and no word cuts a UTF-8 sequence.
+TEST(EncodedWords, FirstLineCountsTheHeaderName) {
+  MimeMessage m = BasicMessage();
+  m.subject = "Grüße — " + std::string(200, 'x') + " 🎉🎉🎉 Ende";
+  m.idempotency_key = "schlüssel-" + std::string(60, 'k');
+  m.headers = {{std::string(60, 'X'), "wert ü " + std::string(100, 'w')},
+               {std::string(76, 'Y'), "ü"}};
+  const std::string raw = BuildMime(m);
+  for (const std::string& line : HeaderLines(raw)) {
+    if (line.find("=?") != std::string::npos) {
+      EXPECT_LE(line.size(), 76u) << line;
+    }
+  }
+  const auto mime = ParseMime(raw);
+  EXPECT_EQ(DecodeHeader(mime.Header("subject")), m.subject);
+  EXPECT_EQ(DecodeHeader(mime.Header("x-storeflow-idempotency-key")), m.idempotency_key);
+  EXPECT_EQ(DecodeHeader(mime.Header(std::string(60, 'x'))), m.headers[0].second);
+  EXPECT_EQ(DecodeHeader(mime.Header(std::string(76, 'y'))), "ü");
+
+  const std::string text = "🎉ü🎉" + std::string(50, 'a') + "🎉🎉ü";
+  for (std::size_t column : {1, 9, 29, 58, 59, 60, 61, 62, 78}) {
+    const std::string words = EncodeWords(text, column);
+    std::string decoded;
+    const std::vector<std::string> lines = Lines(words);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::size_t at = lines[i].find_first_not_of(' ');
+      if (at == std::string::npos) continue;  // the fold when nothing fits after the name
+      EXPECT_LE((i == 0 ? column : 0) + lines[i].size(), 76u) << column << ": " << words;
+      const std::string word = lines[i].substr(at);
+      ASSERT_TRUE(word.starts_with("=?UTF-8?B?") && word.ends_with("?=")) << word;
+      const auto bytes = storage::Base64Decode(word.substr(10, word.size() - 12));
+      ASSERT_TRUE(bytes.has_value()) << word;
+      decoded += *bytes;
+      EXPECT_TRUE(IsWholeUtf8(*bytes)) << column << ": " << word;
+    }
+    EXPECT_EQ(decoded, text) << column;
+  }
+}
+
+// The test MIME reader unfolds before it trims: blanks before a fold stay.
+TEST(MimeReader, UnfoldsBeforeTrimming) {
+  const auto part = ParseMime("Subject: a \r\n b\r\nX-Two:  c\t\r\n\td \r\n\r\nbody");
+  EXPECT_EQ(part.Header("subject"), "a  b");
+  EXPECT_EQ(part.Header("x-two"), "c\t\td");
 }
 
 TEST(Address, ParsesCommonForms) {
