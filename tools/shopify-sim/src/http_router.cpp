@@ -9,8 +9,10 @@
 #include <istream>
 #include <ostream>
 
+#include "admin_graphql.h"
 #include "control_api.h"
 #include "rest_handlers.h"
+#include "storefront_graphql.h"
 
 namespace storeflow::shopify_sim {
 namespace {
@@ -108,6 +110,7 @@ SimReply ServeShopApi(Simulator& sim, const SimRequest& req, const std::string& 
                                       : req.Header("x-shopify-storefront-access-token");
   const std::string& expected =
       admin_api ? shop->config.admin_token : shop->config.storefront_token;
+  if (fault && fault->throttle) entry["fault"] = "throttle";
   if (fault && !fault->throttle) {
     reply = FaultReply(*fault, api);
     entry["fault"] = fault->status;
@@ -116,8 +119,10 @@ SimReply ServeShopApi(Simulator& sim, const SimRequest& req, const std::string& 
   } else if (api == "rest") {
     reply = HandleAdminRest(sim, *shop, req, version, tail);
     if (req.method != "GET") entry["body"] = nlohmann::json::parse(req.body, nullptr, false);
+  } else if (api == "graphql") {
+    reply = HandleAdminGraphql(sim, *shop, req, fault.has_value(), entry);
   } else {
-    reply = NotFoundReply();
+    reply = HandleStorefrontGraphql(sim, *shop, req, entry);
   }
   entry["status"] = reply.status;
   shop->Record(std::move(entry));
