@@ -124,7 +124,9 @@ WebhookDispatcher::Attempt WebhookDispatcher::Send(const Delivery& d) const {
       return attempt;
     }
     Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-    session.setTimeout(Poco::Timespan(kWebhookAnswerTimeoutS, 0));
+    session.setTimeout(Poco::Timespan(kWebhookConnectTimeoutS, 0),
+                       Poco::Timespan(kWebhookAnswerTimeoutS, 0),
+                       Poco::Timespan(kWebhookAnswerTimeoutS, 0));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery(),
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.setContentType("application/json");

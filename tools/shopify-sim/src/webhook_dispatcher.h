@@ -2,7 +2,7 @@
 
 // Sends webhook deliveries like Shopify: a POST of the raw JSON body, signed, with
 // Shopify's headers; a non-2xx answer or none within 5 s is retried 8 times with
-// exponential backoff (1, 2, 4 ... 128 minutes: about 4 hours) on the simulator's
+// exponential backoff (56.25 s doubling: 8 retries within 3 h 59 min) on the simulator's
 // clock. Faults (drop, duplicate, delay, reorder) apply to the next N new deliveries.
 // Deliveries go to loopback addresses only; any other address fails without a
 // connection attempt.
@@ -36,7 +36,11 @@ struct WebhookEvent {
 };
 
 inline constexpr int kWebhookMaxRetries = 8;
-inline constexpr std::int64_t kWebhookFirstRetryMs = 60 * 1000;
+// The first retry's delay; retry k (0-based) waits kWebhookFirstRetryMs << k, so the
+// eighth retry comes 255 * 56.25 s = 3 h 59 min after the first attempt ("8 times over
+// 4 hours", Shopify's changelog of 2024-09-10).
+inline constexpr std::int64_t kWebhookFirstRetryMs = 56250;
+inline constexpr int kWebhookConnectTimeoutS = 1;
 inline constexpr int kWebhookAnswerTimeoutS = 5;
 
 class WebhookDispatcher {

@@ -30,6 +30,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     Poco::StreamCopier::copyStream(request.stream(), body);
     hook.body = body.str();
     int status = 200;
+    std::chrono::milliseconds delay{0};
     {
       std::lock_guard lock(state_->mutex);
       state_->received.push_back(std::move(hook));
@@ -37,7 +38,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         status = state_->answers.front();
         state_->answers.pop_front();
       }
+      if (!state_->delays.empty()) {
+        delay = state_->delays.front();
+        state_->delays.pop_front();
+      }
     }
+    std::this_thread::sleep_for(delay);
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentLength(0);
     response.send();
@@ -80,6 +86,11 @@ std::string WebhookReceiver::url(const std::string& path) const {
 void WebhookReceiver::AnswerNext(int status) {
   std::lock_guard lock(state_->mutex);
   state_->answers.push_back(status);
+}
+
+void WebhookReceiver::DelayNext(std::chrono::milliseconds delay) {
+  std::lock_guard lock(state_->mutex);
+  state_->delays.push_back(delay);
 }
 
 std::vector<ReceivedWebhook> WebhookReceiver::received() const {

@@ -34,6 +34,8 @@ class WebhookReceiver {
 
   std::string url(const std::string& path = "/hooks") const;
   void AnswerNext(int status);
+  // The next request is answered only after `delay` (to test the 5 s answer timeout).
+  void DelayNext(std::chrono::milliseconds delay);
   std::vector<ReceivedWebhook> received() const;
   // Waits until `count` requests arrived or `timeout` passed; the number received.
   std::size_t WaitFor(std::size_t count, std::chrono::milliseconds timeout) const;
@@ -42,6 +44,7 @@ class WebhookReceiver {
     mutable std::mutex mutex;
     std::vector<ReceivedWebhook> received;
     std::deque<int> answers;
+    std::deque<std::chrono::milliseconds> delays;
   };
 
  private:
