@@ -7,7 +7,6 @@
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
-#include <regex>
 
 namespace storeflow::shopify_sim {
 namespace {
@@ -34,32 +33,63 @@ std::string FormatUtcTimeMs(std::int64_t epoch_ms) {
 
 std::optional<std::int64_t> ParseIsoTime(const std::string& text) {
   // YYYY-MM-DD[THH:MM[:SS[.fff...]]][Z|+hh:mm|-hh:mm|+hhmm]; no offset: the shop's zone.
-  static const std::regex kIso(
-      R"(^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)"
-      R"((Z|[+-]\d{2}:?\d{2})?$)");
-  std::smatch m;
-  if (text.size() > 40 || !std::regex_match(text, m, kIso)) return std::nullopt;
-  auto num = [&](int i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
-  const int year = num(1), month = num(2), day = num(3), hour = num(4), minute = num(5),
-            second = num(6);
+  std::size_t i = 0;
+  auto digits = [&](std::size_t n, int* out) {
+    if (i + n > text.size()) return false;
+    int v = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const char c = text[i + k];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    i += n;
+    *out = v;
+    return true;
+  };
+  auto literal = [&](char c) {
+    if (i < text.size() && text[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (text.size() > 40 || !digits(4, &year) || !literal('-') || !digits(2, &month) ||
+      !literal('-') || !digits(2, &day)) {
+    return std::nullopt;
+  }
+  if (literal('T') || literal(' ')) {
+    if (!digits(2, &hour) || !literal(':') || !digits(2, &minute)) return std::nullopt;
+    if (literal(':')) {
+      if (!digits(2, &second)) return std::nullopt;
+      if (literal('.')) {
+        int scale = 100;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+          millis += (text[i] - '0') * scale;
+          scale /= 10;
+          ++i;
+        }
+        if (i == start) return std::nullopt;
+      }
+    }
+  }
+  int offset_minutes = kShopUtcOffsetMinutes;
+  if (literal('Z')) {
+    offset_minutes = 0;
+  } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    const int sign = text[i] == '-' ? -1 : 1;
+    ++i;
+    int hh = 0, mm = 0;
+    if (!digits(2, &hh)) return std::nullopt;
+    literal(':');
+    if (!digits(2, &mm) || hh > 23 || mm > 59) return std::nullopt;
+    offset_minutes = sign * (hh * 60 + mm);
+  }
+  if (i != text.size()) return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > Poco::DateTime::daysOfMonth(year, month) ||
       hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
-  }
-  int millis = 0;
-  if (m[7].matched) millis = std::stoi((m[7].str() + "00").substr(0, 3));
-  int offset_minutes = kShopUtcOffsetMinutes;
-  if (m[8].matched) {
-    const std::string tz = m[8].str();
-    if (tz == "Z") {
-      offset_minutes = 0;
-    } else {
-      const std::string digits = tz.substr(1);
-      const int hh = std::stoi(digits.substr(0, 2));
-      const int mm = std::stoi(digits.substr(digits.size() - 2));
-      if (hh > 23 || mm > 59) return std::nullopt;
-      offset_minutes = (tz[0] == '-' ? -1 : 1) * (hh * 60 + mm);
-    }
   }
   const Poco::DateTime utc(year, month, day, hour, minute, std::min(second, 59), millis);
   return utc.timestamp().epochMicroseconds() / 1000 -
