@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/ThreadPool.h>
 
 #include <charconv>
 #include <csignal>
@@ -102,12 +103,17 @@ int main(int argc, char** argv) {
   try {
     Poco::Net::ServerSocket socket(
         Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    // Every kept-alive connection holds a thread: a pool of its own, larger than Poco's
+    // default, so that many clients (several engines, each with a worker pool) are served
+    // at once instead of queueing behind idle connections.
+    Poco::ThreadPool threads(4, 128);
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(32);
-    params->setMaxQueued(256);
+    params->setMaxThreads(128);
+    params->setMaxQueued(512);
     params->setKeepAlive(true);
-    Poco::Net::HTTPServer server(new storeflow::shopify_sim::SimRequestHandlerFactory(sim), socket,
-                                 params);
+    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    Poco::Net::HTTPServer server(new storeflow::shopify_sim::SimRequestHandlerFactory(sim), threads,
+                                 socket, params);
     server.start();
     sim.dispatcher().Start();
     std::cout << "listening on http://127.0.0.1:" << socket.address().port() << std::endl;
