@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ bool SimProcess::Start(const std::vector<std::string>& args, const std::filesyst
   std::ofstream(log_file, std::ios::trunc).close();
   pid_ = fork();
   if (pid_ == 0) {
+    // A test binary that crashes must not leave its simulator running.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(log, 1);
     dup2(log, 2);
