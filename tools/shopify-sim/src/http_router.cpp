@@ -13,6 +13,7 @@
 #include "control_api.h"
 #include "rest_handlers.h"
 #include "storefront_graphql.h"
+#include "time_text.h"
 
 namespace storeflow::shopify_sim {
 namespace {
@@ -95,8 +96,11 @@ SimReply ServeShopApi(Simulator& sim, const SimRequest& req, const std::string& 
   Shop* shop = sim.FindShop(domain);
   if (shop == nullptr) return NotFoundReply();
 
-  nlohmann::json entry = {
-      {"method", req.method}, {"path", req.path}, {"api", api}, {"time_ms", sim.clock().NowMs()}};
+  nlohmann::json entry = {{"method", req.method},
+                          {"path", req.path},
+                          {"api", api},
+                          {"time_ms", sim.clock().NowMs()},
+                          {"time", FormatUtcTimeMs(sim.clock().NowMs())}};
   if (!req.query.empty()) {
     nlohmann::json q = nlohmann::json::object();
     for (const auto& [k, v] : req.query) q[k] = v;

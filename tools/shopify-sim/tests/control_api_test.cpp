@@ -91,6 +91,7 @@ TEST_F(ControlApiTest, GenerateReceivedLogAndBuckets) {
   EXPECT_EQ(received[1]["path"], "/shops/alpha.myshopify.com/admin/api/2025-07/orders.json");
   EXPECT_EQ(received[1]["query"]["limit"], "5");
   EXPECT_EQ(received[1]["status"], 200);
+  EXPECT_TRUE(received[1]["time"].is_string());
 
   const auto bucket = Control("GET", kShop + "/bucket").json();
   EXPECT_EQ(bucket["rest"]["max"], 40);
