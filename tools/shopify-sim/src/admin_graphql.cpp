@@ -61,8 +61,8 @@ nlohmann::json ProductNode(const Entity& e, const nlohmann::json& custom_id) {
   nlohmann::json metafield_nodes = nlohmann::json::array();
   for (const auto& m : e.metafields) {
     metafield_nodes.push_back(m);
-    if (custom_id.is_object() && m["namespace"] == custom_id.value("namespace", "") &&
-        m["key"] == custom_id.value("key", "")) {
+    if (custom_id.is_object() && m["namespace"] == StringField(custom_id, "namespace") &&
+        m["key"] == StringField(custom_id, "key")) {
       metafield = m;
     }
   }
@@ -75,11 +75,11 @@ nlohmann::json ProductNode(const Entity& e, const nlohmann::json& custom_id) {
   for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return {{"id", MakeGid("Product", e.id)},
           {"legacyResourceId", std::to_string(e.id)},
-          {"title", r.value("title", "")},
-          {"handle", r.value("handle", "")},
+          {"title", StringField(r, "title")},
+          {"handle", StringField(r, "handle")},
           {"status", status},
-          {"vendor", r.value("vendor", "")},
-          {"productType", r.value("product_type", "")},
+          {"vendor", StringField(r, "vendor")},
+          {"productType", StringField(r, "product_type")},
           {"descriptionHtml", r.value("body_html", nlohmann::json(""))},
           {"createdAt", UtcOf(r, "created_at")},
           {"updatedAt", UtcOf(r, "updated_at")},
@@ -91,12 +91,12 @@ nlohmann::json OrderNode(const Entity& e) {
   const auto& r = e.rest;
   const auto total = r.value("total_price", nlohmann::json("0.00"));
   std::string financial = r.value("financial_status", nlohmann::json("")).is_string()
-                              ? r.value("financial_status", "")
+                              ? StringField(r, "financial_status")
                               : "";
   for (char& c : financial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return {{"id", MakeGid("Order", e.id)},
           {"legacyResourceId", std::to_string(e.id)},
-          {"name", r.value("name", "")},
+          {"name", StringField(r, "name")},
           {"email", r.value("email", nlohmann::json(nullptr))},
           {"createdAt", UtcOf(r, "created_at")},
           {"updatedAt", UtcOf(r, "updated_at")},
@@ -230,13 +230,13 @@ Entity* FindByIdentifier(Shop& shop, const nlohmann::json& identifier) {
   }
   if (const auto h = identifier.find("handle"); h != identifier.end() && h->is_string()) {
     for (auto& [pid, e] : table) {
-      if (e.rest.value("handle", "") == *h) return &e;
+      if (StringField(e.rest, "handle") == *h) return &e;
     }
     return nullptr;
   }
   if (const auto c = identifier.find("customId"); c != identifier.end() && c->is_object()) {
-    const std::string ns = c->value("namespace", "");
-    const std::string key = c->value("key", "");
+    const std::string ns = StringField(*c, "namespace");
+    const std::string key = StringField(*c, "key");
     const nlohmann::json value = c->contains("value") ? (*c)["value"] : nlohmann::json();
     for (auto& [pid, e] : table) {
       for (const auto& m : e.metafields) {
@@ -327,7 +327,7 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
   }
   if (fields.contains("handle")) {
     for (const auto& [pid, e] : shop.store.table(Resource::kProducts)) {
-      if (e.rest.value("handle", "") == fields["handle"] && (!existing || pid != existing->id)) {
+      if (StringField(e.rest, "handle") == fields["handle"] && (!existing || pid != existing->id)) {
         return result(nullptr,
                       {UserError({"input", "handle"}, "Handle has already been taken", "TAKEN")});
       }

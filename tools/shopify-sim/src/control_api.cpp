@@ -257,8 +257,9 @@ SimReply HandleControl(Simulator& sim, const SimRequest& req) {
   if (parts.empty()) return Error(404, "see tools/shopify-sim/README.md for the control API");
   if (parts[0] == "clock") return Clock(sim, req, parts, *body);
   if (parts[0] == "webhooks" && parts.size() == 2 && parts[1] == "faults" && req.method == "POST") {
-    const Status added = sim.dispatcher().AddFault(body->value("mode", ""), body->value("count", 1),
-                                                   body->value("delay_ms", std::int64_t{0}));
+    const Status added =
+        sim.dispatcher().AddFault(StringField(*body, "mode"), body->value("count", 1),
+                                  body->value("delay_ms", std::int64_t{0}));
     if (!added.ok()) return Error(400, added.message());
     return SimReply::Json(201, {{"ok", true}});
   }

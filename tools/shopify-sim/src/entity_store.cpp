@@ -22,6 +22,12 @@ bool IsNullOrAbsent(const nlohmann::json& obj, const char* key) {
 
 }  // namespace
 
+std::string StringField(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string_view ResourceName(Resource r) {
   switch (r) {
     case Resource::kOrders: return "orders";
@@ -134,7 +140,7 @@ bool MatchesFilter(Resource r, const Entity& e, const ListFilter& filter) {
     if (status == "cancelled" && !cancelled) return false;
   }
   if (r == Resource::kCheckouts && !IsNullOrAbsent(e.rest, "completed_at")) return false;
-  if (!filter.handle.empty() && e.rest.value("handle", "") != filter.handle) return false;
+  if (!filter.handle.empty() && StringField(e.rest, "handle") != filter.handle) return false;
   if (!filter.email.empty()) {
     const auto it = e.rest.find("email");
     if (it == e.rest.end() || !it->is_string() || *it != filter.email) return false;

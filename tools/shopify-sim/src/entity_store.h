@@ -32,6 +32,9 @@ std::optional<std::int64_t> ParseIdOrGid(std::string_view text, std::string_view
 // An id from a JSON value: an integer, a decimal string or a GID string.
 std::optional<std::int64_t> IdFromJson(const nlohmann::json& value);
 
+// obj[key] when it is a string, else "" (absent, null or another type: no exception).
+std::string StringField(const nlohmann::json& obj, const char* key);
+
 struct Entity {
   std::int64_t id = 0;
   std::int64_t updated_ms = 0;             // updated_at, parsed (filters, ordering)

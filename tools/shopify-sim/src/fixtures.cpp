@@ -58,7 +58,7 @@ Status AddCartFromJson(Shop& shop, nlohmann::json rest, std::int64_t now_ms,
   if (!rest.is_object()) return InvalidArgument(where + ": an object is expected");
   Cart cart;
   STOREFLOW_RETURN_IF_ERROR(RequireString(rest, "token", where, &cart.token));
-  cart.email = rest.value("email", "");
+  cart.email = StringField(rest, "email");
   cart.created_ms = now_ms;
   cart.updated_ms = now_ms;
   for (const auto& [key, field] :

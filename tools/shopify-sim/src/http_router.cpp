@@ -161,6 +161,9 @@ class SimRequestHandler : public Poco::Net::HTTPRequestHandler {
         }
       }
       reply = RouteRequest(sim_, req);
+    } catch (const nlohmann::json::exception& e) {
+      reply = SimReply::Json(
+          400, {{"errors", std::string("a JSON value has the wrong type: ") + e.what()}});
     } catch (const Poco::Exception& e) {
       reply = SimReply::Json(400, {{"errors", e.displayText()}});
     } catch (const std::exception& e) {

@@ -33,6 +33,12 @@ struct SimRequest {
   }
 };
 
+// Compact JSON; bytes that are not UTF-8 (say, from a query string) become U+FFFD
+// instead of an exception.
+inline std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 struct SimReply {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -41,7 +47,7 @@ struct SimReply {
   static SimReply Json(int status, const nlohmann::json& body) {
     SimReply r;
     r.status = status;
-    r.body = body.dump();
+    r.body = DumpJson(body);
     return r;
   }
 };

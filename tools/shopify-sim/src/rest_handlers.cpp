@@ -157,7 +157,7 @@ SimReply List(Shop& shop, Resource r, const SimRequest& req) {
   SimReply reply;
   nlohmann::json items = nlohmann::json::array();
   for (const Entity* e : page) items.push_back(Project(e->rest, fields));
-  reply.body = nlohmann::json{{std::string(ResourceName(r)), std::move(items)}}.dump();
+  reply.body = DumpJson(nlohmann::json{{std::string(ResourceName(r)), std::move(items)}});
 
   std::vector<std::string> links;
   if (!page.empty()) {
@@ -240,11 +240,11 @@ SimReply CustomerSearch(Shop& shop, const SimRequest& req) {
   nlohmann::json found = nlohmann::json::array();
   for (const auto& [id, e] : shop.store.table(Resource::kCustomers)) {
     if (static_cast<int>(found.size()) >= limit) break;
-    const std::string e_email = e.rest.value("email", "");
+    const std::string e_email = StringField(e.rest, "email");
     if (!email.empty() && e_email != email) continue;
     if (!text.empty()) {
-      const std::string hay =
-          e_email + " " + e.rest.value("first_name", "") + " " + e.rest.value("last_name", "");
+      const std::string hay = e_email + " " + StringField(e.rest, "first_name") + " " +
+                              StringField(e.rest, "last_name");
       if (hay.find(text) == std::string::npos) continue;
     }
     found.push_back(Project(e.rest, ParseFields(req.Query("fields"))));
@@ -276,8 +276,8 @@ SimReply Webhooks(Simulator& sim, Shop& shop, const SimRequest& req, const std::
                             {{"errors", {{"webhook", "Required parameter missing or invalid"}}}});
     }
     const auto& w = body["webhook"];
-    const std::string topic = w.value("topic", "");
-    const std::string address = w.value("address", "");
+    const std::string topic = StringField(w, "topic");
+    const std::string address = StringField(w, "address");
     const std::string format = w.value("format", "json");
     if (topic.empty()) return FieldError(422, "topic", "can't be blank");
     if (!IsKnownWebhookTopic(topic)) {

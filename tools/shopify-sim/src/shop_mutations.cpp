@@ -70,11 +70,11 @@ Result<nlohmann::json> BuildLines(Shop& shop, const nlohmann::json& lines) {
     std::string price = line.value("price", variant ? variant->value("price", "0.00") : "0.00");
     const auto cents = Cents(nlohmann::json(price));
     if (!cents) return InvalidArgument(where + ".price: a decimal string such as \"19.99\"");
-    std::string title = line.value("title", "");
+    std::string title = StringField(line, "title");
     if (title.empty()) {
-      title = product ? product->rest.value("title", "") : "Item";
-      if (variant && variant->value("title", "") != "Default Title") {
-        title += " - " + variant->value("title", "");
+      title = product ? StringField(product->rest, "title") : "Item";
+      if (variant && StringField(*variant, "title") != "Default Title") {
+        title += " - " + StringField(*variant, "title");
       }
     }
     const std::string line_price = Money(*cents * quantity);
@@ -84,11 +84,11 @@ Result<nlohmann::json> BuildLines(Shop& shop, const nlohmann::json& lines) {
                    {"variant_id", *variant_id},
                    {"product_id", product ? nlohmann::json(product->id) : nlohmann::json(nullptr)},
                    {"title", title},
-                   {"variant_title", variant ? variant->value("title", "") : ""},
-                   {"product_title", product ? product->rest.value("title", "") : title},
-                   {"handle", product ? product->rest.value("handle", "") : ""},
+                   {"variant_title", variant ? StringField(*variant, "title") : ""},
+                   {"product_title", product ? StringField(product->rest, "title") : title},
+                   {"handle", product ? StringField(product->rest, "handle") : ""},
                    {"sku", variant ? variant->value("sku", nlohmann::json(nullptr)) : nullptr},
-                   {"vendor", product ? product->rest.value("vendor", "") : ""},
+                   {"vendor", product ? StringField(product->rest, "vendor") : ""},
                    {"price", Money(*cents)},
                    {"original_price", Money(*cents)},
                    {"discounted_price", Money(*cents)},
@@ -189,8 +189,8 @@ void SetMetafields(Entity& product, const nlohmann::json& metafields) {
   if (!metafields.is_array()) return;
   for (const auto& m : metafields) {
     if (!m.is_object()) continue;
-    const std::string ns = m.value("namespace", "");
-    const std::string key = m.value("key", "");
+    const std::string ns = StringField(m, "namespace");
+    const std::string key = StringField(m, "key");
     nlohmann::json stored = {{"namespace", ns},
                              {"key", key},
                              {"type", m.value("type", "single_line_text_field")},
@@ -211,7 +211,7 @@ Result<nlohmann::json> CreateCart(Simulator& sim, Shop& shop, const nlohmann::js
     return InvalidArgument("$: an object {\"lines\": [...], \"email\"?} is expected");
   auto lines = BuildLines(shop, body.contains("lines") ? body["lines"] : nlohmann::json::array());
   if (!lines.ok()) return lines.status();
-  std::string token = body.value("token", "");
+  std::string token = StringField(body, "token");
   if (token.empty()) {
     token = "c1-" + sim.dispatcher().NewId();
     token.erase(std::remove(token.begin(), token.end(), '-'), token.end());
@@ -223,7 +223,7 @@ Result<nlohmann::json> CreateCart(Simulator& sim, Shop& shop, const nlohmann::js
   const std::int64_t now = sim.clock().NowMs();
   Cart cart;
   cart.token = token;
-  cart.email = body.value("email", "");
+  cart.email = StringField(body, "email");
   cart.created_ms = now;
   cart.updated_ms = now;
   cart.rest = {{"id", token},

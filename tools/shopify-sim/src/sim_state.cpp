@@ -1,5 +1,6 @@
 #include "sim_state.h"
 
+#include "http_types.h"
 #include "time_text.h"
 #include "webhook_dispatcher.h"
 
@@ -63,7 +64,7 @@ Shop& Simulator::AddShop(ShopConfig config, const PlanLimits& limits) {
 
 void Simulator::Emit(Shop& shop, const std::string& topic, const nlohmann::json& body) {
   const std::int64_t now = clock_.NowMs();
-  const std::string payload = body.dump();
+  const std::string payload = DumpJson(body);
   const std::string event_id = dispatcher_->NewId();
   for (const auto& sub : shop.webhooks) {
     if (sub.topic != topic) continue;

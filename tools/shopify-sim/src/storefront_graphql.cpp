@@ -56,9 +56,9 @@ nlohmann::json CartJson(const Shop& shop, const Cart& cart) {
     const auto variant_id = line.value("variant_id", nlohmann::json());
     const auto product_id = line.value("product_id", nlohmann::json());
     std::string variant_title = line.value("variant_title", nlohmann::json("")).is_string()
-                                    ? line.value("variant_title", "")
+                                    ? StringField(line, "variant_title")
                                     : "";
-    if (variant_title.empty()) variant_title = line.value("title", "");
+    if (variant_title.empty()) variant_title = StringField(line, "title");
     nlohmann::json node = {
         {"id", "gid://shopify/CartLine/" + std::to_string(++index) + "?cart=" + cart.token},
         {"quantity", q},
@@ -76,8 +76,8 @@ nlohmann::json CartJson(const Shop& shop, const Cart& cart) {
            {{"id", product_id.is_number()
                        ? nlohmann::json("gid://shopify/Product/" + product_id.dump())
                        : nlohmann::json(nullptr)},
-            {"title", line.value("product_title", line.value("title", ""))},
-            {"handle", line.value("handle", "")}}}}}};
+            {"title", line.value("product_title", StringField(line, "title"))},
+            {"handle", StringField(line, "handle")}}}}}};
     edges.push_back({{"cursor", std::to_string(index)}, {"node", std::move(node)}});
   }
   const std::string total = FromCents(subtotal);

@@ -105,5 +105,18 @@ TEST_F(ControlApiTest, GenerateReceivedLogAndBuckets) {
   EXPECT_EQ(Control("POST", "/_sim/clock/advance", {{"ms", -1}}).status, 400);
 }
 
+TEST_F(ControlApiTest, BadBytesAndWrongTypesGetA400AndLeaveTheLogReadable) {
+  StartSim();
+  EXPECT_EQ(Admin("orders.json?status=%FF%FE").status, 400);
+  EXPECT_EQ(Control("POST", "/_sim/webhooks/faults", {{"mode", 7}, {"count", 1}}).status, 400);
+  EXPECT_EQ(Control("POST", "/_sim/webhooks/faults", {{"mode", "drop"}, {"count", "x"}}).status,
+            400);
+  EXPECT_EQ(Control("POST", kShop + "/products", {{"title", nullptr}, {"handle", 5}}).status, 201);
+  EXPECT_EQ(Admin("products.json?handle=x").status, 200);  // a product whose handle is a number
+  const Reply log = Control("GET", kShop + "/received");
+  ASSERT_EQ(log.status, 200);
+  EXPECT_TRUE(log.json()["received"][0]["query"]["status"].is_string()) << log.body;
+}
+
 }  // namespace
 }  // namespace storeflow::shopify_sim::testing
