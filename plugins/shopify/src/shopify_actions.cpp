@@ -15,9 +15,11 @@ ShopifyActions::ShopifyActions(const sdk::Host& host, ShopifyConfig config,
       governor_(host_),
       client_(host_, config_, governor_, *transport_) {
   if (config_.shops.empty()) {
-    host_.Warn(
-        "no shops configured (plugins.config.shopify.shops): every shopify.* step fails "
-        "with not_configured");
+    // Debug only: the plugin is installed by default, and engines that do not use
+    // Shopify should not warn on every start; a step that does fails clearly.
+    host_.Log(STOREFLOW_LOG_DEBUG,
+              "no shops configured (plugins.config.shopify.shops): every shopify.* step fails "
+              "with not_configured");
   }
 }
 
