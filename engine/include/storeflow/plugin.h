@@ -1,5 +1,6 @@
 /*
- * storeflow plugin ABI, version 1.
+ * storeflow plugin ABI, version 1 (minor 1: storeflow_host_v1.rate_adjust,
+ * storeflow_call_v1.previous_attempt).
  *
  * A plugin is a shared library that exports one C function, STOREFLOW_PLUGIN_ENTRY
  * (`storeflow_plugin_v1`), returning a pointer to a static
@@ -151,7 +152,23 @@ typedef struct storeflow_host_v1 {
    * -1: internal error. */
   int32_t (*render_template)(void* context, const char* template_text, const char* data_json,
                              storeflow_bytes_fn sink, void* user);
+
+  /* --- ABI 1.1 (check struct_size >= STOREFLOW_HOST_V1_1_SIZE before calling) --- */
+
+  /* Corrects a bucket of rate_acquire (same name, capacity and refill) once the
+   * real cost is known: first gives back `refund` tokens (>= 0; the level never
+   * exceeds the capacity), then, when `at_most` >= 0, lowers the level to
+   * `at_most` if it is higher (e.g. what the remote API says is still
+   * available). `*level` (may be NULL) receives the level after. Refund 0 and
+   * at_most -1 only reads the level. Returns 1 on success, -1 on error. */
+  int32_t (*rate_adjust)(void* context, const char* bucket, double capacity,
+                         double refill_per_second, double refund, double at_most, double* level);
 } storeflow_host_v1;
+
+/* The size of storeflow_host_v1 as ABI 1.1 defines it: a host that fills in
+ * rate_adjust has struct_size >= this. */
+#define STOREFLOW_HOST_V1_1_SIZE \
+  (offsetof(storeflow_host_v1, rate_adjust) + sizeof(((storeflow_host_v1*)0)->rate_adjust))
 
 /* The table a plugin exports. */
 typedef struct storeflow_plugin_table_v1 {

@@ -180,6 +180,26 @@ class Host {
     return retry_after;
   }
 
+  // ABI 1.1: whether the host offers rate_adjust (an ABI 1.0 host does not).
+  bool HasRateAdjust() const {
+    return host_->struct_size >= STOREFLOW_HOST_V1_1_SIZE && host_->rate_adjust != nullptr;
+  }
+
+  // Gives `refund` tokens back to `bucket`, then lowers its level to `at_most`
+  // when that is >= 0 and lower (see plugin.h). Returns the level after;
+  // nullopt when the host is older than ABI 1.1. Throws
+  // Error::Retryable("rate_limit_error") when the governor fails.
+  std::optional<double> RateAdjust(const std::string& bucket, double capacity,
+                                   double refill_per_second, double refund,
+                                   double at_most = -1) const {
+    if (!HasRateAdjust()) return std::nullopt;
+    double level = 0;
+    std::int32_t done = host_->rate_adjust(host_->context, bucket.c_str(), capacity,
+                                           refill_per_second, refund, at_most, &level);
+    if (done < 0) throw Error::Retryable("rate_limit_error", "the rate-limit governor failed");
+    return level;
+  }
+
   const storeflow_host_v1* raw() const { return host_; }
 
  private:

@@ -71,6 +71,7 @@ HostServices::HostServices(std::string plugin, std::shared_ptr<const HostEnviron
   table_.now_ms = &NowMs;
   table_.rate_acquire = &RateAcquire;
   table_.render_template = &RenderTemplate;
+  table_.rate_adjust = &RateAdjust;  // ABI 1.1
 }
 
 std::string HostServices::LogLine(const std::string& plugin, const storeflow_call_v1* call,
@@ -262,6 +263,27 @@ std::int32_t HostServices::RateAcquire(void* context, const char* bucket, double
     }
     if (retry_after_ms != nullptr) *retry_after_ms = decision->taken ? 0 : decision->retry_after_ms;
     return decision->taken ? 1 : 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::int32_t HostServices::RateAdjust(void* context, const char* bucket, double capacity,
+                                      double refill_per_second, double refund, double at_most,
+                                      double* level) {
+  HostServices& self = Self(context);
+  try {
+    if (bucket == nullptr || *bucket == '\0' || self.env_->rate == nullptr) return -1;
+    // The same per-plugin name as rate_acquire.
+    auto after = self.env_->rate->Adjust(self.plugin_ + "/" + bucket, capacity, refill_per_second,
+                                         refund, at_most);
+    if (!after.ok()) {
+      self.Write("warn",
+                 LogLine(self.plugin_, nullptr, "rate_adjust: " + after.status().message()));
+      return -1;
+    }
+    if (level != nullptr) *level = *after;
+    return 1;
   } catch (...) {
     return -1;
   }

@@ -77,6 +77,9 @@ class HostServices {
                                   std::int64_t* retry_after_ms);
   static std::int32_t RenderTemplate(void* context, const char* template_text,
                                      const char* data_json, storeflow_bytes_fn sink, void* user);
+  static std::int32_t RateAdjust(void* context, const char* bucket, double capacity,
+                                 double refill_per_second, double refund, double at_most,
+                                 double* level);
 
   void Write(std::string_view level, const std::string& line) const;
   runtime::TimeMs Now() const;

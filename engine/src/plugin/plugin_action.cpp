@@ -20,7 +20,18 @@ runtime::ActionResult PluginAction::Invoke(const runtime::Json& input,
                                  "' does not match its schema: " + DescribeViolations(violations));
       }
     }
-    return plugin_->Invoke(spec_.name, input, context);
+    runtime::ActionResult result = plugin_->Invoke(spec_.name, input, context);
+    if (result.ok() && spec_.output) {
+      // The output schema is a promise to the workflows that read the output.
+      const auto violations = spec_.output->Validate(result.output());
+      if (!violations.empty()) {
+        return runtime::ActionError::Permanent(
+            "invalid_output",
+            "output of action '" + spec_.name +
+                "' does not match its output_schema: " + DescribeViolations(violations));
+      }
+    }
+    return result;
   } catch (const std::exception& e) {
     return runtime::ActionError::Permanent("plugin_host",
                                            "action '" + spec_.name + "': " + e.what());

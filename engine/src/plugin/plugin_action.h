@@ -1,8 +1,9 @@
 #pragma once
 
 // A plugin's action as a runtime::Action: checks the input against the action's
-// input_schema (a permanent `invalid_input` error naming the JSON path), then
-// invokes the plugin.
+// input_schema (a permanent `invalid_input` error naming the JSON path), invokes
+// the plugin, and checks a successful output against the output_schema when the
+// action declares one (a permanent `invalid_output` error).
 
 #include <memory>
 #include <string>

@@ -87,7 +87,18 @@ Result<PluginManifest> ParseManifest(const std::string& text, const std::string&
                  "action '" + spec.name + "': input_schema: " + compiled.status().message());
     }
     spec.input = *compiled;
-    if (a.contains("output_schema")) spec.output_schema = a["output_schema"];
+    if (a.contains("output_schema") && !a["output_schema"].is_null()) {
+      if (!a["output_schema"].is_object()) {
+        return Bad(origin, "action '" + spec.name + "': 'output_schema' must be an object");
+      }
+      spec.output_schema = a["output_schema"];
+      auto output = JsonSchema::Parse(spec.output_schema);
+      if (!output.ok()) {
+        return Bad(origin,
+                   "action '" + spec.name + "': output_schema: " + output.status().message());
+      }
+      spec.output = *output;
+    }
     if (a.contains("examples")) {
       if (!a["examples"].is_array()) {
         return Bad(origin, "action '" + spec.name + "': 'examples' must be a list");

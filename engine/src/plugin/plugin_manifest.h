@@ -21,7 +21,8 @@ struct ActionSpec {
   nlohmann::json input_schema;
   nlohmann::json output_schema;  // null when not declared
   nlohmann::json examples = nlohmann::json::array();
-  std::shared_ptr<const JsonSchema> input;  // compiled input_schema
+  std::shared_ptr<const JsonSchema> input;   // compiled input_schema
+  std::shared_ptr<const JsonSchema> output;  // compiled output_schema (null when none)
 };
 
 struct PluginManifest {

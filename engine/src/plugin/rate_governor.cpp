@@ -42,6 +42,33 @@ Result<RateDecision> RateGovernor::TryTake(const std::string& bucket, double cap
       false, static_cast<std::int64_t>(std::ceil((cost - b.tokens) / refill_per_second * 1000))};
 }
 
+Result<double> RateGovernor::Adjust(const std::string& bucket, double capacity,
+                                    double refill_per_second, double refund, double at_most) {
+  if (!(capacity > 0) || !(refund >= 0) || !(refill_per_second >= 0) || !std::isfinite(capacity) ||
+      !std::isfinite(refund) || !std::isfinite(refill_per_second) || !std::isfinite(at_most)) {
+    return InvalidArgument("rate bucket '" + bucket +
+                           "': need capacity > 0, refund >= 0 and refill_per_second >= 0");
+  }
+  const runtime::TimeMs now = clock_.Now();
+  if (shared_) {
+    auto tx = store_->Begin();
+    if (!tx.ok()) return tx.status();
+    auto level = (*tx)->AdjustTokens(bucket, capacity, refill_per_second, refund, at_most, now);
+    if (!level.ok()) return level.status();
+    STOREFLOW_RETURN_IF_ERROR((*tx)->Commit());
+    return *level;
+  }
+  std::lock_guard lock(mu_);
+  auto [it, created] = buckets_.try_emplace(bucket, Bucket{capacity, now});
+  Bucket& b = it->second;
+  const double elapsed_s =
+      static_cast<double>(std::max<runtime::TimeMs>(0, now - b.updated)) / 1000;
+  b.tokens = std::min(capacity, b.tokens + elapsed_s * refill_per_second + refund);
+  if (at_most >= 0) b.tokens = std::min(b.tokens, at_most);
+  b.updated = std::max(b.updated, now);
+  return b.tokens;
+}
+
 Result<RateDecision> RateGovernor::Acquire(const std::string& bucket, double capacity,
                                            double refill_per_second, double cost,
                                            std::int64_t max_wait_ms) {

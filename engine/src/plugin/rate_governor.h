@@ -37,6 +37,13 @@ class RateGovernor {
   Result<RateDecision> TryTake(const std::string& bucket, double capacity, double refill_per_second,
                                double cost);
 
+  // Corrects `bucket` after the fact (host service rate_adjust, ABI 1.1): gives
+  // back `refund` tokens (capped at capacity), then lowers the level to `at_most`
+  // when at_most >= 0 and the level is higher. Returns the level after.
+  // InvalidArgument for capacity <= 0, refund < 0 or refill < 0.
+  Result<double> Adjust(const std::string& bucket, double capacity, double refill_per_second,
+                        double refund, double at_most);
+
   bool shared() const { return shared_; }  // true: through the database
 
  private:

@@ -1152,6 +1152,10 @@ Result<std::int64_t> SqlTransaction::PurgeExpiredKv(TimeMs now, int limit) {
 
 // --- rate buckets ---
 
+namespace {
+constexpr double kTokenMicro = 1e6;  // tokens are stored as integer millionths
+}  // namespace
+
 Result<RateTake> SqlTransaction::TakeTokens(const std::string& name, double capacity,
                                             double refill_per_second, double cost, TimeMs now) {
   return Guard("TakeTokens", [&]() -> Result<RateTake> {
@@ -1159,22 +1163,7 @@ Result<RateTake> SqlTransaction::TakeTokens(const std::string& name, double capa
       return InvalidArgument("rate bucket '" + name +
                              "': need capacity > 0, 0 < cost <= capacity and refill >= 0");
     }
-    constexpr double kMicro = 1e6;
-    static const std::string kCreate =
-        "INSERT INTO rate_buckets (name, tokens_micro, updated_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (name) DO NOTHING";
-    db().Exec(kCreate, {TextParam(name), IntParam(std::llround(capacity * kMicro)), IntParam(now)});
-    // PostgreSQL: engines taking from the same bucket queue on the row lock.
-    static const std::string kSqlite =
-        "SELECT tokens_micro, updated_at FROM rate_buckets WHERE name = ?";
-    static const std::string kPostgres = kSqlite + " FOR UPDATE";
-    const auto rows = db().Query(dialect_.backend == Backend::kSqlite ? kSqlite : kPostgres, 2,
-                                 {TextParam(name)});
-    if (rows.empty()) return Internal("rate bucket '" + name + "' vanished");
-    const TimeMs updated = rows.Int(0, 1);
-    const double elapsed_s = static_cast<double>(std::max<TimeMs>(0, now - updated)) / 1000.0;
-    double tokens = static_cast<double>(rows.Int(0, 0)) / kMicro;
-    tokens = std::min(capacity, tokens + elapsed_s * refill_per_second);
+    auto [tokens, updated] = LockBucket(name, capacity, refill_per_second, now);
     RateTake take;
     if (tokens + 1e-9 >= cost) {
       tokens = std::max(0.0, tokens - cost);
@@ -1186,12 +1175,52 @@ Result<RateTake> SqlTransaction::TakeTokens(const std::string& name, double capa
       take.retry_after_ms = -1;
     }
     take.tokens_left = tokens;
-    static const std::string kUpdate =
-        "UPDATE rate_buckets SET tokens_micro = ?, updated_at = ? WHERE name = ?";
-    db().Exec(kUpdate, {IntParam(std::llround(tokens * kMicro)),
-                        IntParam(std::max<TimeMs>(now, updated)), TextParam(name)});
+    StoreBucket(name, tokens, std::max<TimeMs>(now, updated));
     return take;
   });
+}
+
+Result<double> SqlTransaction::AdjustTokens(const std::string& name, double capacity,
+                                            double refill_per_second, double refund, double at_most,
+                                            TimeMs now) {
+  return Guard("AdjustTokens", [&]() -> Result<double> {
+    if (!(capacity > 0) || !(refund >= 0) || !(refill_per_second >= 0) || !std::isfinite(at_most)) {
+      return InvalidArgument("rate bucket '" + name +
+                             "': need capacity > 0, refund >= 0 and refill >= 0");
+    }
+    auto [tokens, updated] = LockBucket(name, capacity, refill_per_second, now);
+    tokens = std::min(capacity, tokens + refund);
+    if (at_most >= 0) tokens = std::min(tokens, at_most);
+    StoreBucket(name, tokens, std::max<TimeMs>(now, updated));
+    return tokens;
+  });
+}
+
+std::pair<double, TimeMs> SqlTransaction::LockBucket(const std::string& name, double capacity,
+                                                     double refill_per_second, TimeMs now) {
+  static const std::string kCreate =
+      "INSERT INTO rate_buckets (name, tokens_micro, updated_at) VALUES (?, ?, ?)"
+      " ON CONFLICT (name) DO NOTHING";
+  db().Exec(kCreate,
+            {TextParam(name), IntParam(std::llround(capacity * kTokenMicro)), IntParam(now)});
+  // PostgreSQL: engines using the same bucket queue on the row lock.
+  static const std::string kSqlite =
+      "SELECT tokens_micro, updated_at FROM rate_buckets WHERE name = ?";
+  static const std::string kPostgres = kSqlite + " FOR UPDATE";
+  const auto rows =
+      db().Query(dialect_.backend == Backend::kSqlite ? kSqlite : kPostgres, 2, {TextParam(name)});
+  if (rows.empty()) throw std::runtime_error("rate bucket '" + name + "' vanished");
+  const TimeMs updated = rows.Int(0, 1);
+  const double elapsed_s = static_cast<double>(std::max<TimeMs>(0, now - updated)) / 1000.0;
+  const double tokens = static_cast<double>(rows.Int(0, 0)) / kTokenMicro;
+  return {std::min(capacity, tokens + elapsed_s * refill_per_second), updated};
+}
+
+void SqlTransaction::StoreBucket(const std::string& name, double tokens, TimeMs updated) {
+  static const std::string kUpdate =
+      "UPDATE rate_buckets SET tokens_micro = ?, updated_at = ? WHERE name = ?";
+  db().Exec(kUpdate,
+            {IntParam(std::llround(tokens * kTokenMicro)), IntParam(updated), TextParam(name)});
 }
 
 }  // namespace storeflow::store::internal

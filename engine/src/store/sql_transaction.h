@@ -107,6 +107,8 @@ class SqlTransaction final : public Transaction {
                std::optional<TimeMs> expires_at, TimeMs now) override;
   Result<bool> KvDelete(const std::string& plugin, const std::string& key, TimeMs now) override;
   Result<std::int64_t> PurgeExpiredKv(TimeMs now, int limit) override;
+  Result<double> AdjustTokens(const std::string& name, double capacity, double refill_per_second,
+                              double refund, double at_most, TimeMs now) override;
   Result<RateTake> TakeTokens(const std::string& name, double capacity, double refill_per_second,
                               double cost, TimeMs now) override;
 
@@ -120,6 +122,11 @@ class SqlTransaction final : public Transaction {
   void AllowPurgeStatements();
   // Runs a statement of PurgeExpiredSql; how many rows it deleted.
   std::int64_t PurgeExpired(const std::string& sql, TimeMs now, int limit);
+  // The bucket's row (created full when missing), locked on PostgreSQL: its level
+  // refilled to `now` and when it was last written.
+  std::pair<double, TimeMs> LockBucket(const std::string& name, double capacity,
+                                       double refill_per_second, TimeMs now);
+  void StoreBucket(const std::string& name, double tokens, TimeMs updated);
   // Guarded() that also remembers the first failure: such a transaction can only
   // roll back (PostgreSQL aborts it anyway; SQLite is made to behave the same).
   template <typename F>

@@ -208,6 +208,13 @@ class Transaction {
   // it short. capacity/cost > 0, cost <= capacity, refill >= 0 (else kInvalidArgument).
   virtual Result<RateTake> TakeTokens(const std::string& name, double capacity,
                                       double refill_per_second, double cost, TimeMs now) = 0;
+  // Corrects the bucket `name` (refilled to `now` as in TakeTokens; a new bucket
+  // starts full): adds `refund` tokens (capped at capacity), then lowers the level
+  // to `at_most` when at_most >= 0 and the level is higher. Returns the level
+  // after. capacity > 0, refund >= 0, refill >= 0 (else kInvalidArgument).
+  virtual Result<double> AdjustTokens(const std::string& name, double capacity,
+                                      double refill_per_second, double refund, double at_most,
+                                      TimeMs now) = 0;
 };
 
 struct OpenOptions {

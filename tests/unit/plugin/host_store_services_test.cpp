@@ -129,6 +129,56 @@ TEST_P(HostStoreServicesTest, AcquireWaitsForTokensOnTheRealClock) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));
 }
 
+// ABI 1.1 rate_adjust: a refund gives tokens back (never above the capacity), a
+// lower `at_most` (what the remote API reports) caps the level, a higher one
+// leaves it alone; the same per-plugin bucket names as rate_acquire.
+TEST_P(HostStoreServicesTest, RateAdjustRefundsAndCapsTheLevel) {
+  const storeflow_host_v1* h = email_->table();
+  ASSERT_GE(h->struct_size, STOREFLOW_HOST_V1_1_SIZE);
+  ASSERT_NE(h->rate_adjust, nullptr);
+  std::int64_t retry = 0;
+  double level = -1;
+  ASSERT_EQ(Acquire(*email_, "gql", 100, 0, 80, &retry), 1);
+  ASSERT_EQ(h->rate_adjust(h->context, "gql", 100, 0, 0, -1, &level), 1);  // read only
+  EXPECT_DOUBLE_EQ(level, 20);
+  ASSERT_EQ(h->rate_adjust(h->context, "gql", 100, 0, 50, -1, &level), 1);  // refund
+  EXPECT_DOUBLE_EQ(level, 70);
+  ASSERT_EQ(h->rate_adjust(h->context, "gql", 100, 0, 500, -1, &level), 1);
+  EXPECT_DOUBLE_EQ(level, 100);                                            // capped at the capacity
+  ASSERT_EQ(h->rate_adjust(h->context, "gql", 100, 0, 0, 30, &level), 1);  // server says 30
+  EXPECT_DOUBLE_EQ(level, 30);
+  ASSERT_EQ(h->rate_adjust(h->context, "gql", 100, 0, 0, 90, &level), 1);  // never raised
+  EXPECT_DOUBLE_EQ(level, 30);
+  EXPECT_EQ(Acquire(*email_, "gql", 100, 0, 31, &retry), 0);
+  EXPECT_EQ(Acquire(*email_, "gql", 100, 0, 30, &retry), 1);
+  // Another plugin's "gql" is another bucket (new: full).
+  ASSERT_EQ(
+      storage_->table()->rate_adjust(storage_->table()->context, "gql", 100, 0, 0, -1, &level), 1);
+  EXPECT_DOUBLE_EQ(level, 100);
+  // Refill follows the engine clock in adjustments too.
+  ASSERT_EQ(h->rate_adjust(h->context, "slow", 10, 1, 0, 0, &level), 1);
+  clock_.AdvanceTo(kT0 + 4000);
+  ASSERT_EQ(h->rate_adjust(h->context, "slow", 10, 1, 0, -1, &level), 1);
+  EXPECT_DOUBLE_EQ(level, 4);
+  EXPECT_EQ(h->rate_adjust(h->context, "gql", 100, 0, -1, -1, &level), -1);  // negative refund
+  EXPECT_EQ(h->rate_adjust(h->context, "gql", 0, 0, 1, -1, &level), -1);     // no capacity
+  EXPECT_EQ(h->rate_adjust(h->context, "", 10, 0, 1, -1, &level), -1);
+}
+
+TEST_P(HostStoreServicesTest, RateAdjustIsSharedByEnginesOnPostgresql) {
+  if (!is_pg()) GTEST_SKIP() << "buckets are shared through PostgreSQL only";
+  auto other_store = OpenAnother();
+  ASSERT_NE(other_store, nullptr);
+  RateGovernor a(store_.get(), clock_);
+  RateGovernor b(other_store.get(), clock_);
+  ASSERT_TRUE(a.TryTake("shopify/s", 2000, 0, 1500)->taken);
+  auto seen = b.Adjust("shopify/s", 2000, 0, 0, -1);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_DOUBLE_EQ(*seen, 500);
+  ASSERT_TRUE(b.Adjust("shopify/s", 2000, 0, 1000, -1).ok());
+  EXPECT_DOUBLE_EQ(*a.Adjust("shopify/s", 2000, 0, 0, -1), 1500);
+}
+
 // Two engines (two Store objects, each with its own governor) on one PostgreSQL
 // database share a bucket: together they get exactly its capacity.
 TEST_P(HostStoreServicesTest, TwoEnginesOnPostgresqlShareABucket) {

@@ -75,6 +75,9 @@ TEST_F(PluginHostTest, LoadAllKeepsEveryFailureAndLoadsTheRest) {
   EXPECT_EQ(by_folder["dup_b"]->error.message(),
             FixtureYaml("dup_b").string() + ": a plugin named 'twin' is already loaded from " +
                 FixtureYaml("dup_a").string() + " (plugin names must be unique)");
+  // A plugin built for ABI 1.0 loads on this (newer-minor) host.
+  ASSERT_EQ(by_folder.count("abi_v1_0"), 1u);
+  EXPECT_TRUE(by_folder["abi_v1_0"]->loaded()) << by_folder["abi_v1_0"]->error.ToString();
   // invoke_throws loads (its invoke misbehaves later).
   EXPECT_TRUE(by_folder["invoke_throws"]->loaded());
   // The built-in store.put was not replaced.
@@ -176,6 +179,23 @@ TEST_F(PluginHostTest, InputIsValidatedWithItsJsonPath) {
   auto missing = Call("testkit.fail", Json::object());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("$: "), std::string::npos) << missing.error().message;
+}
+
+TEST_F(PluginHostTest, OutputIsValidatedAgainstItsOutputSchema) {
+  ASSERT_TRUE(LoadFixture("testkit").loaded());
+  auto fine = Call("testkit.shaped", {{"count", 3}});
+  ASSERT_TRUE(fine.ok()) << fine.error().message;
+  EXPECT_EQ(fine.output()["count"], 3);
+  auto bad = Call("testkit.shaped", {{"count", "three"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.error().permanent());
+  EXPECT_EQ(bad.error().code, "invalid_output");
+  EXPECT_EQ(bad.error().message.rfind(
+                "output of action 'testkit.shaped' does not match its output_schema: $.count: ", 0),
+            0u)
+      << bad.error().message;
+  // An action without an output schema may answer anything.
+  ASSERT_TRUE(Call("testkit.echo", {{"count", "three"}}).ok());
 }
 
 TEST_F(PluginHostTest, CallContextReachesThePlugin) {

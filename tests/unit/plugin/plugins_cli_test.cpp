@@ -6,9 +6,14 @@
 #include <cstdio>
 
 #include "plugin_test_util.h"
+#include "storeflow/plugin.h"
 
 namespace storeflow::plugin::testing {
 namespace {
+
+// The ABI a first-party plugin built in this tree reports (its table), which
+// `plugins list` shows for a loaded plugin whatever its plugin.yaml says.
+const std::string kLibraryAbi = "1." + std::to_string(STOREFLOW_PLUGIN_ABI_MINOR);
 
 struct CliRun {
   int exit_code = -1;
@@ -55,7 +60,8 @@ TEST(PluginsCliTest, ListShowsLoadedAndFailedPlugins) {
             by_name["builtin"]["actions"].end());
   ASSERT_EQ(by_name.count("example"), 1u) << r.out;
   EXPECT_EQ(by_name["example"]["version"], "1.0.0");
-  EXPECT_EQ(by_name["example"]["abi"], "1.0");
+  // What the library was built for (this tree: ABI 1.1), not its plugin.yaml.
+  EXPECT_EQ(by_name["example"]["abi"], kLibraryAbi);
   EXPECT_EQ(by_name["example"]["loaded"], true);
   EXPECT_EQ(by_name["example"]["path"],
             (PluginDir("example") / "libstoreflow_example.so").string());
@@ -68,7 +74,7 @@ TEST(PluginsCliTest, ListShowsLoadedAndFailedPlugins) {
 
   CliRun text = Storeflow("plugins list --config " + config);
   ASSERT_EQ(text.exit_code, 0);
-  EXPECT_NE(text.out.find("example 1.0.0 (ABI 1.0) loaded\n  path: " +
+  EXPECT_NE(text.out.find("example 1.0.0 (ABI " + kLibraryAbi + ") loaded\n  path: " +
                           (PluginDir("example") / "libstoreflow_example.so").string() +
                           "\n  actions: example.greet, example.slugify, example.render\n"),
             std::string::npos)
@@ -108,8 +114,10 @@ TEST(PluginsCliTest, DescribeShowsSchemasAndExamples) {
   const std::string config = Config(tmp, STOREFLOW_PLUGIN_DIR);
   CliRun r = Storeflow("plugins describe example --config " + config);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("plugin example 1.0.0 (ABI 1.0) \u2014 An example for plugin authors", 0),
-            0u)
+  EXPECT_EQ(
+      r.out.rfind(
+          "plugin example 1.0.0 (ABI " + kLibraryAbi + ") \u2014 An example for plugin authors", 0),
+      0u)
       << r.out;
   EXPECT_NE(r.out.find("example.greet \u2014 greets someone and counts how often they were "
                        "greeted\n  input schema (with:):\n    {\n"),
@@ -153,7 +161,7 @@ TEST(PluginsCliTest, ValidateChecksUsesAgainstTheLoadedActions) {
             "  - id: broken\n"
             "    uses: abi_major.act\n"
             "  - id: later\n"
-            "    uses: shopify.storefront_cart\n"
+            "    uses: klaviyo.track\n"
             "  - id: fine\n"
             "    uses: example.greet\n"
             "    with: { name: x }\n"
@@ -174,8 +182,8 @@ TEST(PluginsCliTest, ValidateChecksUsesAgainstTheLoadedActions) {
                        ": built for plugin ABI 2.0"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(f + ":9:5: warning: action 'shopify.storefront_cart' of step 'later': no "
-                           "plugin 'shopify' is installed"),
+  EXPECT_NE(r.out.find(f + ":9:5: warning: action 'klaviyo.track' of step 'later': no "
+                           "plugin 'klaviyo' is installed"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(f + ":15:31: error: unknown input 'greting' of action 'example.greet' "
@@ -219,7 +227,8 @@ TEST(PluginsCliTest, ABadPluginConfigIsReportedWithItsPosition) {
       Config(tmp, STOREFLOW_PLUGIN_DIR, "  config:\n    example:\n      greting: Ahoy\n");
   CliRun r = Storeflow("plugins list --config " + config);
   ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("example 1.0.0 (ABI 1.0) FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("example 1.0.0 (ABI " + kLibraryAbi + ") FAILED"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find(config + ":5:7: unknown key 'greting' in 'plugins.config.example' (valid "
                                 "keys: greeting, shout); did you mean 'greeting'?"),
             std::string::npos)

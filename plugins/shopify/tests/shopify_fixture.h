@@ -1,0 +1,89 @@
+#pragma once
+
+// A ShopifyActions over a BucketHost, pointed at a ScriptedHttpServer that plays
+// the shop a.myshopify.com.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bucket_host.h"
+#include "common/json_schema.h"
+#include "plugin_test_host.h"
+#include "poco_transport.h"
+#include "scripted_http_server.h"
+#include "shopify_actions.h"
+#include "shopify_config.h"
+
+namespace storeflow::plugins::shopify::testing {
+
+inline constexpr const char* kAdminToken = "shpat_test_admin_0123456789";
+inline constexpr const char* kStorefrontToken = "storefront_test_0123";
+
+// The compiled output schema of `action`, from the built plugin's manifest (what
+// the engine enforces on every successful output).
+inline std::shared_ptr<const JsonSchema> OutputSchema(const std::string& action) {
+  static const std::map<std::string, std::shared_ptr<const JsonSchema>> schemas = [] {
+    std::map<std::string, std::shared_ptr<const JsonSchema>> out;
+    static plugins::testing::LoadedPlugin plugin(STOREFLOW_SHOPIFY_PLUGIN);
+    const sdk::Json manifest = plugin.Manifest();  // a temporary would dangle in the loop
+    for (const sdk::Json& a : manifest["actions"]) {
+      auto compiled = JsonSchema::Parse(a["output_schema"]);
+      if (compiled.ok()) out[a["name"]] = compiled.value();
+    }
+    return out;
+  }();
+  auto it = schemas.find(action);
+  return it == schemas.end() ? nullptr : it->second;
+}
+
+class ShopifyFixture {
+ public:
+  explicit ShopifyFixture(sdk::Json extra_config = sdk::Json::object()) {
+    host.test_host().SetSecret("SHOP_A_ADMIN", kAdminToken);
+    host.test_host().SetSecret("SHOP_A_STOREFRONT", kStorefrontToken);
+    sdk::Json config{{"shops",
+                      {{{"domain", "a.myshopify.com"},
+                        {"admin_token_secret", "SHOP_A_ADMIN"},
+                        {"storefront_token_secret", "SHOP_A_STOREFRONT"},
+                        {"endpoint", server.url() + "/shops/a.myshopify.com"}}}},
+                     {"timeout_ms", 5000},
+                     {"max_wait_ms", 5000}};
+    for (auto& [key, value] : extra_config.items()) config[key] = value;
+    actions = std::make_unique<ShopifyActions>(host.api(), ParseShopifyConfig(config),
+                                               std::make_shared<PocoTransport>());
+  }
+
+  // Runs `action`; on error returns {"error": {code, kind, message, retry_after_ms}}.
+  sdk::Json Run(const std::string& action, const sdk::Json& input,
+                std::optional<std::int64_t> deadline_in_ms = std::nullopt) {
+    sdk::Call call;
+    call.now_ms = host.api().NowMs();
+    if (deadline_in_ms) call.deadline_ms = call.now_ms + *deadline_in_ms;
+    try {
+      sdk::Json out = actions->Invoke(action, input, call);
+      auto schema = OutputSchema(action);
+      EXPECT_NE(schema, nullptr) << action;
+      if (schema) {
+        auto violations = schema->Validate(out);
+        EXPECT_TRUE(violations.empty()) << action << " output does not match its output_schema: "
+                                        << DescribeViolations(violations) << " in " << out.dump();
+      }
+      return out;
+    } catch (const sdk::Error& e) {
+      return sdk::Json{{"error",
+                        {{"code", e.code()},
+                         {"retryable", e.kind() == STOREFLOW_ERROR_RETRYABLE},
+                         {"message", e.what()},
+                         {"retry_after_ms", e.retry_after_ms()}}}};
+    }
+  }
+
+  ScriptedHttpServer server;  // before actions: its URL goes into the config
+  BucketHost host;
+  std::unique_ptr<ShopifyActions> actions;
+};
+
+}  // namespace storeflow::plugins::shopify::testing
