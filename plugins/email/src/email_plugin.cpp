@@ -47,10 +47,11 @@ Json EmailPlugin::Send(const Json& input, const sdk::Call& call) {
     if (call.previous_attempt == STOREFLOW_PREVIOUS_UNKNOWN &&
         config_.transport != EmailConfig::Transport::kOutbox) {
       // SMTP cannot say whether the interrupted attempt was delivered.
-      host_.Warn("the previous attempt was interrupted; SMTP cannot tell whether it was "
-                 "delivered, so this one may be a duplicate (same Message-ID " +
-                     outgoing.message_id + ")",
-                 &call);
+      host_.Warn(
+          "the previous attempt was interrupted; SMTP cannot tell whether it was "
+          "delivered, so this one may be a duplicate (same Message-ID " +
+              outgoing.message_id + ")",
+          &call);
     }
     SendResult result = transport_->Send(outgoing, call);
 

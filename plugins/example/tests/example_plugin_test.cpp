@@ -9,6 +9,7 @@
 #include "plugin/plugin_host.h"
 #include "runtime/action.h"
 #include "store/store.h"
+#include "storeflow/plugin.h"
 
 namespace storeflow::plugin {
 namespace {
@@ -50,7 +51,9 @@ TEST_F(ExamplePluginTest, LoadsWithItsActions) {
   ASSERT_NE(info, nullptr);
   EXPECT_TRUE(info->loaded()) << info->error.ToString();
   EXPECT_EQ(info->version, "1.0.0");
-  EXPECT_EQ(info->abi, "1.0");
+  // Built in this tree: the ABI of this tree's plugin.h.
+  EXPECT_EQ(info->abi, std::to_string(STOREFLOW_PLUGIN_ABI_MAJOR) + "." +
+                           std::to_string(STOREFLOW_PLUGIN_ABI_MINOR));
   EXPECT_EQ(info->actions,
             (std::vector<std::string>{"example.greet", "example.slugify", "example.render"}));
 }

@@ -9,6 +9,7 @@
 #include "plugin/host_services.h"
 #include "plugin_test_util.h"
 #include "store/store.h"
+#include "storeflow/plugin.h"
 
 namespace storeflow::plugin::testing {
 namespace {
@@ -206,13 +207,15 @@ TEST_F(PluginHostTest, CallContextReachesThePlugin) {
   c.step_path = "items[1].send";
   c.idempotency_key = "42/items[1].send";
   c.attempt = 3;
+  c.previous_attempt = runtime::PreviousAttempt::kUnknown;
   auto out = Call("testkit.echo", Json::object(), c);
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(out.output()["call"], Json({{"run_id", 42},
                                         {"workflow", "orders"},
                                         {"step_path", "items[1].send"},
                                         {"idempotency_key", "42/items[1].send"},
-                                        {"attempt", 3}}));
+                                        {"attempt", 3},
+                                        {"previous_attempt", STOREFLOW_PREVIOUS_UNKNOWN}}));
 }
 
 TEST_F(PluginHostTest, ErrorsKeepTheirClass) {

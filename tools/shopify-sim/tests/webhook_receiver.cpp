@@ -12,6 +12,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 
 #include <sstream>
 #include <thread>
@@ -43,7 +44,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         state_->delays.pop_front();
       }
     }
-    std::this_thread::sleep_for(delay);
+    if (delay.count() > 0) {
+      std::unique_lock lock(state_->mutex);
+      state_->wake.wait_for(lock, delay, [&] { return state_->stopping; });
+    }
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentLength(0);
     response.send();
@@ -67,16 +71,23 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-WebhookReceiver::WebhookReceiver() : state_(std::make_shared<State>()) {
+WebhookReceiver::WebhookReceiver()
+    : state_(std::make_shared<State>()), threads_(std::make_unique<Poco::ThreadPool>(2, 16)) {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   port_ = socket.address().port();
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), socket,
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket,
                                                     new Poco::Net::HTTPServerParams);
   server_->start();
 }
 
 WebhookReceiver::~WebhookReceiver() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake.notify_all();
   server_->stopAll(true);
+  threads_->joinAll();
 }
 
 std::string WebhookReceiver::url(const std::string& path) const {

@@ -4,6 +4,7 @@
 // (headers, raw body) and answers the statuses queued with AnswerNext (200 otherwise).
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -12,6 +13,9 @@
 #include <string>
 #include <vector>
 
+namespace Poco {
+class ThreadPool;
+}
 namespace Poco::Net {
 class HTTPServer;
 }
@@ -45,10 +49,15 @@ class WebhookReceiver {
     std::vector<ReceivedWebhook> received;
     std::deque<int> answers;
     std::deque<std::chrono::milliseconds> delays;
+    std::condition_variable wake;  // a delayed answer ends early when stopping
+    bool stopping = false;
   };
 
  private:
   std::shared_ptr<State> state_;
+  // Its own threads, joined by the destructor: no handler outlives the receiver
+  // (a delayed one would otherwise run on into the process's exit).
+  std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::uint16_t port_ = 0;
 };
