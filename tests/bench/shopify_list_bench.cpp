@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   if (!sim.Start({"--port", "0", "--fixtures",
                   std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim", "--orders",
                   std::to_string(o.orders), "--seed", "11"},
-                 "/tmp/shopify_list_bench_sim.log", std::chrono::seconds(300))) {
+                 "/tmp/shopify_list_bench_sim_" + o.shop + ".log", std::chrono::seconds(300))) {
     std::cerr << "the simulator did not start: " << sim.log() << "\n";
     return 1;
   }
