@@ -1,5 +1,6 @@
 #include "entity_store.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "time_text.h"
@@ -21,6 +22,17 @@ bool IsNullOrAbsent(const nlohmann::json& obj, const char* key) {
 }
 
 }  // namespace
+
+bool SameEmail(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string StringField(const nlohmann::json& obj, const char* key) {
   if (!obj.is_object()) return {};
@@ -143,7 +155,10 @@ bool MatchesFilter(Resource r, const Entity& e, const ListFilter& filter) {
   if (!filter.handle.empty() && StringField(e.rest, "handle") != filter.handle) return false;
   if (!filter.email.empty()) {
     const auto it = e.rest.find("email");
-    if (it == e.rest.end() || !it->is_string() || *it != filter.email) return false;
+    if (it == e.rest.end() || !it->is_string() ||
+        !SameEmail(it->get_ref<const std::string&>(), filter.email)) {
+      return false;
+    }
   }
   return true;
 }

@@ -34,6 +34,8 @@ std::optional<std::int64_t> IdFromJson(const nlohmann::json& value);
 
 // obj[key] when it is a string, else "" (absent, null or another type: no exception).
 std::string StringField(const nlohmann::json& obj, const char* key);
+// Emails compare ASCII case-insensitively, as Shopify's search does (`email:Jon@X.com`).
+bool SameEmail(std::string_view a, std::string_view b);
 
 struct Entity {
   std::int64_t id = 0;

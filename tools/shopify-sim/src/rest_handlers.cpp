@@ -241,7 +241,7 @@ SimReply CustomerSearch(Shop& shop, const SimRequest& req) {
   for (const auto& [id, e] : shop.store.table(Resource::kCustomers)) {
     if (static_cast<int>(found.size()) >= limit) break;
     const std::string e_email = StringField(e.rest, "email");
-    if (!email.empty() && e_email != email) continue;
+    if (!email.empty() && !SameEmail(e_email, email)) continue;
     if (!text.empty()) {
       const std::string hay = e_email + " " + StringField(e.rest, "first_name") + " " +
                               StringField(e.rest, "last_name");
