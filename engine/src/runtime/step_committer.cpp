@@ -67,11 +67,6 @@ Status SharedCommit::Flush(const ExecutorServices& services, store::Transaction:
     if (write.step) steps.push_back(&*write.step);
   }
   STOREFLOW_RETURN_IF_ERROR(tx.UpsertSteps(steps));
-  const TimeMs recorded = services.clock.Now();
-  for (const auto& write : writes_) {
-    if (!write.effect || write.run->outcome().lost_lease) continue;
-    STOREFLOW_RETURN_IF_ERROR(tx.RecordEffect(write.effect->key, write.effect->entry, recorded));
-  }
   // Keys last: admissions earlier in this transaction saw these runs active and
   // queued behind them; releasing now promotes those.
   const TimeMs now = services.clock.Now();
@@ -137,6 +132,10 @@ void StepCommitter::Rollback() {
 
 Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish, bool responded,
                              const LedgerEntry* effect) {
+  if (shared_ != nullptr && effect != nullptr) {
+    // Only steps that call out have ledger entries, and they never share a commit.
+    return Internal("a ledger entry (" + effect->key + ") in a shared commit");
+  }
   auto begun = StepTransaction();
   if (!begun.ok()) return begun.status();
   if (shared_ != nullptr) {
@@ -145,7 +144,6 @@ Status StepCommitter::Commit(const StepRow* row, std::optional<RunStatus> finish
     if (row != nullptr) write.step = *row;
     write.finish = finish;
     write.responded = responded;
-    if (effect != nullptr) write.effect = *effect;
     shared_->Queue(std::move(write));
     if (finish) {
       outcome_.notify = true;

@@ -50,7 +50,6 @@ class SharedCommit {
     std::optional<store::StepRow> step;
     std::optional<store::RunStatus> finish;  // the run ended: free its key
     bool responded = false;                  // a respond step's answer awaits the commit
-    std::optional<LedgerEntry> effect;       // the step's outcome for the effect ledger
   };
 
   SharedCommit() = default;
@@ -111,7 +110,8 @@ class StepCommitter {
   // records in the outcome what was written (ended, notify) or that the lease is
   // lost. Shared: queues the write for the round (always, when it returns Ok).
   // Other errors are returned, the step's writes undone.
-  // `effect`, when set, is written to the effect ledger with the step.
+  // `effect`, when set, is written to the effect ledger with the step (own
+  // transaction only: steps that call out never share a commit).
   Status Commit(const store::StepRow* row, std::optional<store::RunStatus> finish, bool responded,
                 const LedgerEntry* effect = nullptr);
   // Before an effectful call, in a transaction of its own (never shared): writes

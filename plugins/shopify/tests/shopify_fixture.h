@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bucket_host.h"
@@ -39,6 +40,33 @@ inline std::shared_ptr<const JsonSchema> OutputSchema(const std::string& action)
   return it == schemas.end() ? nullptr : it->second;
 }
 
+// Runs `action` on `actions`; a successful output is checked against the
+// manifest's output schema; an error comes back as
+// {"error": {code, retryable, message, retry_after_ms}}.
+inline sdk::Json RunAction(ShopifyActions& actions, BucketHost& host, const std::string& action,
+                           const sdk::Json& input, std::optional<std::int64_t> deadline_in_ms) {
+  sdk::Call call;
+  call.now_ms = host.api().NowMs();
+  if (deadline_in_ms) call.deadline_ms = call.now_ms + *deadline_in_ms;
+  try {
+    sdk::Json out = actions.Invoke(action, input, call);
+    auto schema = OutputSchema(action);
+    EXPECT_NE(schema, nullptr) << action;
+    if (schema) {
+      auto violations = schema->Validate(out);
+      EXPECT_TRUE(violations.empty()) << action << " output does not match its output_schema: "
+                                      << DescribeViolations(violations) << " in " << out.dump();
+    }
+    return out;
+  } catch (const sdk::Error& e) {
+    return sdk::Json{{"error",
+                      {{"code", e.code()},
+                       {"retryable", e.kind() == STOREFLOW_ERROR_RETRYABLE},
+                       {"message", e.what()},
+                       {"retry_after_ms", e.retry_after_ms()}}}};
+  }
+}
+
 class ShopifyFixture {
  public:
   explicit ShopifyFixture(sdk::Json extra_config = sdk::Json::object()) {
@@ -56,29 +84,10 @@ class ShopifyFixture {
                                                std::make_shared<PocoTransport>());
   }
 
-  // Runs `action`; on error returns {"error": {code, kind, message, retry_after_ms}}.
+  // Runs `action` (see RunAction).
   sdk::Json Run(const std::string& action, const sdk::Json& input,
                 std::optional<std::int64_t> deadline_in_ms = std::nullopt) {
-    sdk::Call call;
-    call.now_ms = host.api().NowMs();
-    if (deadline_in_ms) call.deadline_ms = call.now_ms + *deadline_in_ms;
-    try {
-      sdk::Json out = actions->Invoke(action, input, call);
-      auto schema = OutputSchema(action);
-      EXPECT_NE(schema, nullptr) << action;
-      if (schema) {
-        auto violations = schema->Validate(out);
-        EXPECT_TRUE(violations.empty()) << action << " output does not match its output_schema: "
-                                        << DescribeViolations(violations) << " in " << out.dump();
-      }
-      return out;
-    } catch (const sdk::Error& e) {
-      return sdk::Json{{"error",
-                        {{"code", e.code()},
-                         {"retryable", e.kind() == STOREFLOW_ERROR_RETRYABLE},
-                         {"message", e.what()},
-                         {"retry_after_ms", e.retry_after_ms()}}}};
-    }
+    return RunAction(*actions, host, action, input, deadline_in_ms);
   }
 
   ScriptedHttpServer server;  // before actions: its URL goes into the config

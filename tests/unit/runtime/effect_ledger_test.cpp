@@ -28,6 +28,46 @@ steps:
     retry: { attempts: 3, backoff: constant, delay: 10s }
 )";
 
+// The test action held inside its call until released, on a worker thread that
+// drives the engine once (RunDueOnce), as a slow plugin call would.
+class HeldCall {
+ public:
+  explicit HeldCall(TestAction& action) {
+    action.set_script([this](const Json& in, const ActionContext&, int) -> ActionResult {
+      std::unique_lock lock(mu_);
+      in_call_ = true;
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(30), [&] { return release_; });
+      return Json{{"echo", in}};
+    });
+  }
+  ~HeldCall() { Finish(); }
+
+  void Drive(Engine& engine) {
+    worker_ = std::thread([&engine] { (void)engine.RunDueOnce(); });
+  }
+  bool WaitUntilInCall() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return in_call_; });
+  }
+  // Lets the call return and waits for the worker.
+  void Finish() {
+    {
+      std::lock_guard lock(mu_);
+      release_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool in_call_ = false;
+  bool release_ = false;
+  std::thread worker_;
+};
+
 class EffectLedgerTest : public RuntimeTest {
  protected:
   std::string Key(std::int64_t run_id, const std::string& path) {
@@ -129,23 +169,10 @@ TEST_P(EffectLedgerTest, TheLeaseLivesAsLongAsTheCallAndNoOtherWorkerTakesTheRun
   options_.executor.lease = std::chrono::milliseconds(1000);
   NewEngine();
   Load(kSend);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_call = false;
-  bool release = false;
-  action_->set_script([&](const Json& in, const ActionContext&, int) -> ActionResult {
-    std::unique_lock lock(mu);
-    in_call = true;
-    cv.notify_all();
-    cv.wait_for(lock, std::chrono::seconds(30), [&] { return release; });
-    return Json{{"echo", in}};
-  });
+  HeldCall call(*action_);
   const auto id = Start("ledger");
-  std::thread worker([&] { (void)engine_->RunDueOnce(); });
-  {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return in_call; }));
-  }
+  call.Drive(*engine_);
+  ASSERT_TRUE(call.WaitUntilInCall());
   const TimeMs first_lease = *GetRun(id).lease_until;
   // Twice 80 % of the lease goes by while the call lasts: without a heartbeat
   // the lease ran out after the first second and the run could be claimed.
@@ -162,12 +189,7 @@ TEST_P(EffectLedgerTest, TheLeaseLivesAsLongAsTheCallAndNoOtherWorkerTakesTheRun
   auto stolen = store_->ClaimDueRuns("other-worker", clock_->Now(), clock_->Now() + 1000, 10);
   ASSERT_TRUE(stolen.ok());
   EXPECT_TRUE(stolen->empty()) << "another worker claimed a run whose step was in flight";
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  worker.join();
+  call.Finish();
   EXPECT_EQ(Finish(id).status, RunStatus::kCompleted);
   EXPECT_EQ(action_->calls().size(), 1u);
 }
@@ -176,23 +198,10 @@ TEST_P(EffectLedgerTest, AWorkerThatLostTheLeaseDuringTheCallDropsTheResult) {
   options_.executor.lease = std::chrono::milliseconds(1000);
   NewEngine();
   Load(kSend);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_call = false;
-  bool release = false;
-  action_->set_script([&](const Json& in, const ActionContext&, int) -> ActionResult {
-    std::unique_lock lock(mu);
-    in_call = true;
-    cv.notify_all();
-    cv.wait_for(lock, std::chrono::seconds(30), [&] { return release; });
-    return Json{{"echo", in}};
-  });
+  HeldCall call(*action_);
   const auto id = Start("ledger");
-  std::thread worker([&] { (void)engine_->RunDueOnce(); });
-  {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return in_call; }));
-  }
+  call.Drive(*engine_);
+  ASSERT_TRUE(call.WaitUntilInCall());
   // Another engine takes the run over (as after a network partition).
   {
     auto tx = Begin();
@@ -207,12 +216,7 @@ TEST_P(EffectLedgerTest, AWorkerThatLostTheLeaseDuringTheCallDropsTheResult) {
   // Let the heartbeat find out (it may; the step's commit finds out anyway).
   clock_->AdvanceTo(clock_->Now() + 500);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  worker.join();
+  call.Finish();
   auto row = Steps(id)["send"];
   EXPECT_EQ(row.status, StepStatus::kRunning) << "the result of a lost lease was recorded";
   EXPECT_EQ((*Effect(Key(id, "send")))["state"], "started");

@@ -15,7 +15,7 @@
 #include "poco_transport.h"
 #include "shopify_actions.h"
 #include "shopify_config.h"
-#include "shopify_fixture.h"  // OutputSchema
+#include "shopify_fixture.h"  // RunAction
 #include "sim_process.h"
 
 namespace storeflow::plugins::shopify::testing {
@@ -65,30 +65,9 @@ class SimPluginTest : public ::testing::Test {
 
   void Configure(sdk::Json extra_config = {}) { actions_ = MakeActions(host_, extra_config); }
 
-  // Runs `action`; a successful output is checked against the manifest's output
-  // schema; an error comes back as {"error": {code, retryable, message, retry_after_ms}}.
   static sdk::Json RunOn(ShopifyActions& actions, BucketHost& host, const std::string& action,
                          const sdk::Json& input, std::optional<std::int64_t> deadline_in_ms) {
-    sdk::Call call;
-    call.now_ms = host.api().NowMs();
-    if (deadline_in_ms) call.deadline_ms = call.now_ms + *deadline_in_ms;
-    try {
-      sdk::Json out = actions.Invoke(action, input, call);
-      auto schema = OutputSchema(action);
-      EXPECT_NE(schema, nullptr) << action;
-      if (schema) {
-        auto violations = schema->Validate(out);
-        EXPECT_TRUE(violations.empty()) << action << " output does not match its output_schema: "
-                                        << DescribeViolations(violations) << " in " << out.dump();
-      }
-      return out;
-    } catch (const sdk::Error& e) {
-      return sdk::Json{{"error",
-                        {{"code", e.code()},
-                         {"retryable", e.kind() == STOREFLOW_ERROR_RETRYABLE},
-                         {"message", e.what()},
-                         {"retry_after_ms", e.retry_after_ms()}}}};
-    }
+    return RunAction(actions, host, action, input, deadline_in_ms);
   }
 
   sdk::Json Run(const std::string& action, const sdk::Json& input,
