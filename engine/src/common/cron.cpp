@@ -164,7 +164,7 @@ class CronParser {
       }
     } else {
       STOREFLOW_RETURN_IF_ERROR(ParseValue(range, spec, lo));
-      hi = has_step ? top : lo;
+      hi = has_step ? std::max(top, lo) : lo;  // `7/2` is Sunday alone
     }
     for (int v = lo; v <= hi; v += step) {
       int bit = spec.name == "day-of-week" && v == 7 ? 0 : v;

@@ -61,6 +61,11 @@ TEST(CronParseTest, NamesAndSunday7) {
   CronSchedule sunday = Cron("0 0 * * 7");
   EXPECT_TRUE(sunday.Matches(At(2024, 2, 4, 0, 0)));  // a Sunday
   EXPECT_TRUE(Cron("0 0 * * 5-7").Matches(At(2024, 2, 4, 0, 0)));
+  // `7/2` starts at Sunday-as-7: Sunday alone (the fuzzer found it matched no day).
+  CronSchedule stepped = Cron("5 5 * 5 7/2");
+  EXPECT_TRUE(stepped.Matches(At(2024, 5, 5, 5, 5)));             // a Sunday in May
+  EXPECT_FALSE(stepped.Matches(At(2024, 5, 6, 5, 5)));            // Monday
+  EXPECT_EQ(stepped.NextAfter(0, *TimeZone::Utc()), 10'559'100);  // 1970-05-03 05:05
 }
 
 TEST(CronParseTest, MacrosAndTimezonePrefix) {
