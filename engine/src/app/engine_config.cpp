@@ -420,6 +420,32 @@ const std::vector<ConfigKey>& Keys() {
          for (const auto& [name, value] : parsed.items()) c.plugins.configs[name] = value;
          return Status::Ok();
        }},
+      {"plugins", "isolate", "",
+       "plugins run out of the engine's process (a YAML list or comma-separated names): each "
+       "runs in worker processes that a crash or a hang takes down alone; the call in flight "
+       "fails retryable (`plugin_crashed`, or `timeout` past the step's deadline)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.plugins.isolate.clear();
+         for (const std::string& name : SplitList(v)) {
+           const bool valid =
+               !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+               std::all_of(name.begin(), name.end(), [](char ch) {
+                 return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+               });
+           if (!valid) {
+             return InvalidArgument("'" + name +
+                                    "' is not a plugin name (lower-case letters, digits, _)");
+           }
+           c.plugins.isolate.push_back(name);
+         }
+         return Status::Ok();
+       }},
+      {"plugins", "isolated_processes", "4",
+       "the most worker processes one isolated plugin runs at once (1-64): each serves one call "
+       "at a time, so this bounds that plugin's concurrent calls",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyCount(v, "isolated_processes", 1, 64, c.plugins.isolated_processes);
+       }},
       {"retention", "runs", "30d",
        "how long runs that completed, were cancelled, rejected or skipped are kept after "
        "they ended, with their steps (`keep`: for ever)",
@@ -591,7 +617,8 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
         ApplyPluginConfigs(file, entry.second, config, errors);
         continue;
       }
-      if ((key->path() == "plugins.dirs" || key->path() == "http_client.allow_hosts") &&
+      if ((key->path() == "plugins.dirs" || key->path() == "plugins.isolate" ||
+           key->path() == "http_client.allow_hosts") &&
           entry.second.IsSequence()) {
         std::string joined;
         bool items_ok = true;

@@ -102,6 +102,10 @@ struct PluginsConfig {
   std::map<std::string, nlohmann::json> configs;
   // plugins.config.<name>: JSON pointer ("" = the map, "/smtp/host") -> "file:line:col".
   std::map<std::string, std::map<std::string, std::string>> config_locations;
+  // plugins.isolate: plugins run in worker processes instead of in the engine.
+  std::vector<std::string> isolate;
+  // plugins.isolated_processes: the most worker processes of one isolated plugin.
+  int isolated_processes = 4;
 };
 
 struct EngineConfig {

@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/version.h"
+#include "plugin/plugin_worker.h"
 
 namespace {
 
@@ -85,6 +86,10 @@ int main(int argc, char** argv) {
     if (command == "plugins") return storeflow::app::RunPluginsCommand(rest, std::cout, std::cerr);
     if (command == "records") return storeflow::app::RunRecordsCommand(rest, std::cout, std::cerr);
     if (command == "demo") return storeflow::app::RunDemoCommand(rest, std::cout, std::cerr);
+    // Not for people: the engine starts it for a plugin in plugins.isolate.
+    if (command == storeflow::plugin::kPluginWorkerCommand && rest.size() == 2) {
+      return storeflow::plugin::RunPluginWorker(rest[0], std::stoi(rest[1]));
+    }
   } catch (const std::exception& e) {
     // Modules report errors as Status; reaching here is a bug worth a clear line.
     std::cerr << "storeflow: internal error: " << e.what() << "\n";

@@ -149,6 +149,8 @@ Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
   host_options.secrets = setup->secrets;
   host_options.log = options.log;
   host_options.template_limits = config.lua;
+  host_options.isolate = config.plugins.isolate;
+  host_options.isolation.max_processes = config.plugins.isolated_processes;
   setup->host = std::make_unique<plugin::PluginHost>(std::move(host_options));
   setup->host->LoadAll(actions);
   if (options.log_failures) {

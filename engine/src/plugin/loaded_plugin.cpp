@@ -1,5 +1,6 @@
 #include "plugin/loaded_plugin.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "common/json_nesting.h"
@@ -26,9 +27,28 @@ LoadedPlugin::~LoadedPlugin() {
   Shutdown();
 }
 
+void LoadedPlugin::Isolate(const IsolationOptions& options) {
+  std::unique_lock lock(mu_);
+  WorkerProcessOptions process;
+  process.executable = options.executable;
+  process.plugin_yaml = library_->descriptor().file.string();
+  process.plugin = name();
+  isolated_ =
+      std::make_unique<IsolatedPlugin>(std::move(process), options.max_processes, *services_);
+}
+
 Status LoadedPlugin::Init(const Json& config) {
   std::unique_lock lock(mu_);
   const std::string text = config.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (isolated_) {
+    Status started = isolated_->Init(text);
+    if (!started.ok()) {
+      return FailedPrecondition("plugin '" + name() + "' (" + library_->path() +
+                                ", isolated): " + started.message());
+    }
+    isolated_ready_ = true;
+    return Status::Ok();
+  }
   storeflow_reply reply;
   void* instance = nullptr;
   try {
@@ -57,7 +77,7 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
                                            const runtime::ActionContext& context) {
   std::shared_lock lock(mu_);
   const std::string who = "plugin '" + name() + "' action '" + action + "'";
-  if (instance_ == nullptr) {
+  if (instance_ == nullptr && !isolated_ready_) {
     return runtime::ActionError::Permanent("plugin_unavailable", who + ": the plugin is shut down");
   }
   const std::string text = input.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -72,13 +92,27 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
   call.deadline_ms = context.deadline.value_or(-1);
   call.previous_attempt = static_cast<std::int32_t>(context.previous_attempt);
   storeflow_reply reply;
-  try {
-    library_->table().invoke(instance_, action.c_str(), text.c_str(), &call, &reply);
-  } catch (const std::exception& e) {
-    return runtime::ActionError::Permanent("plugin_exception",
-                                           who + " let an exception escape: " + e.what());
-  } catch (...) {
-    return runtime::ActionError::Permanent("plugin_exception", who + " let an exception escape");
+  if (isolated_) {
+    // The worker gets the step's remaining time plus a grace to answer in.
+    constexpr std::int64_t kGraceMs = 2'000;
+    const std::int64_t timeout =
+        context.deadline ? std::max<std::int64_t>(0, *context.deadline - context.now) + kGraceMs
+                         : -1;
+    Status done = isolated_->Invoke(action, text, call, timeout, reply);
+    if (done.code() == StatusCode::kDeadlineExceeded) {
+      return runtime::ActionError::Retryable("timeout", who + ": " + done.message());
+    }
+    if (!done.ok())
+      return runtime::ActionError::Retryable("plugin_crashed", who + ": " + done.message());
+  } else {
+    try {
+      library_->table().invoke(instance_, action.c_str(), text.c_str(), &call, &reply);
+    } catch (const std::exception& e) {
+      return runtime::ActionError::Permanent("plugin_exception",
+                                             who + " let an exception escape: " + e.what());
+    } catch (...) {
+      return runtime::ActionError::Permanent("plugin_exception", who + " let an exception escape");
+    }
   }
   if (reply.replies == 0) {
     return runtime::ActionError::Permanent("plugin_no_reply", who + " returned without a reply");
@@ -100,6 +134,11 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
 
 void LoadedPlugin::Shutdown() {
   std::unique_lock lock(mu_);
+  if (isolated_) {
+    isolated_ready_ = false;
+    isolated_->Shutdown();
+    return;
+  }
   if (instance_ == nullptr) return;
   void* instance = instance_;
   instance_ = nullptr;

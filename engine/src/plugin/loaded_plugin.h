@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "plugin/host_services.h"
+#include "plugin/isolated_plugin.h"
 #include "plugin/plugin_library.h"
 #include "runtime/action.h"
 
@@ -24,6 +25,11 @@ class LoadedPlugin {
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
 
+  // Runs the plugin in worker processes instead of in the engine (call before
+  // Init): init, invoke and shutdown then happen there (plugin/isolated_plugin.h).
+  void Isolate(const IsolationOptions& options);
+  bool isolated() const { return isolated_ != nullptr; }
+
   // Calls the plugin's init with `config` (already validated). Errors name the
   // plugin and carry its code and message; an exception is caught.
   Status Init(const nlohmann::json& config);
@@ -31,7 +37,9 @@ class LoadedPlugin {
   // Calls invoke and turns the reply into an ActionResult: output JSON, or the
   // classified error (retryable with retry_after, permanent). A plugin that does
   // not reply, replies with invalid JSON or lets an exception escape gets a
-  // permanent error naming the plugin and the action.
+  // permanent error naming the plugin and the action. An isolated plugin whose
+  // worker dies during the call gets the retryable `plugin_crashed` (saying how it
+  // ended); one that overruns the step's deadline is killed: retryable `timeout`.
   runtime::ActionResult Invoke(const std::string& action, const nlohmann::json& input,
                                const runtime::ActionContext& context);
 
@@ -46,6 +54,8 @@ class LoadedPlugin {
   std::unique_ptr<HostServices> services_;
   std::shared_mutex mu_;  // shared: invoke; exclusive: init, shutdown
   void* instance_ = nullptr;
+  std::unique_ptr<IsolatedPlugin> isolated_;
+  bool isolated_ready_ = false;
 };
 
 // A reply's error as an ActionError.

@@ -75,6 +75,12 @@ void PluginHost::LoadAll(runtime::ActionRegistry& registry) {
                           ValidChoicesHint(name, names, "found"));
     }
   }
+  for (const std::string& name : options_.isolate) {
+    if (Find(name) == nullptr) {
+      warnings_.push_back("plugins.isolate: no plugin named '" + name + "' was found" +
+                          ValidChoicesHint(name, names, "found"));
+    }
+  }
 }
 
 PluginInfo PluginHost::LoadOne(const fs::path& file, runtime::ActionRegistry& registry) {
@@ -126,6 +132,16 @@ Status PluginHost::Load(const fs::path& file, runtime::ActionRegistry& registry,
 
   auto plugin = std::make_shared<LoadedPlugin>(
       *library, std::make_unique<HostServices>(descriptor->name, env_));
+  if (std::find(options_.isolate.begin(), options_.isolate.end(), descriptor->name) !=
+      options_.isolate.end()) {
+    IsolationOptions isolation = options_.isolation;
+    if (isolation.executable.empty()) {
+      std::error_code ec;
+      isolation.executable = fs::read_symlink("/proc/self/exe", ec).string();
+    }
+    plugin->Isolate(isolation);
+    info.isolated = true;
+  }
   STOREFLOW_RETURN_IF_ERROR(plugin->Init(config));
   loaded_.push_back(plugin);
   for (const ActionSpec& spec : manifest.actions) {

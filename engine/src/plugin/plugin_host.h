@@ -38,6 +38,10 @@ struct PluginHostOptions {
   std::shared_ptr<const runtime::SecretStore> secrets;
   runtime::ActionLogger log;  // the engine log (null: stderr)
   script::Limits template_limits;
+  // plugins.isolate: plugins run in worker processes (plugin/isolated_plugin.h),
+  // started from `isolation.executable` (empty: this process's executable).
+  std::vector<std::string> isolate;
+  IsolationOptions isolation;
 };
 
 // What `storeflow plugins list` shows about one plugin found.
@@ -48,7 +52,8 @@ struct PluginInfo {
   std::string description;
   std::string path;  // the library (or plugin.yaml when it was not reached)
   std::vector<std::string> actions;
-  Status error;  // ok when loaded
+  bool isolated = false;  // runs in worker processes (plugins.isolate)
+  Status error;           // ok when loaded
   bool loaded() const { return error.ok(); }
 };
 

@@ -247,6 +247,39 @@ TEST_F(EngineConfigTest, BadHttpClientValuesNameTheirPlace) {
       << m;
 }
 
+TEST_F(EngineConfigTest, IsolatedPluginsAreAListOfNamesWithAProcessCap) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->plugins.isolate.empty());
+  EXPECT_EQ(defaults->plugins.isolated_processes, 4);
+
+  std::string file =
+      Write("plugins:\n  isolate:\n    - shopify\n    - my_plugin2\n  isolated_processes: 8\n");
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->plugins.isolate, (std::vector<std::string>{"shopify", "my_plugin2"}));
+  EXPECT_EQ(config->plugins.isolated_processes, 8);
+
+  env_["STOREFLOW_PLUGINS_ISOLATE"] = "email, storage";
+  auto from_env = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->plugins.isolate, (std::vector<std::string>{"email", "storage"}));
+
+  env_.clear();
+  std::string bad =
+      Write("plugins:\n  isolate:\n    - shopify\n    - Bad-Name\n  isolated_processes: 0\n");
+  auto refused = LoadEngineConfig(Sources(bad));
+  ASSERT_FALSE(refused.ok());
+  const std::string m = refused.status().message();
+  EXPECT_NE(m.find(bad + ":4:7: plugins.isolate: 'Bad-Name' is not a plugin name"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(bad + ":5:23: plugins.isolated_processes: isolated_processes must be from 1 "
+                         "to 64"),
+            std::string::npos)
+      << m;
+}
+
 TEST_F(EngineConfigTest, ShortTokensAreRefusedNamingTheKeyAndLengthNotTheToken) {
   std::string file = Write("admin:\n  token: short-admin-token\n");
   env_["STOREFLOW_METRICS_TOKEN"] = "scrape-me";

@@ -160,6 +160,52 @@ TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAft
   std::filesystem::remove_all(dir, ignored);
 }
 
+// The same plugin isolated (plugins.isolate): its abort() ends a worker process,
+// not the engine. One engine serves both runs to their end without dying; each
+// crash is a retryable `plugin_crashed` error that names the signal.
+TEST_P(PluginCrashTest, AnIsolatedPluginThatAbortsEndsOnlyItsWorker) {
+  if (!is_pg()) GTEST_SKIP() << "the test engine and the served one share a PostgreSQL";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("storeflow-plugin-isolated-" + std::to_string(getpid()) + "-" +
+                    std::to_string(std::random_device()()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "abort.yaml") << kAborting;
+  std::ofstream(dir / "ok.yaml") << kHealthy;
+  Load(kAborting, (dir / "abort.yaml").string());
+  Load(kHealthy, (dir / "ok.yaml").string());
+  const auto crashing = Start("crash-plugin");
+  const auto healthy = Start("crash-plugin-ok");
+  setenv("STOREFLOW_PLUGINS_DIRS", STOREFLOW_TEST_PLUGIN_DIR, 1);
+  setenv("STOREFLOW_PLUGINS_ISOLATE", "testkit", 1);
+  const pid_t pid = Serve(dir.string());
+  unsetenv("STOREFLOW_PLUGINS_DIRS");
+  unsetenv("STOREFLOW_PLUGINS_ISOLATE");
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int status = 0;
+  pid_t done = 0;
+  while (done == 0 && std::chrono::steady_clock::now() < deadline &&
+         !(IsEnded(crashing) && IsEnded(healthy))) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    done = waitpid(pid, &status, WNOHANG);
+  }
+  EXPECT_EQ(done, 0) << "the engine ended (status " << status << ") instead of the worker";
+  if (done == 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  ASSERT_TRUE(IsEnded(crashing)) << "the crashing run never ended";
+  const auto run = GetRun(crashing);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(run.error.value("code", ""), "plugin_crashed") << run.error.dump();
+  EXPECT_NE(run.error.value("message", "").find("signal 6"), std::string::npos) << run.error.dump();
+  EXPECT_EQ(Steps(crashing)["boom"].attempts, 2);
+  EXPECT_EQ(GetRun(healthy).status, RunStatus::kCompleted);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
 STOREFLOW_INSTANTIATE_STORE_TESTS(PluginCrashTest);
 
 }  // namespace
