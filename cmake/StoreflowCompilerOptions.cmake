@@ -3,6 +3,18 @@ add_library(storeflow_options INTERFACE)
 target_compile_options(storeflow_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers)
 
+# Link with lld when the compiler can use it (tools/install-deps.sh installs it):
+# the sanitized test binaries are large, and lld links them in about a third of
+# the time of GNU ld. STOREFLOW_LINKER=default keeps the toolchain's linker.
+set(STOREFLOW_LINKER "lld" CACHE STRING "Linker: lld (when usable) or default")
+if(STOREFLOW_LINKER STREQUAL "lld")
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=lld" STOREFLOW_HAVE_LLD)
+  if(STOREFLOW_HAVE_LLD)
+    add_link_options(-fuse-ld=lld)
+  endif()
+endif()
+
 if(STOREFLOW_SANITIZE)
   set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_compile_options(storeflow_options INTERFACE ${_san})

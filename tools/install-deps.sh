@@ -9,6 +9,7 @@ packages=(
   libpoco-dev liblua5.4-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
   libpq-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  lld  # the linker CMake picks when present: links the ASan test binaries ~2.5x faster
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only peers: a throwaway PostgreSQL, Node for the emulators, wrk for benchmarks.
