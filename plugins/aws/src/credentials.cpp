@@ -33,7 +33,11 @@ Status CheckCredentials(const Credentials& credentials) {
   for (char c : id) {
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
       // The id is not secret: naming it helps find the wrong one.
-      return InvalidArgument("the AWS access key id `" + id.substr(0, 32) +
+      std::string shown = id.substr(0, 32);
+      for (char& ch : shown) {
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F) ch = '?';
+      }
+      return InvalidArgument("the AWS access key id `" + shown +
                              "` may contain only letters and digits");
     }
   }
