@@ -1,5 +1,6 @@
 #include "sigv4_signer.h"
 
+#include <cstdio>
 #include <ctime>
 #include <exception>
 
@@ -12,6 +13,7 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && LowerAscii(a) == LowerAscii(b);
@@ -61,8 +63,8 @@ struct Prepared {
 };
 
 Result<Prepared> Prepare(const SigningOptions& options, const HttpRequest& request,
-                         const Credentials& credentials,
-                         std::chrono::system_clock::time_point now) {
+                         const Credentials& credentials, std::chrono::system_clock::time_point now,
+                         std::string_view payload_override = {}) {
   if (!IsRegionName(options.region)) {
     return InvalidArgument("signing region `" + options.region.substr(0, 64) +
                            "` is not a region name such as us-east-1");
@@ -100,7 +102,14 @@ Result<Prepared> Prepare(const SigningOptions& options, const HttpRequest& reque
   if (!query.ok()) return query.status();
   out.query = std::move(*query);
 
-  if (options.unsigned_payload) {
+  if (!payload_override.empty()) {
+    if (!request.body.empty() || request.payload_sha256.has_value() || options.unsigned_payload) {
+      return InvalidArgument(
+          "a streamed (aws-chunked) upload sends its body in signed chunks: leave `body`, "
+          "`payload_sha256` and `unsigned_payload` unset");
+    }
+    out.payload_hash = payload_override;
+  } else if (options.unsigned_payload) {
     out.payload_hash = kUnsignedPayload;
   } else if (request.payload_sha256.has_value()) {
     if (!IsLowerHex64(*request.payload_sha256)) {
@@ -157,6 +166,70 @@ SigningTrace Sign(const SigningOptions& options, const Credentials& credentials,
   return trace;
 }
 
+// The header form; `payload_override` replaces the payload hash (streaming) and
+// `prepared_out` receives the date and scope.
+Result<HeaderSignature> SignHeaderForm(const SigningOptions& options_,
+                                       std::chrono::system_clock::time_point now,
+                                       const HttpRequest& request, const Credentials& credentials,
+                                       std::string_view payload_override = {},
+                                       Prepared* prepared_out = nullptr) {
+  try {
+    Result<Prepared> prepared = Prepare(options_, request, credentials, now, payload_override);
+    if (!prepared.ok()) return prepared.status();
+
+    std::vector<HttpHeader> to_sign = request.headers;
+    HeaderSignature out;
+    const std::string& token = credentials.session_token;
+    if (!token.empty()) {
+      if (options_.session_token == SessionTokenPlacement::kSigned) {
+        Result<bool> add = NeedsHeader(request, "X-Amz-Security-Token", token,
+                                       "the credentials' session token", /*show_value=*/false);
+        if (!add.ok()) return add.status();
+        if (*add) {
+          to_sign.push_back({"X-Amz-Security-Token", token});
+          out.headers.push_back(to_sign.back());
+        }
+      } else if (!Find(request.headers, "x-amz-security-token").empty()) {
+        return InvalidArgument(
+            "the request has an X-Amz-Security-Token header, but the session token is to be "
+            "added after signing; leave the header out");
+      } else {
+        out.headers.push_back({"X-Amz-Security-Token", token});
+      }
+    }
+    Result<bool> add_date = NeedsHeader(request, "X-Amz-Date", prepared->amz_date,
+                                        "the signing time " + prepared->amz_date, true);
+    if (!add_date.ok()) return add_date.status();
+    if (*add_date) {
+      to_sign.push_back({"X-Amz-Date", prepared->amz_date});
+      out.headers.push_back(to_sign.back());
+    }
+    if (options_.content_sha256_header || !payload_override.empty()) {
+      Result<bool> add = NeedsHeader(request, "x-amz-content-sha256", prepared->payload_hash,
+                                     "the payload hash " + prepared->payload_hash, true);
+      if (!add.ok()) return add.status();
+      if (*add) {
+        to_sign.push_back({"x-amz-content-sha256", prepared->payload_hash});
+        out.headers.push_back(to_sign.back());
+      }
+    }
+
+    Result<CanonicalHeaders> headers = CanonicalizeHeaders(to_sign);
+    if (!headers.ok()) return headers.status();
+    out.trace = Sign(
+        options_, credentials, *prepared,
+        CanonicalRequest(request.method, *prepared, CanonicalQuery(prepared->query), *headers));
+    out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + '/' +
+                        prepared->scope + ", SignedHeaders=" + headers->signed_headers +
+                        ", Signature=" + out.trace.signature;
+    out.headers.push_back({"Authorization", out.authorization});
+    if (prepared_out != nullptr) *prepared_out = std::move(*prepared);
+    return out;
+  } catch (const std::exception& e) {
+    return Internal(std::string("SigV4 signing failed: ") + e.what());
+  }
+}
+
 }  // namespace
 
 SigningOptions SigningOptions::ForS3(std::string region) {
@@ -205,60 +278,73 @@ SigV4Signer::SigV4Signer(SigningOptions options, Clock clock)
 
 Result<HeaderSignature> SigV4Signer::SignHeaders(const HttpRequest& request,
                                                  const Credentials& credentials) const {
+  return SignHeaderForm(options_, clock_(), request, credentials);
+}
+
+Result<StreamingUpload> SigV4Signer::SignStreaming(const HttpRequest& request,
+                                                   const Credentials& credentials) const {
+  const auto decoded = Find(request.headers, "x-amz-decoded-content-length");
+  if (decoded.size() != 1 || CanonicalHeaderValue(decoded.front()->value).empty()) {
+    return InvalidArgument(
+        "a streamed (aws-chunked) upload needs one x-amz-decoded-content-length header (the "
+        "object's size), with Content-Encoding: aws-chunked and Content-Length from "
+        "AwsChunkedLength");
+  }
+  Prepared prepared;
+  Result<HeaderSignature> seed =
+      SignHeaderForm(options_, clock_(), request, credentials, kStreamingPayload, &prepared);
+  if (!seed.ok()) return seed.status();
   try {
-    Result<Prepared> prepared = Prepare(options_, request, credentials, clock_());
-    if (!prepared.ok()) return prepared.status();
-
-    std::vector<HttpHeader> to_sign = request.headers;
-    HeaderSignature out;
-    const std::string& token = credentials.session_token;
-    if (!token.empty()) {
-      if (options_.session_token == SessionTokenPlacement::kSigned) {
-        Result<bool> add = NeedsHeader(request, "X-Amz-Security-Token", token,
-                                       "the credentials' session token", /*show_value=*/false);
-        if (!add.ok()) return add.status();
-        if (*add) {
-          to_sign.push_back({"X-Amz-Security-Token", token});
-          out.headers.push_back(to_sign.back());
-        }
-      } else if (!Find(request.headers, "x-amz-security-token").empty()) {
-        return InvalidArgument(
-            "the request has an X-Amz-Security-Token header, but the session token is to be "
-            "added after signing; leave the header out");
-      } else {
-        out.headers.push_back({"X-Amz-Security-Token", token});
-      }
-    }
-    Result<bool> add_date = NeedsHeader(request, "X-Amz-Date", prepared->amz_date,
-                                        "the signing time " + prepared->amz_date, true);
-    if (!add_date.ok()) return add_date.status();
-    if (*add_date) {
-      to_sign.push_back({"X-Amz-Date", prepared->amz_date});
-      out.headers.push_back(to_sign.back());
-    }
-    if (options_.content_sha256_header) {
-      Result<bool> add = NeedsHeader(request, "x-amz-content-sha256", prepared->payload_hash,
-                                     "the payload hash " + prepared->payload_hash, true);
-      if (!add.ok()) return add.status();
-      if (*add) {
-        to_sign.push_back({"x-amz-content-sha256", prepared->payload_hash});
-        out.headers.push_back(to_sign.back());
-      }
-    }
-
-    Result<CanonicalHeaders> headers = CanonicalizeHeaders(to_sign);
-    if (!headers.ok()) return headers.status();
-    out.trace = Sign(
-        options_, credentials, *prepared,
-        CanonicalRequest(request.method, *prepared, CanonicalQuery(prepared->query), *headers));
-    out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + '/' +
-                        prepared->scope + ", SignedHeaders=" + headers->signed_headers +
-                        ", Signature=" + out.trace.signature;
-    out.headers.push_back({"Authorization", out.authorization});
-    return out;
+    std::string key =
+        DeriveSigningKey(credentials.secret_access_key, prepared.amz_date.substr(0, 8),
+                         options_.region, options_.service);
+    ChunkSigner chunks(std::move(key), prepared.amz_date, prepared.scope, seed->trace.signature);
+    return StreamingUpload{std::move(*seed), std::move(chunks)};
   } catch (const std::exception& e) {
     return Internal(std::string("SigV4 signing failed: ") + e.what());
   }
+}
+
+ChunkSigner::ChunkSigner(std::string signing_key, std::string amz_date, std::string scope,
+                         std::string seed_signature)
+    : key_(std::move(signing_key)),
+      amz_date_(std::move(amz_date)),
+      scope_(std::move(scope)),
+      previous_(std::move(seed_signature)) {}
+
+ChunkSigner::~ChunkSigner() {
+  Wipe(key_);
+}
+
+std::string ChunkSigner::Sign(std::string_view chunk) {
+  static const std::string kEmptyHash = Sha256Hex("");
+  const std::string string_to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date_ + '\n' + scope_ +
+                                     '\n' + previous_ + '\n' + kEmptyHash + '\n' + Sha256Hex(chunk);
+  previous_ = HexEncode(HmacSha256(key_, string_to_sign));
+  return previous_;
+}
+
+std::string ChunkSigner::Frame(std::string_view chunk) {
+  char size[20];
+  std::snprintf(size, sizeof size, "%zx", chunk.size());
+  std::string out = size;
+  out += ";chunk-signature=" + Sign(chunk) + "\r\n";
+  out.append(chunk);
+  out += "\r\n";
+  return out;
+}
+
+std::uint64_t AwsChunkedLength(std::uint64_t decoded_length, std::uint64_t chunk_size) {
+  auto frame = [](std::uint64_t bytes) {
+    char size[20];
+    const int digits = std::snprintf(size, sizeof size, "%llx",
+                                     static_cast<unsigned long long>(bytes));  // NOLINT
+    return static_cast<std::uint64_t>(digits) + 17 + 64 + 2 + bytes + 2;
+  };
+  if (chunk_size == 0) return 0;
+  const std::uint64_t full = decoded_length / chunk_size;
+  const std::uint64_t rest = decoded_length % chunk_size;
+  return full * frame(chunk_size) + (rest > 0 ? frame(rest) : 0) + frame(0);
 }
 
 Result<PresignedRequest> SigV4Signer::Presign(const HttpRequest& request,

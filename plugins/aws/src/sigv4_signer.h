@@ -5,8 +5,10 @@
 // the official test suites (tests/sigv4_vectors_test.cpp).
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -67,6 +69,41 @@ struct PresignedRequest {
   SigningTrace trace;
 };
 
+// Signs the chunks of an S3 streamed upload (Content-Encoding: aws-chunked, payload
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD), each chained to the previous signature, the
+// first to the request's (seed) signature. Holds the derived signing key (valid for
+// one day, region and service; never the secret), wiped on destruction.
+class ChunkSigner {
+ public:
+  ChunkSigner(std::string signing_key, std::string amz_date, std::string scope,
+              std::string seed_signature);
+  ~ChunkSigner();
+  ChunkSigner(ChunkSigner&&) = default;
+  ChunkSigner& operator=(ChunkSigner&&) = default;
+  ChunkSigner(const ChunkSigner&) = delete;
+  ChunkSigner& operator=(const ChunkSigner&) = delete;
+
+  // The signature of the next chunk. The upload ends with an empty chunk.
+  std::string Sign(std::string_view chunk);
+  // The next chunk as sent: hex size ";chunk-signature=" signature CRLF data CRLF.
+  std::string Frame(std::string_view chunk);
+
+ private:
+  std::string key_;
+  std::string amz_date_;
+  std::string scope_;
+  std::string previous_;
+};
+
+struct StreamingUpload {
+  HeaderSignature seed;  // headers to add, as SignHeaders
+  ChunkSigner chunks;    // then frame the body's chunks with this, ending with ""
+};
+
+// Content-Length of an aws-chunked body: `decoded_length` bytes framed in chunks of
+// `chunk_size` (the last one shorter), then the final empty chunk. 0 for chunk_size 0.
+std::uint64_t AwsChunkedLength(std::uint64_t decoded_length, std::uint64_t chunk_size);
+
 // The maximum of X-Amz-Expires: 7 days.
 inline constexpr std::chrono::seconds kMaxPresignExpiry{7 * 24 * 3600};
 
@@ -81,6 +118,13 @@ class SigV4Signer {
   // parameter or option that is wrong, never the secret key or the token.
   Result<HeaderSignature> SignHeaders(const HttpRequest& request,
                                       const Credentials& credentials) const;
+
+  // An S3 streamed upload: the header form with the payload
+  // STREAMING-AWS4-HMAC-SHA256-PAYLOAD (x-amz-content-sha256 is added), and the signer
+  // of the chunks. The request must carry Content-Encoding: aws-chunked,
+  // x-amz-decoded-content-length and Content-Length (AwsChunkedLength), and no body.
+  Result<StreamingUpload> SignStreaming(const HttpRequest& request,
+                                        const Credentials& credentials) const;
 
   // The presigned-URL form, valid for `expires` (1 s to 7 days) from the signing time.
   Result<PresignedRequest> Presign(const HttpRequest& request, const Credentials& credentials,

@@ -126,6 +126,68 @@ TEST(SigV4Signer, S3SignsTheContentShaHeaderAndUnsignedPayload) {
   EXPECT_EQ(HeaderValue(precomputed->headers, "x-amz-content-sha256"), std::string(64, 'a'));
 }
 
+// The chunked-upload example of the S3 API Reference ("Signature Calculations for the
+// Authorization Header: Transferring Payload in Multiple Chunks"): 66560 bytes of 'a'
+// in a 65536-byte chunk, a 1024-byte chunk and the final empty chunk.
+TEST(SigV4Signer, StreamedUploadMatchesTheS3ChunkedExample) {
+  HttpRequest request;
+  request.method = "PUT";
+  request.path = "/examplebucket/chunkObject.txt";
+  request.headers = {{"Host", "s3.amazonaws.com"},
+                     {"x-amz-date", "20130524T000000Z"},
+                     {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+                     {"Content-Encoding", "aws-chunked"},
+                     {"x-amz-decoded-content-length", "66560"},
+                     {"Content-Length", std::to_string(AwsChunkedLength(66560, 65536))}};
+  EXPECT_EQ(request.headers.back().value, "66824");  // the example's Content-Length
+  const SigV4Signer signer(SigningOptions::ForS3("us-east-1"),
+                           At(system_clock::from_time_t(1369353600)));  // 2013-05-24
+  Result<StreamingUpload> upload = signer.SignStreaming(
+      request, {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""});
+  ASSERT_TRUE(upload.ok()) << upload.status().ToString();
+  EXPECT_EQ(upload->seed.trace.canonical_request,
+            "PUT\n/examplebucket/chunkObject.txt\n\n"
+            "content-encoding:aws-chunked\ncontent-length:66824\nhost:s3.amazonaws.com\n"
+            "x-amz-content-sha256:STREAMING-AWS4-HMAC-SHA256-PAYLOAD\n"
+            "x-amz-date:20130524T000000Z\nx-amz-decoded-content-length:66560\n"
+            "x-amz-storage-class:REDUCED_REDUNDANCY\n\n"
+            "content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+            "x-amz-decoded-content-length;x-amz-storage-class\n"
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+  EXPECT_EQ(upload->seed.trace.signature,
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+  ASSERT_EQ(upload->seed.headers.size(), 2u);  // x-amz-content-sha256, Authorization
+  EXPECT_EQ(upload->seed.headers[0].value, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+
+  const std::string first = upload->chunks.Frame(std::string(65536, 'a'));
+  const std::string second = upload->chunks.Frame(std::string(1024, 'a'));
+  const std::string last = upload->chunks.Frame("");
+  EXPECT_EQ(first.substr(0, 88),
+            "10000;chunk-signature="
+            "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n");
+  EXPECT_EQ(second.substr(0, 86),
+            "400;chunk-signature="
+            "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
+  EXPECT_EQ(last,
+            "0;chunk-signature="
+            "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+  EXPECT_EQ(first.size() + second.size() + last.size(), 66824u);
+  EXPECT_EQ(AwsChunkedLength(0, 65536), 86u);  // the final chunk alone
+}
+
+TEST(SigV4Signer, StreamedUploadRefusesABodyOrAMissingDecodedLength) {
+  const SigV4Signer signer(SigningOptions::ForS3("us-east-1"), At(kTime));
+  HttpRequest request = Get("s3.amazonaws.com");
+  Result<StreamingUpload> upload = signer.SignStreaming(request, {"AKID", kSecret, ""});
+  ASSERT_FALSE(upload.ok());
+  EXPECT_NE(upload.status().message().find("x-amz-decoded-content-length"), std::string::npos);
+  request.headers.push_back({"x-amz-decoded-content-length", "3"});
+  request.body = "abc";
+  upload = signer.SignStreaming(request, {"AKID", kSecret, ""});
+  ASSERT_FALSE(upload.ok());
+  EXPECT_NE(upload.status().message().find("leave `body`"), std::string::npos);
+}
+
 TEST(SigV4Signer, PresignAppendsTheParametersAfterTheCallersQuery) {
   HttpRequest request = Get("bucket.s3.amazonaws.com");
   request.path = "/a b.txt";
