@@ -168,20 +168,20 @@ SigningTrace Sign(const SigningOptions& options, const Credentials& credentials,
 
 // The header form; `payload_override` replaces the payload hash (streaming) and
 // `prepared_out` receives the date and scope.
-Result<HeaderSignature> SignHeaderForm(const SigningOptions& options_,
+Result<HeaderSignature> SignHeaderForm(const SigningOptions& options,
                                        std::chrono::system_clock::time_point now,
                                        const HttpRequest& request, const Credentials& credentials,
                                        std::string_view payload_override = {},
                                        Prepared* prepared_out = nullptr) {
   try {
-    Result<Prepared> prepared = Prepare(options_, request, credentials, now, payload_override);
+    Result<Prepared> prepared = Prepare(options, request, credentials, now, payload_override);
     if (!prepared.ok()) return prepared.status();
 
     std::vector<HttpHeader> to_sign = request.headers;
     HeaderSignature out;
     const std::string& token = credentials.session_token;
     if (!token.empty()) {
-      if (options_.session_token == SessionTokenPlacement::kSigned) {
+      if (options.session_token == SessionTokenPlacement::kSigned) {
         Result<bool> add = NeedsHeader(request, "X-Amz-Security-Token", token,
                                        "the credentials' session token", /*show_value=*/false);
         if (!add.ok()) return add.status();
@@ -204,7 +204,7 @@ Result<HeaderSignature> SignHeaderForm(const SigningOptions& options_,
       to_sign.push_back({"X-Amz-Date", prepared->amz_date});
       out.headers.push_back(to_sign.back());
     }
-    if (options_.content_sha256_header || !payload_override.empty()) {
+    if (options.content_sha256_header || !payload_override.empty()) {
       Result<bool> add = NeedsHeader(request, "x-amz-content-sha256", prepared->payload_hash,
                                      "the payload hash " + prepared->payload_hash, true);
       if (!add.ok()) return add.status();
@@ -217,7 +217,7 @@ Result<HeaderSignature> SignHeaderForm(const SigningOptions& options_,
     Result<CanonicalHeaders> headers = CanonicalizeHeaders(to_sign);
     if (!headers.ok()) return headers.status();
     out.trace = Sign(
-        options_, credentials, *prepared,
+        options, credentials, *prepared,
         CanonicalRequest(request.method, *prepared, CanonicalQuery(prepared->query), *headers));
     out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + '/' +
                         prepared->scope + ", SignedHeaders=" + headers->signed_headers +
