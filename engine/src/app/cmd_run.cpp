@@ -22,11 +22,13 @@
 #include "app/engine_config.h"
 #include "app/plugin_setup.h"
 #include "app/serve_session.h"
+#include "common/timezone.h"
 #include "http/server.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
 #include "runtime/run_json.h"
+#include "script/time_text.h"
 #include "store/store.h"
 
 namespace storeflow::app {
@@ -145,6 +147,9 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   options.executor.secrets = (*plugins)->secrets;
   runtime::Engine engine(**store, clock, actions, options);
   engine.catalog().set_action_check((*plugins)->action_check());
+  // Values for this workflow's `config:`; entries for other workflows are not
+  // checked here (`serve` checks them against every workflow it loads).
+  engine.catalog().set_config_overrides(config->workflows);
 
   auto loaded = engine.LoadWorkflowFile(args[0]);
   if (!loaded.ok()) {
@@ -179,7 +184,8 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
 
 int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kServeUsage =
-      "usage: storeflow serve [--db URL] [--workflows DIR] [--workers N] [--clock virtual|real]\n"
+      "usage: storeflow serve [--db URL] [--workflows DIR] [--workers N]\n"
+      "                       [--clock real|virtual|manual] [--clock-start TIME]\n"
       "                       [--config FILE] [--root DIR] [--drain MS] [--lease MS]\n"
       "                       [--listen HOST:PORT] [--dev]\n";
   Args args = input;
@@ -187,6 +193,7 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   const auto dir = TakeOption(args, "--workflows");
   const auto workers_text = TakeOption(args, "--workers");
   const auto clock_name = TakeOption(args, "--clock");
+  const auto clock_start_text = TakeOption(args, "--clock-start");
   const auto config_path = TakeOption(args, "--config");
   const auto root = TakeOption(args, "--root");
   const auto drain_text = TakeOption(args, "--drain");
@@ -199,8 +206,19 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   };
   if (!args.empty()) return usage("unexpected argument '" + args[0] + "'");
   if (db && db->empty()) return usage("--db needs a URL");
-  if (clock_name && *clock_name != "virtual" && *clock_name != "real") {
-    return usage("--clock is virtual or real");
+  if (clock_name && *clock_name != "virtual" && *clock_name != "real" && *clock_name != "manual") {
+    return usage("--clock is real, virtual or manual");
+  }
+  std::optional<std::int64_t> clock_start;
+  if (clock_start_text) {
+    std::int64_t ms = 0;
+    if (clock_name.value_or("real") == "real") {
+      return usage("--clock-start needs --clock virtual or --clock manual");
+    }
+    if (!script::ParseIsoTimestamp(*clock_start_text, *TimeZone::Utc(), &ms)) {
+      return usage("--clock-start is an ISO-8601 time such as 2026-03-10T06:00:00Z");
+    }
+    clock_start = ms;
   }
   int workers = 4;
   if (workers_text) {
@@ -244,6 +262,7 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   options.script_root = root.value_or(".");
   options.workers = workers;
   options.clock = clock_name.value_or("real");
+  options.clock_start = clock_start;
   options.lease = std::chrono::milliseconds(lease_ms);
   options.drain = std::chrono::milliseconds(drain_ms);
   options.listen = listen;

@@ -15,7 +15,10 @@
 #include "common/did_you_mean.h"
 #include "common/duration.h"
 #include "runtime/egress_policy.h"
+#include "workflow/model.h"
 #include "workflow/yaml_json.h"
+
+extern char** environ;
 
 namespace storeflow::app {
 namespace {
@@ -540,6 +543,40 @@ void ApplyPluginConfigs(const std::string& file, const YAML::Node& node, EngineC
   }
 }
 
+// workflows: a map of workflow name -> a map of its config keys -> values. Only
+// the shape is checked here; each value is checked against the workflow's own
+// `config:` when the workflow loads (runtime/workflow_config.h).
+void ApplyWorkflowConfigs(const std::string& file, const YAML::Node& node, EngineConfig& config,
+                          std::vector<std::string>& errors) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    errors.push_back(Where(file, node.Mark()) +
+                     ": workflows must be a map of workflow name -> its config values (e.g. "
+                     "abandoned-cart: { abandon_after: 2h })");
+    return;
+  }
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    if (!workflow::IsValidId(name)) {
+      errors.push_back(Where(file, entry.first.Mark()) + ": workflows: '" + name +
+                       "' is not a workflow name (letters, digits, _ and -)");
+      continue;
+    }
+    if (entry.second.IsNull()) continue;
+    if (!entry.second.IsMap()) {
+      errors.push_back(Where(file, entry.second.Mark()) + ": workflows." + name +
+                       " must be a map of the workflow's config keys");
+      continue;
+    }
+    config.workflows.file_origins[name] = Where(file, entry.first.Mark());
+    auto& values = config.workflows.file[name];
+    for (const auto& item : entry.second) {
+      values[item.first.Scalar()] = {workflow::YamlToJson(item.second),
+                                     Where(file, item.second.Mark())};
+    }
+  }
+}
+
 // Keys whose values are secrets: a file that sets one must be private, like
 // secrets.file (the environment or secrets.file are the better places).
 bool HoldsSecret(const std::string& path) {
@@ -586,11 +623,17 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
       sections.push_back(k.section);
     }
   }
+  std::vector<std::string> with_workflows = sections;
+  with_workflows.emplace_back("workflows");
   for (const auto& section : root) {
     std::string section_name = section.first.as<std::string>();
+    if (section_name == "workflows") {
+      ApplyWorkflowConfigs(file, section.second, config, errors);
+      continue;
+    }
     if (std::find(sections.begin(), sections.end(), section_name) == sections.end()) {
       errors.push_back(Where(file, section.first.Mark()) + ": unknown section '" + section_name +
-                       "'" + ValidChoicesHint(section_name, sections, "valid sections"));
+                       "'" + ValidChoicesHint(section_name, with_workflows, "valid sections"));
       continue;
     }
     if (section.second.IsNull()) continue;
@@ -702,6 +745,23 @@ Result<EngineConfig> LoadEngineConfig(const ConfigSources& sources) {
     Status s = k.apply(config, value);
     if (!s.ok()) errors.push_back("environment " + env + ": " + s.message());
     any_env = true;
+  }
+  // STOREFLOW_WORKFLOWS_*: matched against the workflows' config keys when they load.
+  std::vector<std::string> names;
+  if (sources.env_names) {
+    names = sources.env_names();
+  } else {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      const std::string entry = *e;
+      names.push_back(entry.substr(0, entry.find('=')));
+    }
+  }
+  for (const std::string& name : names) {
+    if (name.rfind(runtime::kWorkflowConfigEnvPrefix, 0) != 0) continue;
+    if (const char* value = getenv(name.c_str()); value != nullptr) {
+      config.workflows.env[name] = value;
+      any_env = true;
+    }
   }
   if (any_env) config.sources.emplace_back("environment");
 

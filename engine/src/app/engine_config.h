@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "http/webhook_ingress.h"
 #include "runtime/retention.h"
+#include "runtime/workflow_config.h"
 #include "script/sandbox.h"
 
 namespace storeflow::app {
@@ -120,6 +121,9 @@ struct EngineConfig {
   runtime::RetentionPolicy retention;
   // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
   std::optional<std::string> secrets_file;
+  // workflows.<workflow>.<key> and STOREFLOW_WORKFLOWS_<WORKFLOW>_<KEY>: values for
+  // the workflows' `config:`, checked against each workflow when it loads.
+  runtime::WorkflowConfigOverrides workflows;
 
   // Where the values came from, for `storeflow config` and logs.
   std::vector<std::string> sources;
@@ -131,6 +135,9 @@ struct ConfigSources {
   std::optional<std::string> file;
   // Reads an environment variable; nullptr when unset (tests pass their own).
   std::function<const char*(const char*)> getenv;
+  // The names of the environment variables that are set (for the ones only known
+  // once the workflows load, STOREFLOW_WORKFLOWS_*); default: the process's.
+  std::function<std::vector<std::string>()> env_names;
 };
 
 // Errors name the place: "config/storeflow.yaml:4:3: unknown key 'time_limt' in 'lua'

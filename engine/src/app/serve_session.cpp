@@ -63,7 +63,7 @@ struct ServeSession::Parts {
   ServeOptions options;
   std::unique_ptr<store::Store> store;
   runtime::SystemClock system_clock;
-  runtime::VirtualClock virtual_clock{system_clock.Now()};
+  std::unique_ptr<runtime::Clock> test_clock;  // --clock virtual | manual
   runtime::ActionRegistry actions;
   std::unique_ptr<PluginSetup> plugins;
   std::unique_ptr<runtime::Engine> engine;
@@ -124,8 +124,10 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   auto store = OpenCommandStore(o.db);
   if (!store.ok()) return store.status();
   p.store = std::move(store).value();
-  runtime::Clock& clock =
-      o.clock == "virtual" ? static_cast<runtime::Clock&>(p.virtual_clock) : p.system_clock;
+  const runtime::TimeMs start = o.clock_start.value_or(p.system_clock.Now());
+  if (o.clock == "virtual") p.test_clock = std::make_unique<runtime::VirtualClock>(start);
+  if (o.clock == "manual") p.test_clock = std::make_unique<runtime::ManualClock>(start);
+  runtime::Clock& clock = p.test_clock ? *p.test_clock : p.system_clock;
 
   runtime::EngineOptions engine_options;
   engine_options.workers = o.workers;
@@ -145,6 +147,7 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   engine_options.executor.secrets = p.plugins->secrets;
   p.engine = std::make_unique<runtime::Engine>(*p.store, clock, p.actions, engine_options);
   p.engine->catalog().set_action_check(p.plugins->action_check());
+  p.engine->catalog().set_config_overrides(o.config.workflows);
 
   auto files = WorkflowFiles(o.workflows_dir);
   if (!files.ok()) return files.status();
@@ -152,6 +155,12 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   for (const auto& file : *files) {
     auto loaded = p.engine->LoadWorkflowFile(file);
     if (!loaded.ok()) invalid += (invalid.empty() ? "" : "\n") + loaded.status().message();
+  }
+  if (invalid.empty()) {
+    // workflows.<name> entries and STOREFLOW_WORKFLOWS_* variables nothing reads.
+    for (const std::string& problem : p.engine->catalog().UnusedConfigOverrides()) {
+      invalid += (invalid.empty() ? "invalid configuration:\n  " : "\n  ") + problem;
+    }
   }
   if (!invalid.empty()) return InvalidArgument(invalid);
 
@@ -208,6 +217,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     }
   } else if (o.dev) {
     return exposure;  // --dev asked for it, on an address where it is refused
+  } else if (clock.is_manual()) {
+    return FailedPrecondition("--clock manual needs the admin API, which moves it: " +
+                              exposure.message());
   } else {
     log("[warn] admin API off: " + exposure.message());
   }

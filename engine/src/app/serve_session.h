@@ -28,7 +28,8 @@ struct ServeOptions {
   std::string workflows_dir = "workflows";
   std::string script_root = ".";
   int workers = 4;
-  std::string clock = "real";  // or "virtual"
+  std::string clock = "real";  // or "virtual", or "manual" (moved by the admin API only)
+  std::optional<std::int64_t> clock_start;  // unix ms a virtual/manual clock starts at
   std::chrono::milliseconds lease{30'000};
   std::chrono::milliseconds drain{10'000};
   std::optional<std::string> listen;  // HOST:PORT; nullopt: config http.listen

@@ -63,6 +63,9 @@ Response ListEvents(Context& context, const Request& request);
 Response ShowEvent(Context& context, const Request& request);
 Response ReplayEvent(Context& context, const Request& request);
 
+Response ShowClock(Context& context, const Request& request);
+Response AdvanceClock(Context& context, const Request& request);
+
 Response ListRecords(Context& context, const Request& request);
 Response ShowRecord(Context& context, const Request& request);
 

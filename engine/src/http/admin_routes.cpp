@@ -31,6 +31,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/events/{id}", ShowEvent},
       {"POST", "/api/v1/events/{id}/replay", ReplayEvent},
       {"GET", "/api/v1/records/{collection}", ListRecords},
+      {"GET", "/api/v1/clock", ShowClock},
+      {"POST", "/api/v1/clock/advance", AdvanceClock},
       {"GET", "/api/v1/records/{collection}/{key*}", ShowRecord},
   };
   return routes;

@@ -144,11 +144,14 @@ class PatchAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.patch"; }
   std::string description() const override {
-    return "merges `set` into a map record and adds `inc` to its numbers; output the new value";
+    return "merges `set` into a map record and adds `inc` to its numbers (only if its revision "
+           "is `expect_revision`, when given); output the new value";
   }
   Json input_schema() const override {
     return RecordSchema(R"("set": {"type": "object"}, "inc": {"type": "object",
-                           "additionalProperties": {"type": "number"}})",
+                           "additionalProperties": {"type": "number"}},
+                           "expect_revision": {"type": ["integer", "null"], "minimum": 0,
+                             "description": "compare-and-set: the revision the record must have (0: it must not exist); else the step fails with revision_mismatch"})",
                         {"collection", "key"});
   }
   Json examples() const override {
@@ -165,6 +168,20 @@ class PatchAction final : public StoreAction {
     }
     auto row = tx.GetRecord(collection, key);
     if (!row.ok()) return StoreError(row.status());
+    const std::int64_t current = row->has_value() ? (*row)->revision : 0;
+    if (input.contains("expect_revision") && !input["expect_revision"].is_null()) {
+      const Json& expected = input["expect_revision"];
+      if (!expected.is_number_integer() || expected.get<std::int64_t>() < 0) {
+        return ActionError::Permanent("invalid_input",
+                                      "'expect_revision' must be a whole number >= 0");
+      }
+      if (expected.get<std::int64_t>() != current) {
+        return ActionError::Permanent("revision_mismatch",
+                                      "record " + collection + "/" + key + " is at revision " +
+                                          std::to_string(current) + ", not " + expected.dump() +
+                                          (current == 0 ? " (it does not exist)" : ""));
+      }
+    }
     Json value = row->has_value() ? (*row)->value : Json::object();
     if (!value.is_object()) {
       return ActionError::Permanent(

@@ -16,4 +16,10 @@ void VirtualClock::AdvanceTo(TimeMs t) {
   }
 }
 
+void ManualClock::AdvanceTo(TimeMs t) {
+  TimeMs current = now_.load(std::memory_order_acquire);
+  while (t > current && !now_.compare_exchange_weak(current, t, std::memory_order_acq_rel)) {
+  }
+}
+
 }  // namespace storeflow::runtime

@@ -2,7 +2,8 @@
 
 // The engine's one source of time. Everything that stores or compares times
 // (due times, leases, timeouts, `now()` in scripts) asks a Clock, so tests and
-// `--clock virtual` can run hours of sleeps and timeouts in milliseconds.
+// `--clock virtual` can run hours of sleeps and timeouts in milliseconds;
+// `--clock manual` stands still until an operator (the admin API) moves it.
 
 #include <atomic>
 #include <cstdint>
@@ -16,8 +17,11 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimeMs Now() const = 0;
-  // True for a clock that moves only when told (AdvanceTo).
+  // True for a clock the engine itself jumps to the next due time when idle.
   virtual bool is_virtual() const = 0;
+  // True for a clock only AdvanceTo moves, from outside the engine (the admin
+  // API's POST /api/v1/clock/advance): the engine waits for it like for real time.
+  virtual bool is_manual() const { return false; }
   // Moves a virtual clock forward to `t` (never backwards); no-op on the real clock.
   virtual void AdvanceTo(TimeMs t) = 0;
 };
@@ -37,6 +41,21 @@ class VirtualClock final : public Clock {
   explicit VirtualClock(TimeMs start) : now_(start) {}
   TimeMs Now() const override { return now_.load(std::memory_order_acquire); }
   bool is_virtual() const override { return true; }
+  void AdvanceTo(TimeMs t) override;
+
+ private:
+  std::atomic<TimeMs> now_;
+};
+
+// Time that moves only when told (AdvanceTo), never by itself nor by the engine:
+// `storeflow serve --clock manual`, for tests that deliver events at chosen
+// times and step the engine through the hours between. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimeMs start) : now_(start) {}
+  TimeMs Now() const override { return now_.load(std::memory_order_acquire); }
+  bool is_virtual() const override { return false; }
+  bool is_manual() const override { return true; }
   void AdvanceTo(TimeMs t) override;
 
  private:

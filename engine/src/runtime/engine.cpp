@@ -398,6 +398,53 @@ Status Engine::RunUntil(const std::function<bool()>& done, std::chrono::millisec
   return Status::Ok();
 }
 
+bool Engine::WaitSettled(std::chrono::steady_clock::time_point deadline) {
+  int quiet = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const TimeMs now = clock_.Now();
+    auto next = NextWakeAt();
+    const bool due = !next.ok() || (next->has_value() && **next <= now);
+    if (!due && busy_ == 0) {
+      if (++quiet >= 2) return true;
+    } else {
+      quiet = 0;
+      if (due) store_.Notify();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+Result<int> Engine::AdvanceManualClock(TimeMs target, std::chrono::milliseconds real_timeout) {
+  if (!clock_.is_manual()) {
+    return FailedPrecondition("the engine's clock is not manual (start it with --clock manual)");
+  }
+  if (threads_.empty()) return FailedPrecondition("the engine's workers are not running");
+  std::lock_guard lock(advance_mu_);
+  if (target < clock_.Now()) {
+    return FailedPrecondition("the clock is at " + std::to_string(clock_.Now()) +
+                              " ms, later than " + std::to_string(target) +
+                              " ms: it never goes back");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + real_timeout;
+  int stops = 0;
+  while (true) {
+    if (!WaitSettled(deadline)) {
+      return DeadlineExceeded("the engine did not finish what was due at " +
+                              std::to_string(clock_.Now()) + " ms within " +
+                              std::to_string(real_timeout.count()) + " ms");
+    }
+    auto next = NextWakeAt();
+    if (!next.ok()) return next.status();
+    const TimeMs now = clock_.Now();
+    if (now >= target) return stops;
+    const TimeMs stop = next->has_value() ? std::min(std::max(**next, now), target) : target;
+    clock_.AdvanceTo(stop);
+    ++stops;
+    store_.Notify();
+  }
+}
+
 void Engine::Start() {
   if (!threads_.empty()) return;
   stopping_ = false;

@@ -113,6 +113,16 @@ class Engine {
   Status RunUntil(const std::function<bool()>& done,
                   std::chrono::milliseconds real_timeout = std::chrono::hours(24));
 
+  // With a manual clock (Clock::is_manual) and the workers started: moves the
+  // clock to `target`, stopping at every due time on the way (runs and schedules)
+  // and, at each stop and at `target`, waiting until the workers have done all
+  // that is due (nothing due at or before the clock's time, no run in hand). So
+  // every timer fires at its own time, as it would have in real time. Returns
+  // the number of stops. FailedPrecondition on another clock or a target in the
+  // past; DeadlineExceeded when the engine does not settle within
+  // `real_timeout` of wall time (the clock stays where it got to).
+  Result<int> AdvanceManualClock(TimeMs target, std::chrono::milliseconds real_timeout);
+
   // Worker threads. Stop asks them to finish the run in hand (at most `drain`)
   // and joins them.
   void Start();
@@ -128,6 +138,9 @@ class Engine {
   // The earliest due time of runs and (when enabled) schedules.
   Result<std::optional<TimeMs>> NextWakeAt();
   void WorkerLoop(int index);
+  // True once nothing is due at or before the clock's time and no run is in hand
+  // (seen twice, a few milliseconds apart); false after `deadline`.
+  bool WaitSettled(std::chrono::steady_clock::time_point deadline);
 
   store::Store& store_;
   Clock& clock_;
@@ -147,6 +160,7 @@ class Engine {
 
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
+  std::mutex advance_mu_;  // one AdvanceManualClock at a time
   std::atomic<int> busy_{0};
   std::atomic<bool> idle_claim_{false};  // a worker woken from idle is claiming (WorkerLoop)
 };

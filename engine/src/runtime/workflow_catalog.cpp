@@ -56,6 +56,18 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
   result->source_path = source_path;
   result->source = source;
   result->workflow = loaded.workflow();
+  if (!overrides_.empty()) {
+    std::set<std::string> used;
+    auto config = ApplyWorkflowConfig(*result->workflow, overrides_, check_rules, &used);
+    if (!config.ok()) return config.status();
+    if (*config != result->workflow->config) {
+      auto copy = std::make_shared<workflow::Workflow>(*result->workflow);
+      copy->config = std::move(config).value();
+      result->workflow = std::move(copy);
+    }
+    std::lock_guard lock(mu_);
+    used_env_.insert(used.begin(), used.end());
+  }
   if (const auto& input = result->workflow->input) {
     // The validator checked that the schema exists and compiles when the version
     // was registered; a version read back later whose schema file went away runs
@@ -71,6 +83,17 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
     }
   }
   return std::shared_ptr<const LoadedWorkflow>(std::move(result));
+}
+
+void WorkflowCatalog::set_config_overrides(WorkflowConfigOverrides overrides) {
+  overrides_ = std::move(overrides);
+}
+
+std::vector<std::string> WorkflowCatalog::UnusedConfigOverrides() const {
+  std::vector<std::shared_ptr<const workflow::Workflow>> loaded;
+  for (const auto& current : Currents()) loaded.push_back(current->workflow);
+  std::lock_guard lock(mu_);
+  return UnusedWorkflowConfig(overrides_, loaded, used_env_);
 }
 
 void WorkflowCatalog::Remember(const std::shared_ptr<const LoadedWorkflow>& loaded) {

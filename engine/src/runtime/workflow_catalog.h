@@ -9,12 +9,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/json_schema.h"
 #include "common/result.h"
 #include "runtime/clock.h"
+#include "runtime/workflow_config.h"
 #include "store/store.h"
 #include "workflow/model.h"
 #include "workflow/validator.h"
@@ -56,6 +58,15 @@ class WorkflowCatalog {
     action_check_ = std::move(check);
   }
 
+  // Per-installation values of the workflows' `config:` (runtime/workflow_config.h),
+  // applied to every version loaded from now on: strictly to a version being
+  // registered (a bad value fails Register, naming where it was written), leniently
+  // to older versions read back for runs pinned to them. Set before workflows load.
+  void set_config_overrides(WorkflowConfigOverrides overrides);
+  // The overrides no current workflow used (UnusedWorkflowConfig): call once every
+  // workflow is registered.
+  std::vector<std::string> UnusedConfigOverrides() const;
+
   // Loads (and validates) `source`, stores the version, and makes it the current
   // version of its workflow. InvalidArgument lists every diagnostic.
   Result<std::shared_ptr<const LoadedWorkflow>> Register(const std::string& source,
@@ -85,7 +96,9 @@ class WorkflowCatalog {
   std::function<std::vector<workflow::ActionProblem>(const workflow::Workflow&,
                                                      const workflow::Step&, const std::string&)>
       action_check_;
+  WorkflowConfigOverrides overrides_;  // set before loading; read-only after
   mutable std::mutex mu_;
+  std::set<std::string> used_env_;  // STOREFLOW_WORKFLOWS_* variables applied
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> by_hash_;
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> current_;  // by name
   // topic -> wait keys (rebuilt as versions are added)

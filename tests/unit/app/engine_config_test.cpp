@@ -322,6 +322,51 @@ TEST_F(EngineConfigTest, CommitTimeoutIsAPositiveDuration) {
       << zero.status().message();
 }
 
+TEST_F(EngineConfigTest, WorkflowValuesAreReadWithTheirPlaceAndCheckedLater) {
+  std::string file = Write(
+      "lua:\n  time_limit: 1s\nworkflows:\n  abandoned-cart:\n    abandon_after: 2h\n"
+      "    quiet: { from: 22 }\n  checkouts: {}\n");
+  env_["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "2";
+  env_["STOREFLOW_OTHER"] = "x";
+  auto sources = Sources(file);
+  sources.env_names = [] {
+    return std::vector<std::string>{"STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS",
+                                    "STOREFLOW_OTHER", "STOREFLOW_WORKFLOWS_UNSET"};
+  };
+  auto config = LoadEngineConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const auto& wf = config->workflows;
+  ASSERT_EQ(wf.file.count("abandoned-cart"), 1u);
+  const auto& values = wf.file.at("abandoned-cart");
+  EXPECT_EQ(values.at("abandon_after").value, "2h");
+  EXPECT_EQ(values.at("abandon_after").origin, file + ":5:20");
+  EXPECT_EQ(values.at("quiet").value, (nlohmann::json{{"from", 22}}));
+  EXPECT_EQ(wf.file_origins.at("abandoned-cart"), file + ":4:3");
+  EXPECT_EQ(
+      wf.env,
+      (std::map<std::string, std::string>{{"STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS", "2"}}))
+      << "only STOREFLOW_WORKFLOWS_* variables that are set";
+}
+
+TEST_F(EngineConfigTest, AWorkflowsSectionOfTheWrongShapeNamesItsPlace) {
+  std::string file = Write("workflows:\n  abandoned-cart: 4h\n  \"bad name\": {a: 1}\n");
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:19: workflows.abandoned-cart must be a map of the workflow's config "
+                          "keys"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":3:3: workflows: 'bad name' is not a workflow name"), std::string::npos)
+      << m;
+  std::string list = Write("workflows: [a, b]\n");
+  auto not_map = LoadEngineConfig(Sources(list));
+  ASSERT_FALSE(not_map.ok());
+  EXPECT_NE(not_map.status().message().find(list + ":1:12: workflows must be a map"),
+            std::string::npos)
+      << not_map.status().message();
+}
+
 TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
   std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
   ASSERT_TRUE(in) << "docs/operations.md is missing";

@@ -65,6 +65,42 @@ steps:
   EXPECT_EQ(logs_.back(), "warn: total 12.5");
 }
 
+TEST_P(BuiltinActionsTest, PatchWithExpectRevisionIsACompareAndSet) {
+  // A claim loop: read the record, patch it only at the revision read; a mismatch
+  // jumps back to read again.
+  Load(R"(workflow: claim
+on: [{event: go}]
+steps:
+  - id: create
+    uses: store.patch
+    with: { collection: caps, key: ada, set: { by: first }, expect_revision: 0 }
+  - id: again
+    uses: store.patch
+    with: { collection: caps, key: ada, set: { by: again }, expect_revision: 0 }
+    on_error: continue
+  - id: read
+    uses: store.get
+    with: { collection: caps, key: ada }
+  - id: claim
+    uses: store.patch
+    with:
+      collection: caps
+      key: ada
+      set: { by: second }
+      expect_revision: "${{ steps.read.output.revision }}"
+)");
+  const auto id = Start("claim");
+  const auto run = Finish(id);
+  ASSERT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+  auto steps = Steps(id);
+  EXPECT_EQ(steps["create"].output["revision"], 1);
+  EXPECT_EQ(steps["again"].status, store::StepStatus::kFailed);
+  EXPECT_EQ(steps["again"].error["code"], "revision_mismatch");
+  EXPECT_EQ(steps["again"].error["message"], "record caps/ada is at revision 1, not 0");
+  EXPECT_EQ(steps["claim"].output["revision"], 2);
+  EXPECT_EQ((*Record("caps", "ada"))["by"], "second");
+}
+
 TEST_P(BuiltinActionsTest, BadInputIsAPermanentError) {
   Load(R"(workflow: bad-records
 on: [{event: go}]
