@@ -149,6 +149,7 @@ Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
   host_options.secrets = setup->secrets;
   host_options.log = options.log;
   host_options.template_limits = config.lua;
+  host_options.public_url = config.http.public_url;
   setup->host = std::make_unique<plugin::PluginHost>(std::move(host_options));
   setup->host->LoadAll(actions);
   if (options.log_failures) {

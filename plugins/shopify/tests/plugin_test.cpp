@@ -27,7 +27,7 @@ std::shared_ptr<const JsonSchema> Compile(const Json& schema) {
 
 TEST(ShopifyPlugin, EveryActionHasSchemasAndValidExamples) {
   Json manifest = Plugin().Manifest();
-  EXPECT_EQ(Plugin().table().abi_minor, 1u);
+  EXPECT_EQ(Plugin().table().abi_minor, 2u);
   std::set<std::string> names;
   for (const Json& action : manifest["actions"]) {
     const std::string name = action["name"];
