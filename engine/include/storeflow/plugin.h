@@ -1,6 +1,7 @@
 /*
  * storeflow plugin ABI, version 1 (minor 1: storeflow_host_v1.rate_adjust,
- * storeflow_call_v1.previous_attempt).
+ * storeflow_call_v1.previous_attempt; minor 2: storeflow_host_v1.source_topics and
+ * public_url).
  *
  * A plugin is a shared library that exports one C function, STOREFLOW_PLUGIN_ENTRY
  * (`storeflow_plugin_v1`), returning a pointer to a static
@@ -33,7 +34,7 @@ extern "C" {
 #endif
 
 #define STOREFLOW_PLUGIN_ABI_MAJOR 1
-#define STOREFLOW_PLUGIN_ABI_MINOR 1
+#define STOREFLOW_PLUGIN_ABI_MINOR 2
 #define STOREFLOW_PLUGIN_ENTRY storeflow_plugin_v1
 #define STOREFLOW_PLUGIN_ENTRY_NAME "storeflow_plugin_v1"
 
@@ -163,12 +164,33 @@ typedef struct storeflow_host_v1 {
    * at_most -1 only reads the level. Returns 1 on success, -1 on error. */
   int32_t (*rate_adjust)(void* context, const char* bucket, double capacity,
                          double refill_per_second, double refund, double at_most, double* level);
+
+  /* --- ABI 1.2 (check struct_size >= STOREFLOW_HOST_V1_2_SIZE before calling) --- */
+
+  /* The topics of webhook source `source` ("shopify") that the engine's loaded
+   * workflows listen to: each `webhook: <source>/<topic>` trigger and each
+   * `wait_for: {event: <source>/<topic>}` step of the current version of every
+   * workflow. Passes a JSON array of distinct topic strings, sorted
+   * (["carts/create","orders/create"]), to `sink`; an empty array when none
+   * does. Returns 1 when passed, 0 when the host knows no workflows (e.g. a
+   * test harness or `storeflow validate`), -1 on error. */
+  int32_t (*source_topics)(void* context, const char* source, storeflow_bytes_fn sink, void* user);
+  /* The engine's public base URL (config http.public_url, e.g.
+   * "https://flows.example.com", without a trailing slash): where the outside
+   * world reaches its webhooks (<public_url>/webhooks/<source>) and REST
+   * triggers. NULL when not configured. Valid until shutdown returns. */
+  const char* (*public_url)(void* context);
 } storeflow_host_v1;
 
 /* The size of storeflow_host_v1 as ABI 1.1 defines it: a host that fills in
  * rate_adjust has struct_size >= this. */
 #define STOREFLOW_HOST_V1_1_SIZE \
   (offsetof(storeflow_host_v1, rate_adjust) + sizeof(((storeflow_host_v1*)0)->rate_adjust))
+
+/* The size of storeflow_host_v1 as ABI 1.2 defines it: a host that fills in
+ * source_topics and public_url has struct_size >= this. */
+#define STOREFLOW_HOST_V1_2_SIZE \
+  (offsetof(storeflow_host_v1, public_url) + sizeof(((storeflow_host_v1*)0)->public_url))
 
 /* The table a plugin exports. */
 typedef struct storeflow_plugin_table_v1 {

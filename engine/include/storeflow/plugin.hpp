@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -198,6 +199,45 @@ class Host {
                                            refill_per_second, refund, at_most, &level);
     if (done < 0) throw Error::Retryable("rate_limit_error", "the rate-limit governor failed");
     return level;
+  }
+
+  // ABI 1.2: whether the host offers source_topics and public_url.
+  bool HasWorkflowInfo() const {
+    return host_->struct_size >= STOREFLOW_HOST_V1_2_SIZE && host_->source_topics != nullptr &&
+           host_->public_url != nullptr;
+  }
+
+  // The topics of webhook source `source` that the loaded workflows listen to
+  // (triggers and wait_for steps), sorted and distinct. nullopt when the host is
+  // older than ABI 1.2 or knows no workflows. Throws
+  // Error::Retryable("workflow_info_error") when the host fails.
+  std::optional<std::vector<std::string>> SourceTopics(const std::string& source) const {
+    if (!HasWorkflowInfo()) return std::nullopt;
+    std::string text;
+    auto sink = [](void* user, const char* data, std::size_t size) {
+      static_cast<std::string*>(user)->assign(data, size);
+    };
+    std::int32_t got = host_->source_topics(host_->context, source.c_str(), sink, &text);
+    if (got == 0) return std::nullopt;
+    Json parsed = got > 0 ? Json::parse(text, nullptr, false) : Json();
+    if (got < 0 || !parsed.is_array()) {
+      throw Error::Retryable("workflow_info_error", "the engine failed to list the topics of '" +
+                                                        source + "' its workflows listen to");
+    }
+    std::vector<std::string> topics;
+    for (const Json& topic : parsed) {
+      if (topic.is_string()) topics.push_back(topic.get<std::string>());
+    }
+    return topics;
+  }
+
+  // The engine's public base URL (http.public_url, no trailing slash); nullopt
+  // when not configured or the host is older than ABI 1.2.
+  std::optional<std::string> PublicUrl() const {
+    if (!HasWorkflowInfo()) return std::nullopt;
+    const char* url = host_->public_url(host_->context);
+    if (url == nullptr || *url == '\0') return std::nullopt;
+    return std::string(url);
   }
 
   const storeflow_host_v1* raw() const { return host_; }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include <yaml-cpp/yaml.h>
 
@@ -123,6 +124,67 @@ Status ApplyCount(const std::string& text, const char* name, std::uint64_t min, 
   return Status::Ok();
 }
 
+// http.public_url: empty, or an absolute http(s) URL with a host and no
+// credentials, query or fragment; trailing slashes are dropped.
+Status ApplyPublicUrl(const std::string& text, std::string& out) {
+  if (text.empty()) {
+    out.clear();
+    return Status::Ok();
+  }
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument(
+        "expected the engine's public base URL such as "
+        "https://flows.example.com, got \"" +
+        text + "\": " + why);
+  };
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::size_t scheme_end = 0;
+  if (lower.rfind("https://", 0) == 0) {
+    scheme_end = 8;
+  } else if (lower.rfind("http://", 0) == 0) {
+    scheme_end = 7;
+  } else {
+    return bad("it must start with https:// (or http://)");
+  }
+  for (unsigned char c : text) {
+    if (c <= ' ' || c >= 0x7f) return bad("it holds a space or a non-ASCII character");
+  }
+  if (text.find_first_of("?#") != std::string::npos) {
+    return bad("a query or fragment has no place in a base URL");
+  }
+  const std::size_t path_start = text.find('/', scheme_end);
+  const std::string authority = text.substr(
+      scheme_end, path_start == std::string::npos ? std::string::npos : path_start - scheme_end);
+  if (authority.find('@') != std::string::npos) return bad("credentials have no place in it");
+  std::string host = authority;
+  std::optional<std::string> port;
+  if (!authority.empty() && authority[0] == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("an IPv6 address needs its closing ]");
+    host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return bad("expected :PORT after the IPv6 address");
+      port = authority.substr(close + 2);
+    }
+  } else if (const std::size_t colon = authority.find(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty() || host == "[]") return bad("it names no host");
+  if (port) {
+    std::uint64_t n = 0;
+    if (!ApplyUnsigned(*port, n).ok() || n < 1 || n > 65535) {
+      return bad("the port must be a number from 1 to 65535");
+    }
+  }
+  std::string url = text;
+  while (url.size() > scheme_end && url.back() == '/') url.pop_back();
+  out = url;
+  return Status::Ok();
+}
+
 const std::vector<ConfigKey>& Keys() {
   static const std::vector<ConfigKey> keys = {
       {"lua", "time_limit", "250ms",
@@ -155,6 +217,13 @@ const std::vector<ConfigKey>& Keys() {
          if (v.rfind(':') == std::string::npos) return InvalidArgument("expected HOST:PORT");
          c.http.listen = v;
          return Status::Ok();
+       }},
+      {"http", "public_url", "",
+       "the engine's public base URL (https://flows.example.com, also with a path), where "
+       "webhooks reach <public_url>/webhooks/<source>; plugins read it, e.g. "
+       "shopify.webhook_subscriptions_sync. Empty: not configured",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         return ApplyPublicUrl(v, c.http.public_url);
        }},
       {"http", "body_limit", "5MiB",
        "largest request body; a larger Content-Length is answered 413 before the body is read",

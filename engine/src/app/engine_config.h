@@ -48,6 +48,11 @@ struct MetricsConfig {
 // `http.*`: the server of `storeflow serve` (docs/operations.md).
 struct HttpConfig {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; --listen overrides
+  // The base URL the outside world reaches this engine at (behind its proxy),
+  // e.g. "https://flows.example.com" or "https://example.com/storeflow"; no
+  // trailing slash, no query. Plugins read it (host service public_url) to
+  // register webhooks at <public_url>/webhooks/<source>. Empty: not configured.
+  std::string public_url;
   std::uint64_t body_limit = std::uint64_t{5} * 1024 * 1024;
   std::chrono::milliseconds response_timeout{10'000};  // REST triggers: then 202
   std::chrono::milliseconds shutdown_grace{10'000};

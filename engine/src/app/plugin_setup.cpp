@@ -151,6 +151,7 @@ Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
   host_options.template_limits = config.lua;
   host_options.isolate = config.plugins.isolate;
   host_options.isolation.max_processes = config.plugins.isolated_processes;
+  host_options.public_url = config.http.public_url;
   setup->host = std::make_unique<plugin::PluginHost>(std::move(host_options));
   setup->host->LoadAll(actions);
   if (options.log_failures) {

@@ -111,6 +111,8 @@ void ServeSession::Stop() {
   if (parts_->surface) parts_->surface->Stop();
   if (parts_->janitor) parts_->janitor->Stop();
   if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
+  // The engine goes before the plugins: they must not reach its catalog after.
+  if (parts_->plugins && parts_->plugins->host) parts_->plugins->host->SetWorkflowTopics(nullptr);
 }
 
 Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) {
@@ -163,6 +165,10 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     }
   }
   if (!invalid.empty()) return InvalidArgument(invalid);
+  // Host service source_topics (ABI 1.2): what the loaded workflows listen to.
+  p.plugins->host->SetWorkflowTopics([engine = p.engine.get()](const std::string& source) {
+    return engine->catalog().SourceTopics(source);
+  });
 
   http::SurfaceOptions http_options;
   STOREFLOW_RETURN_IF_ERROR(

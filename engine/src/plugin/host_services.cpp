@@ -10,6 +10,7 @@
 
 #include "common/metrics.h"
 #include "plugin/rate_governor.h"
+#include "plugin/workflow_topics.h"
 #include "workflow/template.h"
 
 namespace storeflow::plugin {
@@ -71,7 +72,9 @@ HostServices::HostServices(std::string plugin, std::shared_ptr<const HostEnviron
   table_.now_ms = &NowMs;
   table_.rate_acquire = &RateAcquire;
   table_.render_template = &RenderTemplate;
-  table_.rate_adjust = &RateAdjust;  // ABI 1.1
+  table_.rate_adjust = &RateAdjust;      // ABI 1.1
+  table_.source_topics = &SourceTopics;  // ABI 1.2
+  table_.public_url = &PublicUrl;
 }
 
 std::string HostServices::LogLine(const std::string& plugin, const storeflow_call_v1* call,
@@ -287,6 +290,27 @@ std::int32_t HostServices::RateAdjust(void* context, const char* bucket, double 
   } catch (...) {
     return -1;
   }
+}
+
+std::int32_t HostServices::SourceTopics(void* context, const char* source, storeflow_bytes_fn sink,
+                                        void* user) {
+  HostServices& self = Self(context);
+  try {
+    if (source == nullptr || *source == '\0' || sink == nullptr) return -1;
+    if (!self.env_->topics) return 0;
+    auto topics = self.env_->topics->For(source);
+    if (!topics) return 0;
+    const std::string text = Json(*topics).dump();
+    sink(user, text.data(), text.size());
+    return 1;
+  } catch (...) {
+    return -1;
+  }
+}
+
+const char* HostServices::PublicUrl(void* context) {
+  const std::string& url = Self(context).env_->public_url;
+  return url.empty() ? nullptr : url.c_str();
 }
 
 std::int32_t HostServices::RenderTemplate(void* context, const char* template_text,

@@ -30,6 +30,7 @@ struct storeflow_reply {
 namespace storeflow::plugin {
 
 class RateGovernor;
+class WorkflowTopics;
 
 // What every plugin of one host shares.
 struct HostEnvironment {
@@ -39,6 +40,10 @@ struct HostEnvironment {
   RateGovernor* rate = nullptr;                         // null: rate_acquire reports errors
   runtime::ActionLogger log;                            // the engine log; null: stderr
   script::Limits template_limits;                       // render_template's sandbox
+  // ABI 1.2: the loaded workflows' topics (null: none known) and http.public_url
+  // ("" when not configured).
+  std::shared_ptr<const WorkflowTopics> topics;
+  std::string public_url;
 };
 
 class HostServices {
@@ -80,6 +85,9 @@ class HostServices {
   static std::int32_t RateAdjust(void* context, const char* bucket, double capacity,
                                  double refill_per_second, double refund, double at_most,
                                  double* level);
+  static std::int32_t SourceTopics(void* context, const char* source, storeflow_bytes_fn sink,
+                                   void* user);
+  static const char* PublicUrl(void* context);
 
   void Write(std::string_view level, const std::string& line) const;
   runtime::TimeMs Now() const;

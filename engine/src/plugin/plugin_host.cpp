@@ -42,6 +42,8 @@ PluginHost::PluginHost(PluginHostOptions options) : options_(std::move(options))
   env->rate = rate_.get();
   env->log = options_.log;
   env->template_limits = options_.template_limits;
+  env->topics = topics_;
+  env->public_url = options_.public_url;
   env_ = std::move(env);
 }
 

@@ -21,6 +21,7 @@
 #include "plugin/loaded_plugin.h"
 #include "plugin/plugin_config.h"
 #include "plugin/rate_governor.h"
+#include "plugin/workflow_topics.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/secrets.h"
@@ -42,6 +43,9 @@ struct PluginHostOptions {
   // started from `isolation.executable` (empty: this process's executable).
   std::vector<std::string> isolate;
   IsolationOptions isolation;
+  // http.public_url (validated, no trailing slash), offered to plugins by the host
+  // service public_url; "" when not configured.
+  std::string public_url;
 };
 
 // What `storeflow plugins list` shows about one plugin found.
@@ -80,6 +84,10 @@ class PluginHost {
   // Configured folders that do not exist, configs for plugins not found.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // What the host service source_topics answers from, once the workflows are
+  // loaded (until then plugins are told no workflows are known).
+  void SetWorkflowTopics(WorkflowTopics::Lister lister) { topics_->Set(std::move(lister)); }
+
   // Shuts every plugin down, newest first (also done by the destructor).
   void Shutdown();
 
@@ -90,6 +98,7 @@ class PluginHost {
   PluginHostOptions options_;
   runtime::SystemClock system_clock_;
   std::unique_ptr<RateGovernor> rate_;
+  std::shared_ptr<WorkflowTopics> topics_ = std::make_shared<WorkflowTopics>();
   std::shared_ptr<HostEnvironment> env_;
   std::vector<PluginInfo> infos_;
   std::vector<std::shared_ptr<LoadedPlugin>> loaded_;  // load order

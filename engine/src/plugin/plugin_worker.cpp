@@ -70,7 +70,8 @@ class WorkerChannel {
     return answer;
   }
 
-  // Strings handed to the plugin by `secret` stay valid until the worker ends.
+  // Strings handed to the plugin by `secret` and `public_url` stay valid until the
+  // worker ends.
   const char* Keep(const std::string& name, std::string value) {
     std::lock_guard lock(mu_);
     auto& slot = secrets_[name];
@@ -230,6 +231,20 @@ std::int32_t RateAdjust(void* context, const char* bucket, double capacity,
   return static_cast<std::int32_t>(FrameInt((*answer)[0], -1));
 }
 
+std::int32_t SourceTopics(void* context, const char* source, storeflow_bytes_fn sink, void* user) {
+  auto answer = Channel(context).Call({"source_topics", Text(source)});
+  if (!answer || answer->size() < 2) return -1;
+  const auto listed = static_cast<std::int32_t>(FrameInt((*answer)[0], -1));
+  if (listed == 1 && sink != nullptr) sink(user, (*answer)[1].data(), (*answer)[1].size());
+  return listed;
+}
+
+const char* PublicUrl(void* context) {
+  auto answer = Channel(context).Call({"public_url"});
+  if (!answer || answer->size() < 2 || (*answer)[0] != "1") return nullptr;
+  return Channel(context).Keep("\x01public_url", (*answer)[1]);  // not a secret's name
+}
+
 storeflow_host_v1 ProxyTable(WorkerChannel& channel) {
   storeflow_host_v1 t{};
   t.struct_size = sizeof(storeflow_host_v1);
@@ -248,6 +263,8 @@ storeflow_host_v1 ProxyTable(WorkerChannel& channel) {
   t.rate_acquire = RateAcquire;
   t.render_template = RenderTemplate;
   t.rate_adjust = RateAdjust;
+  t.source_topics = SourceTopics;  // ABI 1.2
+  t.public_url = PublicUrl;
   return t;
 }
 

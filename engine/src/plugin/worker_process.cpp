@@ -166,6 +166,13 @@ void WorkerProcess::ServeHostCall(const WorkerFrame& f) {
     std::string out;
     const std::int32_t rendered = t.render_template(ctx, f[1].c_str(), f[2].c_str(), Sink, &out);
     answer({FramePart(std::int64_t{rendered}), out});
+  } else if (op == "source_topics" && f.size() >= 2 && t.struct_size >= STOREFLOW_HOST_V1_2_SIZE) {
+    std::string topics;
+    const std::int32_t listed = t.source_topics(ctx, f[1].c_str(), Sink, &topics);
+    answer({FramePart(std::int64_t{listed}), topics});
+  } else if (op == "public_url" && t.struct_size >= STOREFLOW_HOST_V1_2_SIZE) {
+    const char* url = t.public_url(ctx);
+    answer(url != nullptr ? WorkerFrame{"1", url} : WorkerFrame{"0"});
   } else {
     answer({});  // unknown or malformed: the worker's proxy reports an error
   }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <Poco/DigestEngine.h>
@@ -169,6 +170,42 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::ByHash(const std:
   std::lock_guard lock(mu_);
   Remember(*loaded);
   return by_hash_[hash];
+}
+
+namespace {
+
+// Adds the topic of `event` when it is "<source>/<topic>".
+void AddSourceTopic(const std::string& source, const std::string& event,
+                    std::set<std::string>& topics) {
+  if (event.size() > source.size() + 1 && event.compare(0, source.size(), source) == 0 &&
+      event[source.size()] == '/') {
+    topics.insert(event.substr(source.size() + 1));
+  }
+}
+
+void AddWaitTopics(const std::string& source, const std::vector<workflow::Step>& steps,
+                   std::set<std::string>& topics) {
+  for (const workflow::Step& step : steps) {
+    if (const auto* wait = std::get_if<workflow::WaitForStep>(&step.kind)) {
+      AddSourceTopic(source, wait->event, topics);
+    }
+    AddWaitTopics(source, step.children(), topics);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> WorkflowCatalog::SourceTopics(const std::string& source) const {
+  std::set<std::string> topics;
+  for (const auto& loaded : Currents()) {
+    const workflow::Workflow& w = *loaded->workflow;
+    for (const workflow::Trigger& trigger : w.triggers) {
+      const auto* hook = std::get_if<workflow::WebhookTrigger>(&trigger.spec);
+      if (hook != nullptr && hook->source == source) topics.insert(hook->topic);
+    }
+    AddWaitTopics(source, w.steps, topics);
+  }
+  return {topics.begin(), topics.end()};
 }
 
 std::vector<WaitKeyExpression> WorkflowCatalog::WaitKeys(const std::string& topic) const {

@@ -85,6 +85,10 @@ class WorkflowCatalog {
                                                        store::Transaction& tx);
   // The wait_for key expressions of every known version that wait for `topic`.
   std::vector<WaitKeyExpression> WaitKeys(const std::string& topic) const;
+  // The topics of webhook source `source` ("shopify") the current versions listen
+  // to: `webhook: <source>/<topic>` triggers and `wait_for` steps (at any depth)
+  // waiting for `<source>/<topic>`. Sorted, distinct ("carts/create", ...).
+  std::vector<std::string> SourceTopics(const std::string& source) const;
 
  private:
   Result<std::shared_ptr<const LoadedWorkflow>> Load(const std::string& source,

@@ -1107,7 +1107,7 @@ const char* const kShopifyManifest = R"json({
   },
   {
    "name": "shopify.webhook_subscriptions_sync",
-   "description": "Makes the shop send each topic to `address` (REST webhooks.json): creates what is missing, keeps what exists, and removes subscriptions at `address` for other topics only as `prune` says (default: only those it created itself).",
+   "description": "Makes the shop send each topic to `address` (REST webhooks.json): creates what is missing, keeps what exists, and removes subscriptions at `address` for other topics only as `prune` says (default: only those it created itself). Without `topics`: the topics the engine's loaded workflows listen to (`webhook: shopify/...` triggers and `wait_for` events); without `address`: <http.public_url>/webhooks/shopify.",
    "input_schema": {
     "type": "object",
     "additionalProperties": false,
@@ -1120,10 +1120,11 @@ const char* const kShopifyManifest = R"json({
      "address": {
       "type": "string",
       "minLength": 8,
-      "description": "The engine's public webhook URL."
+      "description": "The engine's public webhook URL; default: <http.public_url>/webhooks/shopify."
      },
      "topics": {
       "type": "array",
+      "description": "Topics such as orders/create; default: those the loaded workflows listen to.",
       "items": {
        "type": "string"
       },
@@ -1146,16 +1147,14 @@ const char* const kShopifyManifest = R"json({
       ],
       "default": "created"
      }
-    },
-    "required": [
-     "address",
-     "topics"
-    ]
+    }
    },
    "output_schema": {
     "type": "object",
     "required": [
      "address",
+     "topics",
+     "topics_from",
      "created",
      "kept",
      "removed"
@@ -1163,6 +1162,19 @@ const char* const kShopifyManifest = R"json({
     "properties": {
      "address": {
       "type": "string"
+     },
+     "topics": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "topics_from": {
+      "type": "string",
+      "enum": [
+       "topics",
+       "workflows"
+      ]
      },
      "created": {
       "type": "array",
@@ -1218,6 +1230,7 @@ const char* const kShopifyManifest = R"json({
     }
    },
    "examples": [
+    {},
     {
      "address": "https://flows.example.com/webhooks/shopify",
      "topics": [

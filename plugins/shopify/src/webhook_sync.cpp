@@ -1,7 +1,9 @@
 // shopify.webhook_subscriptions_sync: makes the shop send the given topics to
 // one address (REST webhooks.json). Idempotent: a subscription that exists is
 // kept; it removes only what it created earlier (remembered in the plugin's
-// key/value space) unless told otherwise.
+// key/value space) unless told otherwise. Without `topics` it registers what
+// the engine's loaded workflows listen to, without `address` the engine's
+// public webhook URL (host services source_topics / public_url, ABI 1.2).
 #include <cctype>
 #include <iterator>
 #include <set>
@@ -17,6 +19,10 @@ using sdk::Error;
 using sdk::Json;
 
 constexpr int kMaxListPages = 20;
+// The engine's webhook source for Shopify and where it receives its deliveries
+// (engine/src/http/webhook_ingress.cpp: POST /webhooks/{source}).
+constexpr const char* kWebhookSource = "shopify";
+constexpr const char* kWebhookPath = "/webhooks/shopify";
 
 struct Subscription {
   std::int64_t id = 0;
@@ -47,24 +53,51 @@ std::string CreatedKey(const std::string& domain) {
 }  // namespace
 
 Json ShopifyActions::WebhookSync(const Json& input, const ShopConfig& shop, const sdk::Call& call) {
-  const std::string address = storage::RequiredString(input, "address");
+  std::string address;
+  if (auto given = storage::OptionalString(input, "address")) {
+    address = *given;
+  } else if (auto base = host_.PublicUrl()) {
+    address = *base + kWebhookPath;
+  } else {
+    throw Error::Permanent("invalid_input",
+                           "`address` is missing and the engine has no public URL: set "
+                           "http.public_url (STOREFLOW_HTTP_PUBLIC_URL) or give `address`");
+  }
   if (!(address.starts_with("https://") || address.starts_with("http://"))) {
     throw Error::Permanent("invalid_input",
                            "`address` must be the engine's public http(s) URL for Shopify "
                            "webhooks, got \"" +
                                address + "\"");
   }
-  if (!input.contains("topics") || !input["topics"].is_array()) {
-    throw Error::Permanent("invalid_input",
-                           "`topics` is required: a list such as [\"orders/create\"]");
-  }
   std::set<std::string> topics;
-  for (const Json& t : input["topics"]) {
-    if (!t.is_string() || !IsTopic(t.get<std::string>())) {
+  std::string topics_from = "topics";
+  if (input.contains("topics")) {
+    if (!input["topics"].is_array()) {
       throw Error::Permanent("invalid_input",
-                             "`topics` holds " + t.dump() + ", not a topic such as orders/create");
+                             "`topics` must be a list such as [\"orders/create\"]");
     }
-    topics.insert(t.get<std::string>());
+    for (const Json& t : input["topics"]) {
+      if (!t.is_string() || !IsTopic(t.get<std::string>())) {
+        throw Error::Permanent(
+            "invalid_input", "`topics` holds " + t.dump() + ", not a topic such as orders/create");
+      }
+      topics.insert(t.get<std::string>());
+    }
+  } else if (auto listened = host_.SourceTopics(kWebhookSource)) {
+    topics_from = "workflows";
+    for (const std::string& t : *listened) {
+      // A workflow may wait for a topic Shopify does not have (a typo): say so.
+      if (!IsTopic(t)) {
+        throw Error::Permanent("invalid_input", "a loaded workflow listens to \"shopify/" + t +
+                                                    "\", which is not a Shopify topic");
+      }
+      topics.insert(t);
+    }
+  } else {
+    throw Error::Permanent("invalid_input",
+                           "`topics` is missing and the engine cannot say what its workflows "
+                           "listen to (only `storeflow serve` with ABI 1.2 can): give `topics`, "
+                           "e.g. [\"orders/create\"]");
   }
   const std::string format = storage::OptionalString(input, "format").value_or("json");
   if (format != "json" && format != "xml") {
@@ -172,7 +205,10 @@ Json ShopifyActions::WebhookSync(const Json& input, const ShopConfig& shop, cons
     }
   }
   save_ours();
-  return Json{{"address", address}, {"created", created}, {"kept", kept}, {"removed", removed}};
+  Json listed = Json::array();
+  for (const std::string& t : topics) listed.push_back(t);
+  return Json{{"address", address}, {"topics", listed}, {"topics_from", topics_from},
+              {"created", created}, {"kept", kept},     {"removed", removed}};
 }
 
 }  // namespace storeflow::plugins::shopify

@@ -249,5 +249,30 @@ TEST(ShopifyActions, WebhookSyncIsIdempotentAndPrunesOnlyWhatItCreated) {
   EXPECT_EQ(shop.hooks.size(), 1u);
 }
 
+// A host that cannot say what the workflows listen to, or where the engine is
+// reachable (an ABI 1.1 host, `storeflow run`): the action asks for the input
+// instead of guessing (an empty topic list would prune every subscription).
+TEST(ShopifyActions, WebhookSyncAsksForTopicsAndAddressWhenTheHostCannotTell) {
+  ShopifyFixture f;
+  WebhookShop shop;
+  f.server.SetHandler([&](const ReceivedRequest& r) { return shop.Answer(r); });
+  Json no_address = f.Run("shopify.webhook_subscriptions_sync",
+                          Json{{"topics", Json::array({"orders/create"})}});
+  ASSERT_TRUE(no_address.contains("error")) << no_address;
+  EXPECT_EQ(no_address["error"]["code"], "invalid_input");
+  EXPECT_FALSE(no_address["error"]["retryable"].get<bool>());
+  EXPECT_NE(no_address["error"]["message"].get<std::string>().find("http.public_url"),
+            std::string::npos)
+      << no_address;
+  Json no_topics = f.Run("shopify.webhook_subscriptions_sync",
+                         Json{{"address", "https://flows.example.com/webhooks/shopify"}});
+  ASSERT_TRUE(no_topics.contains("error")) << no_topics;
+  EXPECT_EQ(no_topics["error"]["code"], "invalid_input");
+  EXPECT_NE(no_topics["error"]["message"].get<std::string>().find("`topics` is missing"),
+            std::string::npos)
+      << no_topics;
+  EXPECT_TRUE(shop.hooks.empty());
+}
+
 }  // namespace
 }  // namespace storeflow::plugins::shopify::testing

@@ -1,11 +1,10 @@
 #pragma once
 
-// A TestHost whose rate_acquire / rate_adjust keep real token levels in memory
-// (no refill unless a test refills by hand), recording every reservation, so
-// tests can see what the governor reserved, refunded and capped.
+// The shared TestHost (plugins/storage/tests/support), whose rate_acquire /
+// rate_adjust keep real, refilling token buckets, with the C++ sdk::Host over it
+// and short names for what the shopify tests look at: what the governor
+// reserved, refunded and capped.
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,35 +13,25 @@
 
 namespace storeflow::plugins::shopify::testing {
 
-struct Acquire {
-  std::string bucket;
-  double cost;
-};
+using Acquire = plugins::testing::TestHost::RateCall;
 
 class BucketHost {
  public:
-  BucketHost();
-  ~BucketHost();
+  BucketHost() : sdk_(host_.table()) {}
   BucketHost(const BucketHost&) = delete;
   BucketHost& operator=(const BucketHost&) = delete;
 
   plugins::testing::TestHost& test_host() { return host_; }
-  const storeflow_host_v1* table() const { return &table_; }
+  const storeflow_host_v1* table() const { return host_.table(); }
   sdk::Host& api() { return sdk_; }
 
-  double Level(const std::string& bucket);  // capacity when never used
-  void SetLevel(const std::string& bucket, double level);
-  std::vector<Acquire> Acquires();
+  // The bucket's level as of its last use; -1 when never used.
+  double Level(const std::string& bucket) const { return host_.RateLevel(bucket).value_or(-1); }
+  void SetLevel(const std::string& bucket, double level) { host_.SetRateLevel(bucket, level); }
+  std::vector<Acquire> Acquires() const { return host_.RateAcquires(); }
 
  private:
-  static std::int32_t RateAcquire(void* context, const char* bucket, double capacity, double refill,
-                                  double cost, std::int64_t max_wait_ms,
-                                  std::int64_t* retry_after_ms);
-  static std::int32_t RateAdjust(void* context, const char* bucket, double capacity, double refill,
-                                 double refund, double at_most, double* level);
-
   plugins::testing::TestHost host_;
-  storeflow_host_v1 table_{};
   sdk::Host sdk_;
 };
 

@@ -27,7 +27,7 @@ std::shared_ptr<const JsonSchema> Compile(const Json& schema) {
 
 TEST(ShopifyPlugin, EveryActionHasSchemasAndValidExamples) {
   Json manifest = Plugin().Manifest();
-  EXPECT_EQ(Plugin().table().abi_minor, 1u);
+  EXPECT_EQ(Plugin().table().abi_minor, 2u);
   std::set<std::string> names;
   for (const Json& action : manifest["actions"]) {
     const std::string name = action["name"];
@@ -93,6 +93,39 @@ TEST(ShopifyPlugin, SixtyFourBitIdCrossesTheAbiExactly) {
             1);
   auto unknown = instance->Invoke("shopify.nope", Json::object());
   EXPECT_EQ(unknown.code, "unknown_action");
+}
+
+// The shared TestHost's rate_acquire is a real token bucket: through the C entry,
+// a REST bucket of 2 calls (leaking 1 per 100 s) lets two calls through and
+// refuses the third, retryable with the wait, without calling the shop. (With the
+// old always-yes rate_acquire the third call went out.)
+TEST(ShopifyPlugin, TheGovernorHoldsBackCallsOnTheSharedTestHost) {
+  testing::ScriptedHttpServer server;
+  for (int i = 0; i < 3; ++i) {
+    server.Push({200, {{"X-Shopify-Shop-Api-Call-Limit", "1/2"}}, R"({"order":{"id":1}})"});
+  }
+  plugins::testing::TestHost host;
+  host.SetSecret("ADMIN", "shpat_x");
+  plugins::testing::Reply init;
+  auto instance = plugins::testing::PluginInstance::Create(
+      Plugin(), host,
+      Json{{"shops",
+            {{{"domain", "a.myshopify.com"},
+              {"admin_token_secret", "ADMIN"},
+              {"endpoint", server.url()},
+              {"limits", {{"rest_bucket", 2}, {"rest_leak_per_second", 0.01}}}}}},
+           {"max_wait_ms", 0}},
+      &init);
+  ASSERT_NE(instance, nullptr) << init.Describe();
+  EXPECT_TRUE(instance->Invoke("shopify.order_get", Json{{"id", 1}}).ok);
+  EXPECT_TRUE(instance->Invoke("shopify.order_get", Json{{"id", 1}}).ok);
+  auto third = instance->Invoke("shopify.order_get", Json{{"id", 1}});
+  EXPECT_TRUE(third.retryable()) << third.Describe();
+  EXPECT_GT(third.retry_after_ms, 1000) << third.Describe();
+  EXPECT_EQ(server.Received().size(), 2u);
+  ASSERT_EQ(host.RateAcquires().size(), 3u);
+  EXPECT_EQ(host.RateAcquires()[0].bucket, "rest:a.myshopify.com");
+  EXPECT_LT(host.RateLevel("rest:a.myshopify.com").value_or(99), 1);
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ TEST(WorkerFrameTest, PartsRoundTripBytesExactly) {
 
 TEST_F(IsolatedPluginTest, RunsInAnotherProcessWithEveryHostService) {
   options_.configs["testkit"] = {{"prefix", "p-"}};
+  options_.public_url = "https://flows.example.test";
   const PluginInfo info = Load("testkit");
   ASSERT_TRUE(info.loaded()) << info.error.ToString();
   EXPECT_TRUE(info.isolated);
@@ -140,6 +141,19 @@ TEST_F(IsolatedPluginTest, RunsInAnotherProcessWithEveryHostService) {
   EXPECT_EQ(first.output()["taken"], true);
   EXPECT_EQ(second.output()["taken"], false) << "one bucket for the engine, not per worker";
   EXPECT_GT(second.output()["retry_after_ms"].get<std::int64_t>(), 0);
+
+  // ABI 1.2: the workflows' topics (none known yet, then the lister's) and the URL.
+  auto unknown = Call("testkit.workflow_info", {{"source", "shopify"}});
+  ASSERT_TRUE(unknown.ok()) << unknown.error().message;
+  EXPECT_TRUE(unknown.output()["topics"].is_null()) << unknown.output().dump();
+  EXPECT_EQ(unknown.output()["public_url"], "https://flows.example.test");
+  host_->SetWorkflowTopics([](const std::string& source) {
+    return source == "shopify" ? std::vector<std::string>{"carts/create", "orders/create"}
+                               : std::vector<std::string>{};
+  });
+  auto listed = Call("testkit.workflow_info", {{"source", "shopify"}});
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed.output()["topics"], Json({"carts/create", "orders/create"}));
 
   auto failed =
       Call("testkit.fail", {{"kind", "retryable"}, {"code", "x9"}, {"retry_after_ms", 70}});

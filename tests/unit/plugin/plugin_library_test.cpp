@@ -36,7 +36,7 @@ TEST(PluginLibraryTest, RefusesAnotherAbiMajor) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.message(), Lib("abi_major") +
                              ": built for plugin ABI 2.0 (its table), but this storeflow speaks "
-                             "ABI 1.1: the major version must be 1; rebuild the plugin against "
+                             "ABI 1.2: the major version must be 1; rebuild the plugin against "
                              "this storeflow's plugin.h");
 }
 
@@ -44,7 +44,7 @@ TEST(PluginLibraryTest, RefusesANewerAbiMinor) {
   Status s = LoadStatus(FixtureYaml("abi_minor"));
   EXPECT_EQ(s.message(), Lib("abi_minor") +
                              ": built for plugin ABI 1.7 (its table), newer than this "
-                             "storeflow's ABI 1.1: expected minor <= 1; upgrade storeflow or use "
+                             "storeflow's ABI 1.2: expected minor <= 2; upgrade storeflow or use "
                              "an older build of the plugin");
 }
 
@@ -56,6 +56,16 @@ TEST(PluginLibraryTest, AnOlderAbiMinorStillLoads) {
   ASSERT_TRUE(lib.ok()) << lib.status().ToString();
   EXPECT_EQ((*lib)->abi(), "1.0");
   EXPECT_EQ((*lib)->manifest().actions.at(0).name, "abi_v1_0.act");
+}
+
+// ABI 1.2 appended source_topics and public_url: a plugin built for 1.1 loads.
+TEST(PluginLibraryTest, AnAbi11PluginStillLoadsOnThisHost) {
+  auto d = ReadPluginDescriptor(FixtureYaml("abi_v1_1"));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  auto lib = PluginLibrary::Load(*d);
+  ASSERT_TRUE(lib.ok()) << lib.status().ToString();
+  EXPECT_EQ((*lib)->abi(), "1.1");
+  EXPECT_EQ((*lib)->manifest().actions.at(0).name, "abi_v1_1.act");
 }
 
 TEST(PluginLibraryTest, RefusesATableSmallerThanV1_0) {
@@ -117,7 +127,7 @@ TEST(PluginLibraryTest, RefusesAPluginYamlAbiBeforeLoadingCode) {
   Status s = LoadStatus(dir / "plugin.yaml");
   EXPECT_EQ(s.message(), (dir / "plugin.yaml").string() +
                              ": built for plugin ABI 3.1 (abi in plugin.yaml), but this storeflow "
-                             "speaks ABI 1.1: the major version must be 1; rebuild the plugin "
+                             "speaks ABI 1.2: the major version must be 1; rebuild the plugin "
                              "against this storeflow's plugin.h");
   // Also when the library is not even there: the yaml alone decides.
   fs::remove(dir / "libstoreflow_fx_testkit.so");

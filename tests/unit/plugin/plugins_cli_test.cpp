@@ -60,7 +60,7 @@ TEST(PluginsCliTest, ListShowsLoadedAndFailedPlugins) {
             by_name["builtin"]["actions"].end());
   ASSERT_EQ(by_name.count("example"), 1u) << r.out;
   EXPECT_EQ(by_name["example"]["version"], "1.0.0");
-  // What the library was built for (this tree: ABI 1.1), not its plugin.yaml.
+  // What the library was built for (this tree: ABI 1.2), not its plugin.yaml.
   EXPECT_EQ(by_name["example"]["abi"], kLibraryAbi);
   EXPECT_EQ(by_name["example"]["loaded"], true);
   EXPECT_EQ(by_name["example"]["path"],

@@ -1,5 +1,6 @@
 #include "control_api.h"
 
+#include <optional>
 #include <sstream>
 
 #include "order_generator.h"
@@ -119,6 +120,28 @@ SimReply ShopFaults(Shop& shop, const SimRequest& req, const nlohmann::json& bod
   return Error(405, "faults: GET, POST or DELETE");
 }
 
+// PUT {"graphql": {"max", "restore_rate"}}: a GraphQL cost bucket of that size
+// (full, its low-water mark reset), so a test can hammer a small bucket. An
+// error reply for a bad body; nullopt when set.
+std::optional<SimReply> SetBucket(Shop& shop, const nlohmann::json& body) {
+  const auto graphql = body.find("graphql");
+  if (!body.is_object() || graphql == body.end() || !graphql->is_object()) {
+    return Error(400, "$.graphql: an object {\"max\", \"restore_rate\"} is required");
+  }
+  const auto max = graphql->find("max");
+  if (max == graphql->end() || !max->is_number() || max->get<double>() < 1 ||
+      max->get<double>() > 1e9) {
+    return Error(400, "$.graphql.max: a number from 1 to 1e9 is required");
+  }
+  const auto rate = graphql->find("restore_rate");
+  if (rate == graphql->end() || !rate->is_number() || rate->get<double>() <= 0 ||
+      rate->get<double>() > 1e9) {
+    return Error(400, "$.graphql.restore_rate: a number above 0 (points per second) is required");
+  }
+  shop.graphql_bucket = CostBucket(max->get<double>(), rate->get<double>());
+  return std::nullopt;
+}
+
 SimReply Bucket(Simulator& sim, Shop& shop) {
   const std::int64_t now = sim.clock().NowMs();
   return SimReply::Json(200, {{"graphql",
@@ -215,7 +238,14 @@ SimReply ShopRoute(Simulator& sim, const SimRequest& req, const std::vector<std:
     for (const auto& entry : shop->received) list.push_back(entry);
     return SimReply::Json(200, {{"received", std::move(list)}});
   }
-  if (what == "bucket" && parts.size() == 3) return Bucket(sim, *shop);
+  if (what == "bucket" && parts.size() == 3) {
+    if (req.method == "PUT") {
+      if (auto bad = SetBucket(*shop, body)) return *bad;
+    } else if (req.method != "GET") {
+      return Error(405, "bucket: GET or PUT");
+    }
+    return Bucket(sim, *shop);
+  }
   if (what == "deliveries" && parts.size() == 3) {
     return SimReply::Json(200,
                           {{"deliveries", sim.dispatcher().DeliveriesJson(shop->config.domain)}});

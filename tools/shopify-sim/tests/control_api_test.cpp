@@ -105,6 +105,39 @@ TEST_F(ControlApiTest, GenerateReceivedLogAndBuckets) {
   EXPECT_EQ(Control("POST", "/_sim/clock/advance", {{"ms", -1}}).status, 400);
 }
 
+// PUT /bucket: a small GraphQL bucket for load tests, full, with a fresh
+// low-water mark that the next calls lower.
+TEST_F(ControlApiTest, ASmallGraphqlBucketCanBeSetAndItsLowWaterMarkFollows) {
+  StartSim({"--orders", "30", "--seed", "2"});
+  const Reply set =
+      Control("PUT", kShop + "/bucket", {{"graphql", {{"max", 50}, {"restore_rate", 5}}}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_DOUBLE_EQ(set.json()["graphql"]["max"].get<double>(), 50);
+  EXPECT_DOUBLE_EQ(set.json()["graphql"]["restore_rate"].get<double>(), 5);
+  EXPECT_DOUBLE_EQ(set.json()["graphql"]["min_seen"].get<double>(), 50);
+  ASSERT_EQ(Control("POST", "/_sim/clock/freeze", {{"frozen", true}}).status, 200);
+  auto Graphql = [&](const std::string& body) {
+    return Http(sim_.port(), "POST", AdminPath(kAlpha, "graphql.json"), body,
+                {{"X-Shopify-Access-Token", kAlphaToken}, {"Content-Type", "application/json"}});
+  };
+  const std::string query =
+      R"({"query":"query Orders { orders(first: 20) { edges { node { id } } } }"})";
+  const Reply first = Graphql(query);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_DOUBLE_EQ(
+      first.json()["extensions"]["cost"]["throttleStatus"]["maximumAvailable"].get<double>(), 50);
+  Graphql(query);
+  const Reply throttled = Graphql(query);  // 22 + 22 taken: 6 left, 22 asked
+  EXPECT_EQ(throttled.json()["errors"][0]["extensions"]["code"], "THROTTLED") << throttled.body;
+  const auto bucket = Control("GET", kShop + "/bucket").json();
+  EXPECT_DOUBLE_EQ(bucket["graphql"]["min_seen"].get<double>(), 6) << bucket;
+  EXPECT_EQ(Control("PUT", kShop + "/bucket", {{"graphql", {{"max", 0}}}}).status, 400);
+  EXPECT_EQ(
+      Control("PUT", kShop + "/bucket", {{"graphql", {{"max", 10}, {"restore_rate", -1}}}}).status,
+      400);
+  EXPECT_EQ(Control("DELETE", kShop + "/bucket").status, 405);
+}
+
 TEST_F(ControlApiTest, BadBytesAndWrongTypesGetA400AndLeaveTheLogReadable) {
   StartSim();
   EXPECT_EQ(Admin("orders.json?status=%FF%FE").status, 400);

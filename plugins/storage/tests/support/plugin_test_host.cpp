@@ -2,7 +2,10 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <thread>
 
 // The opaque reply type of plugin.h, as this host defines it.
 struct storeflow_reply {
@@ -78,6 +81,48 @@ TestHost::TestHost() {
   table_.now_ms = &NowMs;
   table_.rate_acquire = &RateAcquire;
   table_.render_template = &RenderTemplate;
+  table_.rate_adjust = &RateAdjust;      // ABI 1.1
+  table_.source_topics = &SourceTopics;  // ABI 1.2
+  table_.public_url = &PublicUrl;
+}
+
+TestHost::Bucket& TestHost::Refilled(const std::string& name, double capacity, double refill) {
+  const auto now = std::chrono::steady_clock::now();
+  auto [it, created] = buckets_.try_emplace(name, Bucket{capacity, now});
+  Bucket& b = it->second;
+  const double elapsed_s = std::chrono::duration<double>(now - b.updated).count();
+  b.tokens = std::min(capacity, b.tokens + std::max(0.0, elapsed_s) * refill);
+  b.updated = now;
+  return b;
+}
+
+std::optional<double> TestHost::RateLevel(const std::string& bucket) const {
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(bucket);
+  if (it == buckets_.end()) return std::nullopt;
+  return it->second.tokens;  // as of its last use (a read does not refill)
+}
+
+void TestHost::SetRateLevel(const std::string& bucket, double level, double capacity) {
+  std::lock_guard lock(mutex_);
+  auto [it, created] = buckets_.try_emplace(bucket, Bucket{std::max(level, capacity), {}});
+  it->second.tokens = level;
+  it->second.updated = std::chrono::steady_clock::now();
+}
+
+std::vector<TestHost::RateCall> TestHost::RateAcquires() const {
+  std::lock_guard lock(mutex_);
+  return rate_acquires_;
+}
+
+void TestHost::SetSourceTopics(const std::string& source, std::vector<std::string> topics) {
+  std::lock_guard lock(mutex_);
+  source_topics_[source] = std::move(topics);
+}
+
+void TestHost::SetPublicUrl(const std::string& url) {
+  std::lock_guard lock(mutex_);
+  public_url_ = url;
 }
 
 void TestHost::SetSecret(const std::string& name, const std::string& value) {
@@ -148,10 +193,75 @@ std::int64_t TestHost::NowMs(void* context) {
   return Self(context)->now_ms_;
 }
 
-std::int32_t TestHost::RateAcquire(void*, const char*, double, double, double, std::int64_t,
+std::int32_t TestHost::RateAcquire(void* context, const char* bucket, double capacity,
+                                   double refill, double cost, std::int64_t max_wait_ms,
                                    std::int64_t* retry_after_ms) {
-  if (retry_after_ms != nullptr) *retry_after_ms = 0;
+  TestHost& self = *Self(context);
+  // The engine governor's argument rules (plugin/rate_governor.cpp).
+  if (bucket == nullptr || *bucket == '\0' || !(capacity > 0) || !(cost > 0) || cost > capacity ||
+      !(refill >= 0) || !std::isfinite(capacity) || !std::isfinite(refill)) {
+    return -1;
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::max<std::int64_t>(0, max_wait_ms));
+  bool recorded = false;
+  while (true) {
+    std::int64_t wait = -1;
+    {
+      std::lock_guard lock(self.mutex_);
+      if (!recorded) self.rate_acquires_.push_back(RateCall{bucket, cost});
+      recorded = true;
+      Bucket& b = self.Refilled(bucket, capacity, refill);
+      if (b.tokens + 1e-9 >= cost) {
+        b.tokens = std::max(0.0, b.tokens - cost);
+        if (retry_after_ms != nullptr) *retry_after_ms = 0;
+        return 1;
+      }
+      if (refill > 0)
+        wait = static_cast<std::int64_t>(std::ceil((cost - b.tokens) / refill * 1000));
+    }
+    if (wait < 0 || std::chrono::steady_clock::now() + std::chrono::milliseconds(wait) > deadline) {
+      if (retry_after_ms != nullptr) *retry_after_ms = wait;
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  }
+}
+
+std::int32_t TestHost::RateAdjust(void* context, const char* bucket, double capacity, double refill,
+                                  double refund, double at_most, double* level) {
+  TestHost& self = *Self(context);
+  if (bucket == nullptr || *bucket == '\0' || !(capacity > 0) || !(refund >= 0) || !(refill >= 0) ||
+      !std::isfinite(capacity) || !std::isfinite(refund) || !std::isfinite(at_most)) {
+    return -1;
+  }
+  std::lock_guard lock(self.mutex_);
+  Bucket& b = self.Refilled(bucket, capacity, refill);
+  b.tokens = std::min(capacity, b.tokens + refund);
+  if (at_most >= 0) b.tokens = std::min(b.tokens, at_most);
+  if (level != nullptr) *level = b.tokens;
   return 1;
+}
+
+std::int32_t TestHost::SourceTopics(void* context, const char* source, storeflow_bytes_fn sink,
+                                    void* user) {
+  TestHost& self = *Self(context);
+  if (source == nullptr || sink == nullptr) return -1;
+  std::lock_guard lock(self.mutex_);
+  auto it = self.source_topics_.find(source);
+  if (it == self.source_topics_.end()) return 0;
+  std::vector<std::string> topics = it->second;
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  const std::string text = Json(topics).dump();
+  sink(user, text.data(), text.size());
+  return 1;
+}
+
+const char* TestHost::PublicUrl(void* context) {
+  TestHost& self = *Self(context);
+  std::lock_guard lock(self.mutex_);
+  return self.public_url_.empty() ? nullptr : self.public_url_.c_str();
 }
 
 std::int32_t TestHost::RenderTemplate(void*, const char* text, const char* data_json,

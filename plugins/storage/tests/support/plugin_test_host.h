@@ -4,11 +4,17 @@
 // (dlopen + storeflow_plugin_v1), records logs and metrics, serves secrets and a
 // key/value map from memory, and renders `${{ name.path }}` templates by looking
 // dotted names up in the data (enough for plugin tests; the engine renders Lua
-// expressions).
+// expressions). rate_acquire / rate_adjust (ABI 1.1) are real token buckets, in
+// memory per TestHost, with the engine governor's rules: they refill on the real
+// (steady) clock, rate_acquire waits up to max_wait_ms, and bad arguments are
+// errors (-1). The ABI 1.2 services (source_topics, public_url) answer like a
+// host without workflows or public URL unless a test sets them.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +61,23 @@ class TestHost {
   double Counter(const std::string& name, const Json& labels = Json()) const;
   void SetNow(std::int64_t now_ms) { now_ms_ = now_ms; }
 
+  // Token buckets (rate_acquire / rate_adjust), by the plugin's bucket name.
+  struct RateCall {
+    std::string bucket;
+    double cost;
+  };
+  // The level now (refilled), or nullopt for a bucket never used.
+  std::optional<double> RateLevel(const std::string& bucket) const;
+  // Sets a bucket's level (created with this capacity when new).
+  void SetRateLevel(const std::string& bucket, double level, double capacity = 0);
+  // Every rate_acquire call, in order.
+  std::vector<RateCall> RateAcquires() const;
+
+  // ABI 1.2: what source_topics answers (nullopt: "no workflows known", 0) and
+  // public_url ("" : NULL).
+  void SetSourceTopics(const std::string& source, std::vector<std::string> topics);
+  void SetPublicUrl(const std::string& url);
+
  private:
   static void Log(void* context, const storeflow_call_v1* call, std::int32_t level,
                   const char* message);
@@ -69,8 +92,20 @@ class TestHost {
   static std::int32_t RateAcquire(void* context, const char* bucket, double capacity, double refill,
                                   double cost, std::int64_t max_wait_ms,
                                   std::int64_t* retry_after_ms);
+  static std::int32_t RateAdjust(void* context, const char* bucket, double capacity, double refill,
+                                 double refund, double at_most, double* level);
   static std::int32_t RenderTemplate(void* context, const char* text, const char* data_json,
                                      storeflow_bytes_fn sink, void* user);
+  static std::int32_t SourceTopics(void* context, const char* source, storeflow_bytes_fn sink,
+                                   void* user);
+  static const char* PublicUrl(void* context);
+
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point updated;
+  };
+  // The bucket refilled up to now (created full); call with mutex_ held.
+  Bucket& Refilled(const std::string& name, double capacity, double refill);
 
   storeflow_host_v1 table_{};
   mutable std::mutex mutex_;
@@ -79,6 +114,10 @@ class TestHost {
   std::vector<LogLine> logs_;
   std::vector<std::pair<std::string, double>> counters_;  // "name|labels" -> value
   std::int64_t now_ms_ = 1767225600000;                   // 2026-01-01T00:00:00Z
+  std::map<std::string, Bucket> buckets_;
+  std::vector<RateCall> rate_acquires_;
+  std::map<std::string, std::vector<std::string>> source_topics_;
+  std::string public_url_;
 };
 
 // What a test passes as the step context.
