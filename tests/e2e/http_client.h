@@ -24,9 +24,10 @@ struct HttpResult {
 
 inline HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body = "",
-                       const std::map<std::string, std::string>& headers = {}) {
+                       const std::map<std::string, std::string>& headers = {},
+                       long timeout_seconds = 30) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  session.setTimeout(Poco::Timespan(30, 0));
+  session.setTimeout(Poco::Timespan(timeout_seconds, 0));
   Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty() || method == "POST" || method == "PUT") {

@@ -518,6 +518,37 @@ const std::vector<ConfigKey>& Keys() {
        [](EngineConfig& c, const std::string& v) -> Status {
          return ApplyCount(v, "isolated_processes", 1, 64, c.plugins.isolated_processes);
        }},
+      {"dead_letters", "auto_redrive", "5m",
+       "how often `storeflow serve` retries the dead letters whose error was retryable (attempts "
+       "ran out; not permanent errors or fail steps); `off` (or 0): never",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v == "off" || v == "0") {
+           c.redrive.interval = std::chrono::milliseconds(0);
+           return Status::Ok();
+         }
+         auto d = ParseDuration(v);
+         if (!d.ok()) return InvalidArgument(d.status().message() + " (or off)");
+         if (*d < std::chrono::seconds(1)) return InvalidArgument("at least 1s (or off)");
+         c.redrive.interval = *d;
+         return Status::Ok();
+       }},
+      {"dead_letters", "redrive_batch", "100", "dead letters retried per auto-redrive pass at most",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         if (n < 1 || n > 10'000) return InvalidArgument("expected 1 to 10000");
+         c.redrive.options.max_per_pass = static_cast<int>(n);
+         return Status::Ok();
+       }},
+      {"dead_letters", "max_redrives", "3",
+       "how many times the auto-redrive retries one dead letter; after that only an operator does",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::uint64_t n = 0;
+         STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+         if (n > 1000) return InvalidArgument("expected 0 to 1000");
+         c.redrive.options.max_redrives = static_cast<int>(n);
+         return Status::Ok();
+       }},
       {"retention", "runs", "30d",
        "how long runs that completed, were cancelled, rejected or skipped are kept after "
        "they ended, with their steps (`keep`: for ever)",

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "http/webhook_ingress.h"
+#include "runtime/dead_letter_redrive.h"
 #include "runtime/retention.h"
 #include "runtime/workflow_config.h"
 #include "script/sandbox.h"
@@ -124,6 +125,8 @@ struct EngineConfig {
   PluginsConfig plugins;
   // retention.*: what the store keeps, and how often the janitor deletes the rest.
   runtime::RetentionPolicy retention;
+  // dead_letters.*: the auto-redrive of retryable dead letters.
+  runtime::RedrivePolicy redrive;
   // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
   std::optional<std::string> secrets_file;
   // workflows.<workflow>.<key> and STOREFLOW_WORKFLOWS_<WORKFLOW>_<KEY>: values for

@@ -68,6 +68,7 @@ struct ServeSession::Parts {
   std::unique_ptr<PluginSetup> plugins;
   std::unique_ptr<runtime::Engine> engine;
   std::unique_ptr<runtime::RetentionJanitor> janitor;
+  std::unique_ptr<runtime::DeadLetterRedriver> redriver;
   std::unique_ptr<http::AdminApi> admin;
   std::unique_ptr<http::Surface> surface;
   // With admin.listen: the admin API's own router and listener.
@@ -110,6 +111,7 @@ void ServeSession::Stop() {
   if (parts_->admin_server) parts_->admin_server->Stop();
   if (parts_->surface) parts_->surface->Stop();
   if (parts_->janitor) parts_->janitor->Stop();
+  if (parts_->redriver) parts_->redriver->Stop();
   if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
   // The engine goes before the plugins: they must not reach its catalog after.
   if (parts_->plugins && parts_->plugins->host) parts_->plugins->host->SetWorkflowTopics(nullptr);
@@ -235,6 +237,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.janitor = std::make_unique<runtime::RetentionJanitor>(*p.store, clock, o.config.retention,
                                                           engine_options.executor.log);
   p.janitor->Start();
+  p.redriver = std::make_unique<runtime::DeadLetterRedriver>(*p.store, clock, o.config.redrive,
+                                                             engine_options.executor.log);
+  p.redriver->Start();
   auto session = std::unique_ptr<ServeSession>(new ServeSession(std::move(parts)));
   if (Status s = session->parts_->surface->Start(); !s.ok()) {
     session->Stop();

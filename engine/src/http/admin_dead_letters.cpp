@@ -137,7 +137,8 @@ Response DiscardDeadLetter(Context& context, const Request& request) {
   auto id = PathId(request, "id", errors);
   JsonObjectBody(request, true, {}, errors);
   if (!errors.empty()) return InputErrorResponse(errors);
-  Status s = runtime::DiscardDeadLetter(context.store, *id, context.engine.clock().Now());
+  Status s = runtime::DiscardDeadLetter(context.store, *id, context.engine.clock().Now(),
+                                        &context.engine.catalog());
   if (!s.ok()) return StatusResponse(s);
   return ShowRunById(context, *id, false);
 }
@@ -147,7 +148,7 @@ Response DiscardDeadLetters(Context& context, const Request& request) {
   if (auto error = SelectDeadLetters(context, request, &ids)) return *error;
   const store::TimeMs now = context.engine.clock().Now();
   return ForEachDeadLetter(ids, "discarded", [&](std::int64_t id) {
-    return runtime::DiscardDeadLetter(context.store, id, now);
+    return runtime::DiscardDeadLetter(context.store, id, now, &context.engine.catalog());
   });
 }
 

@@ -9,6 +9,7 @@
 #include "runtime/action.h"
 #include "runtime/http_action.h"
 #include "runtime/run_json.h"
+#include "script/rule_test_format.h"
 
 namespace storeflow::runtime {
 namespace {
@@ -96,26 +97,77 @@ class StoreAction : public Action {
                            const ActionContext& context) = 0;
 };
 
+// The version of a fenced write: an integer, or an ISO-8601 timestamp with a
+// zone (Shopify's updated_at), in milliseconds since the epoch. Never through a
+// double: a fractional number is refused.
+std::variant<std::int64_t, ActionError> FenceVersion(const Json& value) {
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (value.is_string()) {
+    auto ms = script::ParseTimestampMs(value.get<std::string>());
+    if (ms.ok()) return *ms;
+    return ActionError::Permanent("invalid_input", "'if_newer': " + ms.status().message());
+  }
+  return ActionError::Permanent(
+      "invalid_input",
+      "'if_newer' must be an integer version or an ISO-8601 timestamp, got " + value.dump());
+}
+
 class PutAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.put"; }
   std::string description() const override {
-    return "inserts or replaces the JSON record collection/key; output {collection, key, revision}";
+    return "inserts or replaces the JSON record collection/key; output {collection, key, "
+           "revision}. With if_newer (a version: integer or ISO-8601 time) it writes only when "
+           "the stored version is older; output adds {applied, version, current_version, "
+           "superseded}";
   }
   Json input_schema() const override {
-    return RecordSchema(R"("value": {"description": "any JSON value"})", {"collection", "key"});
+    return RecordSchema(R"("value": {"description": "any JSON value"},
+                           "if_newer": {"type": ["integer", "string"],
+                                        "description": "fence: write only over an older version"})",
+                        {"collection", "key"});
   }
   Json examples() const override {
     return Json::parse(R"([{"collection": "carts", "key": "${{ event.token }}",
-                            "value": "${{ event }}"}])");
+                            "value": "${{ event }}"},
+                           {"collection": "products", "key": "${{ event.id }}",
+                            "value": "${{ event }}", "if_newer": "${{ event.updated_at }}"}])");
   }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext& c) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     SF_REQUIRE_STRING(key, input, "key");
     Json value = input.contains("value") ? input["value"] : Json();
-    auto revision = tx.PutRecord(collection, key, value, c.now);
+    if (!input.contains("if_newer") || input["if_newer"].is_null()) {
+      if (input.contains("if_newer")) {
+        return ActionError::Permanent("invalid_input",
+                                      "'if_newer' is null (the payload has no version)");
+      }
+      auto revision = tx.PutRecord(collection, key, value, c.now);
+      if (!revision.ok()) return StoreError(revision.status());
+      return Json{{"collection", collection}, {"key", key}, {"revision", *revision}};
+    }
+    auto version_or = FenceVersion(input["if_newer"]);
+    if (auto* e = std::get_if<ActionError>(&version_or)) return *e;
+    const std::int64_t version = std::get<std::int64_t>(version_or);
+    auto revision = tx.PutRecordIfNewer(collection, key, value, version, c.now);
     if (!revision.ok()) return StoreError(revision.status());
-    return Json{{"collection", collection}, {"key", key}, {"revision", *revision}};
+    if (revision->has_value()) {
+      return Json{{"collection", collection}, {"key", key},         {"revision", **revision},
+                  {"applied", true},          {"version", version}, {"current_version", version},
+                  {"superseded", false}};
+    }
+    // Refused: the same version (a duplicate) or a newer one is stored.
+    auto current = tx.GetRecord(collection, key);
+    if (!current.ok()) return StoreError(current.status());
+    const std::int64_t stored =
+        current->has_value() && (*current)->version ? *(*current)->version : version;
+    return Json{{"collection", collection},
+                {"key", key},
+                {"revision", current->has_value() ? Json((*current)->revision) : Json()},
+                {"applied", false},
+                {"version", version},
+                {"current_version", stored},
+                {"superseded", stored > version}};
   }
 };
 

@@ -1,5 +1,7 @@
 #include "runtime/event_router.h"
 
+#include <algorithm>
+
 #include "common/metrics.h"
 #include "workflow/duration_value.h"
 #include "workflow/template.h"
@@ -22,6 +24,31 @@ workflow::Concurrency EffectiveConcurrency(const workflow::Workflow& wf) {
   return wf.concurrency.value_or(workflow::Concurrency{});
 }
 
+bool Holds(const workflow::Concurrency& concurrency) {
+  return concurrency.on_failure == workflow::OnFailure::kHold;
+}
+
+// Makes the oldest queued runs of `active` (one key, oldest first) ready while
+// fewer than per_key runs occupy the key; a run with id `ending` no longer does.
+// Returns how many runs now occupy it.
+Result<int> PromoteQueued(store::Transaction& tx, std::vector<RunRow>& active, int per_key,
+                          std::int64_t ending, TimeMs now) {
+  int occupying = 0;
+  for (const auto& other : active) {
+    if (other.id != ending && other.status != RunStatus::kQueued) ++occupying;
+  }
+  for (RunRow& other : active) {
+    if (occupying >= per_key) break;
+    if (other.status != RunStatus::kQueued) continue;
+    other.status = RunStatus::kReady;
+    other.due_at = now;
+    other.updated_at = now;
+    STOREFLOW_RETURN_IF_ERROR(tx.UpdateRun(other, std::nullopt));
+    ++occupying;
+  }
+  return occupying;
+}
+
 void Terminate(RunRow& run, RunStatus status, TimeMs now) {
   run.status = status;
   run.due_at.reset();
@@ -29,6 +56,20 @@ void Terminate(RunRow& run, RunStatus status, TimeMs now) {
   run.lease_until.reset();
   run.updated_at = now;
   run.finished_at = now;
+}
+
+// Ends `run` (rejected, or failed: a dead letter) for a payload that fails
+// input.schema, with every violation's path.
+void RejectInvalid(RunRow& run, const std::vector<SchemaViolation>& violations, RunStatus status,
+                   TimeMs now) {
+  Json details = Json::array();
+  for (const auto& v : violations) details.push_back({{"path", v.path}, {"message", v.message}});
+  Terminate(run, status, now);
+  run.error = {
+      {"code", "invalid_input"},
+      {"message", "the event does not match input.schema: " + DescribeViolations(violations)},
+      {"violations", details}};
+  if (status == RunStatus::kFailed) run.error["retryable"] = false;  // not for the auto-redrive
 }
 
 }  // namespace
@@ -120,31 +161,43 @@ Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflo
 
   if (meta.is_object() && !meta.empty()) run.state["meta"] = meta;
 
-  if (loaded.input_schema != nullptr) {
+  std::vector<SchemaViolation> violations;
+  if (loaded.input_schema != nullptr) violations = loaded.input_schema->Validate(payload);
+  const bool dead_letter_invalid =
+      wf.input && wf.input->on_invalid == workflow::OnInvalid::kDeadLetter;
+  if (!violations.empty() && !dead_letter_invalid) {
     // Never a silent drop: the run is kept, rejected, with every violation's path.
-    const std::vector<SchemaViolation> violations = loaded.input_schema->Validate(payload);
-    if (!violations.empty()) {
-      Json details = Json::array();
-      for (const auto& v : violations)
-        details.push_back({{"path", v.path}, {"message", v.message}});
-      Terminate(run, RunStatus::kRejected, now);
-      run.error = {
-          {"code", "invalid_input"},
-          {"message", "the event does not match input.schema: " + DescribeViolations(violations)},
-          {"violations", details}};
-      auto id = tx.InsertRun(run);
-      if (!id.ok()) return id.status();
-      run.id = *id;
-      metrics::Registry::Default().CounterAdd("storeflow_runs_rejected_total",
-                                              {{"workflow", wf.name}});
-      return run;
-    }
+    RejectInvalid(run, violations, RunStatus::kRejected, now);
+    auto id = tx.InsertRun(run);
+    if (!id.ok()) return id.status();
+    run.id = *id;
+    metrics::Registry::Default().CounterAdd("storeflow_runs_rejected_total",
+                                            {{"workflow", wf.name}});
+    return run;
   }
 
   if (wf.key) {
     auto key = EvaluateOnEvent(*wf.key, payload, wf.config, sandbox, now);
-    if (!key.ok()) return key.status().WithContext("workflow " + wf.name + ": key");
-    if (!key->is_null()) run.key = workflow::InterpolationText(*key);
+    if (!key.ok() && violations.empty()) {
+      return key.status().WithContext("workflow " + wf.name + ": key");
+    }
+    if (key.ok() && !key->is_null()) run.key = workflow::InterpolationText(*key);
+  }
+
+  if (!violations.empty()) {
+    // input.on_invalid: dead_letter — a dead letter of its key (a held key
+    // stays held until it is discarded), with the violations.
+    RejectInvalid(run, violations, RunStatus::kFailed, now);
+    auto id = tx.InsertRun(run);
+    if (!id.ok()) return id.status();
+    run.id = *id;
+    metrics::Registry::Default().CounterAdd("storeflow_runs_rejected_total",
+                                            {{"workflow", wf.name}});
+    if (run.key) {
+      // With on_failure release the key's queued runs are not held by it.
+      STOREFLOW_RETURN_IF_ERROR(ReleaseKey(tx, run, wf, now));
+    }
+    return run;
   }
 
   if (wf.dedupe) {
@@ -170,7 +223,8 @@ Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflo
 
   if (run.status == RunStatus::kReady && run.key) {
     const workflow::Concurrency concurrency = EffectiveConcurrency(wf);
-    auto active = tx.ActiveRunsForKey(wf.name, *run.key);
+    // With on_failure hold a dead letter of the key occupies it like a run.
+    auto active = tx.ActiveRunsForKey(wf.name, *run.key, Holds(concurrency));
     if (!active.ok()) return active.status();
     int running = 0;
     bool any_queued = false;
@@ -183,6 +237,16 @@ Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflo
     }
     switch (concurrency.on_new) {
       case workflow::OnNew::kQueue:
+        if (any_queued && running < concurrency.per_key) {
+          // Queued runs with room for them: their key was freed without a
+          // release (a held dead letter removed by retention). Let them go
+          // first, in order.
+          auto occupying = PromoteQueued(tx, *active, concurrency.per_key, 0, now);
+          if (!occupying.ok()) return occupying.status();
+          running = *occupying;
+          any_queued = std::any_of(active->begin(), active->end(),
+                                   [](const RunRow& r) { return r.status == RunStatus::kQueued; });
+        }
         if (running >= concurrency.per_key || any_queued) {
           run.status = RunStatus::kQueued;
           run.due_at.reset();
@@ -215,21 +279,12 @@ Status EventRouter::ReleaseKey(store::Transaction& tx, const RunRow& run,
                                const workflow::Workflow& workflow, TimeMs now) {
   if (!run.key) return Status::Ok();
   const workflow::Concurrency concurrency = EffectiveConcurrency(workflow);
-  auto active = tx.ActiveRunsForKey(run.workflow, *run.key);
+  // A dead letter of a holding workflow keeps its key until it is resolved.
+  if (run.status == RunStatus::kFailed && Holds(concurrency)) return Status::Ok();
+  auto active = tx.ActiveRunsForKey(run.workflow, *run.key, Holds(concurrency));
   if (!active.ok()) return active.status();
-  int running = 0;
-  for (const auto& other : *active) {
-    if (other.id != run.id && other.status != RunStatus::kQueued) ++running;
-  }
-  for (RunRow other : *active) {
-    if (running >= concurrency.per_key) break;
-    if (other.status != RunStatus::kQueued) continue;
-    other.status = RunStatus::kReady;
-    other.due_at = now;
-    other.updated_at = now;
-    STOREFLOW_RETURN_IF_ERROR(tx.UpdateRun(other, std::nullopt));
-    ++running;
-  }
+  auto occupying = PromoteQueued(tx, *active, concurrency.per_key, run.id, now);
+  if (!occupying.ok()) return occupying.status();
   return Status::Ok();
 }
 

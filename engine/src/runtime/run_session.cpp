@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/metrics.h"
+#include "runtime/dead_letters.h"
 #include "runtime/retry_delay.h"
 #include "workflow/duration_value.h"
 
@@ -60,11 +61,14 @@ void ObserveStep(const Step& step, std::chrono::steady_clock::time_point started
                                        seconds);
 }
 
-Json FailureJson(const std::string& path, const StepRow& row) {
+// `retryable`: the error was not permanent (its attempts ran out); the dead
+// letter's auto-redrive only retries those.
+Json FailureJson(const std::string& path, const StepRow& row, bool retryable) {
   return {{"step", path},
           {"code", row.error.value("code", "")},
           {"message", row.error.value("message", "")},
           {"attempts", row.attempts},
+          {"retryable", retryable},
           {"input", row.input}};
 }
 
@@ -386,7 +390,7 @@ Status RunSession::Apply(const Step& step, const std::string& path, const StepRo
       row.status = StepStatus::kFailed;
       row.error = {{"code", result.error.code}, {"message", result.error.message}};
       row.finished_at = now;
-      return Persist(&row, RunStatus::kFailed, FailureJson(path, row));
+      return Persist(&row, RunStatus::kFailed, FailureJson(path, row, false));
     }
     case Kind::kError: break;
     case Kind::kAbandoned: return Status::Ok();  // handled above
@@ -416,7 +420,7 @@ Status RunSession::ApplyError(const Step& step, const std::string& path, StepRow
   row.finished_at = now;
   switch (step.on_error.action) {
     case workflow::ErrorAction::kFail:
-      return Persist(&row, RunStatus::kFailed, FailureJson(path, row));
+      return Persist(&row, RunStatus::kFailed, FailureJson(path, row, !result.error.permanent()));
     case workflow::ErrorAction::kContinue:
       cursor_.RecordOutput(step.id, Json());
       cursor_.Advance();
@@ -493,6 +497,7 @@ Status RunSession::Persist(StepRow* row, std::optional<RunStatus> finish, Json e
       run_.output = run_.state.value("response", Json());
       run_.error = Json();
     }
+    RecordDeadLetterOutcome(run_, *finish, now);
   }
   run_.updated_at = now;
   const bool responded = responded_;

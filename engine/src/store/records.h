@@ -118,6 +118,7 @@ struct RecordRow {
   Json value;
   std::int64_t revision = 0;  // 1 on first put, +1 on each change
   TimeMs updated_at = 0;
+  std::optional<std::int64_t> version;  // of the last fenced write (PutRecordIfNewer)
 };
 
 struct ScheduleRow {

@@ -136,6 +136,7 @@ RecordRow RecordFromRow(const SqlRows& rows, std::size_t r) {
   out.value = ParseJson(rows, r, 2);
   out.revision = rows.Int(r, 3);
   out.updated_at = rows.Int(r, 4);
+  if (!rows.IsNull(r, 5)) out.version = rows.Int(r, 5);
   return out;
 }
 

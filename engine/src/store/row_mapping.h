@@ -32,8 +32,9 @@ inline constexpr const char* kWaitColumns =
     "run_id, step_path, topic, expr_id, wait_key, after_event_id, expires_at, created_at";
 inline constexpr int kWaitColumnCount = 8;
 
-inline constexpr const char* kRecordColumns = "collection, record_key, value, revision, updated_at";
-inline constexpr int kRecordColumnCount = 5;
+inline constexpr const char* kRecordColumns =
+    "collection, record_key, value, revision, updated_at, version";
+inline constexpr int kRecordColumnCount = 6;
 
 inline constexpr const char* kScheduleColumns =
     "workflow, trigger_index, cron, timezone, next_due_at";

@@ -731,7 +731,8 @@ Result<std::int64_t> SqlTransaction::PurgeRuns(const std::vector<RunStatus>& sta
 }
 
 Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& workflow,
-                                                             const std::string& key) {
+                                                             const std::string& key,
+                                                             bool include_failed) {
   return Guard("ActiveRunsForKey", [&]() -> Result<std::vector<RunRow>> {
     if (dialect_.backend == Backend::kPostgresql) {
       // Admission (a new run reads the key's active runs) and release (a finished
@@ -746,7 +747,13 @@ Result<std::vector<RunRow>> SqlTransaction::ActiveRunsForKey(const std::string& 
     static const std::string kSql =
         Select(kRunColumns, "FROM runs WHERE workflow = ? AND run_key = ? AND status NOT IN (") +
         TerminalStatusList() + ") ORDER BY id";
-    const auto rows = db().Query(kSql, kRunColumnCount, {TextParam(workflow), TextParam(key)});
+    // The same walk of (workflow, run_key, id); failed runs are terminal but hold.
+    static const std::string kWithFailedSql =
+        Select(kRunColumns, "FROM runs WHERE workflow = ? AND run_key = ? AND (status = '") +
+        std::string(RunStatusName(RunStatus::kFailed)) + "' OR status NOT IN (" +
+        TerminalStatusList() + ")) ORDER BY id";
+    const auto rows = db().Query(include_failed ? kWithFailedSql : kSql, kRunColumnCount,
+                                 {TextParam(workflow), TextParam(key)});
     std::vector<RunRow> out;
     out.reserve(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(RunFromRow(rows, r));
@@ -901,6 +908,30 @@ Result<std::int64_t> SqlTransaction::PutRecord(const std::string& collection,
                                  {TextParam(collection), TextParam(key),
                                   JsonParam(value, "the record value"), IntParam(now)});
     return rows.Int(0, 0);
+  });
+}
+
+Result<std::optional<std::int64_t>> SqlTransaction::PutRecordIfNewer(const std::string& collection,
+                                                                     const std::string& key,
+                                                                     const Json& value,
+                                                                     std::int64_t version,
+                                                                     TimeMs now) {
+  return Guard("PutRecordIfNewer", [&]() -> Result<std::optional<std::int64_t>> {
+    // One statement: the condition is checked on the row the upsert locks, so
+    // two concurrent fenced writes of one record cannot both win.
+    static const std::string kSql =
+        "INSERT INTO records (collection, record_key, value, revision, updated_at, version)"
+        " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (collection, record_key) DO UPDATE SET"
+        " value = excluded.value, revision = records.revision + 1,"
+        " updated_at = excluded.updated_at, version = excluded.version"
+        " WHERE records.version IS NULL OR records.version < excluded.version"
+        " RETURNING revision";
+    const auto rows =
+        db().Query(kSql, 1,
+                   {TextParam(collection), TextParam(key), JsonParam(value, "the record value"),
+                    IntParam(now), IntParam(version)});
+    if (rows.empty()) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(rows.Int(0, 0));
   });
 }
 

@@ -64,8 +64,8 @@ class SqlTransaction final : public Transaction {
       const std::vector<RunStatus>& statuses) override;
   Result<std::int64_t> PurgeRuns(const std::vector<RunStatus>& statuses, TimeMs finished_before,
                                  int limit) override;
-  Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
-                                               const std::string& key) override;
+  Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow, const std::string& key,
+                                               bool include_failed) override;
 
   Status UpsertStep(const StepRow& row) override;
   Status UpsertSteps(const std::vector<const StepRow*>& rows) override;
@@ -81,6 +81,9 @@ class SqlTransaction final : public Transaction {
                                              const std::string& key) override;
   Result<std::int64_t> PutRecord(const std::string& collection, const std::string& key,
                                  const Json& value, TimeMs now) override;
+  Result<std::optional<std::int64_t>> PutRecordIfNewer(const std::string& collection,
+                                                       const std::string& key, const Json& value,
+                                                       std::int64_t version, TimeMs now) override;
   Result<bool> DeleteRecord(const std::string& collection, const std::string& key) override;
   Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
                                              const std::string& prefix,

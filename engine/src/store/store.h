@@ -124,11 +124,14 @@ class Transaction {
   // runs. A run whose status changed meanwhile (a dead letter retried) is left alone.
   virtual Result<std::int64_t> PurgeRuns(const std::vector<RunStatus>& statuses,
                                          TimeMs finished_before, int limit) = 0;
-  // Runs of (workflow, key) that are not terminal, oldest first. Also locks the
-  // pair until the transaction ends, so two transactions that admit or release
-  // runs of one key see each other's writes.
+  // Runs of (workflow, key) that are not terminal, oldest first; with
+  // `include_failed` also its failed runs (dead letters that hold the key:
+  // concurrency.on_failure hold). Also locks the pair until the transaction
+  // ends, so two transactions that admit or release runs of one key see each
+  // other's writes.
   virtual Result<std::vector<RunRow>> ActiveRunsForKey(const std::string& workflow,
-                                                       const std::string& key) = 0;
+                                                       const std::string& key,
+                                                       bool include_failed) = 0;
 
   // Step history. UpsertStep keeps the seq of an existing (run_id, step_path):
   // seq is the order of first execution. ListSteps is in seq order.
@@ -154,6 +157,14 @@ class Transaction {
   // Inserts or replaces; returns the new revision.
   virtual Result<std::int64_t> PutRecord(const std::string& collection, const std::string& key,
                                          const Json& value, TimeMs now) = 0;
+  // A fenced PutRecord: writes `value` with `version` only when the record is
+  // missing, has no version, or an older one; returns the new revision, or
+  // nullopt when the stored version is the same or newer (nothing written).
+  virtual Result<std::optional<std::int64_t>> PutRecordIfNewer(const std::string& collection,
+                                                               const std::string& key,
+                                                               const Json& value,
+                                                               std::int64_t version,
+                                                               TimeMs now) = 0;
   virtual Result<bool> DeleteRecord(const std::string& collection, const std::string& key) = 0;
   // Keys starting with `prefix`, greater than `after_key`, in key order.
   virtual Result<std::vector<RecordRow>> ListRecords(const std::string& collection,

@@ -174,17 +174,29 @@ struct Step {
 // ---- the workflow ----
 
 enum class OnNew { kQueue, kSkip, kReplace };
+// What a failed run (a dead letter) does to its key: `release` lets the next
+// queued run start at once; `hold` keeps the key occupied until the dead letter
+// is resolved (retried and completed, discarded or superseded), so later events
+// of the key never overtake it.
+enum class OnFailure { kRelease, kHold };
 
 struct Concurrency {
   int per_key = 1;  // runs of one key at a time
   OnNew on_new = OnNew::kQueue;
+  OnFailure on_failure = OnFailure::kRelease;
   SourceLocation loc;
 };
 
 // `input: {schema: path}` (relative to the workflow file) or an inline schema map.
+// What becomes of an event that fails input.schema: a run recorded as
+// `rejected`, or a dead letter (`failed`, retryable: false) that holds its key
+// like any failed run (concurrency.on_failure).
+enum class OnInvalid { kReject, kDeadLetter };
+
 struct InputSpec {
   std::string schema_path;
   nlohmann::json inline_schema;  // null when schema_path is used
+  OnInvalid on_invalid = OnInvalid::kReject;
   SourceLocation loc;
 };
 

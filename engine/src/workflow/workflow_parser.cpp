@@ -11,8 +11,8 @@ namespace {
 const std::vector<std::string> kWorkflowKeys = {"workflow",   "version", "description", "on",
                                                 "input",      "key",     "concurrency", "dedupe",
                                                 "dedupe_ttl", "config",  "retry",       "steps"};
-const std::vector<std::string> kInputKeys = {"schema"};
-const std::vector<std::string> kConcurrencyKeys = {"per_key", "on_new"};
+const std::vector<std::string> kInputKeys = {"schema", "on_invalid"};
+const std::vector<std::string> kConcurrencyKeys = {"per_key", "on_new", "on_failure"};
 
 std::optional<InputSpec> ParseInput(ParseContext& ctx, const Entry& e) {
   if (!ctx.ExpectMap(e, "input")) return std::nullopt;
@@ -20,6 +20,14 @@ std::optional<InputSpec> ParseInput(ParseContext& ctx, const Entry& e) {
   input.loc = e.value_loc;
   bool has_schema = false;
   for (const Entry& f : ctx.Entries(e.value, "'input'", kInputKeys)) {
+    if (f.key == "on_invalid") {
+      if (auto on_invalid = ctx.Choice<OnInvalid>(
+              f, "on_invalid",
+              {{"reject", OnInvalid::kReject}, {"dead_letter", OnInvalid::kDeadLetter}})) {
+        input.on_invalid = *on_invalid;
+      }
+      continue;
+    }
     has_schema = true;
     input.loc = f.value_loc;
     if (f.value.IsMap()) {
@@ -41,6 +49,7 @@ std::optional<Concurrency> ParseConcurrency(ParseContext& ctx, const Entry& e) {
   if (!ctx.ExpectMap(e, "concurrency")) return std::nullopt;
   Concurrency c;
   c.loc = e.value_loc;
+  std::optional<SourceLocation> hold_loc;
   for (const Entry& f : ctx.Entries(e.value, "'concurrency'", kConcurrencyKeys)) {
     if (f.key == "per_key") {
       if (auto n = ctx.Integer(f, "concurrency.per_key")) {
@@ -51,12 +60,24 @@ std::optional<Concurrency> ParseConcurrency(ParseContext& ctx, const Entry& e) {
           c.per_key = static_cast<int>(*n);
         }
       }
-    } else if (auto on_new = ctx.Choice<OnNew>(f, "on_new",
-                                               {{"queue", OnNew::kQueue},
-                                                {"skip", OnNew::kSkip},
-                                                {"replace", OnNew::kReplace}})) {
-      c.on_new = *on_new;
+    } else if (f.key == "on_new") {
+      if (auto on_new = ctx.Choice<OnNew>(
+              f, "on_new",
+              {{"queue", OnNew::kQueue}, {"skip", OnNew::kSkip}, {"replace", OnNew::kReplace}})) {
+        c.on_new = *on_new;
+      }
+    } else if (auto on_failure = ctx.Choice<OnFailure>(
+                   f, "on_failure",
+                   {{"release", OnFailure::kRelease}, {"hold", OnFailure::kHold}})) {
+      c.on_failure = *on_failure;
+      if (c.on_failure == OnFailure::kHold) hold_loc = f.value_loc;
     }
+  }
+  if (hold_loc && c.on_new != OnNew::kQueue) {
+    // skip would drop the key's later events, replace would cancel the dead letter.
+    ctx.Error(*hold_loc,
+              "'concurrency.on_failure: hold' needs 'on_new: queue' (later events of the key "
+              "wait behind the dead letter; skip would drop them and replace would cancel it)");
   }
   return c;
 }

@@ -111,6 +111,33 @@ TEST_F(EngineConfigTest, RetentionKeysTakeDurationsOrKeep) {
   EXPECT_TRUE(config->retention.Check().ok());
 }
 
+TEST_F(EngineConfigTest, DeadLetterRedriveKeys) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->redrive.interval, std::chrono::minutes(5));
+  EXPECT_EQ(defaults->redrive.options.max_per_pass, 100);
+  EXPECT_EQ(defaults->redrive.options.max_redrives, 3);
+
+  std::string file =
+      Write("dead_letters:\n  auto_redrive: 30s\n  redrive_batch: 20\n  max_redrives: 0\n");
+  env_["STOREFLOW_DEAD_LETTERS_AUTO_REDRIVE"] = "off";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->redrive.interval.count(), 0);
+  EXPECT_EQ(config->redrive.options.max_per_pass, 20);
+  EXPECT_EQ(config->redrive.options.max_redrives, 0);
+
+  env_.clear();
+  file = Write("dead_letters:\n  auto_redrive: soon\n  redrive_batch: 0\n");
+  config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:17: dead_letters.auto_redrive:"), std::string::npos) << m;
+  EXPECT_NE(m.find(file + ":3:18: dead_letters.redrive_batch: expected 1 to 10000"),
+            std::string::npos)
+      << m;
+}
+
 TEST_F(EngineConfigTest, RetentionTooShortToBeSafeIsRefusedWithItsReason) {
   std::string file = Write("retention:\n  events: 1h\n  runs: 10m\n  batch: 0\n");
   env_["STOREFLOW_RETENTION_INTERVAL"] = "10ms";

@@ -130,5 +130,37 @@ TEST_P(AdminDeadLettersTest, DiscardOneOrManyCancelsAndKeepsTheError) {
   EXPECT_EQ(GetRun(failed[2]).status, RunStatus::kCancelled);
 }
 
+TEST_P(AdminDeadLettersTest, TheResolutionIsShownAndDiscardReleasesAHeldKey) {
+  Load(R"(workflow: held
+on: [{event: order.created}]
+key: event.id
+concurrency: { on_failure: hold }
+steps:
+  - id: charge
+    uses: test.act
+    with: { id: "${{ event.id }}", fail: "${{ event.fail }}" }
+)");
+  action_->set_script([](const Json& input, const runtime::ActionContext&, int) {
+    if (input.value("fail", Json()) == true) {
+      return runtime::ActionResult(runtime::ActionError::Permanent("declined", "card declined"));
+    }
+    return runtime::ActionResult(Json{{"charged", input["id"]}});
+  });
+  const auto failed = Start("held", {{"id", "a"}, {"fail", true}});
+  Finish(failed);
+  const auto next = Start("held", {{"id", "a"}});
+  EXPECT_EQ(GetRun(next).status, RunStatus::kQueued);  // held by the dead letter
+  Json listed = Get("/api/v1/dead-letters?workflow=held");
+  ASSERT_EQ(listed["items"].size(), 1u) << listed;
+  EXPECT_EQ(listed["items"][0]["error"]["retryable"], false);
+  Json discarded = Post(Path(failed, "/discard"));
+  EXPECT_EQ(discarded["dead_letter"]["resolution"], "discarded");
+  EXPECT_EQ(discarded["dead_letter"]["resolved_by"], "operator");
+  EXPECT_EQ(GetRun(next).status, RunStatus::kReady);  // released
+  EXPECT_EQ(Finish(next).status, RunStatus::kCompleted);
+  EXPECT_EQ(Get("/api/v1/runs/" + std::to_string(failed))["dead_letter"]["resolution"],
+            "discarded");
+}
+
 }  // namespace
 }  // namespace storeflow::http::testing

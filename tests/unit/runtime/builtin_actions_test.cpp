@@ -128,6 +128,59 @@ steps:
   EXPECT_EQ(run.error["code"], "unknown_action");
 }
 
+TEST_P(BuiltinActionsTest, FencedPutNeverOverwritesANewerVersion) {
+  Load(R"(workflow: fenced
+on: [{event: go}]
+steps:
+  - id: put
+    uses: store.put
+    with:
+      collection: products
+      key: "${{ event.id }}"
+      value: "${{ event }}"
+      if_newer: "${{ event.updated_at }}"
+)");
+  // The id is beyond 2^53: it must come back exactly.
+  const Json id = Json::parse("9007199254740993");
+  auto put = [&](const std::string& updated_at, int n) {
+    const auto run = Finish(Start("fenced", {{"id", id}, {"updated_at", updated_at}, {"n", n}}));
+    EXPECT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+    return Steps(run.id)["put"].output;
+  };
+  EXPECT_EQ(put("2026-12-06T10:00:00-05:00", 1)["applied"], true);
+  // 14:59:59Z is older than 10:00:00-05:00 (15:00:00Z), though it sorts later as text.
+  const Json older = put("2026-12-06T14:59:59Z", 2);
+  EXPECT_EQ(older["applied"], false);
+  EXPECT_EQ(older["superseded"], true);
+  const Json same = put("2026-12-06T15:00:00Z", 3);
+  EXPECT_EQ(same["applied"], false);
+  EXPECT_EQ(same["superseded"], false);  // the same version: a duplicate
+  auto record = Record("products", "9007199254740993");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ((*record)["n"], 1);
+  EXPECT_EQ((*record)["id"].dump(), "9007199254740993");
+  EXPECT_EQ(put("2026-12-06T15:00:00.001Z", 4)["applied"], true);
+  EXPECT_EQ((*Record("products", "9007199254740993"))["n"], 4);
+}
+
+TEST_P(BuiltinActionsTest, FencedPutRefusesAMissingOrBadVersion) {
+  Load(R"(workflow: fenced-bad
+on: [{event: go}]
+steps:
+  - id: put
+    uses: store.put
+    with: { collection: products, key: x, value: 1, if_newer: "${{ event.v }}" }
+)");
+  for (const Json& v : {Json(), Json("yesterday"), Json(1.5), Json("2026-12-06T10:00:00")}) {
+    const auto run = Finish(Start("fenced-bad", {{"v", v}}));
+    EXPECT_EQ(run.status, RunStatus::kFailed) << v.dump();
+    EXPECT_EQ(run.error["code"], "invalid_input") << v.dump();
+    EXPECT_NE(run.error["message"].get<std::string>().find("if_newer"), std::string::npos)
+        << run.error.dump();
+  }
+  EXPECT_FALSE(Record("products", "x").has_value());
+}
+
 STOREFLOW_INSTANTIATE_STORE_TESTS(BuiltinActionsTest);
 
 }  // namespace

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/metrics.h"
+#include "runtime/dead_letters.h"
 #include "runtime_fixture.h"
 
 namespace storeflow::runtime::testing {
@@ -477,6 +480,147 @@ steps:
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(EngineTest);
+
+// concurrency.on_failure: a dead letter holds its key (hold) or frees it (release).
+class KeyHoldTest : public RuntimeTest {
+ protected:
+  // A workflow whose only step fails permanently for the numbers in `broken_`.
+  void LoadSync(const std::string& on_failure) {
+    Load(R"(workflow: sync
+on: [{event: e}]
+key: event.k
+concurrency: { per_key: 1, on_new: queue, on_failure: )" +
+         on_failure + R"( }
+steps:
+  - id: apply
+    uses: test.act
+    with: { n: "${{ event.n }}" }
+)");
+    action_->set_script([this](const Json& input, const ActionContext&, int) -> ActionResult {
+      if (broken_.count(input["n"].get<int>()) != 0) {
+        return ActionError::Permanent("down", "peer down");
+      }
+      return Json{{"n", input["n"]}};
+    });
+  }
+
+  std::set<int> broken_;
+};
+
+TEST_P(KeyHoldTest, HoldKeepsLaterRunsOfTheKeyQueuedUntilTheRetrySucceeds) {
+  LoadSync("hold");
+  broken_ = {1};
+  const auto first = Start("sync", {{"k", "p1"}, {"n", 1}});
+  EXPECT_EQ(Finish(first).status, RunStatus::kFailed);
+  const auto second = Start("sync", {{"k", "p1"}, {"n", 2}});
+  const auto other = Start("sync", {{"k", "p2"}, {"n", 9}});
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);    // held behind the dead letter
+  EXPECT_EQ(Finish(other).status, RunStatus::kCompleted);  // other keys go on
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);
+  broken_.clear();
+  ASSERT_TRUE(RetryDeadLetter(*store_, first, clock_->Now()).ok());
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);  // the retried run holds it still
+  Finish({first, second});
+  EXPECT_EQ(GetRun(first).status, RunStatus::kCompleted);
+  EXPECT_EQ(GetRun(second).status, RunStatus::kCompleted);
+  std::vector<int> order;
+  for (const auto& c : action_->calls()) order.push_back(c.input["n"]);
+  EXPECT_EQ(order, (std::vector<int>{1, 9, 1, 2}));  // 1 failed, 9 other key, then 1 before 2
+  const Json dl = GetRun(first).state["dead_letter"];
+  EXPECT_EQ(dl["resolution"], "retried");
+  EXPECT_EQ(dl["resolved_by"], "operator");
+  EXPECT_EQ(dl["retries"], 1);
+  EXPECT_EQ(dl["last_error"]["code"], "down");
+}
+
+TEST_P(KeyHoldTest, AFailedRetryHoldsTheKeyAgainAndDiscardReleasesIt) {
+  LoadSync("hold");
+  broken_ = {1};
+  const auto first = Start("sync", {{"k", "p1"}, {"n", 1}});
+  EXPECT_EQ(Finish(first).status, RunStatus::kFailed);
+  const auto second = Start("sync", {{"k", "p1"}, {"n", 2}});
+  const auto third = Start("sync", {{"k", "p1"}, {"n", 3}});
+  ASSERT_TRUE(RetryDeadLetter(*store_, first, clock_->Now()).ok());
+  EXPECT_EQ(Finish(first).status, RunStatus::kFailed);  // still broken: held again
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);
+  EXPECT_TRUE(GetRun(first).state["dead_letter"]["resolution"].is_null());
+  ASSERT_TRUE(DiscardDeadLetter(*store_, first, clock_->Now()).ok());
+  EXPECT_EQ(GetRun(first).state["dead_letter"]["resolution"], "discarded");
+  EXPECT_EQ(GetRun(second).status, RunStatus::kReady);
+  EXPECT_EQ(GetRun(third).status, RunStatus::kQueued);  // per_key 1: one at a time, in order
+  Finish({second, third});
+  std::vector<int> order;
+  for (const auto& c : action_->calls()) order.push_back(c.input["n"]);
+  EXPECT_EQ(order, (std::vector<int>{1, 1, 2, 3}));
+}
+
+TEST_P(KeyHoldTest, ReleaseLetsTheNextRunOvertakeTheDeadLetter) {
+  LoadSync("release");
+  broken_ = {1};
+  const auto first = Start("sync", {{"k", "p1"}, {"n", 1}});
+  const auto second = Start("sync", {{"k", "p1"}, {"n", 2}});
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);  // FIFO while the first runs
+  Finish({first, second});
+  EXPECT_EQ(GetRun(first).status, RunStatus::kFailed);
+  EXPECT_EQ(GetRun(second).status, RunStatus::kCompleted);  // released by the failure
+  const auto third = Start("sync", {{"k", "p1"}, {"n", 3}});
+  EXPECT_EQ(GetRun(third).status, RunStatus::kReady);  // the dead letter does not hold it
+  Finish(third);
+}
+
+TEST_P(KeyHoldTest, HeldDeadLetterFreedWithoutReleaseLetsQueuedRunsGoFirst) {
+  LoadSync("hold");
+  broken_ = {1};
+  const auto first = Start("sync", {{"k", "p1"}, {"n", 1}});
+  EXPECT_EQ(Finish(first).status, RunStatus::kFailed);
+  const auto second = Start("sync", {{"k", "p1"}, {"n", 2}});
+  EXPECT_EQ(GetRun(second).status, RunStatus::kQueued);
+  // Retention deletes the dead letter (no release): the next admission of the
+  // key starts the queued run first and queues itself behind it.
+  {
+    auto tx = Begin();
+    auto purged = tx->PurgeRuns({RunStatus::kFailed}, clock_->Now() + 1, 10);
+    ASSERT_TRUE(purged.ok());
+    ASSERT_EQ(*purged, 1);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  const auto third = Start("sync", {{"k", "p1"}, {"n", 3}});
+  EXPECT_EQ(GetRun(second).status, RunStatus::kReady);
+  EXPECT_EQ(GetRun(third).status, RunStatus::kQueued);
+  Finish({second, third});
+  std::vector<int> order;
+  for (const auto& c : action_->calls()) order.push_back(c.input["n"]);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST_P(KeyHoldTest, AnInvalidPayloadCanBeADeadLetterThatHoldsItsKey) {
+  Load(R"(workflow: strict
+on: [{event: e}]
+input:
+  schema: { type: object, required: [n], properties: { n: { type: integer } } }
+  on_invalid: dead_letter
+key: event.k
+concurrency: { on_failure: hold }
+steps:
+  - id: apply
+    uses: test.act
+    with: { n: "${{ event.n }}" }
+)");
+  const auto bad = Start("strict", {{"k", "p1"}, {"n", "x"}});
+  const auto run = GetRun(bad);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(run.error["code"], "invalid_input");
+  EXPECT_EQ(run.error["violations"][0]["path"], "$.n");
+  EXPECT_EQ(run.error["retryable"], false);
+  EXPECT_EQ(run.key, "p1");
+  const auto next = Start("strict", {{"k", "p1"}, {"n", 2}});
+  EXPECT_EQ(GetRun(next).status, RunStatus::kQueued);
+  ASSERT_TRUE(DiscardDeadLetter(*store_, bad, clock_->Now()).ok());
+  EXPECT_EQ(Finish(next).status, RunStatus::kCompleted);
+  EXPECT_EQ(action_->calls().size(), 1u);  // the invalid payload was never applied
+}
+
+STOREFLOW_INSTANTIATE_STORE_TESTS(KeyHoldTest);
 
 }  // namespace
 }  // namespace storeflow::runtime::testing

@@ -221,6 +221,37 @@ TEST_P(StoreDataTest, RecordsPutGetDeleteAndListByPrefix) {
   EXPECT_EQ(*tx->PutRecord("carts", "c1", {{"total", 1}}, kT0 + 3), 1);
 }
 
+TEST_P(StoreDataTest, FencedPutWritesOnlyOverAnOlderVersion) {
+  // Versions beyond 2^53 stay exact (Shopify ids and microsecond times).
+  const std::int64_t big = (std::int64_t{1} << 53) + 1;
+  auto tx = Begin();
+  EXPECT_EQ(**tx->PutRecordIfNewer("p", "1", {{"v", 1}}, big, kT0), 1);
+  EXPECT_FALSE(tx->PutRecordIfNewer("p", "1", {{"v", 0}}, big - 1, kT0 + 1)->has_value());
+  EXPECT_FALSE(tx->PutRecordIfNewer("p", "1", {{"v", 9}}, big, kT0 + 1)->has_value());  // same
+  auto got = tx->GetRecord("p", "1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->value, Json({{"v", 1}}));
+  EXPECT_EQ((*got)->version, big);
+  EXPECT_EQ((*got)->revision, 1);
+  EXPECT_EQ(**tx->PutRecordIfNewer("p", "1", {{"v", 2}}, big + 1, kT0 + 2), 2);
+  got = tx->GetRecord("p", "1");
+  EXPECT_EQ((*got)->value, Json({{"v", 2}}));
+  EXPECT_EQ((*got)->version, big + 1);
+  EXPECT_EQ((*got)->updated_at, kT0 + 2);
+  // A plain put keeps the version; a record written plainly has none, and any
+  // fenced write goes over it.
+  EXPECT_EQ(*tx->PutRecord("p", "1", {{"v", 3}}, kT0 + 3), 3);
+  EXPECT_EQ((*tx->GetRecord("p", "1"))->version, big + 1);
+  ASSERT_TRUE(tx->PutRecord("p", "2", {{"v", 1}}, kT0).ok());
+  EXPECT_FALSE((*tx->GetRecord("p", "2"))->version.has_value());
+  EXPECT_EQ(**tx->PutRecordIfNewer("p", "2", {{"v", 2}}, 5, kT0), 2);
+  auto listed = tx->ListRecords("p", "", "", 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].version, 5);
+  ASSERT_TRUE(tx->Commit().ok());
+}
+
 TEST_P(StoreDataTest, RecordPrefixesWorkWithUnicodeKeys) {
   {
     auto tx = Begin();

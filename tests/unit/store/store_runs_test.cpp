@@ -105,12 +105,19 @@ TEST_P(StoreRunsTest, ActiveRunsForKeyAreTheNonTerminalOnesOldestFirst) {
   const auto waiting = InsertRun(MakeRun("w", kT0, RunStatus::kWaiting, "k"));
   InsertRun(MakeRun("w", kT0, RunStatus::kReady, "other"));
   InsertRun(MakeRun("v", kT0, RunStatus::kReady, "k"));
+  const auto failed = InsertRun(MakeRun("w", std::nullopt, RunStatus::kFailed, "k"));
+  InsertRun(MakeRun("w", std::nullopt, RunStatus::kCancelled, "k"));
   auto tx = Begin();
-  auto active = tx->ActiveRunsForKey("w", "k");
+  auto active = tx->ActiveRunsForKey("w", "k", false);
   ASSERT_TRUE(active.ok()) << active.status().ToString();
   ASSERT_EQ(active->size(), 2u);
   EXPECT_EQ((*active)[0].id, queued);
   EXPECT_EQ((*active)[1].id, waiting);
+  // With the dead letters that hold the key (concurrency.on_failure: hold).
+  auto holding = tx->ActiveRunsForKey("w", "k", true);
+  ASSERT_TRUE(holding.ok()) << holding.status().ToString();
+  ASSERT_EQ(holding->size(), 3u);
+  EXPECT_EQ((*holding)[2].id, failed);
   (void)done;
 }
 
@@ -120,7 +127,7 @@ TEST_P(StoreRunsTest, ActiveRunsForKeyAreTheNonTerminalOnesOldestFirst) {
 // second reader must see what the first one committed.
 TEST_P(StoreRunsTest, ActiveRunsForKeyWaitsForAConcurrentTransactionOnTheSameKey) {
   auto first = Begin();
-  auto seen_first = first->ActiveRunsForKey("w", "k");
+  auto seen_first = first->ActiveRunsForKey("w", "k", false);
   ASSERT_TRUE(seen_first.ok()) << seen_first.status().ToString();
   EXPECT_TRUE(seen_first->empty());
 
@@ -131,7 +138,7 @@ TEST_P(StoreRunsTest, ActiveRunsForKeyWaitsForAConcurrentTransactionOnTheSameKey
     if (!tx.ok()) {
       seen_second = tx.status();
     } else {
-      seen_second = (*tx)->ActiveRunsForKey("w", "k");
+      seen_second = (*tx)->ActiveRunsForKey("w", "k", false);
     }
     second_read_done = true;
   });

@@ -314,6 +314,33 @@ concurrency: { per_key: 0 }
 steps: [{id: a, uses: x.y}]
 )yaml",
                  "wf.yaml:4:25", "'concurrency.per_key' must be at least 1");
+  ExpectOneError(R"yaml(workflow: t
+on: [{event: go}]
+key: event.id
+concurrency: { on_failure: keep }
+steps: [{id: a, uses: x.y}]
+)yaml",
+                 "wf.yaml:4:28", "invalid on_failure 'keep' (valid values: hold, release)");
+  ExpectOneError(R"yaml(workflow: t
+on: [{event: go}]
+key: event.id
+concurrency: { on_new: replace, on_failure: hold }
+steps: [{id: a, uses: x.y}]
+)yaml",
+                 "wf.yaml:4:45", "'concurrency.on_failure: hold' needs 'on_new: queue'");
+}
+
+TEST(LoaderErrorsTest, ConcurrencyOnFailureIsParsed) {
+  LoadResult result = LoadWorkflowFromString(R"yaml(workflow: t
+on: [{event: go}]
+key: event.id
+concurrency: { per_key: 1, on_new: queue, on_failure: hold }
+steps: [{id: a, uses: x.y}]
+)yaml",
+                                             "wf.yaml", testing::RepoOptions());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result.workflow()->concurrency.has_value());
+  EXPECT_EQ(result.workflow()->concurrency->on_failure, OnFailure::kHold);
 }
 
 TEST(LoaderErrorsTest, ForeachNeedsStepsAndAList) {

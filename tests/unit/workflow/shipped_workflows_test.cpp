@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_schema.h"
+
 #include "workflow/loader.h"
 #include "workflow_test_util.h"
 
@@ -103,6 +109,79 @@ TEST(ShippedWorkflowsTest, PositionsAreKeptOnEveryNode) {
     EXPECT_TRUE(s.kind_loc.known()) << s.id;
   }
   EXPECT_TRUE(wf->triggers[0].loc.known());
+}
+
+// The webhook sync workflows: one queue per entity that a dead letter holds,
+// invalid payloads as dead letters, fenced writes.
+TEST(ShippedWorkflowsTest, WebhookSync) {
+  for (const std::string name : {"products", "orders", "customers"}) {
+    auto wf = Load("sync-" + name + ".yaml");
+    ASSERT_TRUE(wf) << name;
+    EXPECT_EQ(wf->name, "sync-" + name);
+    ASSERT_TRUE(wf->input);
+    EXPECT_EQ(wf->input->on_invalid, OnInvalid::kDeadLetter);
+    ASSERT_TRUE(wf->key);
+    EXPECT_EQ(wf->key->code, "event.id");
+    ASSERT_TRUE(wf->concurrency);
+    EXPECT_EQ(wf->concurrency->per_key, 1);
+    EXPECT_EQ(wf->concurrency->on_new, OnNew::kQueue);
+    EXPECT_EQ(wf->concurrency->on_failure, OnFailure::kHold);
+    ASSERT_TRUE(wf->retry);
+    EXPECT_EQ(wf->retry->attempts, 5);
+    ASSERT_NE(wf->FindStep("tombstone"), nullptr);
+    ASSERT_NE(wf->FindStep("upsert"), nullptr);
+  }
+}
+
+// The schemas accept Shopify's documented sample payloads and delete bodies, and
+// name what is wrong with a bad one.
+TEST(ShippedWorkflowsTest, ShopifySchemasAcceptTheSamplesAndNameViolations) {
+  const std::string root = STOREFLOW_SOURCE_DIR;
+  auto read = [&](const std::string& path) {
+    std::ifstream in(root + "/" + path);
+    return nlohmann::json::parse(in, nullptr, false);
+  };
+  auto schema = [&](const std::string& name) {
+    auto loaded = JsonSchema::Load(root + "/workflows/schemas/shopify/" + name + ".json");
+    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+    return loaded.ok() ? *loaded : nullptr;
+  };
+  auto product = schema("product");
+  auto order = schema("order");
+  auto customer = schema("customer");
+  ASSERT_TRUE(product && order && customer);
+  const nlohmann::json sample_product =
+      read("tests/fixtures/shopify/webhooks/products_update.json");
+  ASSERT_TRUE(sample_product.is_object());
+  EXPECT_TRUE(product->Validate(sample_product).empty())
+      << DescribeViolations(product->Validate(sample_product));
+  for (const char* file : {"orders_create.json", "orders_paid.json"}) {
+    const nlohmann::json sample = read(std::string("tests/fixtures/shopify/webhooks/") + file);
+    EXPECT_TRUE(order->Validate(sample).empty())
+        << file << ": " << DescribeViolations(order->Validate(sample));
+  }
+  // Shopify's sample customer (its "send test notification" payload) has
+  // updated_at null: it has no version, so the sync takes it for a dead letter.
+  for (auto c : read("tests/fixtures/shopify/sim/alpha.myshopify.com/customers.json")) {
+    const auto violations = customer->Validate(c);
+    ASSERT_FALSE(violations.empty());
+    for (const auto& v : violations) EXPECT_EQ(v.path, "$.updated_at") << v.message;
+    c["updated_at"] = "2026-12-06T10:00:00-05:00";
+    EXPECT_TRUE(customer->Validate(c).empty()) << DescribeViolations(customer->Validate(c));
+  }
+  const nlohmann::json deletion = nlohmann::json::parse(R"({"id": 9007199254740993})");
+  EXPECT_TRUE(product->Validate(deletion).empty());
+  EXPECT_TRUE(order->Validate(deletion).empty());
+  EXPECT_TRUE(customer->Validate(deletion).empty());
+
+  nlohmann::json bad = sample_product;
+  bad.erase("updated_at");
+  bad["variants"][0]["price"] = 19.99;  // a number, not Shopify's decimal string
+  const auto violations = product->Validate(bad);
+  EXPECT_FALSE(violations.empty());
+  const std::string text = DescribeViolations(violations, 20);
+  EXPECT_NE(text.find("updated_at"), std::string::npos) << text;
+  EXPECT_NE(text.find("variants[0].price"), std::string::npos) << text;
 }
 
 }  // namespace

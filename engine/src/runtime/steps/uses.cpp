@@ -181,6 +181,12 @@ class UsesHandler final : public StepHandler {
       o = StepOutcome::Error(result->error(), *input);
     } else {
       o = StepOutcome::Done(result->output(), *input);
+      // A fenced write found a newer version already applied (store.put with
+      // if_newer): a retried dead letter of this run is resolved `superseded`.
+      const Json& out = result->output();
+      if (action->transactional() && out.is_object() && out.value("superseded", false)) {
+        c.run.state["superseded"] = true;
+      }
     }
     if (effectful) o.effect_key = ac.idempotency_key;
     return o;
