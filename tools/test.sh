@@ -60,6 +60,17 @@ fi
 
 ctest --preset debug -j"$jobs" "$@"
 
+# Lint (tools/lint.sh, issue 17): once the tests pass, the published formats are
+# checked with the tools users run on them: promtool on the live /metrics of
+# `storeflow demo`, redocly on docs/openapi.yaml, ajv (strict) on the workflow
+# schema, the shipped workflows and the docs' examples; each tool is also fed a
+# broken input that it must refuse. Installs its tools on first use (under
+# build/lint-tools and tools/lint/node_modules). Skipped when ctest was given
+# arguments (a partial run) or with STOREFLOW_TEST_LINT=off.
+if [[ $# -eq 0 && "${STOREFLOW_TEST_LINT:-}" != off ]]; then
+  STOREFLOW_BIN=build/debug/bin/storeflow tools/lint.sh
+fi
+
 # Fuzzing (docs/fuzzing.md): once the tests pass, every libFuzzer target runs for
 # 30 s (tools/fuzz.sh; a found crash fails the run and its input is kept under
 # build/fuzz/crashes/). Skipped when ctest was given arguments (a partial run) or

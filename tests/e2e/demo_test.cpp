@@ -1,5 +1,6 @@
 // `storeflow demo`, the README's main job, as a user runs it: exit 0 and every
-// check passed, with the email and the invoice left in its folder.
+// check passed, with the email and the invoice left in its folder; --metrics-out
+// writes the live /metrics, where plugin counters end in _total and have a # HELP.
 
 #include <gtest/gtest.h>
 
@@ -20,8 +21,9 @@ TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
                                    std::to_string(std::random_device()()));
   fs::create_directories(dir);
   const std::string command = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
-                              STOREFLOW_BINARY + " demo --dir " + dir.string() + " >" +
-                              (dir / "out.txt").string() + " 2>&1";
+                              STOREFLOW_BINARY + " demo --dir " + dir.string() + " --metrics-out " +
+                              (dir / "metrics.txt").string() + " >" + (dir / "out.txt").string() +
+                              " 2>&1";
   const int status = std::system(command.c_str());
   const std::string out = ReadFile(dir / "out.txt");
   ASSERT_TRUE(WIFEXITED(status)) << out;
@@ -34,6 +36,17 @@ TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
   }
   EXPECT_EQ(emails, 1);
   EXPECT_TRUE(fs::exists(dir / "storage" / "invoices")) << out;
+  // The excerpt printed and the file: the email plugin's counter, Prometheus-style.
+  EXPECT_NE(out.find("storeflow_plugin_email_messages_sent_total{transport=\"outbox\"} 1"),
+            std::string::npos)
+      << out;
+  const std::string metrics = ReadFile(dir / "metrics.txt");
+  EXPECT_NE(metrics.find("# HELP storeflow_plugin_email_messages_sent_total "), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("# TYPE storeflow_plugin_storage_objects_written_total counter"),
+            std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("storeflow_plugin_email_messages_sent{"), std::string::npos) << metrics;
   std::error_code ignored;
   if (!HasFailure()) fs::remove_all(dir, ignored);
 }

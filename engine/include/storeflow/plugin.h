@@ -128,7 +128,10 @@ typedef struct storeflow_host_v1 {
   int32_t (*kv_put)(void* context, const char* key, const char* value, size_t size, int64_t ttl_ms);
   int32_t (*kv_delete)(void* context, const char* key);
 
-  /* Metrics, exported by the engine as storeflow_plugin_<plugin>_<name>.
+  /* Metrics, exported by the engine as storeflow_plugin_<plugin>_<name>, counters
+   * with `_total` appended when missing. Declare each in the manifest's optional
+   * `metrics` list ({name, type, help, unit?, buckets?}; docs/plugin-sdk.md):
+   * an undeclared name is exported with a generic help and warned about once.
    * `labels_json` is a flat JSON object of string values, or NULL. */
   void (*counter_add)(void* context, const char* name, const char* labels_json, double value);
   void (*histogram_observe)(void* context, const char* name, const char* labels_json, double value);

@@ -1,4 +1,5 @@
-// `storeflow demo [--dir DIR] [--db URL]`: the main job on the embedded default.
+// `storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE]`: the main job on the
+// embedded default.
 // Starts the engine as `serve` does (SQLite in DIR, the shipped workflows, the
 // email plugin writing to an outbox folder, the storage plugin writing to a
 // folder) on an ephemeral loopback port, loads the catalogue, and then plays a
@@ -7,7 +8,8 @@
 // background; then a signed Shopify webhook delivered twice (stored once) and a
 // forged one (refused). Prints each exchange, checks each answer, and exits 0
 // when every check held, 1 otherwise. The outbox, the invoices and the database
-// stay in DIR to look at.
+// stay in DIR to look at. --metrics-out writes the live /metrics answer at the end
+// to FILE (tools/lint.sh feeds it to `promtool check metrics`).
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -75,6 +77,11 @@ class DemoScript {
         out_(out) {}
 
   int failures() const { return failures_; }
+  // GET /metrics with the admin token (/metrics accepts it); empty when refused.
+  std::string MetricsText() {
+    Reply reply = Call("GET", "/metrics", "", {{"Authorization", "Bearer " + token_}});
+    return reply.status == 200 ? reply.body : std::string();
+  }
   int checks() const { return checks_; }
 
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
@@ -181,6 +188,10 @@ class DemoScript {
     Check(status == "PROCESSED", "order processed");
 
     const fs::path invoice = dir_ / "storage" / "invoices" / (order_id + ".txt");
+    // The invoice step runs after the status step: wait for it too.
+    while (std::chrono::steady_clock::now() < deadline && !fs::exists(invoice)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     out_ << "\n6. The invoice (storage plugin): " << invoice.string() << "\n";
     const std::string invoice_text = ReadFile(invoice);
     std::istringstream lines(invoice_text);
@@ -235,7 +246,7 @@ class DemoScript {
     Check(forged.status == 401, "forged webhook refused");
 
     out_ << "\n9. Metrics (GET /metrics, excerpt)\n";
-    std::istringstream metrics(Call("GET", "/metrics").body);
+    std::istringstream metrics(MetricsText());
     for (std::string line; std::getline(metrics, line);) {
       if (line.empty() || line[0] == '#' || line.find("_bucket{") != std::string::npos) continue;
       if (line.find("storeflow_webhooks") != std::string::npos ||
@@ -259,10 +270,12 @@ class DemoScript {
 }  // namespace
 
 int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
-  constexpr std::string_view kUsage = "usage: storeflow demo [--dir DIR] [--db URL]\n";
+  constexpr std::string_view kUsage =
+      "usage: storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE]\n";
   Args args = input;
   const auto dir_option = TakeOption(args, "--dir");
   const auto db_option = TakeOption(args, "--db");
+  const auto metrics_option = TakeOption(args, "--metrics-out");
   if (!args.empty()) {
     err << "storeflow demo: unexpected argument '" << args[0] << "'\n" << kUsage;
     return 2;
@@ -326,6 +339,18 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
 
   DemoScript script((*session)->port(), token, shopify_secret, dir, out);
   script.Run();
+  if (metrics_option) {
+    const std::string metrics = script.MetricsText();
+    std::ofstream file(*metrics_option, std::ios::binary | std::ios::trunc);
+    file << metrics;
+    file.close();
+    if (metrics.empty() || !file) {
+      err << "storeflow demo: could not write /metrics to " << *metrics_option << "\n";
+      (*session)->Stop();
+      return 1;
+    }
+    out << "  /metrics written to " << *metrics_option << "\n";
+  }
   (*session)->Stop();
 
   out << "\n";

@@ -31,6 +31,7 @@ Commands:
   demo [--dir DIR] [--db URL]           the main job: serve the shop API on SQLite (files in
                                         DIR, default var/demo) and play a shopper's visit
                                         over HTTP; exit 0 when every check holds
+                                        (--metrics-out FILE: the final /metrics)
   migrate [--db URL]                    apply the database migrations
   purge [--db URL] [--config FILE]      delete now what retention.* no longer keeps (serve
                                         does it every retention.interval)

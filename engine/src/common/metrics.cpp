@@ -43,6 +43,21 @@ std::string LabelText(const Labels& labels, const std::string* le = nullptr) {
   return out;
 }
 
+// HELP text escapes backslash and newline (text format 0.0.4).
+std::string EscapeHelp(std::string_view help) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 const char* TypeName(Type type) {
   switch (type) {
     case Type::kCounter: return "counter";
@@ -171,7 +186,7 @@ std::string Registry::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {
-    if (!family.help.empty()) out += "# HELP " + name + " " + family.help + "\n";
+    if (!family.help.empty()) out += "# HELP " + name + " " + EscapeHelp(family.help) + "\n";
     out += "# TYPE " + name + " " + TypeName(family.type) + "\n";
     for (const auto& [labels, series] : family.series) {
       if (family.type != Type::kHistogram) {

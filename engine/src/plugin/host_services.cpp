@@ -56,7 +56,7 @@ script::Sandbox& ThreadSandbox(const script::Limits& limits) {
 }  // namespace
 
 HostServices::HostServices(std::string plugin, std::shared_ptr<const HostEnvironment> environment)
-    : plugin_(std::move(plugin)), env_(std::move(environment)) {
+    : plugin_(std::move(plugin)), env_(std::move(environment)), metrics_(plugin_) {
   table_.struct_size = sizeof(storeflow_host_v1);
   table_.context = this;
   table_.reply_ok = &ReplyOk;
@@ -91,8 +91,14 @@ std::string HostServices::LogLine(const std::string& plugin, const storeflow_cal
   return line;
 }
 
-std::string HostServices::MetricName(const std::string& plugin, std::string_view name) {
-  return "storeflow_plugin_" + plugin + "_" + metrics::SanitizeMetricName(name);
+void HostServices::DeclareMetrics(std::vector<MetricSpec> specs) {
+  metrics_.Declare(std::move(specs), metrics::Registry::Default());
+}
+
+std::string HostServices::ExportedName(const char* name, metrics::Type type) {
+  return metrics_.Resolve(
+      name, type, metrics::Registry::Default(),
+      [this](const std::string& text) { Write("warn", LogLine(plugin_, nullptr, text)); });
 }
 
 void HostServices::Write(std::string_view level, const std::string& line) const {
@@ -221,8 +227,8 @@ std::int32_t HostServices::KvDelete(void* context, const char* key) {
 void HostServices::CounterAdd(void* context, const char* name, const char* labels, double value) {
   try {
     if (name == nullptr || !(value >= 0)) return;  // counters only go up
-    metrics::Registry::Default().CounterAdd(MetricName(Self(context).plugin_, name),
-                                            ParseLabels(labels), value);
+    metrics::Registry::Default().CounterAdd(
+        Self(context).ExportedName(name, metrics::Type::kCounter), ParseLabels(labels), value);
   } catch (...) {
   }
 }
@@ -231,8 +237,8 @@ void HostServices::HistogramObserve(void* context, const char* name, const char*
                                     double value) {
   try {
     if (name == nullptr) return;
-    metrics::Registry::Default().Observe(MetricName(Self(context).plugin_, name),
-                                         ParseLabels(labels), value);
+    metrics::Registry::Default().Observe(
+        Self(context).ExportedName(name, metrics::Type::kHistogram), ParseLabels(labels), value);
   } catch (...) {
   }
 }
@@ -240,7 +246,7 @@ void HostServices::HistogramObserve(void* context, const char* name, const char*
 void HostServices::GaugeSet(void* context, const char* name, const char* labels, double value) {
   try {
     if (name == nullptr) return;
-    metrics::Registry::Default().GaugeSet(MetricName(Self(context).plugin_, name),
+    metrics::Registry::Default().GaugeSet(Self(context).ExportedName(name, metrics::Type::kGauge),
                                           ParseLabels(labels), value);
   } catch (...) {
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/plugin_metrics.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/secrets.h"
@@ -58,8 +59,9 @@ class HostServices {
   // The engine log line for a plugin message: "[plugin NAME] run N step S: text".
   static std::string LogLine(const std::string& plugin, const storeflow_call_v1* call,
                              std::string_view message);
-  // The metric a plugin's `name` is exported as: storeflow_plugin_<plugin>_<name>.
-  static std::string MetricName(const std::string& plugin, std::string_view name);
+  // The metrics the plugin's manifest declares: their help, units and buckets
+  // (plugin_metrics.h names what they are exported as).
+  void DeclareMetrics(std::vector<MetricSpec> specs);
 
  private:
   static HostServices& Self(void* context) { return *static_cast<HostServices*>(context); }
@@ -90,10 +92,12 @@ class HostServices {
   static const char* PublicUrl(void* context);
 
   void Write(std::string_view level, const std::string& line) const;
+  std::string ExportedName(const char* name, metrics::Type type);
   runtime::TimeMs Now() const;
 
   std::string plugin_;
   std::shared_ptr<const HostEnvironment> env_;
+  PluginMetrics metrics_;
   storeflow_host_v1 table_{};
 };
 

@@ -132,8 +132,9 @@ Status PluginHost::Load(const fs::path& file, runtime::ActionRegistry& registry,
       CheckPluginConfig(descriptor->name, manifest.config_schema, manifest.config.get(), config,
                         locations != options_.config_locations.end() ? locations->second : kNone));
 
-  auto plugin = std::make_shared<LoadedPlugin>(
-      *library, std::make_unique<HostServices>(descriptor->name, env_));
+  auto services = std::make_unique<HostServices>(descriptor->name, env_);
+  services->DeclareMetrics(manifest.metrics);
+  auto plugin = std::make_shared<LoadedPlugin>(*library, std::move(services));
   if (std::find(options_.isolate.begin(), options_.isolate.end(), descriptor->name) !=
       options_.isolate.end()) {
     IsolationOptions isolation = options_.isolation;

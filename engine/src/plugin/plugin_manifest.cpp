@@ -111,6 +111,11 @@ Result<PluginManifest> ParseManifest(const std::string& text, const std::string&
     if (!doc["sources"].is_array()) return Bad(origin, "'sources' must be a list");
     m.sources = doc["sources"];
   }
+  if (doc.contains("metrics")) {
+    auto metrics = ParseMetricSpecs(doc["metrics"], origin);
+    if (!metrics.ok()) return metrics.status();
+    m.metrics = std::move(metrics).value();
+  }
   return m;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/json_schema.h"
 #include "common/result.h"
+#include "plugin/plugin_metrics.h"
 
 namespace storeflow::plugin {
 
@@ -31,12 +32,13 @@ struct PluginManifest {
   std::shared_ptr<const JsonSchema> config;  // compiled config_schema (null when none)
   std::vector<ActionSpec> actions;
   nlohmann::json sources = nlohmann::json::array();
+  std::vector<MetricSpec> metrics;  // optional in the manifest: older plugins declare none
 };
 
 // Parses `text` for plugin `plugin`; `origin` (the library file) starts every
 // message. Refuses JSON that does not parse (with line and column), missing or
 // mistyped fields, action names not prefixed "<plugin>.", duplicate action names
-// and schemas that do not compile.
+// schemas that do not compile and bad `metrics` entries (plugin_metrics.h).
 Result<PluginManifest> ParseManifest(const std::string& text, const std::string& plugin,
                                      const std::string& origin);
 

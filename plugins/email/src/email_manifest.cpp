@@ -47,6 +47,11 @@ const char* const kEmailManifest = R"json({
       }
     }
   },
+  "metrics": [
+    {"name": "messages_sent", "type": "counter", "help": "Messages handed to the transport (label transport)."},
+    {"name": "messages_failed", "type": "counter", "help": "Sends that failed (labels transport, code)."},
+    {"name": "send_seconds", "type": "histogram", "unit": "seconds", "help": "Time to send one message (label transport)."}
+  ],
   "actions": [
     {
       "name": "email.send",

@@ -31,6 +31,9 @@ constexpr const char* kManifest = R"json({
     },
     "additionalProperties": false
   },
+  "metrics": [
+    {"name": "greetings_total", "type": "counter", "help": "Greetings made by example.greet."}
+  ],
   "actions": [
     {
       "name": "example.greet",

@@ -113,6 +113,15 @@ const char* const kShopifyManifest = R"json({
    }
   }
  },
+ "metrics": [
+  {"name": "calls", "type": "counter", "help": "Shopify actions run (labels action, shop, status: ok or the error code)."},
+  {"name": "requests", "type": "counter", "help": "HTTP requests to Shopify (labels shop, api, status: HTTP status or network)."},
+  {"name": "throttles", "type": "counter", "help": "429s, THROTTLED answers and reservations that could not wait (labels shop, api)."},
+  {"name": "retries", "type": "counter", "help": "Tries again inside a step (labels shop, api, reason)."},
+  {"name": "bucket_level", "type": "gauge", "help": "The shared rate bucket's level after the last correction (labels shop, api)."},
+  {"name": "graphql_actual_cost", "type": "histogram", "help": "Actual query cost of GraphQL calls, in Shopify cost points (labels shop, api).",
+   "buckets": [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]}
+ ],
  "actions": [
   {
    "name": "shopify.graphql",

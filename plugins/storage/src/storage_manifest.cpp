@@ -18,6 +18,10 @@ const char* const kStorageManifest = R"json({
                            "description": "Largest object put accepts and get returns."}
     }
   },
+  "metrics": [
+    {"name": "objects_written", "type": "counter", "help": "Objects written by storage.put."},
+    {"name": "objects_deleted", "type": "counter", "help": "Objects deleted by storage.delete."}
+  ],
   "actions": [
     {
       "name": "storage.put",

@@ -1,6 +1,8 @@
 // docs/openapi.yaml describes exactly the routes AdminApi serves: every route is
 // documented, every documented operation is served, and every path parameter
-// and the bearer security scheme are declared.
+// and the bearer security scheme are declared. The contract checker the admin
+// tests run every answer through (openapi_contract.h) refuses what the document
+// does not promise.
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "http/admin_api.h"
+#include "openapi_contract.h"
 
 namespace storeflow::http {
 namespace {
@@ -91,6 +94,48 @@ TEST(AdminOpenApiTest, PathParametersResponsesAndSecurityAreDeclared) {
       EXPECT_TRUE(operation["responses"]["401"]) << method << " " << name << " lacks 401";
     }
   }
+}
+
+using testing::OpenApiContract;
+
+nlohmann::json ARun() {
+  return {{"id", 7},           {"workflow", "orders"},     {"version", "abc"},
+          {"key", nullptr},    {"status", "completed"},    {"attempt", 1},
+          {"error", nullptr},  {"output", {1, 2}},         {"event_id", nullptr},
+          {"due_at", nullptr}, {"created_at", 1},          {"updated_at", 2},
+          {"finished_at", 2},  {"input", {{"id", "o-1"}}}, {"steps", nlohmann::json::array()}};
+}
+
+TEST(AdminOpenApiTest, TheContractAcceptsWhatTheDocumentPromises) {
+  auto& contract = OpenApiContract::Get();
+  EXPECT_EQ(contract.Check("GET", "/api/v1/runs/7", 200, ARun()), "");
+  // Undocumented error statuses still have the error shape.
+  EXPECT_EQ(contract.Check("GET", "/api/v1/runs/7", 503,
+                           {{"error", {{"code", "unavailable"}, {"message", "busy"}}}}),
+            "");
+}
+
+TEST(AdminOpenApiTest, TheContractRefusesWhatTheDocumentDoesNotPromise) {
+  auto& contract = OpenApiContract::Get();
+  nlohmann::json wrong_type = ARun();
+  wrong_type["id"] = "7";
+  EXPECT_NE(contract.Check("GET", "/api/v1/runs/7", 200, wrong_type).find("$.id"),
+            std::string::npos);
+  nlohmann::json missing = ARun();
+  missing.erase("status");
+  EXPECT_NE(contract.Check("GET", "/api/v1/runs/7", 200, missing), "");
+  nlohmann::json bad_enum = ARun();
+  bad_enum["status"] = "asleep";
+  EXPECT_NE(contract.Check("GET", "/api/v1/runs/7", 200, bad_enum), "");
+  // `nullable` without it: null is refused.
+  nlohmann::json null_workflow = ARun();
+  null_workflow["workflow"] = nullptr;
+  EXPECT_NE(contract.Check("GET", "/api/v1/runs/7", 200, null_workflow), "");
+  EXPECT_NE(contract.Check("GET", "/api/v1/runs/7", 404, {{"message", "gone"}}), "");
+  EXPECT_NE(contract.Check("GET", "/api/v1/nowhere", 200, nlohmann::json::object())
+                .find("not in docs/openapi.yaml"),
+            std::string::npos);
+  EXPECT_NE(contract.Check("DELETE", "/api/v1/runs/7", 200, ARun()), "");
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 // Shared fixture of the admin API tests: a real engine on a fresh store (SQLite,
 // and PostgreSQL when STOREFLOW_TEST_PG_URL is set) with a virtual clock, and an
-// AdminApi on it that the tests call with built requests.
+// AdminApi on it that the tests call with built requests. Every JSON answer read
+// through CallJson is checked against docs/openapi.yaml (openapi_contract.h).
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 
 #include "../runtime/runtime_fixture.h"
 #include "http/admin_api.h"
+#include "openapi_contract.h"
 
 namespace storeflow::http::testing {
 
@@ -100,6 +102,12 @@ class AdminApiTest : public runtime::testing::RuntimeTest {
     EXPECT_EQ(HeaderOf(response, "Content-Type"), "application/json");
     Json parsed = Json::parse(response.body, nullptr, false);
     EXPECT_FALSE(parsed.is_discarded()) << response.body;
+    // Every answer is what docs/openapi.yaml documents for it.
+    if (!parsed.is_discarded()) {
+      EXPECT_EQ(OpenApiContract::Get().Check(method, target.substr(0, target.find('?')),
+                                             response.status, parsed),
+                "");
+    }
     return parsed;
   }
   Json Get(const std::string& target, int status = 200) { return CallJson("GET", target, status); }

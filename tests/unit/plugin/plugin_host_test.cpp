@@ -321,6 +321,16 @@ TEST_F(PluginHostTest, MetricsAreExportedUnderThePluginsName) {
   EXPECT_EQ(registry.Value("storeflow_plugin_testkit_sent_level", labels), 2);
   EXPECT_NE(registry.Render().find("storeflow_plugin_testkit_sent_seconds_count{shop=\"a\"}"),
             std::string::npos);
+  // testkit declares no metrics: each name is warned about once, and has a # HELP.
+  ASSERT_TRUE(
+      Call("testkit.metric", {{"name", "sent"}, {"value", 1}, {"labels", {{"shop", "a"}}}}).ok());
+  int warnings = 0;
+  for (const std::string& line : log_.lines()) {
+    if (line.find("counter 'sent_total' is not declared") != std::string::npos) ++warnings;
+  }
+  EXPECT_EQ(warnings, 1) << ::testing::PrintToString(log_.lines());
+  EXPECT_NE(registry.Render().find("# HELP storeflow_plugin_testkit_sent_total "),
+            std::string::npos);
 }
 
 TEST_F(PluginHostTest, TheClockIsTheEngines) {
@@ -361,7 +371,10 @@ TEST_F(PluginHostTest, LogLineAndMetricNameFormats) {
   EXPECT_EQ(HostServices::LogLine("email", &call, "sent"),
             "[plugin email] run 5 step a[0].b: sent");
   EXPECT_EQ(HostServices::LogLine("email", nullptr, "ready"), "[plugin email]: ready");
-  EXPECT_EQ(HostServices::MetricName("email", "sent-total"), "storeflow_plugin_email_sent_total");
+  EXPECT_EQ(ExportedMetricName("email", "sent-total", metrics::Type::kCounter),
+            "storeflow_plugin_email_sent_total");
+  EXPECT_EQ(ExportedMetricName("email", "messages_sent", metrics::Type::kCounter),
+            "storeflow_plugin_email_messages_sent_total");
 }
 
 }  // namespace

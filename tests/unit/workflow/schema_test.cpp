@@ -1,8 +1,11 @@
 // The JSON Schema of the DSL (workflows/schemas/storeflow-workflow.schema.json, for
-// editors) accepts every shipped workflow and rejects what the loader rejects.
+// editors) accepts every shipped workflow and rejects what the loader rejects. It
+// also compiles under `ajv --strict=true` (tools/lint.sh): no union `type` arrays.
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -53,6 +56,30 @@ class SchemaTest : public ::testing::Test {
   nlohmann::json schema_json_;
   valijson::Schema schema_;
 };
+
+// The JSON pointers of every `type` that is a list (strict ajv refuses them).
+void CollectUnionTypes(const nlohmann::json& node, const std::string& at,
+                       std::vector<std::string>& found) {
+  if (node.is_object()) {
+    if (node.contains("type") && node["type"].is_array()) found.push_back(at + "/type");
+    for (const auto& [key, value] : node.items()) CollectUnionTypes(value, at + "/" + key, found);
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      CollectUnionTypes(node[i], at + "/" + std::to_string(i), found);
+    }
+  }
+}
+
+TEST_F(SchemaTest, HasNoUnionTypesForStrictValidators) {
+  std::vector<std::string> found;
+  CollectUnionTypes(schema_json_, "#", found);
+  EXPECT_TRUE(found.empty()) << "use anyOf instead of a type list at: "
+                             << ::testing::PrintToString(found);
+  // What the union types allowed still passes: a null `with:` and a boolean `if:`.
+  EXPECT_EQ(Check(FromYaml("workflow: w\non: [{event: a.b}]\nsteps:\n"
+                           "  - {id: s, uses: x.y, with: null, if: true}\n")),
+            "");
+}
 
 TEST_F(SchemaTest, AcceptsEveryShippedWorkflow) {
   int checked = 0;
