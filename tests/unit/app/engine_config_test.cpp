@@ -392,55 +392,56 @@ TEST_F(EngineConfigTest, AWorkflowsSectionOfTheWrongShapeNamesItsPlace) {
   EXPECT_NE(not_map.status().message().find(list + ":1:12: workflows must be a map"),
             std::string::npos)
       << not_map.status().message();
+}
 
-  TEST_F(EngineConfigTest, PublicUrlIsAnAbsoluteHttpUrlWithoutTrailingSlash) {
-    auto defaults = LoadEngineConfig(Sources(std::nullopt));
-    ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
-    EXPECT_EQ(defaults->http.public_url, "");
-    for (const auto& [given, kept] : std::vector<std::pair<std::string, std::string>>{
-             {"https://flows.example.com/", "https://flows.example.com"},
-             {"https://example.com/storeflow//", "https://example.com/storeflow"},
-             {"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
-             {"https://[::1]:8443/x", "https://[::1]:8443/x"}}) {
-      env_["STOREFLOW_HTTP_PUBLIC_URL"] = given;
-      auto config = LoadEngineConfig(Sources(std::nullopt));
-      ASSERT_TRUE(config.ok()) << given << ": " << config.status().ToString();
-      EXPECT_EQ(config->http.public_url, kept);
-    }
-    env_.erase("STOREFLOW_HTTP_PUBLIC_URL");
-    for (const auto& [given, why] : std::vector<std::pair<std::string, std::string>>{
-             {"flows.example.com", "it must start with https://"},
-             {"ftp://flows.example.com", "it must start with https://"},
-             {"https://", "it names no host"},
-             {"https://:8080/x", "it names no host"},
-             {"https://flows.example.com:0", "the port must be a number from 1 to 65535"},
-             {"https://flows.example.com:http", "the port must be a number from 1 to 65535"},
-             {"https://user:pw@flows.example.com", "credentials have no place in it"},
-             {"https://flows.example.com/?a=1", "a query or fragment"},
-             {"https://flows example.com", "a space"}}) {
-      std::string file = Write("http:\n  public_url: \"" + given + "\"\n");
-      auto config = LoadEngineConfig(Sources(file));
-      ASSERT_FALSE(config.ok()) << given;
-      EXPECT_NE(config.status().message().find(file + ":2:15: http.public_url: expected the "
-                                                      "engine's public base URL"),
-                std::string::npos)
-          << config.status().message();
-      EXPECT_NE(config.status().message().find(why), std::string::npos)
-          << given << ": " << config.status().message();
-    }
+TEST_F(EngineConfigTest, PublicUrlIsAnAbsoluteHttpUrlWithoutTrailingSlash) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->http.public_url, "");
+  for (const auto& [given, kept] : std::vector<std::pair<std::string, std::string>>{
+           {"https://flows.example.com/", "https://flows.example.com"},
+           {"https://example.com/storeflow//", "https://example.com/storeflow"},
+           {"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+           {"https://[::1]:8443/x", "https://[::1]:8443/x"}}) {
+    env_["STOREFLOW_HTTP_PUBLIC_URL"] = given;
+    auto config = LoadEngineConfig(Sources(std::nullopt));
+    ASSERT_TRUE(config.ok()) << given << ": " << config.status().ToString();
+    EXPECT_EQ(config->http.public_url, kept);
   }
+  env_.erase("STOREFLOW_HTTP_PUBLIC_URL");
+  for (const auto& [given, why] : std::vector<std::pair<std::string, std::string>>{
+           {"flows.example.com", "it must start with https://"},
+           {"ftp://flows.example.com", "it must start with https://"},
+           {"https://", "it names no host"},
+           {"https://:8080/x", "it names no host"},
+           {"https://flows.example.com:0", "the port must be a number from 1 to 65535"},
+           {"https://flows.example.com:http", "the port must be a number from 1 to 65535"},
+           {"https://user:pw@flows.example.com", "credentials have no place in it"},
+           {"https://flows.example.com/?a=1", "a query or fragment"},
+           {"https://flows example.com", "a space"}}) {
+    std::string file = Write("http:\n  public_url: \"" + given + "\"\n");
+    auto config = LoadEngineConfig(Sources(file));
+    ASSERT_FALSE(config.ok()) << given;
+    EXPECT_NE(config.status().message().find(file + ":2:15: http.public_url: expected the "
+                                                    "engine's public base URL"),
+              std::string::npos)
+        << config.status().message();
+    EXPECT_NE(config.status().message().find(why), std::string::npos)
+        << given << ": " << config.status().message();
+  }
+}
 
-  TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
-    std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
-    ASSERT_TRUE(in) << "docs/operations.md is missing";
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string doc = text.str();
-    for (const ConfigKeyInfo& key : DescribeConfigKeys()) {
-      std::string row = "| `" + key.path + "` | `" + key.env + "` | `" + key.default_value + "` |";
-      EXPECT_NE(doc.find(row), std::string::npos) << "docs/operations.md lacks the row: " << row;
-    }
+TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
+  std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
+  ASSERT_TRUE(in) << "docs/operations.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  for (const ConfigKeyInfo& key : DescribeConfigKeys()) {
+    std::string row = "| `" + key.path + "` | `" + key.env + "` | `" + key.default_value + "` |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/operations.md lacks the row: " << row;
   }
+}
 
 }  // namespace
 }  // namespace storeflow::app
