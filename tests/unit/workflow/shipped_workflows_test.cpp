@@ -25,7 +25,7 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   auto wf = Load("abandoned-cart.yaml");
   ASSERT_TRUE(wf);
   EXPECT_EQ(wf->name, "abandoned-cart");
-  EXPECT_EQ(wf->version, 3);
+  EXPECT_EQ(wf->version, 4);
   ASSERT_EQ(wf->triggers.size(), 2u);
   EXPECT_EQ(wf->triggers[0].ToString(), "webhook shopify/carts/create");
   EXPECT_EQ(wf->triggers[1].ToString(), "webhook shopify/carts/update");
@@ -33,13 +33,16 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   EXPECT_EQ(wf->input->schema_path, "schemas/shopify/cart.json");
   ASSERT_TRUE(wf->key);
   EXPECT_EQ(wf->key->code, "event.token");
-  EXPECT_EQ(wf->key->loc.line, 15);
+  EXPECT_EQ(wf->key->loc.line, 27);
   EXPECT_EQ(wf->key->loc.col, 6);
-  EXPECT_EQ(wf->key->ChunkName(), "@" + wf->source_path + ":15");
+  EXPECT_EQ(wf->key->ChunkName(), "@" + wf->source_path + ":27");
   ASSERT_TRUE(wf->concurrency);
   EXPECT_EQ(wf->concurrency->on_new, OnNew::kReplace);
   EXPECT_EQ(wf->config["abandon_after"], "4h");
   EXPECT_EQ(wf->config["max_emails"], 3);
+  EXPECT_EQ(wf->config["frequency_cap"], "24h");
+  EXPECT_EQ(wf->config["track_for"], "14d");
+  EXPECT_EQ(wf->config["require_consent"], true);
 
   const Step* still = wf->FindStep("still_there");
   ASSERT_NE(still, nullptr);
@@ -56,25 +59,33 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   EXPECT_EQ(w.event, "shopify/orders/create");
   EXPECT_FALSE(w.timeout.is_literal());
 
+  // An order before the delay jumps to the outcome (`final`), not to the end.
   const Step* converted = wf->FindStep("converted");
   ASSERT_NE(converted, nullptr);
-  EXPECT_EQ(converted->then.action, NextAction::kEnd);
+  EXPECT_EQ(converted->then.action, NextAction::kGoto);
+  EXPECT_EQ(converted->then.target, "final");
   ASSERT_TRUE(converted->condition);
   ASSERT_EQ(converted->condition->step_refs.size(), 1u);
   EXPECT_EQ(converted->condition->step_refs[0].step_id, "wait_order");
 
-  const Step* emails = wf->FindStep("emails");
-  ASSERT_NE(emails, nullptr);
-  const auto& each = std::get<ForeachStep>(emails->kind);
-  EXPECT_EQ(each.as, "number");
-  EXPECT_EQ(each.steps.size(), 5u);
-  const Step* plan = wf->FindStep("plan");  // nested
+  // The email sequence is a loop back to `state` after each sent email.
+  const Step* sent = wf->FindStep("sent");
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->then.action, NextAction::kGoto);
+  EXPECT_EQ(sent->then.target, "state");
+  const Step* plan = wf->FindStep("plan");
   ASSERT_NE(plan, nullptr);
   const auto& rule = std::get<RuleStep>(plan->kind);
   EXPECT_EQ(rule.script, "scripts/email_timing.lua");
   EXPECT_EQ(rule.function, "next_email");
-  EXPECT_EQ(wf->StepCount(), 13u);
-  EXPECT_EQ(wf->steps.size(), 8u);
+  const Step* gate = wf->FindStep("gate");
+  ASSERT_NE(gate, nullptr);
+  EXPECT_EQ(std::get<RuleStep>(gate->kind).function, "gate");
+  const Step* send = wf->FindStep("send");
+  ASSERT_NE(send, nullptr);
+  ASSERT_TRUE(send->retry) << "a send must survive an engine stopped mid-call";
+  EXPECT_EQ(wf->StepCount(), 27u);
+  EXPECT_EQ(wf->steps.size(), 27u);
 }
 
 TEST(ShippedWorkflowsTest, ShopOrders) {
