@@ -18,50 +18,24 @@
 namespace storeflow::plugin::testing {
 namespace {
 
-constexpr runtime::TimeMs kT0 = 1'700'000'000'000;
+constexpr runtime::TimeMs kT0 = kHostT0;
 
-class IsolatedPluginTest : public ::testing::Test {
+class IsolatedPluginTest : public HostTest {
  protected:
   void SetUp() override {
-    auto store = store::Store::Open("sqlite::memory:", store::OpenOptions());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    ASSERT_TRUE(runtime::RegisterBuiltinActions(registry_).ok());
-    options_.store = store_.get();
-    options_.clock = &clock_;
-    options_.log = log_.logger();
-    options_.secrets = std::make_shared<runtime::SecretStore>(
-        std::map<std::string, std::string>{{"API_KEY", "s3cr3t-value"}});
+    HostTest::SetUp();
     options_.isolate = {"testkit", "init_throws"};
     options_.isolation.executable = STOREFLOW_BINARY;
     options_.isolation.max_processes = 2;
   }
 
-  PluginInfo Load(const std::string& name) {
-    if (!host_) host_ = std::make_unique<PluginHost>(options_);
-    return host_->LoadOne(FixtureYaml(name), registry_);
-  }
-
-  runtime::ActionResult Call(const std::string& action, const Json& input,
-                             runtime::ActionContext context = {}) {
-    runtime::Action* a = registry_.Find(action);
-    EXPECT_NE(a, nullptr) << action << " is not registered";
-    if (a == nullptr) return runtime::ActionError::Permanent("missing", action);
-    return a->Invoke(input, context);
-  }
+  PluginInfo Load(const std::string& name) { return LoadFixture(name); }
 
   std::int64_t Pid() {
     auto out = Call("testkit.pid", Json::object());
     EXPECT_TRUE(out.ok()) << out.error().message;
     return out.ok() ? out.output()["pid"].get<std::int64_t>() : -1;
   }
-
-  runtime::VirtualClock clock_{kT0};
-  std::unique_ptr<store::Store> store_;
-  runtime::ActionRegistry registry_;
-  LogCapture log_;
-  PluginHostOptions options_;
-  std::unique_ptr<PluginHost> host_;
 };
 
 TEST(WorkerFrameTest, PartsRoundTripBytesExactly) {

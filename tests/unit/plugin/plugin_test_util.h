@@ -18,6 +18,9 @@
 
 #include "plugin/plugin_host.h"
 #include "runtime/action.h"
+#include "runtime/clock.h"
+#include "runtime/secrets.h"
+#include "store/store.h"
 
 namespace storeflow::plugin::testing {
 
@@ -102,6 +105,50 @@ class LogCapture {
  private:
   mutable std::mutex mu_;
   std::vector<std::string> lines_;
+};
+
+inline constexpr runtime::TimeMs kHostT0 = 1'700'000'000'000;
+
+// A plugin host over an in-memory store, a virtual clock at kHostT0, captured log
+// lines and one secret (API_KEY); the built-in actions registered. Tests set
+// options_ before the first Host() or LoadFixture().
+class HostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::Store::Open("sqlite::memory:", store::OpenOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    ASSERT_TRUE(runtime::RegisterBuiltinActions(registry_).ok());
+    options_.store = store_.get();
+    options_.clock = &clock_;
+    options_.log = log_.logger();
+    options_.secrets = std::make_shared<runtime::SecretStore>(
+        std::map<std::string, std::string>{{"API_KEY", "s3cr3t-value"}});
+  }
+
+  PluginHost& Host() {
+    if (!host_) host_ = std::make_unique<PluginHost>(options_);
+    return *host_;
+  }
+
+  PluginInfo LoadFixture(const std::string& name) {
+    return Host().LoadOne(FixtureYaml(name), registry_);
+  }
+
+  runtime::ActionResult Call(const std::string& action, const Json& input,
+                             runtime::ActionContext context = {}) {
+    runtime::Action* a = registry_.Find(action);
+    EXPECT_NE(a, nullptr) << action << " is not registered";
+    if (a == nullptr) return runtime::ActionError::Permanent("missing", action);
+    return a->Invoke(input, context);
+  }
+
+  runtime::VirtualClock clock_{kHostT0};
+  std::unique_ptr<store::Store> store_;
+  runtime::ActionRegistry registry_;
+  LogCapture log_;
+  PluginHostOptions options_;
+  std::unique_ptr<PluginHost> host_;
 };
 
 }  // namespace storeflow::plugin::testing
