@@ -105,6 +105,30 @@ steps:
 class PluginCrashTest : public RuntimeTest {
  protected:
   pid_t Serve(const std::string& workflows) { return ServeChild(url_, workflows, 2); }
+
+  // Writes both workflows into a fresh folder `dir_` (the served engine's), loads them
+  // into the test engine and starts one run of each.
+  void StartBothRuns(const std::string& name) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("storeflow-" + name + "-" + std::to_string(getpid()) + "-" +
+            std::to_string(std::random_device()()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "abort.yaml") << kAborting;
+    std::ofstream(dir_ / "ok.yaml") << kHealthy;
+    Load(kAborting, (dir_ / "abort.yaml").string());
+    Load(kHealthy, (dir_ / "ok.yaml").string());
+    crashing_ = Start("crash-plugin");
+    healthy_ = Start("crash-plugin-ok");
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+    RuntimeTest::TearDown();
+  }
+
+  std::filesystem::path dir_;
+  std::int64_t crashing_ = 0;
+  std::int64_t healthy_ = 0;
   void SetUp() override {
     RuntimeTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
@@ -116,16 +140,10 @@ class PluginCrashTest : public RuntimeTest {
 
 TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAfterItsRetries) {
   if (!is_pg()) GTEST_SKIP() << "the test engine and the served one share a PostgreSQL";
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("storeflow-plugin-crash-" + std::to_string(getpid()) + "-" +
-                    std::to_string(std::random_device()()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "abort.yaml") << kAborting;
-  std::ofstream(dir / "ok.yaml") << kHealthy;
-  Load(kAborting, (dir / "abort.yaml").string());
-  Load(kHealthy, (dir / "ok.yaml").string());
-  const auto crashing = Start("crash-plugin");
-  const auto healthy = Start("crash-plugin-ok");
+  StartBothRuns("plugin-crash");
+  const auto crashing = crashing_;
+  const auto healthy = healthy_;
+  const auto& dir = dir_;
   setenv("STOREFLOW_PLUGINS_DIRS", STOREFLOW_TEST_PLUGIN_DIR, 1);
 
   int aborted = 0;
@@ -156,8 +174,6 @@ TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAft
   EXPECT_EQ(Steps(crashing)["boom"].attempts, 2);
   EXPECT_EQ(aborted, 2) << "one abort per attempt, none after the run failed";
   EXPECT_EQ(GetRun(healthy).status, RunStatus::kCompleted);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 // The same plugin isolated (plugins.isolate): its abort() ends a worker process,
@@ -165,16 +181,10 @@ TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAft
 // crash is a retryable `plugin_crashed` error that names the signal.
 TEST_P(PluginCrashTest, AnIsolatedPluginThatAbortsEndsOnlyItsWorker) {
   if (!is_pg()) GTEST_SKIP() << "the test engine and the served one share a PostgreSQL";
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("storeflow-plugin-isolated-" + std::to_string(getpid()) + "-" +
-                    std::to_string(std::random_device()()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "abort.yaml") << kAborting;
-  std::ofstream(dir / "ok.yaml") << kHealthy;
-  Load(kAborting, (dir / "abort.yaml").string());
-  Load(kHealthy, (dir / "ok.yaml").string());
-  const auto crashing = Start("crash-plugin");
-  const auto healthy = Start("crash-plugin-ok");
+  StartBothRuns("plugin-isolated");
+  const auto crashing = crashing_;
+  const auto healthy = healthy_;
+  const auto& dir = dir_;
   setenv("STOREFLOW_PLUGINS_DIRS", STOREFLOW_TEST_PLUGIN_DIR, 1);
   setenv("STOREFLOW_PLUGINS_ISOLATE", "testkit", 1);
   const pid_t pid = Serve(dir.string());
@@ -202,8 +212,6 @@ TEST_P(PluginCrashTest, AnIsolatedPluginThatAbortsEndsOnlyItsWorker) {
   EXPECT_NE(run.error.value("message", "").find("signal 6"), std::string::npos) << run.error.dump();
   EXPECT_EQ(Steps(crashing)["boom"].attempts, 2);
   EXPECT_EQ(GetRun(healthy).status, RunStatus::kCompleted);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(PluginCrashTest);
