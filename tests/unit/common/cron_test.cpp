@@ -212,6 +212,18 @@ TEST(CronDstTest, FallBackWallClockFiresInBothPasses) {
   EXPECT_EQ(fires, expected);
 }
 
+// A wall-clock schedule whose only times fall in the spring-forward gap never fires
+// in that zone (skipped times do not fire), and fires in UTC (a fuzz finding).
+TEST(CronDstTest, AWallClockScheduleOnlyInTheGapNeverFiresThere) {
+  auto ny = Zone("America/New_York");
+  CronSchedule c = Cron("*/511 2 11 3 */15");  // 02:00 on March 11 when it is a Sunday
+  ASSERT_TRUE(c.follows_wall_clock());
+  if (ny->OffsetAt(Utc(2024, 1, 1)) != ny->OffsetAt(Utc(2024, 7, 1))) {  // tzdata present
+    EXPECT_EQ(c.NextAfter(Utc(2039, 3, 1), *ny), CronSchedule::kNever);
+  }
+  EXPECT_EQ(c.NextAfter(Utc(2039, 3, 1), *TimeZone::Utc()), Utc(2040, 3, 11, 2, 0));
+}
+
 TEST(CronDstTest, FollowsWallClockFlag) {
   EXPECT_TRUE(Cron("*/5 * * * *").follows_wall_clock());
   EXPECT_TRUE(Cron("0 * * * *").follows_wall_clock());
