@@ -19,7 +19,6 @@ Status IsolatedPlugin::Init(const std::string& config_json) {
     std::lock_guard lock(mu_);
     config_json_ = config_json;
     ++running_;
-    ++started_;
   }
   auto first = WorkerProcess::Start(process_, services_, config_json_);
   if (!first.ok()) {
@@ -42,7 +41,6 @@ Result<std::unique_ptr<WorkerProcess>> IsolatedPlugin::Take() {
     --running_;  // it ended while idle (a plugin thread crashed it): start another
   }
   ++running_;
-  ++started_;
   lock.unlock();
   auto worker = WorkerProcess::Start(process_, services_, config_json_);
   if (!worker.ok()) {
@@ -83,11 +81,6 @@ void IsolatedPlugin::Shutdown() {
     cv_.notify_all();
   }
   for (auto& worker : idle) worker->Stop();
-}
-
-int IsolatedPlugin::started() const {
-  std::lock_guard lock(mu_);
-  return started_;
 }
 
 }  // namespace storeflow::plugin

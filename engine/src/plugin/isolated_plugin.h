@@ -44,8 +44,6 @@ class IsolatedPlugin {
   // Stops every worker (no call in flight). Idempotent.
   void Shutdown();
 
-  int started() const;  // workers started so far (tests: a crash starts another)
-
  private:
   Result<std::unique_ptr<WorkerProcess>> Take();
   void Give(std::unique_ptr<WorkerProcess> worker);
@@ -58,7 +56,6 @@ class IsolatedPlugin {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
   int running_ = 0;  // idle + busy
-  int started_ = 0;
   bool shut_down_ = false;
 };
 

@@ -256,8 +256,8 @@ TEST(ShopifyActions, WebhookSyncAsksForTopicsAndAddressWhenTheHostCannotTell) {
   ShopifyFixture f;
   WebhookShop shop;
   f.server.SetHandler([&](const ReceivedRequest& r) { return shop.Answer(r); });
-  Json no_address = f.Run("shopify.webhook_subscriptions_sync",
-                          Json{{"topics", Json::array({"orders/create"})}});
+  Json no_address =
+      f.Run("shopify.webhook_subscriptions_sync", Json{{"topics", Json::array({"orders/create"})}});
   ASSERT_TRUE(no_address.contains("error")) << no_address;
   EXPECT_EQ(no_address["error"]["code"], "invalid_input");
   EXPECT_FALSE(no_address["error"]["retryable"].get<bool>());

@@ -126,6 +126,19 @@ class PluginCrashTest : public RuntimeTest {
     RuntimeTest::TearDown();
   }
 
+  // Polls until the served engine `pid` exits or both runs end, at most `seconds`.
+  // Returns waitpid's pid (0: still running) and the exit status in `status`.
+  pid_t WaitForExitOrBothEnded(pid_t pid, int seconds, int& status) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    pid_t done = 0;
+    while (done == 0 && std::chrono::steady_clock::now() < deadline &&
+           !(IsEnded(crashing_) && IsEnded(healthy_))) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      done = waitpid(pid, &status, WNOHANG);
+    }
+    return done;
+  }
+
   std::filesystem::path dir_;
   std::int64_t crashing_ = 0;
   std::int64_t healthy_ = 0;
@@ -151,14 +164,8 @@ TEST_P(PluginCrashTest, APluginThatAbortsTheProcessEndsTheRunInTheDeadLettersAft
     const pid_t pid = Serve(dir.string());
     ASSERT_GT(pid, 0);
     // Until the engine dies or both runs end (each start: 1 s lease, 100 ms retry).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     int status = 0;
-    pid_t done = 0;
-    while (done == 0 && std::chrono::steady_clock::now() < deadline &&
-           !(IsEnded(crashing) && IsEnded(healthy))) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      done = waitpid(pid, &status, WNOHANG);
-    }
+    const pid_t done = WaitForExitOrBothEnded(pid, 30, status);
     if (done == 0) {
       kill(pid, SIGTERM);
       waitpid(pid, &status, 0);
@@ -191,14 +198,8 @@ TEST_P(PluginCrashTest, AnIsolatedPluginThatAbortsEndsOnlyItsWorker) {
   unsetenv("STOREFLOW_PLUGINS_DIRS");
   unsetenv("STOREFLOW_PLUGINS_ISOLATE");
   ASSERT_GT(pid, 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int status = 0;
-  pid_t done = 0;
-  while (done == 0 && std::chrono::steady_clock::now() < deadline &&
-         !(IsEnded(crashing) && IsEnded(healthy))) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    done = waitpid(pid, &status, WNOHANG);
-  }
+  const pid_t done = WaitForExitOrBothEnded(pid, 60, status);
   EXPECT_EQ(done, 0) << "the engine ended (status " << status << ") instead of the worker";
   if (done == 0) {
     kill(pid, SIGTERM);
