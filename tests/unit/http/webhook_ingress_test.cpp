@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "http_fixture.h"
 
@@ -339,6 +340,20 @@ TEST_P(WebhookIngressTest, CommitNotDoneInTimeIs503WithRetryAfterAndRedeliveryIs
   }
 
   switchable_->set_blocked(false);
+  // The two deliveries held in Begin are committed once the database answers.
+  // Wait for that before redelivering: a redelivery that overtook its held
+  // original would be stored by the redelivery instead (still exactly once,
+  // but not the outcome this test pins down).
+  const auto committed = [&] {
+    std::set<std::string> keys;
+    for (const auto& event : Events()) keys.insert(event.dedup_key.value_or("-"));
+    return keys.count("webhook:wh-a") == 1 && keys.count("webhook:wh-b") == 1;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!committed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(committed()) << "the deliveries held in Begin were not committed within 10 s";
   // The blockage clears: ingress answers 200 again, redeliveries are exact.
   Reply after = Webhook(CartBody(), "wh-after");
   EXPECT_EQ(after.status, 200) << after.body;
