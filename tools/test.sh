@@ -8,11 +8,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage's duration is printed as it ends and again in a summary at exit, so
+# a slow CI run shows where its time went.
+stage_times=()
+stage_started=$SECONDS
+stage_done() {
+  local took=$((SECONDS - stage_started))
+  stage_times+=("$1: ${took} s")
+  echo "test.sh: $1 took ${took} s" >&2
+  stage_started=$SECONDS
+}
+
 tools/install-deps.sh --test
+stage_done "install"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset debug >/dev/null
 cmake --build --preset debug -j"$jobs"
+stage_done "build"
 
 # ASan: report leaks and fail on them; UBSan: print stacks.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
@@ -23,6 +36,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cleanup_steps=()
 cleanup() {
   local i
+  if [[ ${#stage_times[@]} -gt 0 ]]; then
+    echo "test.sh: stages: ${stage_times[*]/%/;} total ${SECONDS} s" >&2
+  fi
   for ((i = ${#cleanup_steps[@]} - 1; i >= 0; i--)); do
     "${cleanup_steps[i]}" || true
   done
@@ -58,7 +74,9 @@ if [[ -z "${SMTP_HOST:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
   set +a
 fi
 
+stage_done "peers"
 ctest --preset debug -j"$jobs" "$@"
+stage_done "ctest"
 
 # Lint (tools/lint.sh, issue 17): once the tests pass, the published formats are
 # checked with the tools users run on them: promtool on the live /metrics of
@@ -69,6 +87,7 @@ ctest --preset debug -j"$jobs" "$@"
 # arguments (a partial run) or with STOREFLOW_TEST_LINT=off.
 if [[ $# -eq 0 && "${STOREFLOW_TEST_LINT:-}" != off ]]; then
   STOREFLOW_BIN=build/debug/bin/storeflow tools/lint.sh
+  stage_done "lint"
 fi
 
 # Fuzzing (docs/fuzzing.md): once the tests pass, every libFuzzer target runs for
@@ -79,4 +98,5 @@ fi
 if [[ $# -eq 0 && "${STOREFLOW_TEST_FUZZ:-}" != off ]]; then
   tools/fuzz.sh --seconds 30 json_body workflow_loader template webhook_headers cron duration \
     mime_builder
+  stage_done "fuzz"
 fi
