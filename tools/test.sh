@@ -74,6 +74,23 @@ if [[ -z "${SMTP_HOST:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
   set +a
 fi
 
+# The aws plugin's SQS tests (actions and the `sqs` event source) run against
+# fauxqs (SQS JSON protocol, FIFO, long poll, visibility; Node 22, installed by
+# peers.sh from the pinned lock file): one peer for the whole run, stopped on
+# exit; its SQS_ENDPOINT and FAUXQS_* are exported. Tests share it and make
+# their own queues. An SQS_ENDPOINT already set is used as is;
+# STOREFLOW_TEST_PEERS=off skips the cases that need it.
+if [[ -z "${SQS_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
+  sqs_peer_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-sqs.XXXXXX")
+  stop_sqs_peer() { tools/peers/peers.sh stop --dir "$sqs_peer_dir" && rm -rf "$sqs_peer_dir"; }
+  cleanup_steps+=(stop_sqs_peer)
+  tools/peers/peers.sh start fauxqs --dir "$sqs_peer_dir" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$sqs_peer_dir/fauxqs.env"
+  set +a
+fi
+
 stage_done "peers"
 ctest --preset debug -j"$jobs" "$@"
 stage_done "ctest"

@@ -1,7 +1,8 @@
 /*
  * storeflow plugin ABI, version 1 (minor 1: storeflow_host_v1.rate_adjust,
  * storeflow_call_v1.previous_attempt; minor 2: storeflow_host_v1.source_topics and
- * public_url).
+ * public_url; minor 3: event sources, storeflow_plugin_table_v1.start_source and
+ * storeflow_source_host).
  *
  * A plugin is a shared library that exports one C function, STOREFLOW_PLUGIN_ENTRY
  * (`storeflow_plugin_v1`), returning a pointer to a static
@@ -34,7 +35,7 @@ extern "C" {
 #endif
 
 #define STOREFLOW_PLUGIN_ABI_MAJOR 1
-#define STOREFLOW_PLUGIN_ABI_MINOR 2
+#define STOREFLOW_PLUGIN_ABI_MINOR 3
 #define STOREFLOW_PLUGIN_ENTRY storeflow_plugin_v1
 #define STOREFLOW_PLUGIN_ENTRY_NAME "storeflow_plugin_v1"
 
@@ -195,6 +196,44 @@ typedef struct storeflow_host_v1 {
 #define STOREFLOW_HOST_V1_2_SIZE \
   (offsetof(storeflow_host_v1, public_url) + sizeof(((storeflow_host_v1*)0)->public_url))
 
+/* --- ABI 1.3: event sources --- */
+
+/* What storeflow_source_host.publish answered. */
+enum storeflow_publish_result {
+  /* Committed as a new event (with the runs it starts): acknowledge the message
+   * upstream now. */
+  STOREFLOW_PUBLISH_NEW = 1,
+  /* An event with this dedup_key was already committed from this source: nothing
+   * new was stored; acknowledge the message upstream too. */
+  STOREFLOW_PUBLISH_DUPLICATE = 0,
+  /* Not committed (the store failed or did not answer in time, or the engine is
+   * stopping): do NOT acknowledge; let the message come back (or retry it). */
+  STOREFLOW_PUBLISH_FAILED = -1,
+  /* Refused for good: the payload is not JSON, meta is not an object, the topic is
+   * empty. Retrying the same message cannot help (treat it as poison). */
+  STOREFLOW_PUBLISH_REFUSED = -2
+};
+
+/* What the host offers a running source (start_source). Valid until start_source
+ * returns; its functions may be called from any thread the source starts. */
+typedef struct storeflow_source_host {
+  uint32_t struct_size;
+  void* source_ctx;
+  /* Hands one message to the engine as an event of topic "<source>/<topic>"
+   * (what `queue: <source>/<topic>` triggers and wait_for steps match) and
+   * blocks until it is committed, through the same group commit as webhooks, or
+   * has failed (bounded by http.commit_timeout). `dedup_key` (NULL or "" for
+   * none) makes a redelivered message a duplicate: unique per source.
+   * `payload_json` is a JSON document; `meta_json` a JSON object or NULL (seen by
+   * the run's expressions as `meta`). Returns an enum storeflow_publish_result. */
+  int32_t (*publish)(void* source_ctx, const char* topic, const char* dedup_key,
+                     const char* payload_json, const char* meta_json);
+  /* Waits at most `wait_ms` (0: does not wait) for the host to ask the source to
+   * stop. Returns 1 when it must stop (start_source should return soon), 0 when
+   * the time passed without that. */
+  int32_t (*should_stop)(void* source_ctx, int64_t wait_ms);
+} storeflow_source_host;
+
 /* The table a plugin exports. */
 typedef struct storeflow_plugin_table_v1 {
   uint32_t struct_size; /* sizeof(storeflow_plugin_table_v1) as the plugin was built */
@@ -220,7 +259,31 @@ typedef struct storeflow_plugin_table_v1 {
                  const storeflow_call_v1* call, storeflow_reply* reply);
   /* Releases the instance; no call is in flight. */
   void (*shutdown)(void* instance);
+
+  /* --- ABI 1.3 (the host checks struct_size >= STOREFLOW_TABLE_V1_3_SIZE) --- */
+
+  /* Runs source `name` (declared in the manifest's "sources") until
+   * host->should_stop says so, then returns 0. The host calls it on a thread of
+   * its own, once per source that a loaded workflow listens to (a `queue:
+   * <name>/<topic>` trigger), after init and never after shutdown; the source
+   * may start threads of its own and must join them before it returns.
+   * `config_json`: {"topics": ["<topic>", ...]}, the topics the workflows listen
+   * to. Returns -1 when it cannot run (after logging why through the host's log):
+   * the host starts it again after a pause. NULL: the plugin has no sources. */
+  int32_t (*start_source)(void* instance, const char* name, const char* config_json,
+                          const storeflow_source_host* host);
 } storeflow_plugin_table_v1;
+
+/* The size of storeflow_plugin_table_v1 in ABI 1.0 to 1.2 (before start_source). */
+#define STOREFLOW_TABLE_V1_0_SIZE                  \
+  (offsetof(storeflow_plugin_table_v1, shutdown) + \
+   sizeof(((storeflow_plugin_table_v1*)0)->shutdown))
+
+/* The size of storeflow_plugin_table_v1 as ABI 1.3 defines it: a table with
+ * struct_size >= this has start_source (which may still be NULL). */
+#define STOREFLOW_TABLE_V1_3_SIZE                      \
+  (offsetof(storeflow_plugin_table_v1, start_source) + \
+   sizeof(((storeflow_plugin_table_v1*)0)->start_source))
 
 /* The entry point a plugin exports. */
 typedef const storeflow_plugin_table_v1* (*storeflow_plugin_entry_fn)(void);

@@ -246,11 +246,64 @@ class Host {
   const storeflow_host_v1* host_;
 };
 
+// ABI 1.3: what a running event source hands its messages to (see
+// storeflow_source_host). Thread-safe: a source's own threads may share it.
+class SourceHost {
+ public:
+  enum class Published {
+    kNew,        // committed: acknowledge upstream
+    kDuplicate,  // already committed before: acknowledge upstream too
+    kFailed,     // not committed: do not acknowledge, let it come back
+    kRefused,    // never accepted (not JSON...): poison, retrying cannot help
+  };
+
+  explicit SourceHost(const storeflow_source_host* host) : host_(host) {}
+
+  // Blocks until the event "<source>/<topic>" is committed (or has failed).
+  // `payload_json` must be a JSON document; `meta` an object or null.
+  Published Publish(const std::string& topic, const std::string& dedup_key,
+                    const std::string& payload_json, const Json& meta = Json()) const {
+    const std::string meta_text = meta.is_null() ? std::string() : meta.dump();
+    const std::int32_t got =
+        host_->publish(host_->source_ctx, topic.c_str(), dedup_key.c_str(), payload_json.c_str(),
+                       meta_text.empty() ? nullptr : meta_text.c_str());
+    switch (got) {
+      case STOREFLOW_PUBLISH_NEW: return Published::kNew;
+      case STOREFLOW_PUBLISH_DUPLICATE: return Published::kDuplicate;
+      case STOREFLOW_PUBLISH_REFUSED: return Published::kRefused;
+      default: return Published::kFailed;
+    }
+  }
+
+  // Waits at most `wait_ms` for the host to ask the source to stop; true: stop.
+  bool WaitForStop(std::int64_t wait_ms) const {
+    return host_->should_stop(host_->source_ctx, wait_ms) != 0;
+  }
+  bool StopRequested() const { return WaitForStop(0); }
+
+  const storeflow_source_host* raw() const { return host_; }
+
+ private:
+  const storeflow_source_host* host_;
+};
+
 // Base class of a plugin instance. Invoke is called from many threads at once.
 class Plugin {
  public:
   virtual ~Plugin() = default;
   virtual Json Invoke(std::string_view action, const Json& input, const Call& call) = 0;
+
+  // ABI 1.3: runs the event source `name` declared in the manifest's "sources"
+  // until source.WaitForStop/StopRequested says stop. `config` is
+  // {"topics": [...]}: the topics the loaded workflows listen to. Runs on a
+  // thread of the host's; threads it starts must end before it returns. Throw
+  // (or return) when it cannot run: the host logs it and starts it again after a
+  // pause. The default: no sources.
+  virtual void RunSource(std::string_view name, const Json& config, const SourceHost& source) {
+    (void)config;
+    (void)source;
+    throw Error::Permanent("unknown_source", "no source named '" + std::string(name) + "'");
+  }
 };
 
 namespace detail {
@@ -310,6 +363,25 @@ void Invoke(void* instance, const char* action, const char* input_json,
 }
 
 template <typename T>
+std::int32_t StartSource(void* instance, const char* name, const char* config_json,
+                         const storeflow_source_host* source) {
+  auto* self = static_cast<Instance<T>*>(instance);
+  const std::string source_name = name != nullptr ? name : "";
+  try {
+    Json config = (config_json != nullptr && *config_json != '\0') ? Json::parse(config_json)
+                                                                   : Json::object();
+    self->plugin->RunSource(source_name, config, SourceHost(source));
+    return 0;
+  } catch (const std::exception& e) {
+    self->host.Log(STOREFLOW_LOG_ERROR, "source '" + source_name + "' failed: " + e.what());
+  } catch (...) {
+    self->host.Log(STOREFLOW_LOG_ERROR,
+                   "source '" + source_name + "' failed with a non-standard exception");
+  }
+  return -1;
+}
+
+template <typename T>
 void Shutdown(void* instance) {
   try {
     delete static_cast<Instance<T>*>(instance);
@@ -323,17 +395,19 @@ void Shutdown(void* instance) {
 // Defines the plugin's entry point. CLASS derives from storeflow::sdk::Plugin;
 // NAME and VERSION are string literals; MANIFEST is a `const char*` holding the
 // manifest JSON (see plugin.h), alive for the life of the library.
-#define STOREFLOW_PLUGIN(CLASS, NAME, VERSION, MANIFEST)                                         \
-  extern "C" STOREFLOW_PLUGIN_EXPORT const storeflow_plugin_table_v1* STOREFLOW_PLUGIN_ENTRY(    \
-      void) {                                                                                    \
-    static const storeflow_plugin_table_v1 table = {sizeof(storeflow_plugin_table_v1),           \
-                                                    STOREFLOW_PLUGIN_ABI_MAJOR,                  \
-                                                    STOREFLOW_PLUGIN_ABI_MINOR,                  \
-                                                    NAME,                                        \
-                                                    VERSION,                                     \
-                                                    MANIFEST,                                    \
-                                                    &::storeflow::sdk::detail::Init<CLASS>,      \
-                                                    &::storeflow::sdk::detail::Invoke<CLASS>,    \
-                                                    &::storeflow::sdk::detail::Shutdown<CLASS>}; \
-    return &table;                                                                               \
+#define STOREFLOW_PLUGIN(CLASS, NAME, VERSION, MANIFEST)                                      \
+  extern "C" STOREFLOW_PLUGIN_EXPORT const storeflow_plugin_table_v1* STOREFLOW_PLUGIN_ENTRY( \
+      void) {                                                                                 \
+    static const storeflow_plugin_table_v1 table = {                                          \
+        sizeof(storeflow_plugin_table_v1),                                                    \
+        STOREFLOW_PLUGIN_ABI_MAJOR,                                                           \
+        STOREFLOW_PLUGIN_ABI_MINOR,                                                           \
+        NAME,                                                                                 \
+        VERSION,                                                                              \
+        MANIFEST,                                                                             \
+        &::storeflow::sdk::detail::Init<CLASS>,                                               \
+        &::storeflow::sdk::detail::Invoke<CLASS>,                                             \
+        &::storeflow::sdk::detail::Shutdown<CLASS>,                                           \
+        &::storeflow::sdk::detail::StartSource<CLASS>};                                       \
+    return &table;                                                                            \
   }

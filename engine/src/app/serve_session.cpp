@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "http/shopify_source.h"
 #include "http/surface.h"
+#include "plugin/source_publisher.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
@@ -106,8 +107,10 @@ const std::string& ServeSession::summary() const {
 void ServeSession::Stop() {
   if (!parts_ || parts_->stopped) return;
   parts_->stopped = true;
-  // Stop accepting and finish the requests in flight (they need the engine's
-  // store and committer), then the workers.
+  // The plugin event sources first (they publish through the surface's
+  // committer); then stop accepting and finish the requests in flight (they need
+  // the engine's store and committer), then the workers.
+  if (parts_->plugins && parts_->plugins->host) parts_->plugins->host->StopSources();
   if (parts_->admin_server) parts_->admin_server->Stop();
   if (parts_->surface) parts_->surface->Stop();
   if (parts_->janitor) parts_->janitor->Stop();
@@ -249,6 +252,16 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     if (Status s = session->parts_->admin_server->Start(); !s.ok()) {
       session->Stop();
       return s.WithContext("admin.listen");
+    }
+  }
+  // The plugin event sources the workflows' `queue:` triggers listen to (ABI
+  // 1.3), committing through the webhooks' group committer.
+  if (auto wanted = session->parts_->engine->catalog().QueueTopics(); !wanted.empty()) {
+    Status s = session->parts_->plugins->host->StartSources(
+        wanted, plugin::PublishThrough(session->parts_->surface->committer()));
+    if (!s.ok()) {
+      session->Stop();
+      return s;
     }
   }
   session->parts_->summary =

@@ -38,6 +38,9 @@ class Surface {
   Surface& operator=(const Surface&) = delete;
 
   Router& router() { return router_; }
+  // The group committer webhooks publish through (plugin event sources use it
+  // too); stopped by Stop.
+  runtime::GroupCommitter& committer() { return committer_; }
   // Registers the built-in routes and the REST triggers, then listens.
   Status Start();
   std::uint16_t port() const { return server_ ? server_->port() : 0; }

@@ -132,6 +132,40 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
   }
 }
 
+Status LoadedPlugin::CanRunSources() const {
+  const std::string who = "plugin '" + name() + "' (" + library_->path() + ")";
+  if (isolated_) {
+    return FailedPrecondition(who +
+                              " runs isolated (plugins.isolate), and isolated plugins cannot run "
+                              "event sources yet: remove it from plugins.isolate to use its "
+                              "sources");
+  }
+  if (library_->start_source() == nullptr) {
+    return FailedPrecondition(who + " is built for ABI " + library_->abi() +
+                              " and has no start_source: event sources need ABI 1.3");
+  }
+  return Status::Ok();
+}
+
+Status LoadedPlugin::RunSource(const std::string& source, const std::string& config_json,
+                               const storeflow_source_host& host) {
+  STOREFLOW_RETURN_IF_ERROR(CanRunSources());
+  std::shared_lock lock(mu_);
+  const std::string who = "plugin '" + name() + "' source '" + source + "'";
+  if (instance_ == nullptr) return FailedPrecondition(who + ": the plugin is shut down");
+  std::int32_t done = -1;
+  try {
+    done = library_->start_source()(instance_, source.c_str(), config_json.c_str(), &host);
+  } catch (const std::exception& e) {
+    return Internal(who + " let an exception escape: " + e.what());
+  } catch (...) {
+    return Internal(who + " let an exception escape");
+  }
+  if (done != 0)
+    return Internal(who + " failed (start_source returned " + std::to_string(done) + ")");
+  return Status::Ok();
+}
+
 void LoadedPlugin::Shutdown() {
   std::unique_lock lock(mu_);
   if (isolated_) {

@@ -43,6 +43,16 @@ class LoadedPlugin {
   runtime::ActionResult Invoke(const std::string& action, const nlohmann::json& input,
                                const runtime::ActionContext& context);
 
+  // ABI 1.3: runs event source `name` on the calling thread until `source` says
+  // stop (see storeflow_plugin_table_v1.start_source). FailedPrecondition when the
+  // plugin cannot run sources (built for ABI < 1.3, no start_source, isolated,
+  // shut down); Internal when the source failed (-1 or an escaped exception).
+  // Shutdown waits for running sources: stop them first.
+  Status RunSource(const std::string& source, const std::string& config_json,
+                   const storeflow_source_host& host);
+  // Why RunSource would refuse before calling the plugin; ok when it would not.
+  Status CanRunSources() const;
+
   // Calls shutdown once (no call in flight); later Invokes fail.
   void Shutdown();
 

@@ -52,6 +52,7 @@ PluginHost::~PluginHost() {
 }
 
 void PluginHost::Shutdown() {
+  StopSources();
   for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) (*it)->Shutdown();
 }
 
@@ -145,13 +146,77 @@ Status PluginHost::Load(const fs::path& file, runtime::ActionRegistry& registry,
     plugin->Isolate(isolation);
     info.isolated = true;
   }
+  for (const std::string& source : manifest.source_names) {
+    if (auto it = sources_.find(source); it != sources_.end()) {
+      return {StatusCode::kAlreadyExists,
+              (*library)->path() + ": source '" + source + "' is already declared by plugin '" +
+                  it->second->name() + "' (source names must be unique)"};
+    }
+  }
+  for (const std::string& source : manifest.source_names) {
+    failed_sources_.emplace(source, descriptor->name);
+  }
   STOREFLOW_RETURN_IF_ERROR(plugin->Init(config));
   loaded_.push_back(plugin);
+  for (const std::string& source : manifest.source_names) {
+    failed_sources_.erase(source);
+    sources_.emplace(source, plugin);
+  }
   for (const ActionSpec& spec : manifest.actions) {
     Status registered = registry.Register(std::make_shared<PluginAction>(plugin, spec));
     if (!registered.ok()) return registered;  // checked above; kept for safety
   }
   return Status::Ok();
+}
+
+std::map<std::string, std::string> PluginHost::SourceNames() const {
+  std::map<std::string, std::string> names;
+  for (const auto& [source, plugin] : sources_) names.emplace(source, plugin->name());
+  return names;
+}
+
+Status PluginHost::StartSources(const std::map<std::string, std::vector<std::string>>& wanted,
+                                SourcePublisher publisher, SourceRunnerOptions options) {
+  std::vector<std::string> known;
+  for (const auto& [source, plugin] : sources_) known.push_back(source);
+  std::string problems;
+  for (const auto& [source, topics] : wanted) {
+    std::string listened;
+    for (const std::string& topic : topics) {
+      listened += (listened.empty() ? "" : ", ") + ("queue: " + source + "/" + topic);
+    }
+    std::string problem;
+    if (auto failed = failed_sources_.find(source); failed != failed_sources_.end()) {
+      const PluginInfo* info = Find(failed->second);
+      problem = "its plugin '" + failed->second +
+                "' failed to load: " + (info != nullptr ? info->error.message() : "");
+    } else if (auto it = sources_.find(source); it == sources_.end()) {
+      problem = "no loaded plugin declares a source named '" + source + "'" +
+                ValidChoicesHint(source, known, "known sources");
+    } else if (Status can = it->second->CanRunSources(); !can.ok()) {
+      problem = can.message();
+    }
+    if (!problem.empty()) {
+      problems +=
+          (problems.empty() ? "" : "\n  ") + ("workflows listen to " + listened + ": " + problem);
+    }
+  }
+  if (!problems.empty()) {
+    return FailedPrecondition("cannot start the event sources:\n  " + problems);
+  }
+  for (const auto& [source, topics] : wanted) {
+    auto runner = std::make_unique<SourceRunner>(sources_.at(source), source, topics, publisher,
+                                                 options_.log, options);
+    runner->Start();
+    runners_.push_back(std::move(runner));
+  }
+  return Status::Ok();
+}
+
+void PluginHost::StopSources() {
+  for (auto& runner : runners_) runner->RequestStop();  // all at once, then wait
+  for (auto& runner : runners_) runner->Stop();
+  runners_.clear();
 }
 
 const PluginInfo* PluginHost::Find(std::string_view name) const {

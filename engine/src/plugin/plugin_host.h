@@ -21,6 +21,7 @@
 #include "plugin/loaded_plugin.h"
 #include "plugin/plugin_config.h"
 #include "plugin/rate_governor.h"
+#include "plugin/source_runner.h"
 #include "plugin/workflow_topics.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
@@ -88,7 +89,22 @@ class PluginHost {
   // loaded (until then plugins are told no workflows are known).
   void SetWorkflowTopics(WorkflowTopics::Lister lister) { topics_->Set(std::move(lister)); }
 
-  // Shuts every plugin down, newest first (also done by the destructor).
+  // ABI 1.3 event sources. The source names the loaded plugins declare, and the
+  // plugin of each.
+  std::map<std::string, std::string> SourceNames() const;
+  // Starts every source of `wanted` (source name -> the topics the workflows
+  // listen to, from WorkflowCatalog::QueueTopics), each on its own thread,
+  // publishing through `publisher`. Checks them all first and starts none when
+  // one is unknown or cannot run (its plugin is isolated, older than ABI 1.3 or
+  // failed to load): FailedPrecondition naming the workflows' topics.
+  Status StartSources(const std::map<std::string, std::vector<std::string>>& wanted,
+                      SourcePublisher publisher, SourceRunnerOptions options = {});
+  // Asks every running source to stop and waits for them (also done by
+  // Shutdown, before any plugin shuts down). Idempotent.
+  void StopSources();
+
+  // Stops the sources, then shuts every plugin down, newest first (also done by
+  // the destructor).
   void Shutdown();
 
  private:
@@ -101,8 +117,11 @@ class PluginHost {
   std::shared_ptr<WorkflowTopics> topics_ = std::make_shared<WorkflowTopics>();
   std::shared_ptr<HostEnvironment> env_;
   std::vector<PluginInfo> infos_;
-  std::vector<std::shared_ptr<LoadedPlugin>> loaded_;  // load order
-  std::map<std::string, std::string> seen_;            // plugin name -> plugin.yaml path
+  std::vector<std::shared_ptr<LoadedPlugin>> loaded_;             // load order
+  std::map<std::string, std::shared_ptr<LoadedPlugin>> sources_;  // source name -> plugin
+  std::map<std::string, std::string> failed_sources_;  // source -> plugin that failed to load
+  std::vector<std::unique_ptr<SourceRunner>> runners_;
+  std::map<std::string, std::string> seen_;  // plugin name -> plugin.yaml path
   std::vector<std::string> warnings_;
 };
 

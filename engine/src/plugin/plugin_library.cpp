@@ -62,6 +62,11 @@ Status CheckNotWritableByOthers(const std::filesystem::path& path, const std::st
 
 PluginLibrary::~PluginLibrary() = default;
 
+decltype(storeflow_plugin_table_v1::start_source) PluginLibrary::start_source() const {
+  if (table_ == nullptr || table_->struct_size < STOREFLOW_TABLE_V1_3_SIZE) return nullptr;
+  return table_->start_source;
+}
+
 std::string PluginLibrary::abi() const {
   return table_ == nullptr ? "" : Abi(table_->abi_major, table_->abi_minor);
 }

@@ -20,7 +20,7 @@ namespace storeflow::plugin {
 
 // The size of storeflow_plugin_table_v1 in ABI 1.0: a plugin's table must be at
 // least this big.
-inline constexpr std::uint32_t kTableSizeV1_0 = sizeof(storeflow_plugin_table_v1);
+inline constexpr std::uint32_t kTableSizeV1_0 = STOREFLOW_TABLE_V1_0_SIZE;
 
 // PermissionDenied when `path` (a plugin folder or file) may be written by group
 // or others: anyone who can write there could run code inside the engine.
@@ -42,6 +42,9 @@ class PluginLibrary {
 
   const PluginDescriptor& descriptor() const { return descriptor_; }
   const storeflow_plugin_table_v1& table() const { return *table_; }
+  // ABI 1.3: start_source when the table has it (NULL for an older plugin, or one
+  // without sources).
+  decltype(storeflow_plugin_table_v1::start_source) start_source() const;
   const PluginManifest& manifest() const { return manifest_; }
   std::string path() const { return descriptor_.library_path().string(); }
   std::string abi() const;  // "1.0", as the plugin was built

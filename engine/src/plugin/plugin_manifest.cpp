@@ -1,6 +1,7 @@
 #include "plugin/plugin_manifest.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace storeflow::plugin {
 namespace {
@@ -109,6 +110,29 @@ Result<PluginManifest> ParseManifest(const std::string& text, const std::string&
   }
   if (doc.contains("sources")) {
     if (!doc["sources"].is_array()) return Bad(origin, "'sources' must be a list");
+    for (std::size_t i = 0; i < doc["sources"].size(); ++i) {
+      const Json& source = doc["sources"][i];
+      const std::string where = "sources[" + std::to_string(i) + "]";
+      if (!source.is_object() || !source.contains("name") || !source["name"].is_string()) {
+        return Bad(origin, where + " must be an object with a string 'name'");
+      }
+      const std::string name = source["name"].get<std::string>();
+      const bool word = !name.empty() && std::islower(static_cast<unsigned char>(name[0])) &&
+                        std::all_of(name.begin(), name.end(), [](char c) {
+                          return std::islower(static_cast<unsigned char>(c)) ||
+                                 std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+                                 c == '-';
+                        });
+      if (!word) {
+        return Bad(origin, where + ".name '" + name +
+                               "' must be [a-z][a-z0-9_-]* (it is the first part of `queue: " +
+                               "<source>/<topic>`)");
+      }
+      for (const std::string& seen : m.source_names) {
+        if (seen == name) return Bad(origin, "duplicate source '" + name + "'");
+      }
+      m.source_names.push_back(name);
+    }
     m.sources = doc["sources"];
   }
   if (doc.contains("metrics")) {

@@ -32,7 +32,8 @@ struct PluginManifest {
   std::shared_ptr<const JsonSchema> config;  // compiled config_schema (null when none)
   std::vector<ActionSpec> actions;
   nlohmann::json sources = nlohmann::json::array();
-  std::vector<MetricSpec> metrics;  // optional in the manifest: older plugins declare none
+  std::vector<std::string> source_names;  // sources[].name, checked: [a-z][a-z0-9_-]*
+  std::vector<MetricSpec> metrics;        // optional in the manifest: older plugins declare none
 };
 
 // Parses `text` for plugin `plugin`; `origin` (the library file) starts every

@@ -182,6 +182,11 @@ Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflo
       return key.status().WithContext("workflow " + wf.name + ": key");
     }
     if (key.ok() && !key->is_null()) run.key = workflow::InterpolationText(*key);
+  } else if (meta.is_object() && meta.contains("run_key") && meta["run_key"].is_string() &&
+             !meta["run_key"].get<std::string>().empty()) {
+    // A workflow without `key:` takes the key its event source proposes (the
+    // sqs source: a FIFO message's group id), so per-key order follows it.
+    run.key = meta["run_key"].get<std::string>();
   }
 
   if (!violations.empty()) {

@@ -208,6 +208,19 @@ std::vector<std::string> WorkflowCatalog::SourceTopics(const std::string& source
   return {topics.begin(), topics.end()};
 }
 
+std::map<std::string, std::vector<std::string>> WorkflowCatalog::QueueTopics() const {
+  std::map<std::string, std::set<std::string>> found;
+  for (const auto& loaded : Currents()) {
+    for (const workflow::Trigger& trigger : loaded->workflow->triggers) {
+      const auto* queue = std::get_if<workflow::QueueTrigger>(&trigger.spec);
+      if (queue != nullptr) found[queue->plugin].insert(queue->queue);
+    }
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [source, topics] : found) out[source].assign(topics.begin(), topics.end());
+  return out;
+}
+
 std::vector<WaitKeyExpression> WorkflowCatalog::WaitKeys(const std::string& topic) const {
   std::lock_guard lock(mu_);
   auto it = wait_keys_.find(topic);

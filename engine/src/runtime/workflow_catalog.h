@@ -89,6 +89,10 @@ class WorkflowCatalog {
   // to: `webhook: <source>/<topic>` triggers and `wait_for` steps (at any depth)
   // waiting for `<source>/<topic>`. Sorted, distinct ("carts/create", ...).
   std::vector<std::string> SourceTopics(const std::string& source) const;
+  // The `queue: <source>/<topic>` triggers of the current workflows: each
+  // source with its topics, sorted and distinct (what the plugin event sources
+  // must feed).
+  std::map<std::string, std::vector<std::string>> QueueTopics() const;
 
  private:
   Result<std::shared_ptr<const LoadedWorkflow>> Load(const std::string& source,

@@ -6,11 +6,16 @@
 //   example.slugify  {text, max_length?} -> {slug}: "Hello, World!" -> "hello-world".
 //   example.render   {template, data} -> {text}: the engine's ${{ }} templating.
 //
-// Config (plugins.config.example): {greeting: "Hello", shout: false}.
+// And one event source (ABI 1.3), `timer`: a workflow with `queue: timer/<topic>`
+// gets an event {topic, tick, slot} every timer_interval_ms.
+//
+// Config (plugins.config.example): {greeting: "Hello", shout: false,
+// timer_interval_ms: 60000}.
 
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <storeflow/plugin.hpp>
 
@@ -27,10 +32,14 @@ constexpr const char* kManifest = R"json({
     "type": "object",
     "properties": {
       "greeting": {"type": "string", "minLength": 1, "default": "Hello"},
-      "shout": {"type": "boolean", "default": false}
+      "shout": {"type": "boolean", "default": false},
+      "timer_interval_ms": {"type": "integer", "minimum": 10, "default": 60000}
     },
     "additionalProperties": false
   },
+  "sources": [
+    {"name": "timer", "description": "an event {topic, tick, slot} per topic every timer_interval_ms"}
+  ],
   "metrics": [
     {"name": "greetings_total", "type": "counter", "help": "Greetings made by example.greet."}
   ],
@@ -105,7 +114,8 @@ class ExamplePlugin final : public storeflow::sdk::Plugin {
   ExamplePlugin(Host& host, const Json& config)
       : host_(host),
         greeting_(config.value("greeting", "Hello")),
-        shout_(config.value("shout", false)) {}
+        shout_(config.value("shout", false)),
+        interval_ms_(config.value("timer_interval_ms", std::int64_t{60'000})) {}
 
   Json Invoke(std::string_view action, const Json& input, const Call& call) override {
     if (action == "example.greet") return Greet(input, call);
@@ -136,9 +146,38 @@ class ExamplePlugin final : public storeflow::sdk::Plugin {
     return {{"message", message}, {"count", count}};
   }
 
+ public:
+  // The `timer` source: runs on a thread of the engine until it is asked to stop.
+  // Each tick is committed before the next one is due. The dedup key is the
+  // time slot, so a restarted engine (or a second one on the same database)
+  // does not tick twice for the same slot.
+  void RunSource(std::string_view name, const Json& config,
+                 const storeflow::sdk::SourceHost& source) override {
+    if (name != "timer") {
+      throw Error::Permanent("unknown_source", "example has no source " + std::string(name));
+    }
+    const auto topics = config.value("topics", std::vector<std::string>{});
+    std::int64_t tick = 0;
+    do {
+      const std::int64_t slot = host_.NowMs() / interval_ms_;
+      ++tick;
+      for (const std::string& topic : topics) {
+        const Json payload = {{"topic", topic}, {"tick", tick}, {"slot", slot}};
+        // Blocks until committed; kFailed: the engine could not store it now,
+        // so try again at the next tick.
+        if (source.Publish(topic, topic + "/" + std::to_string(slot), payload.dump()) ==
+            storeflow::sdk::SourceHost::Published::kFailed) {
+          host_.Warn("timer: tick " + std::to_string(tick) + " of " + topic + " not stored");
+        }
+      }
+    } while (!source.WaitForStop(interval_ms_));
+  }
+
+ private:
   Host& host_;
   std::string greeting_;
   bool shout_;
+  std::int64_t interval_ms_;
 };
 
 }  // namespace

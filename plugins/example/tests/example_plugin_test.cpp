@@ -3,8 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "plugin/plugin_host.h"
 #include "runtime/action.h"
@@ -107,6 +112,51 @@ TEST_F(ExamplePluginTest, AnUnknownConfigKeyIsRefusedNamingTheValidOnes) {
   EXPECT_NE(info->error.message().find("did you mean 'greeting'"), std::string::npos)
       << info->error.message();
   EXPECT_EQ(registry_.Find("example.greet"), nullptr);
+}
+
+// The `timer` source (ABI 1.3): started by the host on a thread of its own, it
+// publishes one event per topic per tick, each through the publisher (the engine
+// commits there), and stops when the host asks.
+TEST_F(ExamplePluginTest, TimerSourcePublishesTicksUntilStopped) {
+  Load({{"timer_interval_ms", 20}});
+  ASSERT_TRUE(host_->Find("example")->loaded()) << host_->Find("example")->error.ToString();
+  EXPECT_EQ(host_->SourceNames().at("timer"), "example");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<SourceEvent> events;
+  auto publisher = [&](SourceEvent event) -> Result<bool> {
+    std::lock_guard lock(mu);
+    events.push_back(std::move(event));
+    cv.notify_all();
+    return true;
+  };
+  ASSERT_TRUE(host_->StartSources({{"timer", {"tick", "tock"}}}, publisher).ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return events.size() >= 6; }))
+        << "only " << events.size() << " ticks";
+  }
+  host_->StopSources();
+  std::lock_guard lock(mu);
+  const std::size_t after_stop = events.size();
+  EXPECT_EQ(events[0].source, "timer");
+  EXPECT_EQ(events[0].topic, "timer/tick");
+  EXPECT_EQ(events[1].topic, "timer/tock");
+  EXPECT_EQ(events[0].payload["tick"], 1);
+  EXPECT_EQ(events[0].payload["topic"], "tick");
+  ASSERT_TRUE(events[0].dedup_key.has_value());
+  EXPECT_EQ(*events[0].dedup_key, "tick/" + events[0].payload["slot"].dump());
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  EXPECT_EQ(events.size(), after_stop) << "the source published after it was stopped";
+}
+
+// A source no plugin declares is refused, naming the known ones.
+TEST_F(ExamplePluginTest, AnUnknownSourceIsRefused) {
+  Load();
+  Status started = host_->StartSources({{"timr", {"tick"}}}, nullptr);
+  EXPECT_EQ(started.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(started.message().find("queue: timr/tick"), std::string::npos) << started.message();
+  EXPECT_NE(started.message().find("timer"), std::string::npos) << started.message();
 }
 
 }  // namespace

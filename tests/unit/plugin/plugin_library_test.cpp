@@ -25,7 +25,7 @@ TEST(PluginLibraryTest, AGoodPluginLoadsWithItsManifest) {
   auto lib = PluginLibrary::Load(*d);
   ASSERT_TRUE(lib.ok()) << lib.status().ToString();
   EXPECT_EQ((*lib)->abi(), "1." + std::to_string(STOREFLOW_PLUGIN_ABI_MINOR));
-  EXPECT_EQ((*lib)->table().struct_size, kTableSizeV1_0);
+  EXPECT_EQ((*lib)->table().struct_size, sizeof(storeflow_plugin_table_v1));
   ASSERT_FALSE((*lib)->manifest().actions.empty());
   EXPECT_EQ((*lib)->manifest().actions[0].name, "testkit.echo");
   EXPECT_TRUE((*lib)->manifest().config_schema.is_object());
@@ -36,7 +36,7 @@ TEST(PluginLibraryTest, RefusesAnotherAbiMajor) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.message(), Lib("abi_major") +
                              ": built for plugin ABI 2.0 (its table), but this storeflow speaks "
-                             "ABI 1.2: the major version must be 1; rebuild the plugin against "
+                             "ABI 1.3: the major version must be 1; rebuild the plugin against "
                              "this storeflow's plugin.h");
 }
 
@@ -44,7 +44,7 @@ TEST(PluginLibraryTest, RefusesANewerAbiMinor) {
   Status s = LoadStatus(FixtureYaml("abi_minor"));
   EXPECT_EQ(s.message(), Lib("abi_minor") +
                              ": built for plugin ABI 1.7 (its table), newer than this "
-                             "storeflow's ABI 1.2: expected minor <= 2; upgrade storeflow or use "
+                             "storeflow's ABI 1.3: expected minor <= 3; upgrade storeflow or use "
                              "an older build of the plugin");
 }
 
@@ -127,7 +127,7 @@ TEST(PluginLibraryTest, RefusesAPluginYamlAbiBeforeLoadingCode) {
   Status s = LoadStatus(dir / "plugin.yaml");
   EXPECT_EQ(s.message(), (dir / "plugin.yaml").string() +
                              ": built for plugin ABI 3.1 (abi in plugin.yaml), but this storeflow "
-                             "speaks ABI 1.2: the major version must be 1; rebuild the plugin "
+                             "speaks ABI 1.3: the major version must be 1; rebuild the plugin "
                              "against this storeflow's plugin.h");
   // Also when the library is not even there: the yaml alone decides.
   fs::remove(dir / "libstoreflow_fx_testkit.so");

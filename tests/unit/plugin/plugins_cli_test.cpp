@@ -60,7 +60,7 @@ TEST(PluginsCliTest, ListShowsLoadedAndFailedPlugins) {
             by_name["builtin"]["actions"].end());
   ASSERT_EQ(by_name.count("example"), 1u) << r.out;
   EXPECT_EQ(by_name["example"]["version"], "1.0.0");
-  // What the library was built for (this tree: ABI 1.2), not its plugin.yaml.
+  // What the library was built for (this tree: ABI 1.3), not its plugin.yaml.
   EXPECT_EQ(by_name["example"]["abi"], kLibraryAbi);
   EXPECT_EQ(by_name["example"]["loaded"], true);
   EXPECT_EQ(by_name["example"]["path"],
@@ -229,9 +229,10 @@ TEST(PluginsCliTest, ABadPluginConfigIsReportedWithItsPosition) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("example 1.0.0 (ABI " + kLibraryAbi + ") FAILED"), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(config + ":5:7: unknown key 'greting' in 'plugins.config.example' (valid "
-                                "keys: greeting, shout); did you mean 'greeting'?"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(config + ":5:7: unknown key 'greting' in 'plugins.config.example' (valid "
+                          "keys: greeting, shout, timer_interval_ms); did you mean 'greeting'?"),
+      std::string::npos)
       << r.out;
 }
 
