@@ -78,7 +78,12 @@ class WebhookSyncTest : public store::testing::StoreTest {
     started_ = std::chrono::steady_clock::now();
     work_ = fs::temp_directory_path() / ("storeflow-e2e-sync-" + std::to_string(getpid()) + "-" +
                                          std::to_string(std::random_device()()));
-    fs::create_directories(work_);
+    fs::create_directories(work_ / "workflows");
+    // The flow under test alone (the folder's other product workflows, such as
+    // store-sync, would only add runs).
+    const fs::path source = fs::path(STOREFLOW_SOURCE_DIR) / "workflows";
+    fs::copy(source / "schemas", work_ / "workflows" / "schemas", fs::copy_options::recursive);
+    fs::copy_file(source / "sync-products.yaml", work_ / "workflows" / "sync-products.yaml");
     std::ofstream(work_ / "storeflow.yaml")
         << "admin:\n  token: " << kToken << "\nwebhooks:\n  shopify_secrets: " << kSecret << "\n";
     fs::permissions(work_ / "storeflow.yaml", fs::perms::owner_read | fs::perms::owner_write);
@@ -116,10 +121,10 @@ class WebhookSyncTest : public store::testing::StoreTest {
   }
 
   void StartServer(const std::string& listen) {
-    ASSERT_TRUE(
-        server_.Start({"--db", url_, "--workflows", "workflows", "--listen", listen, "--config",
-                       (work_ / "storeflow.yaml").string(), "--workers", "2", "--lease", "2000"},
-                      work_ / ("serve-" + std::to_string(++starts_) + ".log")))
+    ASSERT_TRUE(server_.Start(
+        {"--db", url_, "--workflows", (work_ / "workflows").string(), "--listen", listen,
+         "--config", (work_ / "storeflow.yaml").string(), "--workers", "2", "--lease", "2000"},
+        work_ / ("serve-" + std::to_string(++starts_) + ".log")))
         << server_.log();
   }
 

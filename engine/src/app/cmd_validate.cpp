@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "app/commands.h"
 #include "app/engine_config.h"
 #include "app/plugin_setup.h"
+#include "runtime/workflow_config.h"
 #include "script/sandbox.h"
 #include "workflow/loader.h"
 
@@ -20,12 +24,13 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kUsage =
-    "usage: storeflow validate [--root DIR] [PATH...]\n"
+    "usage: storeflow validate [--root DIR] [--config FILE] [PATH...]\n"
     "  PATH     workflow files or folders (folders are searched for *.yaml and *.yml,\n"
     "           skipping folders named 'schemas'); default: workflows/\n"
     "  --root   the project root that rule: paths are relative to (default: .)\n"
     "  --config the engine config (plugins.dirs, plugins.config): `uses:` steps must name\n"
-    "           a built-in action or one of a plugin that loads\n";
+    "           a built-in action or one of a plugin that loads; its `workflows:` overrides\n"
+    "           (and STOREFLOW_WORKFLOWS_* variables) must fit the workflows' `config:`\n";
 
 bool IsWorkflowFile(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -52,6 +57,54 @@ Status CollectFolder(const fs::path& dir, std::vector<std::string>& files) {
   std::sort(found.begin(), found.end());
   files.insert(files.end(), found.begin(), found.end());
   return Status::Ok();
+}
+
+// Each problem of the `workflows:` overrides ("<origin>: <message>", the origin a
+// file:line:col or "environment NAME") in the compiler style of the workflow
+// diagnostics: "<origin>: error: <message>".
+std::string ConfigProblemLine(const std::string& problem,
+                              const runtime::WorkflowConfigOverrides& overrides) {
+  std::vector<std::string> origins;
+  for (const auto& [name, values] : overrides.file) {
+    for (const auto& [key, value] : values) origins.push_back(value.origin);
+  }
+  for (const auto& [name, origin] : overrides.file_origins) origins.push_back(origin);
+  for (const auto& [name, text] : overrides.env) origins.push_back("environment " + name);
+  for (const std::string& origin : origins) {
+    if (problem.rfind(origin + ": ", 0) == 0) {
+      return origin + ": error: " + problem.substr(origin.size() + 2);
+    }
+  }
+  return "error: " + problem;
+}
+
+// The problems of the installation's `workflows:` overrides for the workflows that
+// validated: unknown keys and values of the wrong kind, and (`whole_folders`: every
+// workflow of the project was read) entries and variables that name no workflow.
+std::vector<std::string> CheckWorkflowOverrides(
+    const runtime::WorkflowConfigOverrides& overrides,
+    const std::vector<std::shared_ptr<const workflow::Workflow>>& loaded, bool whole_folders) {
+  std::vector<std::string> lines;
+  if (overrides.empty()) return lines;
+  std::set<std::string> used_env;
+  for (const auto& wf : loaded) {
+    auto applied = runtime::ApplyWorkflowConfig(*wf, overrides, true, &used_env);
+    if (applied.ok()) continue;
+    // "invalid configuration of workflow 'x':" then one problem per indented line.
+    std::istringstream message(applied.status().message());
+    std::string line;
+    std::getline(message, line);
+    while (std::getline(message, line)) {
+      if (line.rfind("  ", 0) == 0) line = line.substr(2);
+      lines.push_back(ConfigProblemLine(line, overrides));
+    }
+  }
+  if (whole_folders) {
+    for (const std::string& problem : runtime::UnusedWorkflowConfig(overrides, loaded, used_env)) {
+      lines.push_back(ConfigProblemLine(problem, overrides));
+    }
+  }
+  return lines;
 }
 
 std::string Plural(std::size_t n, const std::string& word) {
@@ -100,7 +153,9 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
     paths.push_back(root == "." ? "workflows" : (fs::path(root) / "workflows").string());
 
   std::vector<std::string> files;
+  bool whole_folders = true;  // only folders given: every workflow is read
   for (const std::string& p : paths) {
+    if (!fs::is_directory(p, ec)) whole_folders = false;
     if (fs::is_directory(p, ec)) {
       Status s = CollectFolder(p, files);
       if (!s.ok()) {
@@ -145,6 +200,7 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   options.sandbox = &sandbox;
   std::size_t bad_files = 0;
   std::size_t errors = 0;
+  std::vector<std::shared_ptr<const workflow::Workflow>> loaded;
   for (const std::string& file : files) {
     workflow::LoadResult result = workflow::LoadWorkflow(file, options);
     for (const workflow::Diagnostic& d : result.diagnostics().items()) out << d.ToString() << "\n";
@@ -153,16 +209,23 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
       errors += result.diagnostics().error_count();
       continue;
     }
+    loaded.push_back(result.workflow());
     const workflow::Workflow& wf = *result.workflow();
     out << file << ": ok \u2014 workflow " << wf.name << " v" << wf.version << ", "
         << Plural(wf.triggers.size(), "trigger") << ", " << Plural(wf.StepCount(), "step") << "\n";
   }
+  const std::vector<std::string> config_problems =
+      CheckWorkflowOverrides(config->workflows, loaded, whole_folders);
+  for (const std::string& line : config_problems) out << line << "\n";
   if (bad_files > 0) {
     err << "storeflow validate: " << Plural(errors, "error") << " in " << bad_files << " of "
         << Plural(files.size(), "file") << "\n";
-    return 1;
   }
-  return 0;
+  if (!config_problems.empty()) {
+    err << "storeflow validate: " << Plural(config_problems.size(), "error")
+        << " in the workflows' config overrides\n";
+  }
+  return bad_files > 0 || !config_problems.empty() ? 1 : 0;
 }
 
 }  // namespace storeflow::app

@@ -1,5 +1,6 @@
 #include "runtime/dead_letter_redrive.h"
 
+#include <algorithm>
 #include <string>
 
 #include "runtime/clock.h"
@@ -30,11 +31,24 @@ void DeadLetterRedriver::Stop() {
 }
 
 void DeadLetterRedriver::Loop() {
+  // The passes follow the engine's clock: the wall clock, or the time of `--clock
+  // manual` / `--clock virtual`, which moves by jumps (polled every kEngineTimePoll).
+  // After a jump over several intervals there is one pass, not one per interval.
+  constexpr std::chrono::milliseconds kEngineTimePoll(100);
+  const bool engine_time = clock_.is_manual() || clock_.is_virtual();
+  const TimeMs interval = policy_.interval.count();
+  TimeMs due = clock_.Now() + interval;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      if (wake_.wait_for(lock, policy_.interval, [this] { return stop_; })) return;
+      const auto wait = engine_time
+                            ? std::min(policy_.interval, kEngineTimePoll)
+                            : std::chrono::milliseconds(std::max<TimeMs>(0, due - clock_.Now()));
+      if (wake_.wait_for(lock, wait, [this] { return stop_; })) return;
     }
+    const TimeMs now = clock_.Now();
+    if (now < due) continue;
+    due = now + interval;
     auto retried = RedriveDeadLetters(store_, clock_.Now(), policy_.options);
     if (!log_) continue;
     if (!retried.ok()) {

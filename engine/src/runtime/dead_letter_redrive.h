@@ -33,7 +33,8 @@ class DeadLetterRedriver {
   DeadLetterRedriver& operator=(const DeadLetterRedriver&) = delete;
 
   // The first pass one interval after Start, then one every interval (nothing
-  // when the interval is 0).
+  // when the interval is 0), measured on the engine's clock: with a manual or
+  // virtual clock, a pass once its time has moved an interval on.
   void Start();
   void Stop();  // idempotent
 

@@ -24,7 +24,12 @@ constexpr const char* kProductDelete =
     "mutation ProductDelete($id: ID!) { productDelete(input: {id: $id}) { deletedProductId "
     "userErrors { field message } } }";
 
-constexpr double kMutationCost = 10;  // Shopify: every mutation costs 10 points
+constexpr const char* kProductBySourceId =
+    "query ProductByIdentifier($identifier: ProductIdentifierInput!) { "
+    "productByIdentifier(identifier: $identifier) { id legacyResourceId handle title } }";
+
+constexpr double kMutationCost = 10;
+constexpr double kLookupCost = 1;  // one object  // Shopify: every mutation costs 10 points
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -126,7 +131,37 @@ Json ShopifyActions::ProductUpsert(const Json& input, const ShopConfig& shop,
 
 Json ShopifyActions::ProductDelete(const Json& input, const ShopConfig& shop,
                                    const sdk::Call& call) {
-  const std::string gid = RequiredGid(input, "id", "Product");
+  const bool has_id = input.contains("id") && !input["id"].is_null();
+  const bool has_source = input.contains("source_id") && !input["source_id"].is_null();
+  if (has_id == has_source) {
+    throw Error::Permanent("invalid_input",
+                           "give either `id` (the product in this shop) or `source_id` (the "
+                           "source store's id kept in the product's metafield)");
+  }
+  std::string gid;
+  if (has_source) {
+    const std::string value = SourceIdText(input["source_id"]);
+    if (value.empty()) throw Error::Permanent("invalid_input", "`source_id` is empty");
+    const std::string ns =
+        storage::OptionalString(input, "source_namespace").value_or(config_.source_id_namespace);
+    const std::string key =
+        storage::OptionalString(input, "source_key").value_or(config_.source_id_key);
+    GraphQLRequest lookup;
+    lookup.operation_name = "ProductByIdentifier";
+    lookup.query = kProductBySourceId;
+    lookup.variables =
+        Json{{"identifier", {{"customId", {{"namespace", ns}, {"key", key}, {"value", value}}}}}};
+    lookup.declared_cost = kLookupCost;
+    lookup.cost_key = "ProductByIdentifier";
+    Json found = client_.AdminGraphQL(shop, lookup, call);
+    const Json& product = found["data"]["productByIdentifier"];
+    if (!product.is_object() || !product.contains("id") || !product["id"].is_string()) {
+      return Json{{"id", nullptr}, {"deleted", false}};  // no copy of it here
+    }
+    gid = product["id"].get<std::string>();
+  } else {
+    gid = RequiredGid(input, "id", "Product");
+  }
   GraphQLRequest request;
   request.operation_name = "ProductDelete";
   request.query = kProductDelete;

@@ -1071,7 +1071,7 @@ const char* const kShopifyManifest = R"json({
   },
   {
    "name": "shopify.product_delete",
-   "description": "Deletes a product (GraphQL productDelete); `deleted` is false when it was already gone.",
+   "description": "Deletes a product (GraphQL productDelete) named by `id`, or by `source_id` (the metafield product_upsert keeps) for store-to-store sync; `deleted` is false when it was already gone (then `id` is null if no product had that source id).",
    "input_schema": {
     "type": "object",
     "additionalProperties": false,
@@ -1086,12 +1086,24 @@ const char* const kShopifyManifest = R"json({
        "integer",
        "string"
       ],
-      "description": "Product id: integer, decimal string or gid://shopify/Product/<id>."
+      "description": "Product id: integer, decimal string or gid://shopify/Product/<id>. Give `id` or `source_id`."
+     },
+     "source_id": {
+      "type": [
+       "string",
+       "integer"
+      ],
+      "description": "The product's id in the source store, as shopify.product_upsert kept it in its metafield."
+     },
+     "source_namespace": {
+      "type": "string",
+      "minLength": 2
+     },
+     "source_key": {
+      "type": "string",
+      "minLength": 2
      }
-    },
-    "required": [
-     "id"
-    ]
+    }
    },
    "output_schema": {
     "type": "object",
@@ -1101,7 +1113,10 @@ const char* const kShopifyManifest = R"json({
     ],
     "properties": {
      "id": {
-      "type": "string"
+      "type": [
+       "string",
+       "null"
+      ]
      },
      "deleted": {
       "type": "boolean"

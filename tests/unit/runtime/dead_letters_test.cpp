@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
+#include "runtime/clock.h"
+#include "runtime/dead_letter_redrive.h"
 #include "runtime/dead_letters.h"
 #include "runtime_fixture.h"
 
@@ -84,6 +88,33 @@ TEST_P(DeadLettersTest, RedriveRetriesRetryableDeadLettersOldestFirstWithinItsCa
   EXPECT_EQ(GetRun(ids[3]).status, RunStatus::kFailed);
   EXPECT_FALSE(GetRun(ids[3]).state.contains("dead_letter"));
   EXPECT_EQ(*RedriveDeadLetters(*store_, clock_->Now(), options), 0);
+}
+
+// `serve --clock manual` (the e2e tests): the auto-redrive's interval is measured on
+// the engine's clock, so a test moves it on with the clock instead of waiting.
+TEST_P(DeadLettersTest, TheAutoRedriveFollowsAManualClock) {
+  LoadFlaky();
+  broken_ = {1};
+  const auto id = Start("flaky", {{"n", 1}});
+  EXPECT_EQ(Finish(id).status, RunStatus::kFailed);
+  broken_.clear();
+  ManualClock manual(clock_->Now());
+  DeadLetterRedriver redriver(*store_, manual, {std::chrono::minutes(5), RedriveOptions{}});
+  redriver.Start();
+  auto resolution = [&] {
+    return GetRun(id).state.value("dead_letter", Json::object()).value("resolution", "");
+  };
+  // Wall time passes, the engine's does not: no pass.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(resolution(), "");
+  manual.AdvanceTo(manual.Now() + 5 * 60 * 1000);
+  for (int i = 0; i < 200 && resolution().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  redriver.Stop();
+  EXPECT_EQ(resolution(), "retried");
+  EXPECT_EQ(GetRun(id).state["dead_letter"]["resolved_by"], "auto_redrive");
+  EXPECT_EQ(Finish(id).status, RunStatus::kCompleted);
 }
 
 TEST_P(DeadLettersTest, ARetryWhoseFencedWriteFindsANewerVersionIsSuperseded) {

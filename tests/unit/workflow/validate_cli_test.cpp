@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -117,6 +118,72 @@ TEST(ValidateCliTest, RootOptionResolvesRulePaths) {
   CliRun equals =
       Storeflow("validate --root=tests/fixtures/workflows/rooted tests/fixtures/workflows/rooted");
   EXPECT_EQ(equals.exit_code, 0) << equals.out << equals.err;
+}
+
+// Writes `text` to a fresh file under the test temp folder; its path.
+std::string TempConfig(const std::string& name, const std::string& text) {
+  const std::string path =
+      ::testing::TempDir() + "validate_cli_" + std::to_string(getpid()) + "_" + name + ".yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ValidateCliTest, WorkflowOverridesThatFitTheWorkflowsPass) {
+  const std::string config = TempConfig("good",
+                                        "workflows:\n"
+                                        "  abandoned-cart:\n"
+                                        "    abandon_after: 2h\n"
+                                        "    max_emails: 2\n"
+                                        "  store-sync:\n"
+                                        "    supplier: supplier.myshopify.com\n"
+                                        "    retailers: [{shop: outlet.myshopify.com}]\n");
+  CliRun r = Storeflow("validate --config " + config);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;
+}
+
+// Every problem of the `workflows:` section is an error naming its file:line:col (or
+// its variable): an unknown workflow, an unknown key, a value of the wrong kind.
+TEST(ValidateCliTest, WorkflowOverridesAreCheckedAgainstTheWorkflowsConfig) {
+  const std::string config = TempConfig("bad",
+                                        "workflows:\n"
+                                        "  abandoned-cart:\n"
+                                        "    abandon_afer: 2h\n"
+                                        "    max_emails: three\n"
+                                        "  store-sink:\n"
+                                        "    supplier: x\n"
+                                        "  store-sync:\n"
+                                        "    retailers: 5\n");
+  setenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_FREQUENCY_CAP", "[1]", 1);
+  CliRun r = Storeflow("validate --config " + config);
+  unsetenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_FREQUENCY_CAP");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  // The workflows themselves are fine.
+  EXPECT_NE(r.out.find("workflows/store-sync.yaml: ok"), std::string::npos) << r.out;
+  const std::vector<std::string> expected = {
+      config + ":3:19: error: unknown key 'abandon_afer' in workflows.abandoned-cart",
+      config + ":4:17: error: workflows.abandoned-cart.max_emails must be",
+      "environment STOREFLOW_WORKFLOWS_ABANDONED_CART_FREQUENCY_CAP: error: "
+      "workflows.abandoned-cart.frequency_cap",
+      config + ":8:16: error: workflows.store-sync.retailers must be",
+      config + ":5:3: error: workflows.store-sink: no workflow named 'store-sink' is loaded",
+  };
+  for (const std::string& line : expected) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << "missing: " << line << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("did you mean 'abandon_after'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'store-sync'"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "storeflow validate: 5 errors in the workflows' config overrides\n");
+
+  // One file validated: entries of other workflows are not reported as unknown, but
+  // the file's own workflow is checked.
+  CliRun one = Storeflow("validate --config " + config + " workflows/store-sync.yaml");
+  EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
+  EXPECT_NE(one.out.find(config + ":8:16: error: workflows.store-sync.retailers"),
+            std::string::npos)
+      << one.out;
+  EXPECT_EQ(one.out.find("store-sink"), std::string::npos) << one.out;
+  EXPECT_EQ(one.out.find("abandon_afer"), std::string::npos) << one.out;
 }
 
 TEST(ValidateCliTest, MissingPathIsAUsageError) {

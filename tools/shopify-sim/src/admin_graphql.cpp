@@ -6,6 +6,7 @@
 
 #include "graphql_request.h"
 #include "page_cursor.h"
+#include "product_set_input.h"
 #include "shop_mutations.h"
 #include "time_text.h"
 
@@ -55,22 +56,64 @@ nlohmann::json MoneyV2(const nlohmann::json& amount) {
           {"currencyCode", "USD"}};
 }
 
+// A REST variant as a GraphQL ProductVariant node.
+nlohmann::json VariantNode(const nlohmann::json& v, const nlohmann::json& options) {
+  nlohmann::json selected = nlohmann::json::array();
+  for (std::size_t k = 0; options.is_array() && k < options.size() && k < 3; ++k) {
+    const std::string key = "option" + std::to_string(k + 1);
+    if (v.contains(key) && v[key].is_string()) {
+      selected.push_back({{"name", StringField(options[k], "name")}, {"value", v[key]}});
+    }
+  }
+  nlohmann::json id = nullptr;
+  if (const auto parsed = IdFromJson(v.value("id", nlohmann::json()))) {
+    id = MakeGid("ProductVariant", *parsed);
+  }
+  return {{"id", id},
+          {"title", v.value("title", nlohmann::json(""))},
+          {"price", v.value("price", nlohmann::json("0.00"))},
+          {"compareAtPrice", v.value("compare_at_price", nlohmann::json(nullptr))},
+          {"sku", v.value("sku", nlohmann::json(nullptr))},
+          {"selectedOptions", selected}};
+}
+
+// A stored metafield ({id, namespace, key, type, value, created_at, updated_at}) as a
+// GraphQL Metafield node.
+nlohmann::json MetafieldNode(const nlohmann::json& m) {
+  nlohmann::json id = nullptr;
+  if (const auto parsed = IdFromJson(m.value("id", nlohmann::json()))) {
+    id = MakeGid("Metafield", *parsed);
+  }
+  return {{"id", id},
+          {"namespace", m.value("namespace", "")},
+          {"key", m.value("key", "")},
+          {"type", m.value("type", "single_line_text_field")},
+          {"value", m.value("value", nlohmann::json(""))},
+          {"createdAt", UtcOf(m, "created_at")},
+          {"updatedAt", UtcOf(m, "updated_at")}};
+}
+
 nlohmann::json ProductNode(const Entity& e, const nlohmann::json& custom_id) {
   const auto& r = e.rest;
   nlohmann::json metafield = nullptr;
   nlohmann::json metafield_nodes = nlohmann::json::array();
   for (const auto& m : e.metafields) {
-    metafield_nodes.push_back(m);
+    metafield_nodes.push_back(MetafieldNode(m));
     if (custom_id.is_object() && m["namespace"] == StringField(custom_id, "namespace") &&
         m["key"] == StringField(custom_id, "key")) {
-      metafield = m;
+      metafield = MetafieldNode(m);
     }
   }
   if (metafield.is_null() && !e.metafields.empty() && !custom_id.is_object()) {
-    metafield = e.metafields.front();
+    metafield = MetafieldNode(e.metafields.front());
   }
   nlohmann::json edges = nlohmann::json::array();
   for (const auto& m : metafield_nodes) edges.push_back({{"node", m}});
+  nlohmann::json variant_nodes = nlohmann::json::array();
+  if (const auto v = r.find("variants"); v != r.end() && v->is_array()) {
+    for (const auto& variant : *v)
+      variant_nodes.push_back(VariantNode(variant, r.value("options", nlohmann::json())));
+  }
   std::string status = r.value("status", "active");
   for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return {{"id", MakeGid("Product", e.id)},
@@ -84,7 +127,8 @@ nlohmann::json ProductNode(const Entity& e, const nlohmann::json& custom_id) {
           {"createdAt", UtcOf(r, "created_at")},
           {"updatedAt", UtcOf(r, "updated_at")},
           {"metafield", metafield},
-          {"metafields", {{"edges", edges}, {"nodes", metafield_nodes}}}};
+          {"metafields", {{"edges", edges}, {"nodes", metafield_nodes}}},
+          {"variants", {{"nodes", std::move(variant_nodes)}}}};
 }
 
 nlohmann::json OrderNode(const Entity& e) {
@@ -318,7 +362,17 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
     }
   }
   if (input.contains("metafields")) fields["metafields"] = input["metafields"];
+  const std::int64_t product_id = existing ? existing->id : shop.store.NextId();
+  if (input.contains("variants")) {
+    VariantSetResult variants =
+        BuildVariants(shop, product_id, input, existing ? existing->rest : nlohmann::json(),
+                      FormatRestTime(sim.clock().NowMs()));
+    if (!variants.user_errors.empty()) return result(nullptr, std::move(variants.user_errors));
+    fields["options"] = std::move(variants.options);
+    fields["variants"] = std::move(variants.variants);
+  }
   if (!existing) {
+    fields["id"] = product_id;
     if (!fields.contains("title") || !fields["title"].is_string() ||
         fields["title"].get<std::string>().empty()) {
       return result(nullptr, {UserError({"input", "title"}, "Title can't be blank", "BLANK")});

@@ -206,7 +206,10 @@ SimReply Entities(Simulator& sim, Shop& shop, Resource r, const SimRequest& req,
       const Entity* e = shop.store.Find(r, *id);
       if (e == nullptr) return Error(404, singular + " " + parts[3] + " does not exist");
       nlohmann::json out = e->rest;
-      if (!e->metafields.empty()) out["metafields"] = e->metafields;
+      if (!e->metafields.empty()) {
+        out["metafields"] = nlohmann::json::array();
+        for (const auto& m : e->metafields) out["metafields"].push_back(RestMetafield(*e, m));
+      }
       return SimReply::Json(200, {{singular, out}});
     }
   }

@@ -9,6 +9,7 @@
 
 #include "entity_store.h"
 #include "page_cursor.h"
+#include "shop_mutations.h"
 #include "time_text.h"
 
 namespace storeflow::shopify_sim {
@@ -216,6 +217,26 @@ SimReply GetOne(Shop& shop, Resource r, const std::string& id_text, const SimReq
       200, {{std::string(SingularName(r)), Project(e->rest, ParseFields(req.Query("fields")))}});
 }
 
+// GET products/{id}/metafields.json (filters `namespace`, `key`) and
+// products/{id}/metafields/count.json: Shopify's REST Metafield resource read from
+// its owner's endpoint.
+SimReply ProductMetafields(Shop& shop, const std::string& id_text, const SimRequest& req,
+                           bool count) {
+  const auto id = ParseIdOrGid(id_text);
+  const Entity* e = id ? shop.store.Find(Resource::kProducts, *id) : nullptr;
+  if (e == nullptr) return NotFoundReply();
+  const auto ns = req.Query("namespace");
+  const auto key = req.Query("key");
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : e->metafields) {
+    if (ns && m.value("namespace", "") != *ns) continue;
+    if (key && m.value("key", "") != *key) continue;
+    list.push_back(Project(RestMetafield(*e, m), ParseFields(req.Query("fields"))));
+  }
+  if (count) return SimReply::Json(200, {{"count", list.size()}});
+  return SimReply::Json(200, {{"metafields", std::move(list)}});
+}
+
 SimReply CustomerSearch(Shop& shop, const SimRequest& req) {
   const std::string query = req.Query("query").value_or("");
   int limit = kDefaultLimit;
@@ -353,6 +374,13 @@ SimReply Route(Simulator& sim, Shop& shop, const SimRequest& req, const std::str
   }
   if (parts.size() == 2 && !StripJson(parts[1]).empty()) {
     return GetOne(shop, *resource, StripJson(parts[1]), req);
+  }
+  if (*resource == Resource::kProducts && parts.size() == 3 && parts[2] == "metafields.json") {
+    return ProductMetafields(shop, parts[1], req, false);
+  }
+  if (*resource == Resource::kProducts && parts.size() == 4 && parts[2] == "metafields" &&
+      parts[3] == "count.json") {
+    return ProductMetafields(shop, parts[1], req, true);
   }
   return NotFoundReply();
 }

@@ -150,7 +150,9 @@ Result<nlohmann::json> CreateEntity(Simulator& sim, Shop& shop, Resource r, nloh
   const std::int64_t id = *IdFromJson(fields["id"]);
   STOREFLOW_RETURN_IF_ERROR(AddEntityFromJson(shop, r, std::move(fields), "$"));
   Entity& e = *shop.store.Find(r, id);
-  if (r == Resource::kProducts && metafields.is_array()) SetMetafields(e, metafields);
+  if (r == Resource::kProducts && metafields.is_array()) {
+    SetMetafields(shop, e, metafields, sim.clock().NowMs());
+  }
   sim.Emit(shop, TopicFor(r, "create"), e.rest);
   return e.rest;
 }
@@ -171,7 +173,7 @@ Result<nlohmann::json> UpdateEntity(Simulator& sim, Shop& shop, Resource r, std:
   STOREFLOW_RETURN_IF_ERROR(AddEntityFromJson(shop, r, std::move(rest), "$"));
   e = shop.store.Find(r, id);
   if (r == Resource::kProducts && fields.contains("metafields")) {
-    SetMetafields(*e, fields["metafields"]);
+    SetMetafields(shop, *e, fields["metafields"], sim.clock().NowMs());
   }
   sim.Emit(shop, TopicFor(r, "update"), e->rest);
   return e->rest;
@@ -185,8 +187,10 @@ Status DeleteEntity(Simulator& sim, Shop& shop, Resource r, std::int64_t id) {
   return Status::Ok();
 }
 
-void SetMetafields(Entity& product, const nlohmann::json& metafields) {
+void SetMetafields(Shop& shop, Entity& product, const nlohmann::json& metafields,
+                   std::int64_t now_ms) {
   if (!metafields.is_array()) return;
+  const std::string now = FormatRestTime(now_ms);
   for (const auto& m : metafields) {
     if (!m.is_object()) continue;
     const std::string ns = StringField(m, "namespace");
@@ -194,16 +198,38 @@ void SetMetafields(Entity& product, const nlohmann::json& metafields) {
     nlohmann::json stored = {{"namespace", ns},
                              {"key", key},
                              {"type", m.value("type", "single_line_text_field")},
-                             {"value", m.contains("value") ? m["value"] : nlohmann::json("")}};
+                             {"value", m.contains("value") ? m["value"] : nlohmann::json("")},
+                             {"updated_at", now}};
     bool replaced = false;
     for (auto& existing : product.metafields) {
       if (existing["namespace"] == ns && existing["key"] == key) {
+        stored["id"] = existing.value("id", nlohmann::json(shop.store.NextId()));
+        stored["created_at"] = existing.value("created_at", now);
         existing = stored;
         replaced = true;
       }
     }
-    if (!replaced) product.metafields.push_back(std::move(stored));
+    if (!replaced) {
+      stored["id"] = shop.store.NextId();
+      stored["created_at"] = now;
+      product.metafields.push_back(std::move(stored));
+    }
   }
+}
+
+nlohmann::json RestMetafield(const Entity& product, const nlohmann::json& m) {
+  const std::int64_t id = IdFromJson(m.value("id", nlohmann::json())).value_or(0);
+  return {{"id", id},
+          {"namespace", m.value("namespace", "")},
+          {"key", m.value("key", "")},
+          {"value", m.value("value", nlohmann::json(""))},
+          {"description", nullptr},
+          {"owner_id", product.id},
+          {"created_at", m.value("created_at", nlohmann::json(nullptr))},
+          {"updated_at", m.value("updated_at", nlohmann::json(nullptr))},
+          {"owner_resource", "product"},
+          {"type", m.value("type", "single_line_text_field")},
+          {"admin_graphql_api_id", MakeGid("Metafield", id)}};
 }
 
 Result<nlohmann::json> CreateCart(Simulator& sim, Shop& shop, const nlohmann::json& body) {

@@ -33,7 +33,12 @@ Result<nlohmann::json> UpdateCart(Simulator& sim, Shop& shop, const std::string&
 // Turns the cart into an order (orders/create; checkouts/update for its checkout).
 Result<nlohmann::json> ConvertCart(Simulator& sim, Shop& shop, const std::string& token);
 
-// Products: the metafields stored with a product ({namespace,key,type,value}).
-void SetMetafields(Entity& product, const nlohmann::json& metafields);
+// Products: sets metafields ([{namespace,key,type?,value}]) on a product, replacing
+// one with the same namespace and key (it keeps its id). Stored as {id, namespace,
+// key, type, value, created_at, updated_at}.
+void SetMetafields(Shop& shop, Entity& product, const nlohmann::json& metafields,
+                   std::int64_t now_ms);
+// A stored metafield in Shopify's REST Metafield shape (owner_resource "product").
+nlohmann::json RestMetafield(const Entity& product, const nlohmann::json& metafield);
 
 }  // namespace storeflow::shopify_sim

@@ -246,5 +246,78 @@ TEST_F(GraphqlApiTest, StorefrontCartThenNullAfterConvert) {
             409);
 }
 
+// productSet with productOptions and variants (ProductVariantSetInput): the REST product
+// gets `options` and `variants` with decimal prices, a variant keeps its id across
+// updates, its metafield is readable over REST (products/{id}/metafields.json, Shopify's
+// Metafield resource) and GraphQL, and a wrong option is a userError.
+TEST_F(GraphqlApiTest, ProductSetWithVariantsAndItsMetafieldsOverRest) {
+  StartSim();
+  const nlohmann::json custom = {{"namespace", "storeflow"}, {"key", "source_id"}, {"value", "7"}};
+  nlohmann::json input = {
+      {"title", "Tea"},
+      {"productOptions",
+       {{{"name", "Size"}, {"values", {{{"name", "100g"}}, {{"name", "250g"}}}}}}},
+      {"variants",
+       {{{"optionValues", {{{"optionName", "Size"}, {"name", "100g"}}}}, {"price", "4.5"}},
+        {{"optionValues", {{{"optionName", "Size"}, {"name", "250g"}}}}, {"price", 9}}}},
+      {"metafields",
+       {{{"namespace", "storeflow"},
+         {"key", "source_id"},
+         {"type", "single_line_text_field"},
+         {"value", "7"}}}}};
+  const Reply created = Graphql("ProductSet", kProductSet,
+                                {{"identifier", {{"customId", custom}}}, {"input", input}});
+  ASSERT_TRUE(created.json()["data"]["productSet"]["userErrors"].empty()) << created.body;
+  const std::string id =
+      created.json()["data"]["productSet"]["product"]["legacyResourceId"].get<std::string>();
+  const auto product = Admin("products/" + id + ".json").json()["product"];
+  ASSERT_EQ(product["variants"].size(), 2u) << product;
+  EXPECT_EQ(product["variants"][0]["price"], "4.50");
+  EXPECT_EQ(product["variants"][1]["price"], "9.00");
+  EXPECT_EQ(product["variants"][1]["title"], "250g");
+  EXPECT_EQ(product["variants"][1]["product_id"].dump(), id);
+  EXPECT_EQ(product["options"][0]["name"], "Size");
+
+  input["variants"][1]["price"] = "8.75";
+  const Reply updated = Graphql("ProductSet", kProductSet,
+                                {{"identifier", {{"customId", custom}}}, {"input", input}});
+  ASSERT_TRUE(updated.json()["data"]["productSet"]["userErrors"].empty()) << updated.body;
+  const auto after = Admin("products/" + id + ".json").json()["product"];
+  EXPECT_EQ(after["variants"][1]["price"], "8.75");
+  EXPECT_EQ(after["variants"][1]["id"], product["variants"][1]["id"]);
+
+  const Reply metafields = Admin("products/" + id + "/metafields.json");
+  ASSERT_EQ(metafields.status, 200) << metafields.body;
+  const nlohmann::json m = metafields.json()["metafields"];
+  ASSERT_EQ(m.size(), 1u) << metafields.body;
+  EXPECT_EQ(m[0]["namespace"], "storeflow");
+  EXPECT_EQ(m[0]["value"], "7");
+  EXPECT_EQ(m[0]["owner_resource"], "product");
+  EXPECT_EQ(m[0]["owner_id"].dump(), id);
+  EXPECT_TRUE(m[0]["id"].is_number_integer());
+  EXPECT_EQ(m[0]["admin_graphql_api_id"], "gid://shopify/Metafield/" + m[0]["id"].dump());
+  EXPECT_EQ(Admin("products/" + id + "/metafields.json?namespace=other").json()["metafields"],
+            nlohmann::json::array());
+  EXPECT_EQ(Admin("products/" + id + "/metafields/count.json").json()["count"], 1);
+  EXPECT_EQ(Admin("products/1/metafields.json").status, 404);
+
+  const Reply found = Graphql("ProductByIdentifier",
+                              "query ProductByIdentifier($identifier: ProductIdentifierInput!){ "
+                              "productByIdentifier(identifier:$identifier){ id } }",
+                              {{"identifier", {{"customId", custom}}}});
+  const auto node = found.json()["data"]["productByIdentifier"];
+  EXPECT_EQ(node["metafield"]["id"], m[0]["admin_graphql_api_id"]) << found.body;
+  EXPECT_EQ(node["variants"]["nodes"][1]["price"], "8.75");
+  EXPECT_EQ(node["variants"]["nodes"][1]["selectedOptions"][0],
+            (nlohmann::json{{"name", "Size"}, {"value", "250g"}}));
+
+  input["variants"][0]["optionValues"][0]["optionName"] = "Colour";
+  const Reply wrong = Graphql("ProductSet", kProductSet,
+                              {{"identifier", {{"customId", custom}}}, {"input", input}});
+  EXPECT_EQ(wrong.json()["data"]["productSet"]["userErrors"][0]["code"], "OPTION_DOES_NOT_EXIST")
+      << wrong.body;
+  EXPECT_EQ(Admin("products/" + id + ".json").json()["product"]["variants"][1]["price"], "8.75");
+}
+
 }  // namespace
 }  // namespace storeflow::shopify_sim::testing

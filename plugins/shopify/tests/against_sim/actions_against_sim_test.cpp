@@ -191,6 +191,66 @@ TEST_F(ActionsAgainstSim, ProductUpsertByHandleAndBySourceIdThenDelete) {
   EXPECT_EQ(Run("shopify.products_count", Json::object()), (Json{{"count", 1}}));
 }
 
+// Store-to-store sync: a copy with options, variants and prices, found and deleted by
+// the source store's id (its metafield), as workflows/store-sync.yaml does.
+TEST_F(ActionsAgainstSim, ProductUpsertWithVariantsThenDeleteBySourceId) {
+  StartSim();
+  Configure();
+  const Json product = {
+      {"title", "Linen shirt"},
+      {"status", "ACTIVE"},
+      {"tags", {"summer", "linen"}},
+      {"productOptions", {{{"name", "Size"}, {"values", {{{"name", "S"}}, {{"name", "M"}}}}}}},
+      {"variants",
+       {{{"optionValues", {{{"optionName", "Size"}, {"name", "S"}}}},
+         {"price", "26.00"},
+         {"sku", "LIN-S"}},
+        {{"optionValues", {{{"optionName", "Size"}, {"name", "M"}}}},
+         {"price", "28.5"},
+         {"compareAtPrice", "35.00"},
+         {"sku", "LIN-M"}}}}};
+  Json created =
+      Run("shopify.product_upsert", Json{{"source_id", "9007199254740993"}, {"product", product}});
+  ASSERT_FALSE(created.contains("error")) << created;
+  const std::string id = std::to_string(created["legacy_resource_id"].get<std::int64_t>());
+  Json stored = ShopControl("GET", "/products/" + id)["product"];
+  ASSERT_EQ(stored["variants"].size(), 2u) << stored;
+  EXPECT_EQ(stored["variants"][0]["price"], "26.00");
+  EXPECT_EQ(stored["variants"][1]["price"], "28.50");
+  EXPECT_EQ(stored["variants"][1]["compare_at_price"], "35.00");
+  EXPECT_EQ(stored["variants"][1]["option1"], "M");
+  EXPECT_EQ(stored["options"][0]["values"], (Json{"S", "M"}));
+  EXPECT_EQ(stored["tags"], "summer, linen");
+  // The source id is an exact 64-bit text in the metafield (2^53 + 1).
+  ASSERT_EQ(stored["metafields"].size(), 1u) << stored;
+  EXPECT_EQ(stored["metafields"][0]["value"], "9007199254740993");
+  EXPECT_EQ(stored["metafields"][0]["owner_resource"], "product");
+
+  // A new price keeps the variant's id.
+  Json repriced = product;
+  repriced["variants"][0]["price"] = "27.00";
+  Json updated =
+      Run("shopify.product_upsert", Json{{"source_id", "9007199254740993"}, {"product", repriced}});
+  ASSERT_FALSE(updated.contains("error")) << updated;
+  EXPECT_EQ(updated["id"], created["id"]);
+  Json after = ShopControl("GET", "/products/" + id)["product"];
+  EXPECT_EQ(after["variants"][0]["price"], "27.00");
+  EXPECT_EQ(after["variants"][0]["id"], stored["variants"][0]["id"]);
+
+  // A variant naming an option the product does not have is the mutation's userError.
+  Json bad = product;
+  bad["variants"][0]["optionValues"][0]["optionName"] = "Colour";
+  Json refused = Run("shopify.product_upsert", Json{{"source_id", "1"}, {"product", bad}});
+  EXPECT_EQ(refused["error"]["code"], "user_errors") << refused;
+
+  Json neither = Run("shopify.product_delete", Json::object());
+  EXPECT_EQ(neither["error"]["code"], "invalid_input") << neither;
+  Json del = Run("shopify.product_delete", Json{{"source_id", "9007199254740993"}});
+  EXPECT_EQ(del, (Json{{"id", created["id"]}, {"deleted", true}}));
+  Json gone = Run("shopify.product_delete", Json{{"source_id", "9007199254740993"}});
+  EXPECT_EQ(gone, (Json{{"id", nullptr}, {"deleted", false}}));
+}
+
 TEST_F(ActionsAgainstSim, CustomerByEmailAndAbandonedCheckouts) {
   StartSim();
   Configure();
