@@ -17,7 +17,7 @@ class AdminReconciliationsTest : public AdminApiTest {
     Load(R"(workflow: reconcile
 on: [{event: reconcile/requested}]
 config: { shop: ")" +
-             shop + R"(", report_collection: reports }
+             shop + R"(", report_collection: reconciliations }
 steps:
   - id: report
     uses: store.put
