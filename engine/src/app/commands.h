@@ -32,6 +32,7 @@ int RunPluginsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunRecordsCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunDemoCommand(const Args& args, std::ostream& out, std::ostream& err);
 int RunPurgeCommand(const Args& args, std::ostream& out, std::ostream& err);
+int RunReconcileCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Shared by the store commands (cmd_migrate.cpp).
 // Removes `--db URL` from `args`; returns it, else $STOREFLOW_DB, else nullopt.

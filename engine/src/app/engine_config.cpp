@@ -185,8 +185,109 @@ Status ApplyPublicUrl(const std::string& text, std::string& out) {
   return Status::Ok();
 }
 
+// A sync-health threshold (sync_health.*_warning / *_critical): a duration in
+// seconds (`seconds`), a share 0..1 (`share`) or a count; `off` (or 0) turns it off.
+enum class ThresholdUnit { kSeconds, kShare, kCount };
+Status ApplyThreshold(const std::string& v, ThresholdUnit unit, double& out) {
+  if (v == "off" || v == "0") {
+    out = 0;
+    return Status::Ok();
+  }
+  if (unit == ThresholdUnit::kSeconds) {
+    auto d = ParseDuration(v);
+    if (!d.ok()) return InvalidArgument(d.status().message() + " (or off)");
+    out = static_cast<double>(d->count()) / 1000.0;
+    return Status::Ok();
+  }
+  if (unit == ThresholdUnit::kCount) {
+    std::uint64_t n = 0;
+    STOREFLOW_RETURN_IF_ERROR(ApplyUnsigned(v, n));
+    out = static_cast<double>(n);
+    return Status::Ok();
+  }
+  char* end = nullptr;
+  const double share = std::strtod(v.c_str(), &end);
+  if (v.empty() || end != v.c_str() + v.size() || !(share > 0) || share > 1) {
+    return InvalidArgument("expected a share between 0 and 1 such as 0.05 (5%), or off; got " + v);
+  }
+  out = share;
+  return Status::Ok();
+}
+
+// The warning and critical keys of one sync-health check.
+void AddThresholdKeys(std::vector<ConfigKey>& keys, const std::string& check,
+                      const std::string& what, ThresholdUnit unit, const std::string& warning,
+                      const std::string& critical,
+                      runtime::HealthThreshold runtime::SyncHealthOptions::*field) {
+  keys.push_back({"sync_health", check + "_warning", warning,
+                  what + " from which the check is a warning (`off`: never)",
+                  [unit, field](EngineConfig& c, const std::string& v) -> Status {
+                    return ApplyThreshold(v, unit, (c.sync_health.*field).warning);
+                  }});
+  keys.push_back({"sync_health", check + "_critical", critical,
+                  what + " from which the check is critical (`off`: never); not below the "
+                         "warning",
+                  [unit, field](EngineConfig& c, const std::string& v) -> Status {
+                    return ApplyThreshold(v, unit, (c.sync_health.*field).critical);
+                  }});
+}
+
+std::vector<ConfigKey> SyncHealthKeys();
+std::vector<ConfigKey> WithSyncHealthKeys(std::vector<ConfigKey> keys) {
+  for (ConfigKey& k : SyncHealthKeys()) keys.push_back(std::move(k));
+  return keys;
+}
+
+std::vector<ConfigKey> SyncHealthKeys() {
+  using runtime::SyncHealthOptions;
+  std::vector<ConfigKey> keys = {
+      {"sync_health", "orders_collection", "shopify_orders",
+       "the collection of the synced orders (order lag)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v.empty()) return InvalidArgument("must not be empty");
+         c.sync_health.orders_collection = v;
+         return Status::Ok();
+       }},
+      {"sync_health", "shop", "",
+       "the shop whose orders count (x.myshopify.com; their keys start with it); empty: all",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.sync_health.shop = v;
+         return Status::Ok();
+       }},
+      {"sync_health", "check_interval", "1m",
+       "how often `serve` checks the sync health and raises the sync alert on a transition to "
+       "critical (`off`: never; the endpoint and /metrics still compute it)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v == "off" || v == "0") {
+           c.sync_health.check_interval_ms = 0;
+           return Status::Ok();
+         }
+         auto d = ParseDuration(v);
+         if (!d.ok()) return InvalidArgument(d.status().message() + " (or off)");
+         if (*d < std::chrono::seconds(1)) return InvalidArgument("at least 1s (or off)");
+         c.sync_health.check_interval_ms = d->count();
+         return Status::Ok();
+       }},
+  };
+  AddThresholdKeys(keys, "order_lag",
+                   "how far the newest local order trails Shopify's (a duration)",
+                   ThresholdUnit::kSeconds, "1h", "6h", &SyncHealthOptions::order_lag);
+  AddThresholdKeys(keys, "webhook_error_rate",
+                   "the share of webhook deliveries answered with an error in the last hour (0..1)",
+                   ThresholdUnit::kShare, "0.01", "0.05", &SyncHealthOptions::webhook_error_rate);
+  AddThresholdKeys(keys, "webhook_ack_p50", "the median webhook acknowledgement time (last hour)",
+                   ThresholdUnit::kSeconds, "500ms", "2s", &SyncHealthOptions::webhook_ack_p50);
+  AddThresholdKeys(keys, "webhook_ack_p99", "the 99th percentile webhook acknowledgement time",
+                   ThresholdUnit::kSeconds, "2s", "10s", &SyncHealthOptions::webhook_ack_p99);
+  AddThresholdKeys(keys, "dead_letters", "the number of dead letters", ThresholdUnit::kCount, "1",
+                   "100", &SyncHealthOptions::dead_letters);
+  AddThresholdKeys(keys, "dead_letter_age", "the age of the oldest dead letter",
+                   ThresholdUnit::kSeconds, "1h", "24h", &SyncHealthOptions::dead_letter_age);
+  return keys;
+}
+
 const std::vector<ConfigKey>& Keys() {
-  static const std::vector<ConfigKey> keys = {
+  static const std::vector<ConfigKey> keys = WithSyncHealthKeys({
       {"lua", "time_limit", "250ms",
        "wall-clock budget of one Lua call (expression or rule); exceeding it fails the call",
        [](EngineConfig& c, const std::string& v) -> Status {
@@ -598,7 +699,7 @@ const std::vector<ConfigKey>& Keys() {
          }
          return Status::Ok();
        }},
-  };
+  });
   return keys;
 }
 

@@ -19,6 +19,7 @@
 #include "http/webhook_ingress.h"
 #include "runtime/dead_letter_redrive.h"
 #include "runtime/retention.h"
+#include "runtime/sync_health.h"
 #include "runtime/workflow_config.h"
 #include "script/sandbox.h"
 
@@ -127,6 +128,8 @@ struct EngineConfig {
   runtime::RetentionPolicy retention;
   // dead_letters.*: the auto-redrive of retryable dead letters.
   runtime::RedrivePolicy redrive;
+  // sync_health.*: the thresholds of GET /api/v1/health/sync and the health monitor.
+  runtime::SyncHealthOptions sync_health;
   // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
   std::optional<std::string> secrets_file;
   // workflows.<workflow>.<key> and STOREFLOW_WORKFLOWS_<WORKFLOW>_<KEY>: values for

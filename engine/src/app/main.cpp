@@ -40,6 +40,10 @@ Commands:
   dlq list | show ID | retry ID... | retry --all --workflow W | discard ID...
                                         the dead-letter list (failed runs)
   events list [--topic T]               inspect stored events
+  reconcile [--shop D] [--window 7d] [--wait] | list | show ID
+                                        start a reconciliation of the Shopify sync on a running
+                                        serve (--api URL, token STOREFLOW_ADMIN_TOKEN); list or
+                                        show the reports (exit 1 with --wait unless ok)
   records import COLLECTION FILE.json --key FIELD | list COLLECTION | get COLLECTION KEY
                                         load seed data (e.g. the product catalogue) into
                                         the records store.* actions read; inspect them
@@ -87,6 +91,9 @@ int main(int argc, char** argv) {
     if (command == "plugins") return storeflow::app::RunPluginsCommand(rest, std::cout, std::cerr);
     if (command == "records") return storeflow::app::RunRecordsCommand(rest, std::cout, std::cerr);
     if (command == "demo") return storeflow::app::RunDemoCommand(rest, std::cout, std::cerr);
+    if (command == "reconcile") {
+      return storeflow::app::RunReconcileCommand(rest, std::cout, std::cerr);
+    }
     // Not for people: the engine starts it for a plugin in plugins.isolate.
     if (command == storeflow::plugin::kPluginWorkerCommand && rest.size() == 2) {
       return storeflow::plugin::RunPluginWorker(rest[0], std::stoi(rest[1]));

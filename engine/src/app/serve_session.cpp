@@ -18,6 +18,7 @@
 #include "runtime/clock.h"
 #include "runtime/engine.h"
 #include "runtime/retention.h"
+#include "runtime/sync_health_monitor.h"
 #include "store/store.h"
 
 namespace storeflow::app {
@@ -70,6 +71,7 @@ struct ServeSession::Parts {
   std::unique_ptr<runtime::Engine> engine;
   std::unique_ptr<runtime::RetentionJanitor> janitor;
   std::unique_ptr<runtime::DeadLetterRedriver> redriver;
+  std::unique_ptr<runtime::SyncHealthMonitor> health;
   std::unique_ptr<http::AdminApi> admin;
   std::unique_ptr<http::Surface> surface;
   // With admin.listen: the admin API's own router and listener.
@@ -115,6 +117,7 @@ void ServeSession::Stop() {
   if (parts_->surface) parts_->surface->Stop();
   if (parts_->janitor) parts_->janitor->Stop();
   if (parts_->redriver) parts_->redriver->Stop();
+  if (parts_->health) parts_->health->Stop();
   if (parts_->engine && parts_->engine_started) parts_->engine->Stop(parts_->options.drain);
   // The engine goes before the plugins: they must not reach its catalog after.
   if (parts_->plugins && parts_->plugins->host) parts_->plugins->host->SetWorkflowTopics(nullptr);
@@ -128,6 +131,7 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   auto log = o.log ? o.log : [](std::string_view) {};
 
   STOREFLOW_RETURN_IF_ERROR(o.config.retention.Check());
+  STOREFLOW_RETURN_IF_ERROR(runtime::CheckSyncHealthOptions(o.config.sync_health));
   auto store = OpenCommandStore(o.db);
   if (!store.ok()) return store.status();
   p.store = std::move(store).value();
@@ -216,8 +220,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.surface = std::make_unique<http::Surface>(*p.engine, std::move(*webhook_sources),
                                               std::move(http_options));
   if (exposure.ok()) {
-    p.admin = std::make_unique<http::AdminApi>(*p.store, *p.engine,
-                                               http::AdminApiOptions{o.config.admin.token});
+    http::AdminApiOptions admin_options{o.config.admin.token};
+    admin_options.sync_health = o.config.sync_health;
+    p.admin = std::make_unique<http::AdminApi>(*p.store, *p.engine, std::move(admin_options));
     if (o.config.admin.listen.empty()) {
       STOREFLOW_RETURN_IF_ERROR(p.admin->Register(p.surface->router()));
     } else {
@@ -243,6 +248,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.redriver = std::make_unique<runtime::DeadLetterRedriver>(*p.store, clock, o.config.redrive,
                                                              engine_options.executor.log);
   p.redriver->Start();
+  p.health = std::make_unique<runtime::SyncHealthMonitor>(*p.engine, o.config.sync_health,
+                                                          engine_options.executor.log);
+  p.health->Start();
   auto session = std::unique_ptr<ServeSession>(new ServeSession(std::move(parts)));
   if (Status s = session->parts_->surface->Start(); !s.ok()) {
     session->Stop();

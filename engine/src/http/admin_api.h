@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "http/http_message.h"
 #include "runtime/engine.h"
+#include "runtime/sync_health.h"
 #include "store/store.h"
 
 namespace storeflow::http {
@@ -27,6 +28,8 @@ struct AdminApiOptions {
   std::string token;
   int default_page_size = 50;
   int max_page_size = 500;
+  // The thresholds of GET /api/v1/health/sync.
+  runtime::SyncHealthOptions sync_health;
 };
 
 class AdminApi {

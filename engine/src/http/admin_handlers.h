@@ -10,6 +10,7 @@
 
 #include "http/http_message.h"
 #include "runtime/engine.h"
+#include "runtime/sync_health.h"
 #include "store/store.h"
 
 namespace storeflow::http::admin {
@@ -19,6 +20,7 @@ struct Context {
   runtime::Engine& engine;
   int default_page_size = 50;
   int max_page_size = 500;
+  const runtime::SyncHealthOptions* sync_health = nullptr;  // defaults when null
 };
 
 using Handler = Response (*)(Context& context, const Request& request);
@@ -65,6 +67,12 @@ Response ReplayEvent(Context& context, const Request& request);
 
 Response ShowClock(Context& context, const Request& request);
 Response AdvanceClock(Context& context, const Request& request);
+
+Response StartReconciliation(Context& context, const Request& request);
+Response ListReconciliations(Context& context, const Request& request);
+Response ShowReconciliation(Context& context, const Request& request);
+
+Response ShowSyncHealth(Context& context, const Request& request);
 
 Response ListRecords(Context& context, const Request& request);
 Response ShowRecord(Context& context, const Request& request);

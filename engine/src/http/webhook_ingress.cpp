@@ -2,8 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <stdexcept>
 
+#include "common/ack_window.h"
 #include "common/metrics.h"
 #include "http/json_body.h"
 
@@ -58,6 +60,22 @@ Response WebhookIngress::Handle(Request& request) {
     return Response::Error(404, "unknown_source",
                            "no webhook source named '" + name + "' is configured");
   }
+  // Every answer to a configured source goes into the sync-health window: its
+  // latency (until the answer is ready) and whether it was an error (not 2xx).
+  const auto started = std::chrono::steady_clock::now();
+  Response response = Accept(request, *source);
+  const double latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  AckWindow::Default().Record(now_ms, response.status / 100 != 2, latency_ms);
+  return response;
+}
+
+Response WebhookIngress::Accept(Request& request, const WebhookSource& source_ref) {
+  const std::string& name = request.path_params["source"];
+  const WebhookSource* source = &source_ref;
   auto& registry = metrics::Registry::Default();
   registry.CounterAdd("storeflow_webhooks_received_total", {{"source", name}});
 

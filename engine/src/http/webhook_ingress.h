@@ -11,7 +11,8 @@
 // committed, and its retry is then a duplicate). Store errors reach the sender
 // only as a code and the request id; the detail goes to `log`
 // (http/caller_error.h). Counted in metrics by source (received, duplicate,
-// rejected by reason).
+// rejected by reason); every answer's latency and outcome also go into
+// AckWindow::Default() (common/ack_window.h), the sync health's last hour.
 //
 // Replays: the signature covers only the body, so the dedup key (and the topic)
 // of a captured delivery can be changed at will. Each event also carries a
@@ -59,6 +60,9 @@ class WebhookIngress {
   Response Handle(Request& request);
 
  private:
+  // Handle's work once the source is known.
+  Response Accept(Request& request, const WebhookSource& source);
+
   const WebhookSources& sources_;
   runtime::GroupCommitter& committer_;
   WebhookIngressOptions options_;

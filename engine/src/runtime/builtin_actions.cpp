@@ -100,16 +100,18 @@ class StoreAction : public Action {
 // The version of a fenced write: an integer, or an ISO-8601 timestamp with a
 // zone (Shopify's updated_at), in milliseconds since the epoch. Never through a
 // double: a fractional number is refused.
-std::variant<std::int64_t, ActionError> FenceVersion(const Json& value) {
+std::variant<std::int64_t, ActionError> FenceVersion(const Json& value,
+                                                     const std::string& name = "if_newer") {
   if (value.is_number_integer()) return value.get<std::int64_t>();
   if (value.is_string()) {
     auto ms = script::ParseTimestampMs(value.get<std::string>());
     if (ms.ok()) return *ms;
-    return ActionError::Permanent("invalid_input", "'if_newer': " + ms.status().message());
+    return ActionError::Permanent("invalid_input", "'" + name + "': " + ms.status().message());
   }
-  return ActionError::Permanent(
-      "invalid_input",
-      "'if_newer' must be an integer version or an ISO-8601 timestamp, got " + value.dump());
+  return ActionError::Permanent("invalid_input", "'" + name +
+                                                     "' must be an integer version or an "
+                                                     "ISO-8601 timestamp, got " +
+                                                     value.dump());
 }
 
 class PutAction final : public StoreAction {
@@ -118,8 +120,8 @@ class PutAction final : public StoreAction {
   std::string description() const override {
     return "inserts or replaces the JSON record collection/key; output {collection, key, "
            "revision}. With if_newer (a version: integer or ISO-8601 time) it writes only when "
-           "the stored version is older; output adds {applied, version, current_version, "
-           "superseded}";
+           "the stored version is older; output adds {applied, created, version, "
+           "current_version, superseded}";
   }
   Json input_schema() const override {
     return RecordSchema(R"("value": {"description": "any JSON value"},
@@ -152,9 +154,11 @@ class PutAction final : public StoreAction {
     auto revision = tx.PutRecordIfNewer(collection, key, value, version, c.now);
     if (!revision.ok()) return StoreError(revision.status());
     if (revision->has_value()) {
-      return Json{{"collection", collection}, {"key", key},         {"revision", **revision},
-                  {"applied", true},          {"version", version}, {"current_version", version},
-                  {"superseded", false}};
+      // Revision 1: this write inserted the record (it was missing).
+      return Json{{"collection", collection}, {"key", key},
+                  {"revision", **revision},   {"applied", true},
+                  {"version", version},       {"current_version", version},
+                  {"superseded", false},      {"created", **revision == 1}};
     }
     // Refused: the same version (a duplicate) or a newer one is stored.
     auto current = tx.GetRecord(collection, key);
@@ -167,7 +171,8 @@ class PutAction final : public StoreAction {
                 {"applied", false},
                 {"version", version},
                 {"current_version", stored},
-                {"superseded", stored > version}};
+                {"superseded", stored > version},
+                {"created", false}};
   }
 };
 
@@ -317,6 +322,55 @@ class QueryAction final : public StoreAction {
   }
 };
 
+// The optional version bound `name` of store.count: an integer or an ISO-8601 time.
+std::variant<std::optional<std::int64_t>, ActionError> OptionalVersion(const Json& input,
+                                                                       const char* name) {
+  if (!input.contains(name) || input[name].is_null()) return std::optional<std::int64_t>();
+  auto version = FenceVersion(input[name], name);
+  if (auto* e = std::get_if<ActionError>(&version)) return *e;
+  return std::optional<std::int64_t>(std::get<std::int64_t>(version));
+}
+
+class CountAction final : public StoreAction {
+ public:
+  std::string_view name() const override { return "store.count"; }
+  std::string description() const override {
+    return "counts the records of a collection by key prefix and, with version_min/version_max "
+           "(integers or ISO-8601 times, as if_newer), by the version of their fenced write; "
+           "output {count, live, tombstones, max_version}";
+  }
+  Json input_schema() const override {
+    return RecordSchema(R"("prefix": {"type": "string"},
+                           "version_min": {"type": ["integer", "string", "null"],
+                             "description": "only records whose version is at least this"},
+                           "version_max": {"type": ["integer", "string", "null"],
+                             "description": "only records whose version is below this"})",
+                        {"collection"});
+  }
+  Json examples() const override {
+    return Json::parse(R"([{"collection": "shopify_orders", "prefix": "demo.myshopify.com/",
+                            "version_min": "2026-12-01T00:00:00Z"}])");
+  }
+  ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
+    SF_REQUIRE_STRING(collection, input, "collection");
+    const Json prefix = input.value("prefix", Json(""));
+    if (!prefix.is_string())
+      return ActionError::Permanent("invalid_input", "'prefix' must be a string");
+    auto min_or = OptionalVersion(input, "version_min");
+    if (auto* e = std::get_if<ActionError>(&min_or)) return *e;
+    auto max_or = OptionalVersion(input, "version_max");
+    if (auto* e = std::get_if<ActionError>(&max_or)) return *e;
+    auto counted = tx.CountRecords(collection, prefix.get<std::string>(),
+                                   std::get<std::optional<std::int64_t>>(min_or),
+                                   std::get<std::optional<std::int64_t>>(max_or));
+    if (!counted.ok()) return StoreError(counted.status());
+    return Json{{"count", counted->records},
+                {"live", counted->records - counted->tombstones},
+                {"tombstones", counted->tombstones},
+                {"max_version", counted->max_version ? Json(*counted->max_version) : Json()}};
+  }
+};
+
 }  // namespace
 
 Status RegisterBuiltinActions(ActionRegistry& registry) {
@@ -330,6 +384,7 @@ Status RegisterBuiltinActions(ActionRegistry& registry, const HttpClientOptions&
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<PatchAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<DeleteAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<QueryAction>()));
+  STOREFLOW_RETURN_IF_ERROR(registry.Register(std::make_shared<CountAction>()));
   STOREFLOW_RETURN_IF_ERROR(registry.Register(MakeHttpRequestAction(http)));
   return Status::Ok();
 }

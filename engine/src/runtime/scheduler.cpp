@@ -28,6 +28,11 @@ Status Scheduler::Sync(TimeMs now) {
     for (std::size_t i = 0; i < triggers.size(); ++i) {
       const auto* schedule = std::get_if<workflow::ScheduleTrigger>(&triggers[i].spec);
       if (schedule == nullptr) continue;
+      if (schedule->off) {  // "off" from the config: forget its row
+        auto deleted = (*tx)->DeleteSchedule(loaded->workflow->name, static_cast<std::int64_t>(i));
+        if (!deleted.ok()) return deleted.status();
+        continue;
+      }
       auto next = NextFire(schedule->cron, schedule->timezone, now);
       if (!next) continue;
       store::ScheduleRow row;

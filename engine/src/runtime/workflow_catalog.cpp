@@ -64,6 +64,13 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
     if (*config != result->workflow->config) {
       auto copy = std::make_shared<workflow::Workflow>(*result->workflow);
       copy->config = std::move(config).value();
+      // A schedule read from the config follows the installation's value.
+      const auto problems = workflow::ResolveConfiguredSchedules(*copy);
+      if (!problems.empty() && check_rules) {
+        return InvalidArgument("workflow '" + copy->name + "' (" + source_path +
+                               "): " + problems.front() + " (from workflows." + copy->name +
+                               " in the engine configuration or its environment variable)");
+      }
       result->workflow = std::move(copy);
     }
     std::lock_guard lock(mu_);

@@ -121,6 +121,15 @@ struct RecordRow {
   std::optional<std::int64_t> version;  // of the last fenced write (PutRecordIfNewer)
 };
 
+// What Transaction::CountRecords counts: the records that match, how many of
+// them are tombstones (a map whose top-level `deleted` is true), and their newest
+// version.
+struct RecordCount {
+  std::int64_t records = 0;
+  std::int64_t tombstones = 0;
+  std::optional<std::int64_t> max_version;  // the newest version among them
+};
+
 struct ScheduleRow {
   std::string workflow;
   std::int64_t trigger_index = 0;

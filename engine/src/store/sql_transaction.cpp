@@ -978,6 +978,49 @@ Result<std::vector<RecordRow>> SqlTransaction::ListRecords(const std::string& co
   });
 }
 
+Result<RecordCount> SqlTransaction::CountRecords(const std::string& collection,
+                                                 const std::string& prefix,
+                                                 std::optional<std::int64_t> version_min,
+                                                 std::optional<std::int64_t> version_max) {
+  return Guard("CountRecords", [&]() -> Result<RecordCount> {
+    std::string where = " FROM records WHERE collection = ?";
+    SqlParams params = {TextParam(collection)};
+    if (!prefix.empty()) {
+      where += " AND record_key >= ?";
+      params.push_back(TextParam(prefix));
+      if (auto bound = PrefixUpperBound(prefix)) {
+        where += " AND record_key < ?";
+        params.push_back(TextParam(std::move(*bound)));
+      }
+    }
+    if (version_min) {
+      where += " AND version >= ?";
+      params.push_back(IntParam(*version_min));
+    }
+    if (version_max) {
+      where += " AND version < ?";
+      params.push_back(IntParam(*version_max));
+    }
+    RecordCount out;
+    const auto counted = db().Query("SELECT COUNT(*), MAX(version)" + where, 2, params);
+    out.records = counted.Int(0, 0);
+    out.max_version = counted.OptInt(0, 1);
+    // Tombstones: the text pre-selects the candidates (values are stored as
+    // compact JSON); each is then parsed, so a nested "deleted": true or the
+    // words inside a string do not count.
+    const auto candidates = db().Query(
+        "SELECT record_key, value" + where + " AND value LIKE '%\"deleted\":true%'", 2, params);
+    for (std::size_t r = 0; r < candidates.size(); ++r) {
+      if (candidates.Text(r, 0).compare(0, prefix.size(), prefix) != 0) continue;
+      const Json value = ParseJson(candidates, r, 1);
+      if (value.is_object() && value.value("deleted", Json(false)) == Json(true)) {
+        ++out.tombstones;
+      }
+    }
+    return out;
+  });
+}
+
 // --- effects ---
 
 Result<std::optional<Json>> SqlTransaction::GetEffect(const std::string& idempotency_key) {

@@ -88,6 +88,9 @@ class SqlTransaction final : public Transaction {
   Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
                                              const std::string& prefix,
                                              const std::string& after_key, int limit) override;
+  Result<RecordCount> CountRecords(const std::string& collection, const std::string& prefix,
+                                   std::optional<std::int64_t> version_min,
+                                   std::optional<std::int64_t> version_max) override;
 
   Result<std::optional<Json>> GetEffect(const std::string& idempotency_key) override;
   Status RecordEffect(const std::string& idempotency_key, const Json& entry, TimeMs now) override;

@@ -170,6 +170,12 @@ class Transaction {
   virtual Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
                                                      const std::string& prefix,
                                                      const std::string& after_key, int limit) = 0;
+  // Counts the records of `collection` whose key starts with `prefix` and, when
+  // given, whose version (of a fenced write) is in [version_min, version_max);
+  // a record written without a version is counted only when neither is given.
+  virtual Result<RecordCount> CountRecords(const std::string& collection, const std::string& prefix,
+                                           std::optional<std::int64_t> version_min,
+                                           std::optional<std::int64_t> version_max) = 0;
 
   // The ledger of side effects, by idempotency key (one per effectful step): the
   // latest record of the step's attempts, e.g. {"attempt": 2, "state":

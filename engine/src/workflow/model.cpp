@@ -34,7 +34,12 @@ std::string Trigger::ToString() const {
   } else if (const auto* h = std::get_if<HttpTrigger>(&spec)) {
     out += h->method + " " + h->path;
   } else if (const auto* s = std::get_if<ScheduleTrigger>(&spec)) {
-    out += "\"" + s->cron.expression() + "\" " + s->timezone;
+    if (!s->config_key.empty()) {
+      out += "config." + s->config_key + " ";  // its value may change per installation
+    } else {
+      out += "\"" + s->cron.expression() + "\" ";
+    }
+    out += s->timezone;
   } else if (const auto* q = std::get_if<QueueTrigger>(&spec)) {
     out += q->plugin + "/" + q->queue;
   } else if (const auto* e = std::get_if<EventTrigger>(&spec)) {
@@ -76,6 +81,47 @@ bool IsValidId(std::string_view id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   }
   return true;
+}
+
+std::vector<std::string> ResolveConfiguredSchedules(Workflow& workflow) {
+  std::vector<std::string> problems;
+  for (Trigger& trigger : workflow.triggers) {
+    auto* schedule = std::get_if<ScheduleTrigger>(&trigger.spec);
+    if (schedule == nullptr || schedule->config_key.empty()) continue;
+    const std::string name = "config." + schedule->config_key;
+    const auto it = workflow.config.find(schedule->config_key);
+    if (!workflow.config.is_object() || it == workflow.config.end()) {
+      problems.push_back("the schedule reads " + name +
+                         ", which the workflow's config does not declare (add it with a default "
+                         "cron, e.g. " +
+                         schedule->config_key + ": \"0 4 * * *\")");
+      continue;
+    }
+    if (!it->is_string()) {
+      problems.push_back(name + " must be a cron string or \"off\", got " + it->dump());
+      continue;
+    }
+    const std::string text = it->get<std::string>();
+    if (text == "off") {
+      schedule->off = true;
+      continue;
+    }
+    Result<CronSchedule> cron = ParseCron(text);
+    if (!cron.ok()) {
+      problems.push_back(name + " \"" + text + "\": " + cron.status().message());
+      continue;
+    }
+    if (!cron->timezone().empty()) {
+      if (schedule->timezone != "UTC" && schedule->timezone != cron->timezone()) {
+        problems.push_back(name + " names its time zone twice (CRON_TZ= and 'timezone')");
+        continue;
+      }
+      schedule->timezone = cron->timezone();
+    }
+    schedule->off = false;
+    schedule->cron = *std::move(cron);
+  }
+  return problems;
 }
 
 }  // namespace storeflow::workflow

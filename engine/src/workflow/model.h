@@ -40,6 +40,11 @@ struct HttpTrigger {
 struct ScheduleTrigger {
   CronSchedule cron;
   std::string timezone;  // IANA name; "UTC" when not given
+  // `schedule: "${{ config.NAME }}"`: the cron is the workflow's config value NAME
+  // (so an installation can change it), resolved by ResolveConfiguredSchedules;
+  // the value "off" turns the trigger off.
+  std::string config_key;
+  bool off = false;
 };
 
 // `queue: sqs/orders-queue`: messages of a queue a plugin consumes.
@@ -226,5 +231,10 @@ struct Workflow {
 
 // Step and workflow ids: letters, digits, '_' and '-'.
 bool IsValidId(std::string_view id);
+
+// Gives each schedule trigger written as "${{ config.NAME }}" its cron from
+// `workflow.config` (the defaults, or an installation's overrides): a cron string,
+// or "off" (the trigger never fires). One message per problem, naming the key.
+std::vector<std::string> ResolveConfiguredSchedules(Workflow& workflow);
 
 }  // namespace storeflow::workflow

@@ -171,7 +171,16 @@ class StepParser {
     auto with_value = [&]() -> ValueTemplate {
       if (with == nullptr) return {};
       if (!with->value.IsMap() && !with->value.IsNull()) {
-        ctx_.Error(with->value_loc, "'with' must be a map of inputs, got " + Describe(with->value));
+        // Or the inputs computed as a whole: exactly one `${{ }}` (a map when it runs).
+        if (with->value.IsScalar()) {
+          ValueTemplate whole = ctx_.Value(with->value, with->value_loc);
+          const auto* t = std::get_if<Template>(&whole.value());
+          if (t != nullptr && t->whole_expression() != nullptr) return whole;
+        }
+        ctx_.Error(with->value_loc,
+                   "'with' must be a map of inputs or exactly one \"${{ }}\" "
+                   "that yields one, got " +
+                       Describe(with->value));
         return {};
       }
       return ctx_.Value(with->value, with->value_loc);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include <yaml-cpp/yaml.h>
 
@@ -182,6 +183,23 @@ class TriggerParser {
   }
 
   bool ParseSchedule(const Entry& e, const std::string& text, const std::string& zone, Trigger& t) {
+    static const std::regex kConfigTemplate(
+        R"(^\$\{\{\s*config\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$)");
+    std::smatch match;
+    if (std::regex_match(text, match, kConfigTemplate)) {
+      // Resolved from the config once the whole workflow is read.
+      ScheduleTrigger s;
+      s.config_key = match[1].str();
+      s.timezone = zone.empty() ? "UTC" : zone;
+      t.spec = std::move(s);
+      return true;
+    }
+    if (text.find("${{") != std::string::npos) {
+      ctx_.Error(e.value_loc,
+                 "a schedule takes a cron string or exactly \"${{ config.NAME }}\" (a config "
+                 "value holding one), not another expression");
+      return false;
+    }
     Result<CronSchedule> cron = ParseCron(text);
     if (!cron.ok()) {
       ctx_.Error(e.value_loc, cron.status().message());

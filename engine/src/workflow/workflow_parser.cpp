@@ -145,6 +145,15 @@ Workflow ParseWorkflow(ParseContext& ctx, const YAML::Node& root) {
   if (!has_name) ctx.Error(start, "missing 'workflow' (the workflow's name)");
   if (!has_on) ctx.Error(start, "missing 'on' (the triggers that start the workflow)");
   if (!has_steps) ctx.Error(start, "missing 'steps'");
+  for (const std::string& problem : ResolveConfiguredSchedules(wf)) {
+    for (const Trigger& t : wf.triggers) {
+      const auto* s = std::get_if<ScheduleTrigger>(&t.spec);
+      if (s != nullptr && problem.find("config." + s->config_key) != std::string::npos) {
+        ctx.Error(t.loc, problem);
+        break;
+      }
+    }
+  }
   return wf;
 }
 

@@ -50,6 +50,7 @@ Json ShopifyActions::Dispatch(std::string_view action, const Json& input, const 
   if (action == "shopify.storefront_cart") return StorefrontCart(input, shop, call);
   if (action == "shopify.orders_count") return Count("orders", input, shop, call);
   if (action == "shopify.products_count") return Count("products", input, shop, call);
+  if (action == "shopify.customers_count") return Count("customers", input, shop, call);
   if (action == "shopify.orders_list") return List("orders", input, shop, call);
   if (action == "shopify.products_list") return List("products", input, shop, call);
   if (action == "shopify.customers_list") return List("customers", input, shop, call);

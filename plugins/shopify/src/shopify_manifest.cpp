@@ -362,6 +362,58 @@ const char* const kShopifyManifest = R"json({
    ]
   },
   {
+   "name": "shopify.customers_count",
+   "description": "Counts customers (REST customers/count.json) matching the filters.",
+   "input_schema": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "shop": {
+      "type": "string",
+      "minLength": 1,
+      "description": "Shop domain (x.myshopify.com or x); default: the only configured shop."
+     },
+     "updated_at_min": {
+      "type": "string",
+      "minLength": 10,
+      "description": "updated at min (ISO 8601)"
+     },
+     "updated_at_max": {
+      "type": "string",
+      "minLength": 10,
+      "description": "updated at max (ISO 8601)"
+     },
+     "created_at_min": {
+      "type": "string",
+      "minLength": 10,
+      "description": "created at min (ISO 8601)"
+     },
+     "created_at_max": {
+      "type": "string",
+      "minLength": 10,
+      "description": "created at max (ISO 8601)"
+     }
+    }
+   },
+   "output_schema": {
+    "type": "object",
+    "required": [
+     "count"
+    ],
+    "properties": {
+     "count": {
+      "type": "integer",
+      "minimum": 0
+     }
+    }
+   },
+   "examples": [
+    {
+     "updated_at_min": "2026-01-01T00:00:00Z"
+    }
+   ]
+  },
+  {
    "name": "shopify.orders_list",
    "description": "Lists orders (REST orders.json) a page at a time, oldest id first, with a resumable `cursor`; `max_pages` pages to the end with a cap.",
    "input_schema": {

@@ -44,10 +44,11 @@ TEST(ShopifyPlugin, EveryActionHasSchemasAndValidExamples) {
   }
   for (const char* wanted :
        {"shopify.graphql", "shopify.storefront_cart", "shopify.orders_count",
-        "shopify.products_count", "shopify.orders_list", "shopify.products_list",
-        "shopify.customers_list", "shopify.order_get", "shopify.product_get",
-        "shopify.product_upsert", "shopify.product_delete", "shopify.customer_by_email",
-        "shopify.abandoned_checkouts", "shopify.webhook_subscriptions_sync"}) {
+        "shopify.products_count", "shopify.customers_count", "shopify.orders_list",
+        "shopify.products_list", "shopify.customers_list", "shopify.order_get",
+        "shopify.product_get", "shopify.product_upsert", "shopify.product_delete",
+        "shopify.customer_by_email", "shopify.abandoned_checkouts",
+        "shopify.webhook_subscriptions_sync"}) {
     EXPECT_EQ(names.count(wanted), 1u) << wanted;
   }
   auto config = Compile(manifest["config_schema"]);

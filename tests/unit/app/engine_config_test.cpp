@@ -138,6 +138,53 @@ TEST_F(EngineConfigTest, DeadLetterRedriveKeys) {
       << m;
 }
 
+TEST_F(EngineConfigTest, SyncHealthKeysTakeDurationsSharesCountsOrOff) {
+  auto defaults = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->sync_health.order_lag.warning, 3600);
+  EXPECT_EQ(defaults->sync_health.order_lag.critical, 6 * 3600);
+  EXPECT_EQ(defaults->sync_health.webhook_error_rate.critical, 0.05);
+  EXPECT_EQ(defaults->sync_health.webhook_ack_p50.warning, 0.5);
+  EXPECT_EQ(defaults->sync_health.dead_letters.critical, 100);
+  EXPECT_EQ(defaults->sync_health.check_interval_ms, 60'000);
+  EXPECT_TRUE(runtime::CheckSyncHealthOptions(defaults->sync_health).ok());
+
+  std::string file = Write(
+      "sync_health:\n  shop: a.myshopify.com\n  order_lag_warning: 90s\n"
+      "  webhook_error_rate_critical: 0.2\n  dead_letters_warning: off\n"
+      "  check_interval: 10s\n");
+  env_["STOREFLOW_SYNC_HEALTH_WEBHOOK_ACK_P99_CRITICAL"] = "30s";
+  auto config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->sync_health.shop, "a.myshopify.com");
+  EXPECT_EQ(config->sync_health.order_lag.warning, 90);
+  EXPECT_EQ(config->sync_health.webhook_error_rate.critical, 0.2);
+  EXPECT_EQ(config->sync_health.dead_letters.warning, 0);
+  EXPECT_EQ(config->sync_health.webhook_ack_p99.critical, 30);
+  EXPECT_EQ(config->sync_health.check_interval_ms, 10'000);
+
+  env_.clear();
+  file = Write(
+      "sync_health:\n  webhook_error_rate_warning: 5%\n  order_lag_critical: soon\n"
+      "  dead_letters_critical: -1\n");
+  config = LoadEngineConfig(Sources(file));
+  ASSERT_FALSE(config.ok());
+  const std::string m = config.status().message();
+  EXPECT_NE(m.find(file + ":2:31: sync_health.webhook_error_rate_warning: expected a share"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(file + ":3:23: sync_health.order_lag_critical:"), std::string::npos) << m;
+  EXPECT_NE(m.find("sync_health.dead_letters_critical"), std::string::npos) << m;
+
+  // A critical threshold below its warning is refused by the check serve runs.
+  file = Write("sync_health:\n  order_lag_warning: 2h\n  order_lag_critical: 1h\n");
+  config = LoadEngineConfig(Sources(file));
+  ASSERT_TRUE(config.ok());
+  const Status checked = runtime::CheckSyncHealthOptions(config->sync_health);
+  EXPECT_EQ(checked.message(),
+            "sync_health.order_lag_critical must not be below sync_health.order_lag_warning");
+}
+
 TEST_F(EngineConfigTest, RetentionTooShortToBeSafeIsRefusedWithItsReason) {
   std::string file = Write("retention:\n  events: 1h\n  runs: 10m\n  batch: 0\n");
   env_["STOREFLOW_RETENTION_INTERVAL"] = "10ms";

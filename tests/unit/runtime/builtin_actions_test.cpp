@@ -181,6 +181,66 @@ steps:
   EXPECT_FALSE(Record("products", "x").has_value());
 }
 
+TEST_P(BuiltinActionsTest, FencedPutSaysWhetherItCreatedTheRecord) {
+  Load(R"(workflow: fenced-created
+on: [{event: go}]
+steps:
+  - id: put
+    uses: store.put
+    with: { collection: products, key: k, value: "${{ event }}", if_newer: "${{ event.v }}" }
+)");
+  auto put = [&](int v) {
+    const auto run = Finish(Start("fenced-created", {{"v", v}}));
+    EXPECT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+    return Steps(run.id)["put"].output;
+  };
+  const Json first = put(1);
+  EXPECT_EQ(first["applied"], true);
+  EXPECT_EQ(first["created"], true);
+  const Json newer = put(2);
+  EXPECT_EQ(newer["applied"], true);
+  EXPECT_EQ(newer["created"], false);  // it was there, older: stale
+  const Json same = put(2);
+  EXPECT_EQ(same["applied"], false);
+  EXPECT_EQ(same["created"], false);
+}
+
+TEST_P(BuiltinActionsTest, CountCountsByPrefixAndVersionWithoutTombstones) {
+  Load(R"(workflow: counting
+on: [{event: go}]
+steps:
+  - id: a
+    uses: store.put
+    with: { collection: orders, key: s/1, value: { id: 1 }, if_newer: "2026-12-01T00:00:00Z" }
+  - id: b
+    uses: store.put
+    with: { collection: orders, key: s/2, value: { id: 2 }, if_newer: "2026-12-05T00:00:00Z" }
+  - id: gone
+    uses: store.put
+    with: { collection: orders, key: s/3, value: { id: 3, deleted: true }, if_newer: "2026-12-05T12:00:00Z" }
+  - id: recent
+    uses: store.count
+    with: { collection: orders, prefix: s/, version_min: "2026-12-04T00:00:00Z" }
+  - id: all
+    uses: store.count
+    with: { collection: orders }
+  - id: bad
+    uses: store.count
+    with: { collection: orders, version_min: "last week" }
+    on_error: continue
+)");
+  const auto run = Finish(Start("counting"));
+  ASSERT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+  auto steps = Steps(run.id);
+  EXPECT_EQ(steps["recent"].output,
+            (Json{{"count", 2}, {"live", 1}, {"tombstones", 1}, {"max_version", 1796472000000}}));
+  EXPECT_EQ(steps["all"].output["count"], 3);
+  EXPECT_EQ(steps["all"].output["live"], 2);
+  EXPECT_EQ(steps["bad"].error["code"], "invalid_input");
+  EXPECT_NE(steps["bad"].error["message"].get<std::string>().find("version_min"), std::string::npos)
+      << steps["bad"].error;
+}
+
 STOREFLOW_INSTANTIATE_STORE_TESTS(BuiltinActionsTest);
 
 }  // namespace

@@ -221,6 +221,37 @@ TEST_P(StoreDataTest, RecordsPutGetDeleteAndListByPrefix) {
   EXPECT_EQ(*tx->PutRecord("carts", "c1", {{"total", 1}}, kT0 + 3), 1);
 }
 
+TEST_P(StoreDataTest, CountRecordsByPrefixAndVersionAndTellsTombstones) {
+  auto tx = Begin();
+  ASSERT_TRUE(tx->PutRecordIfNewer("orders", "a/1", {{"id", 1}}, 100, kT0).ok());
+  ASSERT_TRUE(tx->PutRecordIfNewer("orders", "a/2", {{"id", 2}}, 200, kT0).ok());
+  ASSERT_TRUE(tx->PutRecordIfNewer("orders", "a/3", {{"id", 3}, {"deleted", true}}, 300, kT0).ok());
+  // Not tombstones: a nested "deleted": true, and the words in a string.
+  ASSERT_TRUE(
+      tx->PutRecordIfNewer("orders", "a/4", {{"line", {{"deleted", true}}}}, 400, kT0).ok());
+  ASSERT_TRUE(tx->PutRecordIfNewer("orders", "a/5", {{"note", "\"deleted\":true"}}, 500, kT0).ok());
+  ASSERT_TRUE(tx->PutRecordIfNewer("orders", "b/1", {{"id", 1}}, 900, kT0).ok());
+  ASSERT_TRUE(tx->PutRecord("orders", "a/6", {{"id", 6}}, kT0).ok());  // no version
+  ASSERT_TRUE(tx->PutRecordIfNewer("other", "a/1", {{"id", 1}}, 100, kT0).ok());
+
+  auto all = tx->CountRecords("orders", "", std::nullopt, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->records, 7);
+  EXPECT_EQ(all->tombstones, 1);
+  EXPECT_EQ(all->max_version, 900);
+  auto shop_a = tx->CountRecords("orders", "a/", std::nullopt, std::nullopt);
+  EXPECT_EQ(shop_a->records, 6);
+  EXPECT_EQ(shop_a->max_version, 500);
+  // A version bound leaves out records written without one; max is exclusive.
+  auto window = tx->CountRecords("orders", "a/", 200, 500);
+  EXPECT_EQ(window->records, 3);  // a/2, a/3, a/4
+  EXPECT_EQ(window->tombstones, 1);
+  EXPECT_EQ(window->max_version, 400);
+  auto none = tx->CountRecords("orders", "c/", 0, std::nullopt);
+  EXPECT_EQ(none->records, 0);
+  EXPECT_FALSE(none->max_version.has_value());
+}
+
 TEST_P(StoreDataTest, FencedPutWritesOnlyOverAnOlderVersion) {
   // Versions beyond 2^53 stay exact (Shopify ids and microsecond times).
   const std::int64_t big = (std::int64_t{1} << 53) + 1;

@@ -175,7 +175,17 @@ steps:
     uses: x.y
     with: [1, 2]
 )yaml",
-                 "wf.yaml:6:11", "'with' must be a map of inputs, got a list");
+                 "wf.yaml:6:11",
+                 "'with' must be a map of inputs or exactly one \"${{ }}\" that yields one, got "
+                 "a list");
+  ExpectOneError(R"yaml(workflow: t
+on: [{event: go}]
+steps:
+  - id: a
+    uses: x.y
+    with: "inputs: ${{ event.q }}"
+)yaml",
+                 "wf.yaml:6:11", "'with' must be a map of inputs or exactly one");
   ExpectOneError(R"yaml(workflow: t
 on: [{event: go}]
 config: [a]

@@ -144,6 +144,80 @@ TEST(ShippedWorkflowsTest, WebhookSync) {
   }
 }
 
+// Reconciliation: daily from a schedule its config holds (so an installation can
+// move or stop it), on demand by an event; the walk writes through the fenced
+// store.put of the webhook sync; critical raises the sync alert.
+TEST(ShippedWorkflowsTest, ReconcileAndTheSyncAlert) {
+  auto wf = Load("reconcile.yaml");
+  ASSERT_TRUE(wf);
+  ASSERT_EQ(wf->triggers.size(), 2u);
+  const auto* schedule = std::get_if<ScheduleTrigger>(&wf->triggers[0].spec);
+  ASSERT_NE(schedule, nullptr);
+  EXPECT_EQ(schedule->config_key, "schedule");
+  EXPECT_EQ(schedule->cron.expression(), "0 4 * * *");
+  EXPECT_FALSE(schedule->off);
+  EXPECT_EQ(wf->triggers[1].ToString(), "event reconcile/requested");
+  EXPECT_EQ(wf->config["thresholds"], (nlohmann::json{{"warning", 1}, {"critical", 25}}));
+  const Step* put = wf->FindStep("put");
+  ASSERT_NE(put, nullptr);
+  const auto* uses = std::get_if<UsesStep>(&put->kind);
+  ASSERT_NE(uses, nullptr);
+  EXPECT_EQ(uses->action, "store.put");
+  ASSERT_NE(wf->FindStep("next_page"), nullptr);
+  EXPECT_EQ(wf->FindStep("next_page")->then.target, "checkpoint");
+  ASSERT_NE(wf->FindStep("alert"), nullptr);
+
+  auto alert = Load("sync-alert.yaml");
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->triggers[0].ToString(), "event sync/alert");
+}
+
+// `schedule: "${{ config.NAME }}"`: the cron comes from the config; "off" turns
+// it off; a bad value or an undeclared key is an error at the trigger.
+TEST(ShippedWorkflowsTest, ASchedulesCronCanComeFromTheConfig) {
+  const std::string head = "workflow: s\non:\n  - schedule: \"${{ config.when }}\"\n";
+  const std::string steps = "steps:\n  - id: a\n    uses: log\n";
+  LoadResult ok = LoadWorkflowFromString(head + "config: { when: \"*/5 * * * *\" }\n" + steps,
+                                         "s.yaml", testing::RepoOptions());
+  ASSERT_TRUE(ok.ok()) << ok.diagnostics().ToString();
+  const auto& s = std::get<ScheduleTrigger>(ok.workflow()->triggers[0].spec);
+  EXPECT_EQ(s.cron.expression(), "*/5 * * * *");
+  EXPECT_EQ(ok.workflow()->triggers[0].ToString(), "schedule config.when UTC");
+
+  LoadResult off = LoadWorkflowFromString(head + "config: { when: \"off\" }\n" + steps, "s.yaml",
+                                          testing::RepoOptions());
+  ASSERT_TRUE(off.ok()) << off.diagnostics().ToString();
+  EXPECT_TRUE(std::get<ScheduleTrigger>(off.workflow()->triggers[0].spec).off);
+
+  LoadResult bad = LoadWorkflowFromString(head + "config: { when: \"0 25 * * *\" }\n" + steps,
+                                          "s.yaml", testing::RepoOptions());
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.diagnostics().ToString().find("s.yaml:3:15: error: config.when \"0 25 * * *\""),
+            std::string::npos)
+      << bad.diagnostics().ToString();
+  LoadResult undeclared = LoadWorkflowFromString(head + steps, "s.yaml", testing::RepoOptions());
+  EXPECT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.diagnostics().ToString().find("does not declare"), std::string::npos)
+      << undeclared.diagnostics().ToString();
+  LoadResult other =
+      LoadWorkflowFromString("workflow: s\non:\n  - schedule: \"${{ event.x }}\"\n" + steps,
+                             "s.yaml", testing::RepoOptions());
+  EXPECT_FALSE(other.ok());
+  EXPECT_NE(other.diagnostics().ToString().find("exactly \"${{ config.NAME }}\""),
+            std::string::npos)
+      << other.diagnostics().ToString();
+
+  // An installation's value replaces the default.
+  Workflow copy = *ok.workflow();
+  copy.config["when"] = "0 6 * * MON";
+  EXPECT_TRUE(ResolveConfiguredSchedules(copy).empty());
+  EXPECT_EQ(std::get<ScheduleTrigger>(copy.triggers[0].spec).cron.expression(), "0 6 * * MON");
+  copy.config["when"] = 5;
+  const auto problems = ResolveConfiguredSchedules(copy);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "config.when must be a cron string or \"off\", got 5");
+}
+
 // The schemas accept Shopify's documented sample payloads and delete bodies, and
 // name what is wrong with a bad one.
 TEST(ShippedWorkflowsTest, ShopifySchemasAcceptTheSamplesAndNameViolations) {

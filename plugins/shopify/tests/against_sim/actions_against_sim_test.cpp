@@ -131,6 +131,12 @@ TEST_F(ActionsAgainstSim, ListsOrdersProductsAndCustomersKeepingIdsExact) {
   std::set<std::int64_t> ids;
   for (const Json& c : customers["customers"]) ids.insert(c["id"].get<std::int64_t>());
   EXPECT_EQ(ids.count(kCustomerId), 1u) << customers;
+  // The count agrees with the listing (one page holds them all here).
+  Json counted = Run("shopify.customers_count", Json::object());
+  ASSERT_FALSE(counted.contains("error")) << counted;
+  EXPECT_EQ(counted["count"].get<std::size_t>(), customers["customers"].size()) << counted;
+  EXPECT_EQ(Run("shopify.customers_count", Json{{"updated_at_min", "2099-01-01T00:00:00Z"}}),
+            (Json{{"count", 0}}));
 }
 
 TEST_F(ActionsAgainstSim, GetsOrderAndProductByIdOrGid) {
