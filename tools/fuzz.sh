@@ -11,6 +11,8 @@
 #
 #   tools/fuzz.sh                        every target, 30 s each
 #   tools/fuzz.sh --seconds 300 cron     one target, 5 minutes
+#   tools/fuzz.sh --seconds 1800 --runs 10000000 cron
+#                                        until 10 M executions or 30 minutes
 #   tools/fuzz.sh --list                 the target names
 #
 # Environment: STOREFLOW_FUZZ_CORPUS=dir keeps each target's corpus in dir/<target>
@@ -22,6 +24,7 @@ cd "$(dirname "$0")/.."
 
 targets_all=(json_body workflow_loader template webhook_headers cron duration mime_builder)
 seconds=30
+runs=0
 targets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -30,8 +33,13 @@ while [[ $# -gt 0 ]]; do
       seconds=$2
       shift 2
       ;;
+    --runs)
+      [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --runs needs a positive whole number" >&2; exit 2; }
+      runs=$2
+      shift 2
+      ;;
     --list) printf '%s\n' "${targets_all[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *)
       if [[ ! " ${targets_all[*]} " == *" $1 "* ]]; then
@@ -182,19 +190,22 @@ for target in "${targets[@]}"; do
   mkdir -p "$crashes"
   log="$work/$target.log"
   status=0
-  # libFuzzer stops itself after -max_total_time; `timeout` bounds a hang of the
+  run_args=()
+  [[ $runs -eq 0 ]] || run_args=(-runs="$runs")
+  target_started=$SECONDS
+  # libFuzzer stops itself after -max_total_time (or -runs, when given); `timeout` bounds a hang of the
   # runner itself (a single input is bounded by -timeout). The seed is fixed
   # (STOREFLOW_FUZZ_SEED, default 1) so a run can be repeated input for input;
   # set another, or 0 for a random one, to explore further.
   timeout --kill-after=30 $((seconds + 120)) nice -n 10 "$bin_dir/fuzz_$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -seed="${STOREFLOW_FUZZ_SEED:-1}" \
+    -seed="${STOREFLOW_FUZZ_SEED:-1}" "${run_args[@]}" \
     -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   [[ -n "$execs" ]] || execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')
   if [[ $status -eq 0 ]]; then
     line=$(printf '%-16s %12s executions in %ss  clean (corpus %s inputs)' "$target" "${execs:-?}" \
-      "$seconds" "$(find "$corpus" -type f | wc -l)")
+      "$((SECONDS - target_started))" "$(find "$corpus" -type f | wc -l)")
   else
     failed=1
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
