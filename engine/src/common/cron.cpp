@@ -14,7 +14,11 @@ constexpr std::int64_t kSecondsPerDay = 86'400;
 // How far apart in local time two candidates can be while their instants still
 // compete (covers any real DST overlap or gap).
 constexpr std::int64_t kTransitionWindow = 3 * 3600;
-constexpr int kHorizonYears = 30;
+// How many years ahead NextAfter looks. A date that exists recurs on each
+// weekday within 40 years (Feb 29 on a given weekday: 2088 -> 2128 skips the
+// non-leap 2100), so `0 0 29 2 */15` (Feb 29 that is a Sunday, the `*`-led
+// weekday field meaning AND as in Vixie cron) is found from any start.
+constexpr int kHorizonYears = 41;
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                           "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};

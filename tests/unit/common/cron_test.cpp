@@ -166,6 +166,21 @@ TEST(CronNextTest, LeapDayYearsAhead) {
   EXPECT_EQ(Cron("0 0 29 2 *").NextAfter(Utc(2025, 3, 1), *utc), Utc(2028, 2, 29));
 }
 
+// Fuzz finding (tests/fuzz/findings/cron-leap-sunday-1.bin): Feb 29 that is a
+// Sunday (`*/15` over 0-6 is Sunday alone; a `*`-led field means AND). After
+// 2088 the next is 2128: 2100 is no leap year, so the gap is 40 years, beyond
+// the old 30-year search.
+TEST(CronNextTest, LeapDayOnAWeekdayDecadesAhead) {
+  auto utc = TimeZone::Utc();
+  CronSchedule c = Cron("0 0 29 2 */15");
+  EXPECT_EQ(c.NextAfter(Utc(2025, 1, 1), *utc), Utc(2032, 2, 29));
+  EXPECT_EQ(c.NextAfter(Utc(2093, 11, 15), *utc), Utc(2128, 2, 29));
+  // With both fields restricted it is Feb 29 OR a Monday in February instead.
+  EXPECT_EQ(Cron("0 0 29 2 MON").NextAfter(Utc(2093, 11, 15), *utc), Utc(2094, 2, 1));
+  auto berlin = Zone("Europe/Berlin");
+  EXPECT_EQ(c.NextAfter(Utc(2093, 11, 15), *berlin), Utc(2128, 2, 28, 23, 0));
+}
+
 // America/New_York, 2024-03-10: 02:00 EST jumps to 03:00 EDT (07:00 UTC).
 TEST(CronDstTest, SpringForwardFixedTimeFiresAfterTheJump) {
   auto ny = Zone("America/New_York");
