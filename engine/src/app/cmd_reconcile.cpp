@@ -183,10 +183,9 @@ int RunReconcileCommand(const Args& input, std::ostream& out, std::ostream& err)
   while (true) {
     Reply shown = client.Call("GET", path);
     const Json r = Json::parse(shown.body, nullptr, false);
-    const std::string status =
-        !r.is_discarded() && r.contains("status") && r["status"].is_string()
-            ? r["status"].get<std::string>()
-            : std::string();
+    const std::string status = !r.is_discarded() && r.contains("status") && r["status"].is_string()
+                                   ? r["status"].get<std::string>()
+                                   : std::string();
     if (shown.status == 200 && status != "running" && status != "queued") {
       const int printed = Print(shown, "show", out, err);
       return printed != 0 ? printed : (status == "ok" ? 0 : 1);

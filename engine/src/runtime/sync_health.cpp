@@ -189,9 +189,8 @@ Result<Json> EvaluateSyncHealth(store::Store& store, store::TimeMs now, const Ac
     if (status == "critical") overall = HealthLevel::kCritical;
     if (status == "warning" && overall == HealthLevel::kOk) overall = HealthLevel::kWarning;
   }
-  return Json{{"status", std::string(HealthLevelName(overall))},
-              {"checked_at", now},
-              {"checks", checks}};
+  return Json{
+      {"status", std::string(HealthLevelName(overall))}, {"checked_at", now}, {"checks", checks}};
 }
 
 void ExportSyncHealthGauges(const Json& health) {
