@@ -11,11 +11,6 @@
 // stay in DIR to look at. --metrics-out writes the live /metrics answer at the end
 // to FILE (tools/lint.sh feeds it to `promtool check metrics`).
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +24,7 @@
 
 #include "app/commands.h"
 #include "app/engine_config.h"
+#include "app/http_call.h"
 #include "app/records_import.h"
 #include "app/serve_session.h"
 #include "http/shopify_source.h"
@@ -86,26 +82,10 @@ class DemoScript {
 
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
              const std::map<std::string, std::string>& headers = {}) {
+    HttpReply got = HttpCall("127.0.0.1", port_, method, target, body, headers);
     Reply reply;
-    try {
-      Poco::Net::HTTPClientSession session("127.0.0.1", port_);
-      session.setTimeout(Poco::Timespan(30, 0));
-      Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-      for (const auto& [name, value] : headers) request.set(name, value);
-      if (method == "POST") {
-        request.setContentType("application/json");
-        request.setContentLength(static_cast<std::streamsize>(body.size()));
-      }
-      session.sendRequest(request) << body;
-      Poco::Net::HTTPResponse response;
-      std::istream& in = session.receiveResponse(response);
-      std::ostringstream text;
-      Poco::StreamCopier::copyStream(in, text);
-      reply.status = static_cast<int>(response.getStatus());
-      reply.body = text.str();
-    } catch (const std::exception& e) {
-      reply.body = std::string("request failed: ") + e.what();
-    }
+    reply.status = got.status;
+    reply.body = got.error.empty() ? std::move(got.body) : "request failed: " + got.error;
     return reply;
   }
 

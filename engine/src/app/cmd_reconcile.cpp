@@ -5,15 +5,12 @@
 // (or STOREFLOW_API_URL; default http://127.0.0.1:8080) and the token
 // STOREFLOW_ADMIN_TOKEN (or --token-file FILE), never a command-line value.
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -21,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/http_call.h"
 #include "common/duration.h"
 
 namespace storeflow::app {
@@ -41,11 +39,7 @@ int Usage(std::ostream& err, std::string_view message) {
   return 2;
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string error;  // the connection failed
-};
+using Reply = HttpReply;
 
 class AdminClient {
  public:
@@ -53,28 +47,10 @@ class AdminClient {
       : base_(std::move(base)), token_(std::move(token)) {}
 
   Reply Call(const std::string& method, const std::string& path, const std::string& body = "") {
-    Reply reply;
-    try {
-      Poco::Net::HTTPClientSession session(base_.getHost(), base_.getPort());
-      session.setTimeout(Poco::Timespan(30, 0));
-      Poco::Net::HTTPRequest request(method, base_.getPath() + path,
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
-      if (!token_.empty()) request.set("Authorization", "Bearer " + token_);
-      if (method == "POST") {
-        request.setContentType("application/json");
-        request.setContentLength(static_cast<std::streamsize>(body.size()));
-      }
-      session.sendRequest(request) << body;
-      Poco::Net::HTTPResponse response;
-      std::istream& in = session.receiveResponse(response);
-      std::ostringstream text;
-      Poco::StreamCopier::copyStream(in, text);
-      reply.status = static_cast<int>(response.getStatus());
-      reply.body = text.str();
-    } catch (const std::exception& e) {
-      reply.error = e.what();
-    }
-    return reply;
+    std::map<std::string, std::string> headers;
+    if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
+    return HttpCall(base_.getHost(), base_.getPort(), method, base_.getPath() + path, body,
+                    headers);
   }
 
  private:
