@@ -14,6 +14,10 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only peers: a throwaway PostgreSQL, Node for the emulators, wrk for benchmarks.
   packages+=(postgresql-15 postgresql-client-15 wrk curl python3)
+  # The test build (preset `debug`) and the fuzz build compile with clang 14: it
+  # compiles the sanitized tree ~1.5x faster than GCC 12. Its ASan/UBSan/libFuzzer
+  # runtimes are in libclang-rt-14-dev (only "recommended" by clang-14).
+  packages+=(clang-14 libclang-rt-14-dev)
   # Node may come from another source (the CI image ships NodeSource's, which
   # bundles npm and conflicts with Debian's npm): only install it when absent.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
