@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# shellcheck source=lib/build-dir.sh
+. tools/lib/build-dir.sh
+fresh_build_dir build/release Ninja ""
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs" --target storeflow storeflow_plugins
 bin=build/release/bin/storeflow

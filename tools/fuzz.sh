@@ -78,6 +78,9 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
 start=$SECONDS
+# shellcheck source=lib/build-dir.sh
+. tools/lib/build-dir.sh
+fresh_build_dir build/fuzz Ninja clang++-14
 cmake --preset fuzz "${launcher[@]}" >/dev/null
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ca-certificates tzdata
+  build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libpoco-dev liblua5.4-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
   libpq-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

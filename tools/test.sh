@@ -23,6 +23,9 @@ tools/install-deps.sh --test
 stage_done "install"
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# shellcheck source=lib/build-dir.sh
+. tools/lib/build-dir.sh
+fresh_build_dir build/debug Ninja clang++-14
 cmake --preset debug >/dev/null
 cmake --build --preset debug -j"$jobs"
 stage_done "build"
