@@ -40,6 +40,12 @@ Client EmulatorClient(const Emulator& emulator, const std::string& bucket);
 // the secrets S3_TEST_KEY_ID / S3_TEST_SECRET (set them on the TestHost).
 nlohmann::json EmulatorPluginConfig(const Emulator& emulator, const std::string& bucket);
 
+// What to do when s3rver fails a truncated listing: it needs Node's OpenSSL legacy
+// provider for its continuation tokens (tools/peers/peers.sh starts it so).
+inline constexpr char kS3rverPagingHint[] =
+    " (an s3rver started without --openssl-legacy-provider cannot make continuation "
+    "tokens: restart it with tools/peers/peers.sh)";
+
 // A loopback port where nobody listens (bound, then closed).
 int UnusedLoopbackPort();
 
