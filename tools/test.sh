@@ -94,6 +94,22 @@ if [[ -z "${SQS_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
   set +a
 fi
 
+# The storage plugin's s3 backend runs against both S3 emulators: fauxqs's S3
+# (started above; FAUXQS_S3_ENDPOINT) and s3rver (path-style, files on disk under
+# the peer's dir, wiped at start): one s3rver for the whole run, stopped on exit;
+# its S3_* are exported. Tests make their own buckets. An S3_ENDPOINT already set
+# is used as is; STOREFLOW_TEST_PEERS=off skips the cases that need it.
+if [[ -z "${S3_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
+  s3_peer_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-s3.XXXXXX")
+  stop_s3_peer() { tools/peers/peers.sh stop --dir "$s3_peer_dir" && rm -rf "$s3_peer_dir"; }
+  cleanup_steps+=(stop_s3_peer)
+  tools/peers/peers.sh start s3rver --dir "$s3_peer_dir" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$s3_peer_dir/s3rver.env"
+  set +a
+fi
+
 stage_done "peers"
 ctest --preset debug -j"$jobs" "$@"
 stage_done "ctest"

@@ -188,8 +188,11 @@ start_s3rver() {
   # fresh bucket store on every start, like the in-memory peers (PEERS_S3RVER_KEEP_DATA=1 keeps it)
   [ "${PEERS_S3RVER_KEEP_DATA:-0}" = 1 ] || rm -rf "$DIR/s3rver-data"
   mkdir -p "$DIR/s3rver-data"
-  launch s3rver "$DIR/s3rver.log" "$NODE" -r "$PEERS_HOME/loopback.cjs" "$NM/s3rver/bin/s3rver.js" \
-    -d "$DIR/s3rver-data" -a "$HOST" -p "$port" --no-vhost-buckets
+  # --openssl-legacy-provider: s3rver makes ListObjectsV2 continuation tokens with DES,
+  # which OpenSSL 3 (Node >= 17) only has in its legacy provider; without it every
+  # truncated listing is a 500 (ERR_OSSL_EVP_UNSUPPORTED).
+  launch s3rver "$DIR/s3rver.log" "$NODE" --openssl-legacy-provider -r "$PEERS_HOME/loopback.cjs" \
+    "$NM/s3rver/bin/s3rver.js" -d "$DIR/s3rver-data" -a "$HOST" -p "$port" --no-vhost-buckets
   WAIT_ARGS=(--tcp "$port" --http "http://$HOST:$port/")
   ENV_LINES=(
     "S3RVER_PORT=$port"

@@ -15,6 +15,8 @@ struct ObjectInfo {
   std::uint64_t size = 0;
   std::string sha256;  // lower-case hex; empty when the backend does not know it
   std::string content_type;
+  std::string etag;             // S3: the object's ETag (no quotes); "" for local
+  std::string checksum_sha256;  // S3: base64 SHA-256 S3 keeps; "" when unknown
 };
 
 struct StoredObject {
@@ -25,6 +27,7 @@ struct StoredObject {
 struct ListEntry {
   std::string key;
   std::uint64_t size = 0;
+  std::string etag;  // "" when the backend has none
 };
 
 struct ListPage {

@@ -1,9 +1,13 @@
 #include "storage_plugin.h"
 
+#include <cstdlib>
+
 #include "base64.h"
 #include "content_type.h"
 #include "json_input.h"
 #include "local_backend.h"
+#include "s3/s3_backend.h"
+#include "s3/s3_config.h"
 #include "storage_key.h"
 #include "storage_manifest.h"
 #include "utf8.h"
@@ -16,11 +20,37 @@ using sdk::Json;
 
 constexpr std::uint64_t kDefaultMaxObjectBytes = 32 * 1024 * 1024;
 
-std::unique_ptr<StorageBackend> MakeBackend(const Json& config, std::uint64_t max_object_bytes) {
+std::optional<std::string> Getenv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+std::unique_ptr<StorageBackend> MakeS3Backend(sdk::Host& host, const Json& config,
+                                              std::uint64_t max_object_bytes) {
+  s3::BackendConfig parsed = s3::ParseS3Config(config, max_object_bytes, &Getenv);
+  auto credentials = s3::MakeCredentialsSource(
+      parsed.secrets, [&host](const std::string& name) { return host.Secret(name); });
+  return std::make_unique<s3::S3Backend>(
+      s3::Client(std::move(parsed.client), std::move(credentials)));
+}
+
+std::unique_ptr<StorageBackend> MakeBackend(sdk::Host& host, const Json& config,
+                                            std::uint64_t max_object_bytes) {
   std::string backend = OptionalString(config, "backend").value_or("local");
+  if (backend == "s3") return MakeS3Backend(host, config, max_object_bytes);
   if (backend != "local") {
     throw Error::Permanent("invalid_config",
-                           "storage backend \"" + backend + "\" is unknown; valid: local");
+                           "storage backend \"" + backend + "\" is unknown; valid: local, s3");
+  }
+  if (config.is_object()) {
+    for (const auto& [name, value] : config.items()) {
+      if (s3::IsS3ConfigKey(name)) {
+        throw Error::Permanent("invalid_config", "storage `" + name +
+                                                     "` is a setting of the s3 backend; set "
+                                                     "`backend: s3` to use it");
+      }
+    }
   }
   LocalBackend::Options options;
   options.root = OptionalString(config, "root").value_or("var/storage");
@@ -30,10 +60,13 @@ std::unique_ptr<StorageBackend> MakeBackend(const Json& config, std::uint64_t ma
 }
 
 Json InfoJson(const ObjectInfo& info) {
-  return Json{{"key", info.key},
-              {"size", info.size},
-              {"sha256", info.sha256},
-              {"content_type", info.content_type}};
+  Json out{{"key", info.key},
+           {"size", info.size},
+           {"sha256", info.sha256},
+           {"content_type", info.content_type}};
+  if (!info.etag.empty()) out["etag"] = info.etag;
+  if (!info.checksum_sha256.empty()) out["checksum_sha256"] = info.checksum_sha256;
+  return out;
 }
 
 }  // namespace
@@ -44,7 +77,7 @@ StoragePlugin::StoragePlugin(sdk::Host& host, const Json& config)
     if (*max < 1) throw Error::Permanent("invalid_config", "`max_object_bytes` must be >= 1");
     max_object_bytes_ = static_cast<std::uint64_t>(*max);
   }
-  backend_ = MakeBackend(config, max_object_bytes_);
+  backend_ = MakeBackend(host, config, max_object_bytes_);
 }
 
 Json StoragePlugin::Invoke(std::string_view action, const Json& input, const sdk::Call& call) {
@@ -148,7 +181,9 @@ Json StoragePlugin::List(const Json& input) {
   ListPage page = backend_->List(prefix, continuation, static_cast<std::size_t>(limit));
   Json keys = Json::array();
   for (const ListEntry& entry : page.entries) {
-    keys.push_back(Json{{"key", entry.key}, {"size", entry.size}});
+    Json item{{"key", entry.key}, {"size", entry.size}};
+    if (!entry.etag.empty()) item["etag"] = entry.etag;
+    keys.push_back(std::move(item));
   }
   Json out{
       {"prefix", prefix}, {"keys", std::move(keys)}, {"truncated", page.continuation.has_value()}};

@@ -58,7 +58,22 @@ TEST(StorageSchema, ConfigSchemaRefusesUnknownKeys) {
   ASSERT_TRUE(compiled.ok()) << compiled.status().message();
   EXPECT_TRUE(compiled.value()->Validate({{"root", "var/storage"}, {"fsync", false}}).empty());
   EXPECT_FALSE(compiled.value()->Validate({{"rot", "x"}}).empty());
-  EXPECT_FALSE(compiled.value()->Validate({{"backend", "s3"}}).empty());
+  EXPECT_FALSE(compiled.value()->Validate({{"backend", "ftp"}}).empty());
+  EXPECT_TRUE(compiled.value()
+                  ->Validate({{"backend", "s3"},
+                              {"bucket", "invoices"},
+                              {"region", "eu-west-1"},
+                              {"endpoint", "http://127.0.0.1:9000"},
+                              {"addressing", "path"},
+                              {"server_side_encryption", "aws:kms"},
+                              {"sse_kms_key_id", "alias/storeflow"},
+                              {"timeout_ms", 5000},
+                              {"credentials",
+                               {{"access_key_id_secret", "K"}, {"secret_access_key_secret", "S"}}}})
+                  .empty());
+  EXPECT_FALSE(compiled.value()->Validate({{"backend", "s3"}, {"addressing", "host"}}).empty());
+  EXPECT_FALSE(
+      compiled.value()->Validate({{"backend", "s3"}, {"credentials", {{"key", "K"}}}}).empty());
 }
 
 }  // namespace
