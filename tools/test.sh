@@ -91,6 +91,23 @@ if [[ -z "${SQS_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
   set +a
 fi
 
+# The email plugin's ses transport tests run against aws-ses-v2-local (SES v2
+# SendEmail and stored templates; what it received is read back from its
+# /store): one peer for the whole run, stopped on exit; its SES_ENDPOINT,
+# SES_STORE_URL, SES_REGION and SES_* keys are exported. Tests share it and tell
+# their messages apart by recipient. An SES_ENDPOINT already set is used as is;
+# STOREFLOW_TEST_PEERS=off skips the cases that need it.
+if [[ -z "${SES_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
+  ses_peer_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-ses.XXXXXX")
+  stop_ses_peer() { tools/peers/peers.sh stop --dir "$ses_peer_dir" && rm -rf "$ses_peer_dir"; }
+  cleanup_steps+=(stop_ses_peer)
+  tools/peers/peers.sh start ses --dir "$ses_peer_dir" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$ses_peer_dir/ses.env"
+  set +a
+fi
+
 stage_done "peers"
 ctest --preset debug -j"$jobs" "$@"
 stage_done "ctest"
