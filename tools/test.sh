@@ -60,55 +60,42 @@ if [[ -z "${STOREFLOW_TEST_PG_URL:-}" && "${STOREFLOW_TEST_PG:-}" != off ]]; the
   export STOREFLOW_TEST_PG_URL
 fi
 
-# The email plugin's tests send to a real SMTP server: one recording peer
-# (tools/peers/smtp-peer.mjs, with STARTTLS, AUTH and failure injection) for the
-# whole run, stopped on exit; its SMTP_* endpoints are exported (see
-# tools/peers/README.md). Tests share it, so each uses its own recipients. An
-# SMTP_HOST already set is used as is; STOREFLOW_TEST_PEERS=off skips the cases
-# that need a peer.
-if [[ -z "${SMTP_HOST:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
-  peers_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-peers.XXXXXX")
-  stop_peers() { tools/peers/peers.sh stop --dir "$peers_dir" && rm -rf "$peers_dir"; }
-  cleanup_steps+=(stop_peers)
-  tools/peers/peers.sh start smtp --dir "$peers_dir" >/dev/null
+# The emulators the plugins' tests talk to (tools/peers/peers.sh, pinned npm
+# versions, loopback only): each runs for the whole run in its own folder, is
+# stopped on exit, and exports the endpoints of its NAME.env (tools/peers/README.md).
+# Tests share them, so each uses its own recipients, queues and buckets. A peer
+# whose variable is already set is used as is; STOREFLOW_TEST_PEERS=off skips the
+# cases that need them.
+#   smtp    the email plugin's SMTP tests (STARTTLS, AUTH, failure injection)
+#   fauxqs  the sqs plugin (actions and the `sqs` source: FIFO, long poll,
+#           visibility) and the storage plugin's s3 backend (its S3 API)
+#   s3rver  the storage plugin's s3 backend (path style, files on disk)
+#   ses     the email plugin's ses transport (aws-ses-v2-local; what it received is
+#           read back from its /store)
+peer_dirs=()
+stop_peers() {
+  local dir
+  for dir in "${peer_dirs[@]}"; do
+    tools/peers/peers.sh stop --dir "$dir" && rm -rf "$dir"
+  done
+}
+cleanup_steps+=(stop_peers)
+# start_peer NAME VARIABLE: starts peer NAME unless VARIABLE is set.
+start_peer() {
+  local name=$1 variable=$2 dir
+  [[ -z "${!variable:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]] || return 0
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-$name.XXXXXX")
+  peer_dirs+=("$dir")
+  tools/peers/peers.sh start "$name" --dir "$dir" >/dev/null
   set -a
-  # shellcheck disable=SC1091
-  . "$peers_dir/smtp.env"
+  # shellcheck disable=SC1090
+  . "$dir/$name.env"
   set +a
-fi
-
-# The aws plugin's SQS tests (actions and the `sqs` event source) run against
-# fauxqs (SQS JSON protocol, FIFO, long poll, visibility; Node 22, installed by
-# peers.sh from the pinned lock file): one peer for the whole run, stopped on
-# exit; its SQS_ENDPOINT and FAUXQS_* are exported. Tests share it and make
-# their own queues. An SQS_ENDPOINT already set is used as is;
-# STOREFLOW_TEST_PEERS=off skips the cases that need it.
-if [[ -z "${SQS_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
-  sqs_peer_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-sqs.XXXXXX")
-  stop_sqs_peer() { tools/peers/peers.sh stop --dir "$sqs_peer_dir" && rm -rf "$sqs_peer_dir"; }
-  cleanup_steps+=(stop_sqs_peer)
-  tools/peers/peers.sh start fauxqs --dir "$sqs_peer_dir" >/dev/null
-  set -a
-  # shellcheck disable=SC1091
-  . "$sqs_peer_dir/fauxqs.env"
-  set +a
-fi
-
-# The storage plugin's s3 backend runs against both S3 emulators: fauxqs's S3
-# (started above; FAUXQS_S3_ENDPOINT) and s3rver (path-style, files on disk under
-# the peer's dir, wiped at start): one s3rver for the whole run, stopped on exit;
-# its S3_* are exported. Tests make their own buckets. An S3_ENDPOINT already set
-# is used as is; STOREFLOW_TEST_PEERS=off skips the cases that need it.
-if [[ -z "${S3_ENDPOINT:-}" && "${STOREFLOW_TEST_PEERS:-}" != off ]]; then
-  s3_peer_dir=$(mktemp -d "${TMPDIR:-/tmp}/storeflow-test-s3.XXXXXX")
-  stop_s3_peer() { tools/peers/peers.sh stop --dir "$s3_peer_dir" && rm -rf "$s3_peer_dir"; }
-  cleanup_steps+=(stop_s3_peer)
-  tools/peers/peers.sh start s3rver --dir "$s3_peer_dir" >/dev/null
-  set -a
-  # shellcheck disable=SC1091
-  . "$s3_peer_dir/s3rver.env"
-  set +a
-fi
+}
+start_peer smtp SMTP_HOST
+start_peer fauxqs SQS_ENDPOINT
+start_peer s3rver S3_ENDPOINT
+start_peer ses SES_ENDPOINT
 
 stage_done "peers"
 ctest --preset debug -j"$jobs" "$@"

@@ -53,15 +53,11 @@ Result<AwsConfig> ParseAwsConfig(const Json& config, const EnvironmentLookup& en
   if (!c.region.empty() && !IsRegionName(c.region)) {
     return InvalidArgument("region '" + c.region + "' is not a region name (e.g. eu-west-1)");
   }
-  const Json credentials = config.value("credentials", Json::object());
-  c.secrets.access_key_id = credentials.value("access_key_id_secret", "");
-  c.secrets.secret_access_key = credentials.value("secret_access_key_secret", "");
-  c.secrets.session_token = credentials.value("session_token_secret", "");
-  if (c.secrets.access_key_id.empty() != c.secrets.secret_access_key.empty()) {
-    return InvalidArgument(
-        "credentials: set both access_key_id_secret and secret_access_key_secret, or neither "
-        "(then AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are used)");
-  }
+  auto secrets = ParseCredentialSecretNames(
+      config.is_object() && config.contains("credentials") ? config["credentials"] : Json(),
+      "credentials");
+  if (!secrets.ok()) return secrets.status();
+  c.secrets = *secrets;
   const Json& sqs = config;  // the SQS settings are at the top level
   c.sqs.endpoint = sqs.value("endpoint", "");
   while (!c.sqs.endpoint.empty() && c.sqs.endpoint.back() == '/') c.sqs.endpoint.pop_back();

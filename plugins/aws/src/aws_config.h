@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "credentials.h"
+#include "credential_source.h"
 
 namespace storeflow::plugins::aws {
 
@@ -37,14 +37,6 @@ struct SqsConfig {
   std::chrono::milliseconds timeout{10'000};
   std::map<std::string, SqsQueueConfig> queues;  // by queue name
   SqsQueueConfig defaults;                       // for a queue not listed
-};
-
-// Names of secrets (Host::Secret) holding the credentials; all empty: the
-// standard AWS_* environment.
-struct CredentialSecretNames {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;
 };
 
 struct AwsConfig {

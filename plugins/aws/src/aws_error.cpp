@@ -81,7 +81,7 @@ AwsError ParseAwsError(int http_status, const std::vector<HttpHeader>& headers,
   }
   const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_object()) {
-    for (const char* key : {"__type", "code", "Code"}) {
+    for (const char* key : {"__type", "code", "Code", "type"}) {
       if (doc.contains(key) && doc[key].is_string()) {
         e.code = ShortType(doc[key].get<std::string>());
         break;
@@ -94,6 +94,12 @@ AwsError ParseAwsError(int http_status, const std::vector<HttpHeader>& headers,
       }
     }
   }
+  if (doc.is_object() && doc.contains("detail") && doc["detail"].is_string()) {
+    // Some emulators explain a refusal there (aws-ses-v2-local).
+    const std::string detail = doc["detail"].get<std::string>();
+    e.message = e.message.empty() ? detail : e.message + " (" + detail + ")";
+  }
+  if (e.code.empty()) e.code = ShortType(HeaderValue(headers, "x-amzn-ErrorType"));
   if (e.code.empty())
     e.code = !e.query_code.empty() ? e.query_code : "HTTP" + std::to_string(http_status);
   if (e.message.empty() && !doc.is_object()) {

@@ -1,9 +1,10 @@
 #pragma once
 
-// The error shapes of AWS's JSON protocol: the HTTP status, `__type`
-// ("com.amazonaws.sqs#QueueDoesNotExist"), `message`, and the older query-protocol
+// The error shapes of AWS's JSON protocols: the HTTP status, `__type`
+// ("com.amazonaws.sqs#QueueDoesNotExist"), `message`, the older query-protocol
 // code in the `x-amzn-query-error` header ("AWS.SimpleQueueService.NonExistentQueue;
-// Sender"); and which of them a retry can fix.
+// Sender"), and REST-JSON's `x-amzn-ErrorType` header ("MessageRejected:http://...",
+// SES v2); and which of them a retry can fix.
 
 #include <stdexcept>
 #include <string>
@@ -27,7 +28,7 @@ struct AwsError {
   std::string Describe() const;
 };
 
-// An AWS call that failed; thrown by AwsJsonClient.
+// An AWS call that failed; thrown by AwsHttpClient and AwsJsonClient.
 class AwsCallError : public std::runtime_error {
  public:
   explicit AwsCallError(AwsError error)

@@ -5,15 +5,13 @@
 // SigV4, answered with JSON or an error (aws_error.h). Thread-safe.
 
 #include <chrono>
-#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "aws_error.h"
+#include "aws_http_client.h"
 #include "common/result.h"
-#include "credentials.h"
-#include "sigv4_signer.h"
 
 namespace storeflow::plugins::aws {
 
@@ -26,8 +24,9 @@ struct JsonServiceOptions {
   std::chrono::milliseconds timeout{10'000};  // connect, send and receive, each
 };
 
-// Gives the credentials to sign with (read when needed: secrets may rotate).
-using CredentialsProvider = std::function<Result<Credentials>()>;
+// The JSON body of a 2xx answer: an empty object for an empty body. Throws
+// AwsCallError ("bad_response", retryable) when it is not JSON; `what` names the call.
+nlohmann::json ParseJsonResponse(const AwsHttpResponse& response, const std::string& what);
 
 class AwsJsonClient {
  public:
@@ -45,15 +44,10 @@ class AwsJsonClient {
   const JsonServiceOptions& options() const { return options_; }
 
  private:
-  AwsJsonClient(JsonServiceOptions options, CredentialsProvider credentials);
+  AwsJsonClient(JsonServiceOptions options, AwsHttpClient http);
 
   JsonServiceOptions options_;
-  CredentialsProvider credentials_;
-  std::string scheme_;
-  std::string host_;
-  unsigned short port_ = 0;
-  std::string host_header_;
-  std::string path_ = "/";
+  AwsHttpClient http_;
 };
 
 }  // namespace storeflow::plugins::aws

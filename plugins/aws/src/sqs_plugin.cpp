@@ -10,6 +10,7 @@
 
 #include "aws_config.h"
 #include "aws_json_client.h"
+#include "credential_source.h"
 #include "sqs_actions.h"
 #include "sqs_client.h"
 #include "sqs_manifest.h"
@@ -81,32 +82,9 @@ class SqsPlugin final : public sdk::Plugin {
 
   // From the configured secrets, else the AWS_* environment. Never logged.
   Result<Credentials> LoadCredentials() const {
-    const CredentialSecretNames& names = config_.secrets;
-    if (names.access_key_id.empty()) {
-      auto env = LoadCredentialsFromEnvironment();
-      if (!env.ok()) return env.status();
-      return env->credentials;
-    }
-    Credentials c;
-    auto id = host_.Secret(names.access_key_id);
-    auto secret = host_.Secret(names.secret_access_key);
-    if (!id || !secret) {
-      return FailedPrecondition("the secret '" +
-                                (!id ? names.access_key_id : names.secret_access_key) +
-                                "' named in plugins.config.sqs.credentials is not set");
-    }
-    c.access_key_id = *id;
-    c.secret_access_key = *secret;
-    if (!names.session_token.empty()) {
-      auto token = host_.Secret(names.session_token);
-      if (!token) {
-        return FailedPrecondition("the secret '" + names.session_token +
-                                  "' named in plugins.config.sqs.credentials is not set");
-      }
-      c.session_token = *token;
-    }
-    STOREFLOW_RETURN_IF_ERROR(CheckCredentials(c));
-    return c;
+    return ResolveCredentials(
+        config_.secrets, [this](const std::string& name) { return host_.Secret(name); },
+        "plugins.config.sqs.credentials");
   }
 
   Host& host_;

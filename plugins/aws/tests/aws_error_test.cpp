@@ -53,6 +53,28 @@ TEST(AwsErrorTest, AccessAndValidationArePermanent) {
   EXPECT_FALSE(html.retryable);
 }
 
+TEST(AwsErrorTest, ReadsRestJsonErrorTypeHeaderAndEmulatorDetail) {
+  // SES v2 (REST-JSON): the code is in x-amzn-ErrorType, the body has `message`.
+  AwsError rejected =
+      ParseAwsError(400,
+                    {{"x-amzn-ErrorType",
+                      "MessageRejected:http://internal.amazon.com/coral/com.amazonaws.sesv2/"},
+                     {"x-amzn-RequestId", "req-2"}},
+                    R"({"message":"Email address is not verified."})");
+  EXPECT_EQ(rejected.code, "MessageRejected");
+  EXPECT_EQ(rejected.message, "Email address is not verified.");
+  EXPECT_FALSE(rejected.retryable);
+  AwsError throttled = ParseAwsError(429, {{"x-amzn-ErrorType", "TooManyRequestsException"}},
+                                     R"({"message":"Maximum sending rate exceeded."})");
+  EXPECT_EQ(throttled.code, "TooManyRequestsException");
+  EXPECT_TRUE(throttled.retryable);
+  // aws-ses-v2-local: `type` and a `detail` that says what it refused.
+  AwsError emulator = ParseAwsError(
+      404, {}, R"({"type":"NotFoundException","message":"gone","detail":"no template"})");
+  EXPECT_EQ(emulator.code, "NotFoundException");
+  EXPECT_EQ(emulator.message, "gone (no template)");
+}
+
 TEST(AwsErrorTest, StepErrorsKeepTheClassAndAShortCode) {
   sdk::Error retry = ToStepError(AwsCallError(NetworkError("refused")));
   EXPECT_EQ(retry.kind(), STOREFLOW_ERROR_RETRYABLE);

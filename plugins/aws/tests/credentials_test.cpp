@@ -3,6 +3,8 @@
 
 #include "credentials.h"
 
+#include "credential_source.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -115,6 +117,43 @@ TEST(IsRegionName, AcceptsAwsRegionsOnly) {
   for (const char* bad : {"", "US-EAST-1", "us east 1", "-us", "us-", "us_east_1"}) {
     EXPECT_FALSE(IsRegionName(bad)) << bad;
   }
+}
+
+TEST(ResolveCredentials, ReadsTheNamedSecretsElseTheEnvironment) {
+  std::map<std::string, std::string> secrets = {
+      {"KEY_ID", "AKIDEXAMPLE"}, {"KEY", kSecret}, {"TOKEN", kToken}};
+  SecretLookup lookup = [&secrets](const std::string& name) -> std::optional<std::string> {
+    auto it = secrets.find(name);
+    if (it == secrets.end()) return std::nullopt;
+    return it->second;
+  };
+  auto names = ParseCredentialSecretNames({{"access_key_id_secret", "KEY_ID"},
+                                           {"secret_access_key_secret", "KEY"},
+                                           {"session_token_secret", "TOKEN"}},
+                                          "ses.credentials");
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  auto from_secrets = ResolveCredentials(*names, lookup, "ses.credentials", Env({}));
+  ASSERT_TRUE(from_secrets.ok()) << from_secrets.status().ToString();
+  EXPECT_EQ(from_secrets->access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(from_secrets->secret_access_key, kSecret);
+  EXPECT_EQ(from_secrets->session_token, kToken);
+
+  auto from_env = ResolveCredentials(
+      CredentialSecretNames(), lookup, "ses.credentials",
+      Env({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", kSecret}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->access_key_id, "AKIDENV");
+
+  secrets.erase("KEY");
+  auto missing = ResolveCredentials(*names, lookup, "ses.credentials", Env({}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "the secret 'KEY' named in ses.credentials is not set");
+  ExpectNoSecrets(missing.status());
+
+  auto half = ParseCredentialSecretNames({{"access_key_id_secret", "KEY_ID"}}, "ses.credentials");
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("ses.credentials: set both"), std::string::npos);
+  EXPECT_TRUE(ParseCredentialSecretNames(nullptr, "x").ok());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "email_config.h"
 
 #include "json_input.h"
+#include "ses_request.h"
 
 namespace storeflow::plugins::email {
 namespace {
@@ -80,10 +81,38 @@ SmtpConfig ParseSmtp(const Json& smtp) {
   return config;
 }
 
+SesConfig ParseSes(const Json& ses) {
+  SesConfig config;
+  if (!ses.is_object()) Invalid("`ses` must be an object");
+  config.region = OptionalString(ses, "region").value_or("");
+  if (!config.region.empty() && !aws::IsRegionName(config.region)) {
+    Invalid("`ses.region` \"" + config.region + "\" is not a region name such as eu-west-1");
+  }
+  config.endpoint = OptionalString(ses, "endpoint").value_or("");
+  while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
+  auto credentials = aws::ParseCredentialSecretNames(
+      ses.contains("credentials") ? ses["credentials"] : Json(), "`ses.credentials`");
+  if (!credentials.ok()) Invalid(credentials.status().message());
+  config.credentials = *credentials;
+  config.configuration_set = OptionalString(ses, "configuration_set").value_or("");
+  if (!config.configuration_set.empty()) {
+    CheckSesConfigurationSet(config.configuration_set,
+                             "configuration_set");  // InSection adds "ses."
+  }
+  if (ses.contains("tags")) config.tags = ParseSesTags(ses["tags"], "tags");
+  config.timeout_ms = Positive(ses, "timeout_ms", config.timeout_ms, "ses.timeout_ms");
+  return config;
+}
+
 }  // namespace
 
 const char* TransportName(EmailConfig::Transport transport) {
-  return transport == EmailConfig::Transport::kSmtp ? "smtp" : "outbox";
+  switch (transport) {
+    case EmailConfig::Transport::kSmtp: return "smtp";
+    case EmailConfig::Transport::kSes: return "ses";
+    case EmailConfig::Transport::kOutbox: break;
+  }
+  return "outbox";
 }
 
 EmailConfig ParseEmailConfig(const Json& config) {
@@ -93,8 +122,10 @@ EmailConfig ParseEmailConfig(const Json& config) {
     std::string transport = OptionalString(config, "transport").value_or("outbox");
     if (transport == "smtp") {
       top.transport = EmailConfig::Transport::kSmtp;
+    } else if (transport == "ses") {
+      top.transport = EmailConfig::Transport::kSes;
     } else if (transport != "outbox") {
-      Invalid("`transport` is \"" + transport + "\"; valid: smtp, outbox");
+      Invalid("`transport` is \"" + transport + "\"; valid: smtp, ses, outbox");
     }
     if (auto from = OptionalString(config, "from")) top.default_from = ParseMailbox(*from, "from");
     top.templates_dir = OptionalString(config, "templates_dir").value_or("");
@@ -114,6 +145,9 @@ EmailConfig ParseEmailConfig(const Json& config) {
   }
   if (out.transport == EmailConfig::Transport::kSmtp && out.smtp.host.empty()) {
     Invalid("`transport` is smtp but `smtp.host` is not set");
+  }
+  if (config.is_object() && config.contains("ses")) {
+    out.ses = InSection("ses", [&] { return ParseSes(config["ses"]); });
   }
   if (config.is_object() && config.contains("outbox")) {
     const Json& outbox = config["outbox"];

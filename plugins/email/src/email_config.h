@@ -3,8 +3,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "address.h"
+#include "credential_source.h"
 #include "storeflow/plugin.hpp"
 
 namespace storeflow::plugins::email {
@@ -32,11 +35,22 @@ struct OutboxConfig {
   bool fsync = true;
 };
 
+// The ses transport: SES v2 SendEmail, signed with SigV4 (plugins/aws).
+struct SesConfig {
+  std::string region;    // "": AWS_REGION, else AWS_DEFAULT_REGION (read at start)
+  std::string endpoint;  // "": https://email.<region>.amazonaws.com
+  aws::CredentialSecretNames credentials;                 // all empty: the AWS_* environment
+  std::string configuration_set;                          // ConfigurationSetName; "" for none
+  std::vector<std::pair<std::string, std::string>> tags;  // EmailTags, sorted by name
+  std::int64_t timeout_ms = 10000;
+};
+
 struct EmailConfig {
-  enum class Transport { kSmtp, kOutbox };
+  enum class Transport { kSmtp, kOutbox, kSes };
   Transport transport = Transport::kOutbox;
   SmtpConfig smtp;
   OutboxConfig outbox;
+  SesConfig ses;
   std::optional<Mailbox> default_from;
   std::string templates_dir;  // empty: the `template` input is refused
   std::string storage_root = "var/storage";

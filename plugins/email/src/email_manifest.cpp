@@ -3,13 +3,13 @@
 namespace storeflow::plugins::email {
 
 const char* const kEmailManifest = R"json({
-  "description": "Sends email through SMTP (STARTTLS, AUTH) or into an outbox folder of .eml files.",
+  "description": "Sends email through SMTP (STARTTLS, AUTH), Amazon SES v2 (SendEmail, SigV4), or into an outbox folder of .eml files.",
   "config_schema": {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "transport": {"type": "string", "enum": ["smtp", "outbox"], "default": "outbox",
-                    "description": "smtp sends to a server; outbox writes <folder>/<key>.eml files."},
+      "transport": {"type": "string", "enum": ["smtp", "ses", "outbox"], "default": "outbox",
+                    "description": "smtp sends to a server; ses calls Amazon SES v2 SendEmail; outbox writes <folder>/<key>.eml files."},
       "from": {"type": "string", "description": "Default sender when the input has no `from`."},
       "templates_dir": {"type": "string", "description": "Folder of <name>.subject.txt, <name>.txt, <name>.html templates."},
       "storage_root": {"type": "string", "default": "var/storage",
@@ -23,6 +23,31 @@ const char* const kEmailManifest = R"json({
         "properties": {
           "folder": {"type": "string", "minLength": 1, "default": "var/outbox"},
           "fsync": {"type": "boolean", "default": true}
+        }
+      },
+      "ses": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "The ses transport (Amazon SES v2 SendEmail).",
+        "properties": {
+          "region": {"type": "string", "description": "AWS region; default AWS_REGION, else AWS_DEFAULT_REGION."},
+          "endpoint": {"type": "string", "description": "Default https://email.<region>.amazonaws.com (an emulator: http://127.0.0.1:<port>)."},
+          "credentials": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "Names of secrets holding the keys; without it: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.",
+            "properties": {
+              "access_key_id_secret": {"type": "string", "minLength": 1},
+              "secret_access_key_secret": {"type": "string", "minLength": 1},
+              "session_token_secret": {"type": "string", "minLength": 1}
+            }
+          },
+          "configuration_set": {"type": "string", "minLength": 1, "maxLength": 64,
+                                "description": "ConfigurationSetName for every message (the input's `configuration_set` wins)."},
+          "tags": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 256},
+                   "description": "EmailTags for every message, name: value (the input's `tags` win by name)."},
+          "timeout_ms": {"type": "integer", "minimum": 1, "default": 10000,
+                         "description": "Per request (connect, send, receive); capped by the step's deadline."}
         }
       },
       "smtp": {
@@ -55,7 +80,7 @@ const char* const kEmailManifest = R"json({
   "actions": [
     {
       "name": "email.send",
-      "description": "Sends one email (text and/or HTML, attachments, custom headers, optional template). Its Message-ID derives from the step's idempotency key.",
+      "description": "Sends one email (text and/or HTML, attachments, custom headers, optional template). Its Message-ID derives from the step's idempotency key; with the ses transport the output's message_id is SES's MessageId.",
       "input_schema": {
         "type": "object",
         "additionalProperties": false,
@@ -80,6 +105,20 @@ const char* const kEmailManifest = R"json({
           "template": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$", "maxLength": 100},
           "data": {"type": "object"},
           "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "ses_template": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name"],
+            "description": "ses transport only: send with the SES stored template `name`, rendered by SES with `data` (no subject, text, html, template or attachments then).",
+            "properties": {
+              "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+              "data": {"type": "object"}
+            }
+          },
+          "tags": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 256},
+                   "description": "ses transport: SES message tags (EmailTags), merged over the config's `ses.tags`; ignored by smtp and outbox."},
+          "configuration_set": {"type": "string", "minLength": 1, "maxLength": 64,
+                                "description": "ses transport: ConfigurationSetName, instead of the config's `ses.configuration_set`; ignored by smtp and outbox."},
           "attachments": {
             "type": "array",
             "items": {
@@ -106,13 +145,17 @@ const char* const kEmailManifest = R"json({
           "accepted": {"type": "array", "items": {"type": "string"}},
           "transport": {"type": "string"},
           "path": {"type": "string"},
-          "smtp_reply": {"type": "string"}
+          "smtp_reply": {"type": "string"},
+          "content": {"type": "string", "enum": ["simple", "raw", "template"],
+                      "description": "ses: the SendEmail content form used."}
         }
       },
       "examples": [
         {"to": "customer@example.com", "subject": "Your order", "text": "Thanks for your order."},
         {"to": ["Ada <ada@example.com>"], "template": "order_confirmation", "data": {"order": {"id": 1001}},
-         "attachments": [{"storage_key": "invoices/1001.pdf"}]}
+         "attachments": [{"storage_key": "invoices/1001.pdf"}]},
+        {"to": "customer@example.com", "ses_template": {"name": "OrderShipped", "data": {"order": 1001}},
+         "tags": {"campaign": "shipping"}, "configuration_set": "transactional"}
       ]
     }
   ]

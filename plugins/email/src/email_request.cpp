@@ -9,6 +9,7 @@
 #include "email_template.h"
 #include "json_input.h"
 #include "message_id.h"
+#include "ses_request.h"
 
 namespace storeflow::plugins::email {
 namespace {
@@ -74,7 +75,30 @@ PreparedEmail PrepareEmail(const Json& input, const EmailConfig& config, const s
   auto text = OptionalString(input, "text");
   auto html = OptionalString(input, "html");
   auto template_name = OptionalString(input, "template");
-  if (template_name) {
+  prepared.ses = ParseSesRequest(input);
+  const bool ses_template = prepared.ses.template_name.has_value();
+  if (ses_template) {
+    if (config.transport != EmailConfig::Transport::kSes) {
+      throw Error::Permanent("invalid_input",
+                             "`ses_template` needs the ses transport (the plugin config has "
+                             "`transport: " +
+                                 std::string(TransportName(config.transport)) +
+                                 "`); use `template` for a local template");
+    }
+    for (const char* field : {"subject", "text", "html", "template", "data"}) {
+      if (input.contains(field) && !input[field].is_null()) {
+        throw Error::Permanent("invalid_input", "`" + std::string(field) +
+                                                    "` cannot be combined with `ses_template`: "
+                                                    "SES renders the subject and bodies");
+      }
+    }
+    if (input.contains("attachments") && !input["attachments"].is_null() &&
+        !input["attachments"].empty()) {
+      throw Error::Permanent("invalid_input",
+                             "`attachments` cannot be combined with `ses_template`; render "
+                             "the message locally with `template` instead");
+    }
+  } else if (template_name) {
     Json data = input.contains("data") ? input["data"] : Json::object();
     if (!data.is_object()) throw Error::Permanent("invalid_input", "`data` must be an object");
     RenderedTemplate rendered =
@@ -85,17 +109,17 @@ PreparedEmail PrepareEmail(const Json& input, const EmailConfig& config, const s
   } else if (input.contains("data") && !input["data"].is_null()) {
     throw Error::Permanent("invalid_input", "`data` is only used with `template`");
   }
-  if (!subject) {
+  if (!subject && !ses_template) {
     throw Error::Permanent("missing_subject",
                            "no subject: give `subject`, or a template with a .subject.txt file");
   }
-  CheckHeaderValue(*subject, "the subject");
-  if (!text && !html) {
+  if (subject) CheckHeaderValue(*subject, "the subject");
+  if (!text && !html && !ses_template) {
     throw Error::Permanent("missing_body",
                            "no body: give `text`, `html`, or a template with "
                            "a .txt or .html file");
   }
-  message.subject = std::move(*subject);
+  message.subject = subject.value_or("");
   message.text = std::move(text);
   message.html = std::move(html);
   message.headers = ParseCustomHeaders(input.contains("headers") ? input["headers"] : Json());

@@ -302,5 +302,29 @@ TEST(EmailPluginConfig, InitRefusesBadConfigWithTheKey) {
   EXPECT_EQ(init_error({{"from", "not an address"}}).code, "invalid_config");
 }
 
+// The SES-only inputs: `tags` and `configuration_set` are checked but ignored, so a
+// workflow runs unchanged on any transport; `ses_template` needs the ses transport.
+TEST_F(EmailOutboxTest, SesOnlyInputsAreIgnoredOrRefusedByTheOutbox) {
+  Reply tagged = Send({{"to", "ada@example.com"},
+                       {"subject", "s"},
+                       {"text", "t"},
+                       {"tags", {{"campaign", "spring"}}},
+                       {"configuration_set", "transactional"}});
+  ASSERT_TRUE(tagged.ok) << tagged.Describe();
+  EXPECT_FALSE(tagged.output.contains("content"));
+  Reply bad_tag = Send({{"to", "ada@example.com"},
+                        {"subject", "s"},
+                        {"text", "t"},
+                        {"tags", {{"campaign", "spring sale"}}}});
+  EXPECT_TRUE(bad_tag.permanent());
+  EXPECT_EQ(bad_tag.code, "invalid_input");
+  EXPECT_NE(bad_tag.message.find("`tags.campaign`"), std::string::npos) << bad_tag.message;
+  Reply templated = Send({{"to", "ada@example.com"}, {"ses_template", {{"name", "OrderShipped"}}}});
+  EXPECT_TRUE(templated.permanent());
+  EXPECT_EQ(templated.code, "invalid_input");
+  EXPECT_NE(templated.message.find("`ses_template` needs the ses transport"), std::string::npos)
+      << templated.message;
+}
+
 }  // namespace
 }  // namespace storeflow::plugins::email

@@ -85,6 +85,39 @@ TEST(EmailSchema, ConfigSchemaAcceptsTheReadmeExampleAndRefusesUnknownKeys) {
   EXPECT_NE(Violations(*schema, {{"transprt", "smtp"}}), "");
   EXPECT_NE(Violations(*schema, {{"smtp", {{"hots", "x"}}}}), "");
   EXPECT_NE(Violations(*schema, {{"smtp", {{"starttls", "maybe"}}}}), "");
+  Json ses = {{"transport", "ses"},
+              {"from", "shop@example.com"},
+              {"ses",
+               {{"region", "eu-west-1"},
+                {"endpoint", "http://127.0.0.1:4566"},
+                {"credentials",
+                 {{"access_key_id_secret", "AWS_KEY_ID"},
+                  {"secret_access_key_secret", "AWS_SECRET_KEY"},
+                  {"session_token_secret", "AWS_SESSION"}}},
+                {"configuration_set", "transactional"},
+                {"tags", {{"app", "storeflow"}}},
+                {"timeout_ms", 5000}}}};
+  EXPECT_EQ(Violations(*schema, ses), "");
+  EXPECT_NE(Violations(*schema, {{"ses", {{"regoin", "eu-west-1"}}}}), "");
+  EXPECT_NE(Violations(*schema, {{"ses", {{"credentials", {{"access_key", "x"}}}}}}), "");
+  EXPECT_NE(Violations(*schema, {{"transport", "sns"}}), "");
+}
+
+TEST(EmailSchema, InputSchemaTakesTheSesFields) {
+  auto schema = Compile(EmailLibrary().Manifest()["actions"][0]["input_schema"]);
+  ASSERT_TRUE(schema);
+  EXPECT_EQ(
+      Violations(*schema, {{"to", "a@example.com"},
+                           {"ses_template", {{"name", "OrderShipped"}, {"data", {{"id", 1}}}}},
+                           {"tags", {{"kind", "shipping"}}},
+                           {"configuration_set", "transactional"}}),
+      "");
+  EXPECT_NE(Violations(*schema, {{"to", "a@example.com"}, {"ses_template", {{"data", {}}}}}), "");
+  EXPECT_NE(Violations(*schema, {{"to", "a@example.com"}, {"ses_template", {{"name", "a/b"}}}}),
+            "");
+  EXPECT_NE(Violations(*schema, {{"to", "a@example.com"}, {"tags", {{"kind", 1}}}}), "");
+  Json output = EmailLibrary().Manifest()["actions"][0]["output_schema"];
+  EXPECT_TRUE(output["properties"].contains("content"));
 }
 
 }  // namespace
