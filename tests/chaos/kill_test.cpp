@@ -39,7 +39,7 @@
 namespace storeflow::chaos {
 namespace {
 
-using e2e::ServeProcess;
+using test_support::ServeProcess;
 
 constexpr int kKills = 20;
 // A file's time against the engine's timestamp of the commit after it (both the

@@ -28,7 +28,7 @@
 namespace storeflow::chaos {
 namespace {
 
-using e2e::ServeProcess;
+using test_support::ServeProcess;
 
 constexpr char kWorkflowName[] = "chaos-pg-orders";
 constexpr char kCounters[] = "chaos_pg_orders";

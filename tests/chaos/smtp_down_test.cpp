@@ -31,7 +31,7 @@
 namespace storeflow::chaos {
 namespace {
 
-using e2e::ServeProcess;
+using test_support::ServeProcess;
 namespace peer_api = plugins::email::testing;
 
 constexpr char kAdminToken[] = "chaos-admin-token-of-at-least-32-bytes";
@@ -108,7 +108,7 @@ TEST_F(SmtpDownTest, APeerDownForAVirtualMinuteGetsTheEmailOnce) {
   peer_api::PeerPost(peer, "/control/down?seconds=0&mode=refuse");
   ASSERT_NE(peer_api::PeerGet(peer, "/healthz")["down"], false) << "the peer did not go down";
 
-  e2e::HttpResult started = e2e::Http(serve.port(), "POST", "/chaos/mail", "{}");
+  test_support::HttpReply started = test_support::Http(serve.port(), "POST", "/chaos/mail", "{}");
   ASSERT_EQ(started.status, 202) << started.body << "\n" << serve.log();
   const nlohmann::json answered = started.json();
   ASSERT_TRUE(answered.is_object() && answered.contains("run")) << started.body;
@@ -121,7 +121,8 @@ TEST_F(SmtpDownTest, APeerDownForAVirtualMinuteGetsTheEmailOnce) {
   nlohmann::json run;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
   while (std::chrono::steady_clock::now() < deadline && !watchdog.expired()) {
-    e2e::HttpResult shown = e2e::Http(serve.port(), "GET", "/api/v1/runs/" + run_id, "", auth);
+    test_support::HttpReply shown =
+        test_support::Http(serve.port(), "GET", "/api/v1/runs/" + run_id, "", auth);
     if (shown.status == 200) run = shown.json();
     const std::string status = run.is_object() ? run.value("status", "") : "";
     if (status == "completed" || status == "failed" || status == "cancelled") break;

@@ -42,6 +42,10 @@
 #include "store_fixture.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
@@ -445,11 +449,11 @@ class AbandonedCartsTest : public store::testing::StoreTest {
 
   bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > kBudget; }
 
-  HttpResult Sim(const std::string& method, const std::string& target, const json& body = nullptr) {
+  HttpReply Sim(const std::string& method, const std::string& target, const json& body = nullptr) {
     return Http(sim_.port(), method, target, body.is_null() ? "" : body.dump());
   }
-  HttpResult Engine(const std::string& method, const std::string& target,
-                    const json& body = nullptr) {
+  HttpReply Engine(const std::string& method, const std::string& target,
+                   const json& body = nullptr) {
     return Http(engine_.port(), method, target, body.is_null() ? "" : body.dump());
   }
 
@@ -458,14 +462,14 @@ class AbandonedCartsTest : public store::testing::StoreTest {
   void AdvanceTo(Ms t) {
     Ms now = 0;
     {
-      HttpResult r = Engine("GET", "/api/v1/clock");
+      HttpReply r = Engine("GET", "/api/v1/clock");
       ASSERT_EQ(r.status, 200) << r.body;
       now = r.json()["now_ms"].get<Ms>();
     }
     while (now < t) {
       ASSERT_FALSE(OverBudget()) << "over the test's time budget at " << Iso(now);
       const Ms step = std::min(t, now + 6 * kHour);
-      HttpResult r;
+      HttpReply r;
       try {
         r = Engine("POST", "/api/v1/clock/advance", {{"to", step}});
       } catch (const std::exception& e) {
@@ -484,7 +488,7 @@ class AbandonedCartsTest : public store::testing::StoreTest {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     json pending;
     while (std::chrono::steady_clock::now() < deadline) {
-      HttpResult r = Sim("GET", std::string("/_sim/shops/") + kShop + "/deliveries");
+      HttpReply r = Sim("GET", std::string("/_sim/shops/") + kShop + "/deliveries");
       ASSERT_EQ(r.status, 200) << r.body;
       pending = json::array();
       const json body = r.json();
@@ -503,21 +507,21 @@ class AbandonedCartsTest : public store::testing::StoreTest {
   void Subscribe() {
     for (const char* topic : {"carts/create", "carts/update", "checkouts/create",
                               "checkouts/update", "orders/create"}) {
-      HttpResult r = Http(sim_.port(), "POST",
-                          std::string("/shops/") + kShop + "/admin/api/2025-07/webhooks.json",
-                          json{{"webhook",
-                                {{"topic", topic},
-                                 {"address", "http://127.0.0.1:" + std::to_string(engine_.port()) +
-                                                 "/webhooks/shopify"},
-                                 {"format", "json"}}}}
-                              .dump(),
-                          {{"X-Shopify-Access-Token", kAdminToken}});
+      HttpReply r = Http(sim_.port(), "POST",
+                         std::string("/shops/") + kShop + "/admin/api/2025-07/webhooks.json",
+                         json{{"webhook",
+                               {{"topic", topic},
+                                {"address", "http://127.0.0.1:" + std::to_string(engine_.port()) +
+                                                "/webhooks/shopify"},
+                                {"format", "json"}}}}
+                             .dump(),
+                         {{"X-Shopify-Access-Token", kAdminToken}});
       ASSERT_EQ(r.status, 201) << topic << ": " << r.body;
     }
   }
 
   void Fault(const std::string& mode, int count) {
-    HttpResult r = Sim("POST", "/_sim/webhooks/faults", {{"mode", mode}, {"count", count}});
+    HttpReply r = Sim("POST", "/_sim/webhooks/faults", {{"mode", mode}, {"count", count}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
 
@@ -540,14 +544,14 @@ class AbandonedCartsTest : public store::testing::StoreTest {
     if (c.duplicate && !c.reorder) Fault("duplicate", 1);
     json body = {{"token", c.token}, {"lines", Lines(c, false)}};
     if (c.fate == Fate::kNoCheckout) body["email"] = c.email;  // the buyer identity only
-    HttpResult r = Sim("POST", std::string("/_sim/shops/") + kShop + "/carts", body);
+    HttpReply r = Sim("POST", std::string("/_sim/shops/") + kShop + "/carts", body);
     ASSERT_EQ(r.status, 201) << r.body;
     if (c.reorder) {
       // A later version of the cart (one more line), delivered before the first.
-      HttpResult advance = Sim("POST", "/_sim/clock/advance", {{"ms", 1000}});
+      HttpReply advance = Sim("POST", "/_sim/clock/advance", {{"ms", 1000}});
       ASSERT_EQ(advance.status, 200) << advance.body;
-      HttpResult u = Sim("PUT", std::string("/_sim/shops/") + kShop + "/carts/" + c.token,
-                         {{"lines", Lines(c, true)}});
+      HttpReply u = Sim("PUT", std::string("/_sim/shops/") + kShop + "/carts/" + c.token,
+                        {{"lines", Lines(c, true)}});
       ASSERT_EQ(u.status, 200) << u.body;
     }
     if (c.fate == Fate::kNoCheckout) return;
@@ -560,12 +564,12 @@ class AbandonedCartsTest : public store::testing::StoreTest {
         {"note_attributes", json::array({{{"name", "timezone"}, {"value", "UTC"}}})},
         {"customer", {{"first_name", "Buyer" + std::to_string(c.index)}, {"last_name", "Test"}}}};
     if (c.consent) checkout["buyer_accepts_marketing"] = *c.consent;
-    HttpResult k = Sim("POST", std::string("/_sim/shops/") + kShop + "/checkouts", checkout);
+    HttpReply k = Sim("POST", std::string("/_sim/shops/") + kShop + "/checkouts", checkout);
     ASSERT_EQ(k.status, 201) << k.body;
   }
 
   void Order(const Cart& c) {
-    HttpResult r =
+    HttpReply r =
         Sim("POST", std::string("/_sim/shops/") + kShop + "/carts/" + c.token + "/convert",
             json::object());
     ASSERT_EQ(r.status, 201) << r.body;
@@ -575,7 +579,7 @@ class AbandonedCartsTest : public store::testing::StoreTest {
   json MessagesTo(const std::string& address) {
     std::string query;
     Poco::URI::encode(address, "&=+?#@", query);
-    HttpResult r = Http(smtp_http_port_, "GET", "/messages?to=" + query);
+    HttpReply r = Http(smtp_http_port_, "GET", "/messages?to=" + query);
     EXPECT_EQ(r.status, 200) << r.body;
     return r.status == 200 ? r.json() : json::array();
   }
@@ -654,7 +658,7 @@ TEST_P(AbandonedCartsTest, ADayOfCartsGetsExactlyTheEmailsTheRulesSay) {
   for (const Cart& c : scenario.carts()) {
     const std::string want = scenario.expected().status.at(c.index);
     ++expected_counts[want];
-    HttpResult r = Engine("GET", "/api/v1/records/carts/" + c.token);
+    HttpReply r = Engine("GET", "/api/v1/records/carts/" + c.token);
     ASSERT_EQ(r.status, 200) << c.token << ": " << r.body;
     const json value = r.json()["value"];
     const std::string got = value.value("status", "");

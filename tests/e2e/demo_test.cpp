@@ -11,6 +11,8 @@
 #include "serve_process.h"
 
 namespace storeflow::e2e {
+
+using test_support::ReadFile;
 namespace {
 
 namespace fs = std::filesystem;

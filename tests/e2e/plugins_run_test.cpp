@@ -40,6 +40,10 @@
 extern char** environ;
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ReadFile;
 namespace {
 
 namespace fs = std::filesystem;
@@ -178,7 +182,7 @@ json MessagesTo(const Peer& peer, const std::string& address, std::size_t expect
   json messages = json::array();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {
-    HttpResult r = Http(peer.http_port, "GET", "/messages?to=" + query);
+    HttpReply r = Http(peer.http_port, "GET", "/messages?to=" + query);
     if (r.status == 200) messages = r.json();
     if (messages.is_array() && messages.size() >= expected) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -23,20 +23,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_client.h"
-#include "serve_process.h"
-#include "sim_process.h"
-#include "store_fixture.h"
+#include "sim_serve_fixture.h"
 #include "webhook_receiver.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
 namespace sim = storeflow::shopify_sim::testing;
 using nlohmann::json;
 
-constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
 constexpr char kShop[] = "alpha.myshopify.com";
 constexpr char kAdminToken[] = "shpat_alpha_admin_token_0001";  // tests/fixtures/shopify/sim
 constexpr char kSecret[] = "hush";                              // alpha's webhook_secret
@@ -44,100 +44,49 @@ constexpr int kSynced = 13;                                     // orders whose 
 constexpr int kGap = 37;                                        // orders whose webhook is dropped
 constexpr int kPageSize = 5;
 constexpr int kPages = (kSynced + kGap + kPageSize - 1) / kPageSize;
-constexpr auto kTestBudget = std::chrono::seconds(240);  // ctest stops it at 300 s
 
-class ReconcileTest : public store::testing::StoreTest {
+class ReconcileTest : public SimServeTest {
  protected:
+  ReconcileTest() : SimServeTest("reconcile") {}
+
   void SetUp() override {
-    StoreTest::SetUp();
+    SimServeTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    store_.reset();  // SQLite allows one process per file: the server's
-    started_ = std::chrono::steady_clock::now();
-    work_ = fs::temp_directory_path() / ("storeflow-e2e-reconcile-" + std::to_string(getpid()) +
-                                         "-" + std::to_string(std::random_device()()));
-    fs::create_directories(work_ / "workflows");
-    const fs::path source = STOREFLOW_SOURCE_DIR;
     for (const char* name : {"sync-orders.yaml", "reconcile.yaml", "sync-alert.yaml"}) {
-      fs::copy_file(source / "workflows" / name, work_ / "workflows" / name);
+      CopyWorkflow(name);
     }
-    fs::copy(source / "workflows" / "schemas", work_ / "workflows" / "schemas",
-             fs::copy_options::recursive);
-    ASSERT_TRUE(sim_.Start({"--port", "0", "--fixtures",
-                            std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim"},
-                           work_ / "sim.log"))
-        << sim_.log();
+    CopySchemas();
     // The plugin's REST budget is one call at a time, two a second: each page of
     // the walk waits for it, so the walk takes seconds and the kill lands inside it.
-    std::ofstream(work_ / "storeflow.yaml")
-        << "admin:\n  token: " << kToken << "\nwebhooks:\n  shopify_secrets: " << kSecret << "\n"
-        << "http_client:\n  allow_hosts: [127.0.0.1]\n"
-        << "sync_health:\n  check_interval: off\n"  // only the reconciliation alerts here
-        << "workflows:\n  reconcile:\n    shop: " << kShop << "\n    page_size: " << kPageSize
-        << "\n    window: 2d\n  sync-alert:\n    webhook: " << alerts_.url("/alerts") << "\n"
-        << "plugins:\n  config:\n    shopify:\n      shops:\n        - domain: " << kShop
-        << "\n          admin_token_secret: ALPHA_ADMIN\n"
-        << "          endpoint: http://127.0.0.1:" << sim_.port() << "/shops/" << kShop << "\n"
-        << "          limits: {rest_bucket: 1, rest_leak_per_second: 2}\n";
-    fs::permissions(work_ / "storeflow.yaml", fs::perms::owner_read | fs::perms::owner_write);
-    setenv("STOREFLOW_SECRET_ALPHA_ADMIN", kAdminToken, 1);
+    WriteConfig(std::string("admin:\n  token: ") + kAdminApiToken +
+                "\nwebhooks:\n  shopify_secrets: " + kSecret + "\n" +
+                "http_client:\n  allow_hosts: [127.0.0.1]\n" +
+                "sync_health:\n  check_interval: off\n" +  // only the reconciliation alerts here
+                "workflows:\n  reconcile:\n    shop: " + kShop +
+                "\n    page_size: " + std::to_string(kPageSize) +
+                "\n    window: 2d\n  sync-alert:\n    webhook: " + alerts_.url("/alerts") + "\n" +
+                "plugins:\n  config:\n    shopify:\n      shops:\n        - domain: " + kShop +
+                "\n          admin_token_secret: ALPHA_ADMIN\n" +
+                "          endpoint: " + ShopEndpoint(kShop) + "\n" +
+                "          limits: {rest_bucket: 1, rest_leak_per_second: 2}\n");
+    SetSecret("ALPHA_ADMIN", kAdminToken);
     StartServer();
     ASSERT_FALSE(HasFatalFailure());
-    for (const char* topic : {"orders/create", "orders/updated"}) {
-      const json body = {
-          {"webhook",
-           {{"topic", topic},
-            {"address", "http://127.0.0.1:" + std::to_string(port_) + "/webhooks/shopify"},
-            {"format", "json"}}}};
-      auto r = sim::Http(
-          sim_.port(), "POST", std::string("/shops/") + kShop + "/admin/api/2024-10/webhooks.json",
-          body.dump(),
-          {{"X-Shopify-Access-Token", kAdminToken}, {"Content-Type", "application/json"}});
-      ASSERT_EQ(r.status, 201) << r.body;
-    }
+    Subscribe(kShop, kAdminToken, {"orders/create", "orders/updated"});
   }
 
-  void TearDown() override {
-    if (server_.pid() > 0) EXPECT_EQ(server_.Stop(SIGTERM), 0) << server_.log();
-    sim_.Stop();
-    unsetenv("STOREFLOW_SECRET_ALPHA_ADMIN");
-    std::error_code ignored;
-    if (!HasFailure()) fs::remove_all(work_, ignored);
-    StoreTest::TearDown();
-  }
-
-  // Starts the server on a new port; the webhook subscriptions point at the first
-  // one, so a restarted server is given that port again.
+  // Starts the server; a restarted one is given the first one's port again (the
+  // webhook subscriptions name it).
   void StartServer() {
-    const std::string listen = "127.0.0.1:" + std::to_string(port_);
-    ASSERT_TRUE(server_.Start(
-        {"--db", url_, "--workflows", (work_ / "workflows").string(), "--listen", listen,
-         "--config", (work_ / "storeflow.yaml").string(), "--workers", "2", "--lease", "2000"},
-        work_ / ("serve-" + std::to_string(++starts_) + ".log")))
-        << server_.log();
+    SimServeTest::StartServer({"--workers", "2", "--lease", "2000"},
+                              port_ == 0 ? "" : "127.0.0.1:" + std::to_string(port_));
     port_ = server_.port();
-  }
-
-  bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > kTestBudget; }
-
-  sim::Reply Control(const std::string& method, const std::string& path, const json& body = {}) {
-    return sim::Http(sim_.port(), method, "/_sim" + path, body.is_null() ? "" : body.dump(),
-                     {{"Content-Type", "application/json"}});
-  }
-
-  HttpResult Admin(const std::string& method, const std::string& target,
-                   const std::string& body = "") {
-    try {
-      return Http(port_, method, target, body,
-                  {{"Authorization", std::string("Bearer ") + kToken}});
-    } catch (const std::exception& e) {
-      return HttpResult{0, e.what(), {}};  // down or restarting
-    }
   }
 
   // The local order records of the shop, by id.
   std::set<std::int64_t> LocalOrders() {
     std::set<std::int64_t> ids;
-    HttpResult r = Admin("GET", "/api/v1/records/shopify_orders?limit=500");
+    HttpReply r = Admin("GET", "/api/v1/records/shopify_orders?limit=500");
     if (r.status != 200) return ids;
     const json page = r.json();  // the range below must not be a temporary's part
     for (const json& record : page["items"]) ids.insert(record["value"]["id"].get<std::int64_t>());
@@ -158,7 +107,7 @@ class ReconcileTest : public store::testing::StoreTest {
   // Waits until reconciliation `id` has ended; its detail (null when it did not).
   json WaitForReport(std::int64_t id) {
     while (!OverBudget()) {
-      HttpResult r = Admin("GET", "/api/v1/reconciliations/" + std::to_string(id));
+      HttpReply r = Admin("GET", "/api/v1/reconciliations/" + std::to_string(id));
       if (r.status == 200) {
         const json body = r.json();
         if (body["status"] != "running" && body["status"] != "queued") return body;
@@ -183,13 +132,8 @@ class ReconcileTest : public store::testing::StoreTest {
     return n;
   }
 
-  fs::path work_;
-  sim::SimProcess sim_;
   sim::WebhookReceiver alerts_;
-  ServeProcess server_;
   std::uint16_t port_ = 0;
-  int starts_ = 0;
-  std::chrono::steady_clock::time_point started_;
 };
 
 TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
@@ -205,7 +149,7 @@ TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
   ASSERT_EQ(LocalOrders(), synced);
   ASSERT_LT(Control("DELETE", std::string("/shops/") + kShop + "/received").status, 300);
 
-  HttpResult started = Admin("POST", "/api/v1/reconciliations", "{}");
+  HttpReply started = Admin("POST", "/api/v1/reconciliations", "{}");
   ASSERT_EQ(started.status, 202) << started.body;
   const std::int64_t id = started.json()["id"].get<std::int64_t>();
 
@@ -214,7 +158,7 @@ TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
   const std::string checkpoint =
       "/api/v1/records/reconcile_checkpoints/" + std::to_string(id) + "/orders";
   while (!OverBudget()) {
-    HttpResult r = Admin("GET", checkpoint);
+    HttpReply r = Admin("GET", checkpoint);
     if (r.status == 200) {
       const json value = r.json()["value"];
       if (value.value("done", false)) break;
@@ -260,8 +204,8 @@ TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
 
   // A second reconciliation, from the CLI: nothing missing now.
   const std::string command =
-      std::string("cd ") + STOREFLOW_SOURCE_DIR + " && STOREFLOW_ADMIN_TOKEN=" + kToken + " " +
-      STOREFLOW_BINARY +
+      std::string("cd ") + STOREFLOW_SOURCE_DIR + " && STOREFLOW_ADMIN_TOKEN=" + kAdminApiToken +
+      " " + STOREFLOW_BINARY +
       " reconcile --wait --timeout 2m --api http://127.0.0.1:" + std::to_string(port_) + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
@@ -276,7 +220,7 @@ TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
   EXPECT_EQ(second["status"], "ok");
   EXPECT_EQ(second["report"]["resources"]["orders"]["before"]["gap"], 0);
 
-  HttpResult list = Admin("GET", "/api/v1/reconciliations");
+  HttpReply list = Admin("GET", "/api/v1/reconciliations");
   ASSERT_EQ(list.status, 200) << list.body;
   ASSERT_EQ(list.json()["items"].size(), 2u) << list.body;
   EXPECT_EQ(list.json()["items"][0]["id"], second["id"]);  // newest first
@@ -286,10 +230,7 @@ TEST_P(ReconcileTest, FindsAndRepairsAGapOf37OrdersAcrossAKillThenReportsOk) {
   std::printf(
       "reconcile: %d synced, %d dropped, killed after page %d of %d, %d listing calls, "
       "%lld s\n",
-      kSynced, kGap, pages_at_kill, kPages, listing,
-      static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count()));
+      kSynced, kGap, pages_at_kill, kPages, listing, ElapsedSeconds());
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(ReconcileTest);

@@ -18,6 +18,11 @@
 #include "store_fixture.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ReadFile;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
@@ -78,12 +83,12 @@ class ShopApiTest : public store::testing::StoreTest {
     StoreTest::TearDown();
   }
 
-  HttpResult Get(const std::string& target) { return Http(server_.port(), "GET", target); }
-  HttpResult Post(const std::string& target, const json& body,
-                  const std::map<std::string, std::string>& headers = {}) {
+  HttpReply Get(const std::string& target) { return Http(server_.port(), "GET", target); }
+  HttpReply Post(const std::string& target, const json& body,
+                 const std::map<std::string, std::string>& headers = {}) {
     return Http(server_.port(), "POST", target, body.dump(), headers);
   }
-  HttpResult Admin(const std::string& target) {
+  HttpReply Admin(const std::string& target) {
     return Http(server_.port(), "GET", target, "",
                 {{"Authorization", std::string("Bearer ") + kToken}});
   }
@@ -93,7 +98,7 @@ class ShopApiTest : public store::testing::StoreTest {
     json last;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-      HttpResult r = Admin("/api/v1/records/orders/" + order_id);
+      HttpReply r = Admin("/api/v1/records/orders/" + order_id);
       if (r.status == 200) {
         last = r.json();
         if (last["value"]["status"] == status) return last;
@@ -111,10 +116,10 @@ class ShopApiTest : public store::testing::StoreTest {
 };
 
 TEST_P(ShopApiTest, ProductsAreListedAndFilteredByType) {
-  HttpResult all = Get("/products");
+  HttpReply all = Get("/products");
   ASSERT_EQ(all.status, 200) << all.body;
   EXPECT_EQ(all.json()["count"], 12);
-  HttpResult shoes = Get("/products?productType=Shoes");
+  HttpReply shoes = Get("/products?productType=Shoes");
   ASSERT_EQ(shoes.status, 200) << shoes.body;
   json body = shoes.json();
   ASSERT_EQ(body["products"].size(), 3u) << shoes.body;
@@ -127,13 +132,13 @@ TEST_P(ShopApiTest, RecommendationsFollowTheShoppersInteractions) {
   const std::string user = "u-rec";
   for (const auto& [type, event] : std::vector<std::pair<std::string, std::string>>{
            {"Jackets", "click"}, {"Jackets", "add_to_cart"}, {"Shoes", "view"}, {"Hats", "view"}}) {
-    HttpResult r =
+    HttpReply r =
         Post("/events",
              {{"userId", user}, {"productId", "p-x"}, {"eventType", event}, {"productType", type}});
     ASSERT_EQ(r.status, 201) << r.body << server_.log();
     EXPECT_EQ(r.json()["recorded"], true);
   }
-  HttpResult rec = Get("/recommendations?userId=" + user);
+  HttpReply rec = Get("/recommendations?userId=" + user);
   ASSERT_EQ(rec.status, 200) << rec.body;
   json body = rec.json();
   EXPECT_EQ(body["category"], "Jackets") << rec.body;
@@ -147,10 +152,10 @@ TEST_P(ShopApiTest, RecommendationsFollowTheShoppersInteractions) {
   EXPECT_EQ(none["products"].size(), 0u);
 
   // Bad input names the place.
-  HttpResult missing = Get("/recommendations");
+  HttpReply missing = Get("/recommendations");
   EXPECT_EQ(missing.status, 422) << missing.body;
   EXPECT_NE(missing.body.find("userId"), std::string::npos) << missing.body;
-  HttpResult bad_event = Post(
+  HttpReply bad_event = Post(
       "/events",
       {{"userId", user}, {"productId", "p-x"}, {"eventType", "stare"}, {"productType", "Hats"}});
   EXPECT_EQ(bad_event.status, 422) << bad_event.body;
@@ -159,21 +164,21 @@ TEST_P(ShopApiTest, RecommendationsFollowTheShoppersInteractions) {
 
 TEST_P(ShopApiTest, AnOrderIsAnsweredAtOnceThenPaidConfirmedAndInvoiced) {
   const std::string user = "u-order";
-  HttpResult first = Post("/cart", {{"userId", user}, {"productId", "p-1001"}, {"quantity", 2}});
+  HttpReply first = Post("/cart", {{"userId", user}, {"productId", "p-1001"}, {"quantity", 2}});
   ASSERT_EQ(first.status, 200) << first.body << server_.log();
   EXPECT_EQ(first.json()["total_cents"], 17998);
-  HttpResult second = Post("/cart", {{"userId", user}, {"productId", "p-3001"}, {"quantity", 1}});
+  HttpReply second = Post("/cart", {{"userId", user}, {"productId", "p-3001"}, {"quantity", 1}});
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(second.json()["total_cents"], 19898);
   EXPECT_EQ(second.json()["items"].size(), 2u);
 
-  HttpResult unknown = Post("/cart", {{"userId", user}, {"productId", "p-404"}, {"quantity", 1}});
+  HttpReply unknown = Post("/cart", {{"userId", user}, {"productId", "p-404"}, {"quantity", 1}});
   EXPECT_EQ(unknown.status, 404) << unknown.body;
-  HttpResult zero = Post("/cart", {{"userId", user}, {"productId", "p-1001"}, {"quantity", 0}});
+  HttpReply zero = Post("/cart", {{"userId", user}, {"productId", "p-1001"}, {"quantity", 0}});
   EXPECT_EQ(zero.status, 422) << zero.body;
   EXPECT_NE(zero.body.find("quantity"), std::string::npos) << zero.body;
 
-  HttpResult order = Post("/orders", {{"userId", user}, {"email", "ada@example.com"}});
+  HttpReply order = Post("/orders", {{"userId", user}, {"email", "ada@example.com"}});
   ASSERT_EQ(order.status, 202) << order.body << server_.log();
   const std::string order_id = order.json()["orderId"];
   EXPECT_EQ(order.json()["status"], "Order Received");
@@ -184,7 +189,7 @@ TEST_P(ShopApiTest, AnOrderIsAnsweredAtOnceThenPaidConfirmedAndInvoiced) {
 
   // The cart is gone; a second order has nothing to buy.
   EXPECT_EQ(Admin("/api/v1/records/carts/" + user).status, 404);
-  HttpResult empty = Post("/orders", {{"userId", user}});
+  HttpReply empty = Post("/orders", {{"userId", user}});
   EXPECT_EQ(empty.status, 409) << empty.body;
 
   // The invoice, through the storage plugin.
@@ -213,7 +218,7 @@ TEST_P(ShopApiTest, AnOrderOverThePaymentLimitIsDeclinedNotProcessed) {
   // 21 down parkas: 5,229.00 USD, over the simulated 5,000.00 USD limit.
   ASSERT_EQ(Post("/cart", {{"userId", user}, {"productId", "p-2002"}, {"quantity", 21}}).status,
             200);
-  HttpResult order = Post("/orders", {{"userId", user}});
+  HttpReply order = Post("/orders", {{"userId", user}});
   ASSERT_EQ(order.status, 202) << order.body;
   json declined = WaitForOrder(order.json()["orderId"], "PAYMENT_DECLINED");
   EXPECT_NE(declined["value"]["reason"].get<std::string>().find("over the limit"),

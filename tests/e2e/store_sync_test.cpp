@@ -23,20 +23,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_client.h"
-#include "serve_process.h"
-#include "sim_process.h"
-#include "store_fixture.h"
+#include "sim_serve_fixture.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
 namespace sim = storeflow::shopify_sim::testing;
 using nlohmann::json;
 
-constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
-constexpr char kSupplier[] = "alpha.myshopify.com";                // tests/fixtures/shopify/sim
+constexpr char kSupplier[] = "alpha.myshopify.com";  // tests/fixtures/shopify/sim
 constexpr char kSupplierToken[] = "shpat_alpha_admin_token_0001";
 constexpr char kSupplierSecret[] = "hush";
 constexpr char kRetailer[] = "beta.myshopify.com";
@@ -44,7 +44,6 @@ constexpr char kRetailerToken[] = "shpat_beta_admin_token_0002";
 constexpr int kProducts = 20;
 constexpr int kMarkupPercent = 25;
 constexpr int kPriceEnding = 99;  // cents
-constexpr auto kTestBudget = std::chrono::seconds(240);
 
 // The retailer's rule, as configured below for scripts/store_sync.lua: +25 %, half up
 // to the cent, then up to the next price ending in .99.
@@ -95,79 +94,32 @@ struct ScriptedProduct {
   }
 };
 
-class StoreSyncTest : public store::testing::StoreTest {
+class StoreSyncTest : public SimServeTest {
  protected:
+  StoreSyncTest() : SimServeTest("storesync") {}
+
   void SetUp() override {
-    StoreTest::SetUp();
+    SimServeTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    store_.reset();  // SQLite allows one process per file: the server's
-    started_ = std::chrono::steady_clock::now();
-    work_ = fs::temp_directory_path() / ("storeflow-e2e-storesync-" + std::to_string(getpid()) +
-                                         "-" + std::to_string(std::random_device()()));
-    fs::create_directories(work_ / "workflows");
-    ASSERT_TRUE(sim_.Start({"--port", "0", "--fixtures",
-                            std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim"},
-                           work_ / "sim.log"))
-        << sim_.log();
-    fs::copy_file(fs::path(STOREFLOW_SOURCE_DIR) / "workflows" / "store-sync.yaml",
-                  work_ / "workflows" / "store-sync.yaml");
-    const std::string base = "http://127.0.0.1:" + std::to_string(sim_.port()) + "/shops/";
-    std::ofstream config(work_ / "storeflow.yaml");
-    config << "admin:\n  token: " << kToken << "\n"
-           << "webhooks:\n  shopify_secrets: " << kSupplierSecret << "\n"
-           << "workflows:\n  store-sync:\n    supplier: " << kSupplier << "\n"
-           << "    retailers:\n      - shop: " << kRetailer << "\n"
-           << "        markup_percent: " << kMarkupPercent << "\n"
-           << "        price_ending: \"0." << kPriceEnding << "\"\n"
-           << "        exclude_tags: [exclusive]\n"
-           << "plugins:\n  config:\n    shopify:\n      shops:\n"
-           << "        - domain: " << kSupplier
-           << "\n          admin_token_secret: SUPPLIER_ADMIN\n"
-           << "          endpoint: " << base << kSupplier << "\n"
-           << "        - domain: " << kRetailer
-           << "\n          admin_token_secret: RETAILER_ADMIN\n"
-           << "          endpoint: " << base << kRetailer << "\n";
-    config.close();
-    fs::permissions(work_ / "storeflow.yaml", fs::perms::owner_read | fs::perms::owner_write);
-    setenv("STOREFLOW_SECRET_SUPPLIER_ADMIN", kSupplierToken, 1);
-    setenv("STOREFLOW_SECRET_RETAILER_ADMIN", kRetailerToken, 1);
-    ASSERT_TRUE(server_.Start(
-        {"--db", url_, "--workflows", (work_ / "workflows").string(), "--listen", "127.0.0.1:0",
-         "--config", (work_ / "storeflow.yaml").string(), "--workers", "4"},
-        work_ / "serve.log"))
-        << server_.log();
-    for (const char* topic : {"products/create", "products/update", "products/delete"}) {
-      const json body = {
-          {"webhook",
-           {{"topic", topic},
-            {"address", "http://127.0.0.1:" + std::to_string(server_.port()) + "/webhooks/shopify"},
-            {"format", "json"}}}};
-      auto r = sim::Http(
-          sim_.port(), "POST",
-          std::string("/shops/") + kSupplier + "/admin/api/2025-07/webhooks.json", body.dump(),
-          {{"X-Shopify-Access-Token", kSupplierToken}, {"Content-Type", "application/json"}});
-      ASSERT_EQ(r.status, 201) << r.body;
-    }
-  }
-
-  void TearDown() override {
-    if (server_.pid() > 0) {
-      EXPECT_EQ(server_.Stop(SIGTERM), 0) << server_.log();
-    }
-    if (HasFailure()) std::fprintf(stderr, "serve log:\n%s\n", server_.log().c_str());
-    sim_.Stop();
-    unsetenv("STOREFLOW_SECRET_SUPPLIER_ADMIN");
-    unsetenv("STOREFLOW_SECRET_RETAILER_ADMIN");
-    std::error_code ignored;
-    if (!HasFailure()) fs::remove_all(work_, ignored);
-    StoreTest::TearDown();
-  }
-
-  bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > kTestBudget; }
-
-  sim::Reply Control(const std::string& method, const std::string& path, const json& body = {}) {
-    return sim::Http(sim_.port(), method, "/_sim" + path, body.is_null() ? "" : body.dump(),
-                     {{"Content-Type", "application/json"}});
+    CopyWorkflow("store-sync.yaml");
+    WriteConfig(
+        std::string("admin:\n  token: ") + kAdminApiToken + "\n" +
+        "webhooks:\n  shopify_secrets: " + kSupplierSecret + "\n" +
+        "workflows:\n  store-sync:\n    supplier: " + kSupplier + "\n" +
+        "    retailers:\n      - shop: " + kRetailer + "\n" + "        markup_percent: " +
+        std::to_string(kMarkupPercent) + "\n" + "        price_ending: \"0." +
+        std::to_string(kPriceEnding) + "\"\n" + "        exclude_tags: [exclusive]\n" +
+        "plugins:\n  config:\n    shopify:\n      shops:\n" + "        - domain: " + kSupplier +
+        "\n          admin_token_secret: SUPPLIER_ADMIN\n" +
+        "          endpoint: " + ShopEndpoint(kSupplier) + "\n" + "        - domain: " + kRetailer +
+        "\n          admin_token_secret: RETAILER_ADMIN\n" +
+        "          endpoint: " + ShopEndpoint(kRetailer) + "\n");
+    SetSecret("SUPPLIER_ADMIN", kSupplierToken);
+    SetSecret("RETAILER_ADMIN", kRetailerToken);
+    StartServer({"--workers", "4"});
+    ASSERT_FALSE(HasFatalFailure());
+    Subscribe(kSupplier, kSupplierToken, {"products/create", "products/update", "products/delete"},
+              "2025-07");
   }
 
   // Every product of a shop over the Admin REST API, with its metafields (from the
@@ -202,11 +154,6 @@ class StoreSyncTest : public store::testing::StoreTest {
     }
     ASSERT_EQ(Control("POST", "/clock/advance", {{"ms", 2000}}).status, 200);
   }
-
-  fs::path work_;
-  sim::SimProcess sim_;
-  ServeProcess server_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 TEST_P(StoreSyncTest, SupplierProductsCreatedEditedAndDeletedLeaveTheRetailerEqualToTheMapping) {
@@ -331,12 +278,10 @@ TEST_P(StoreSyncTest, SupplierProductsCreatedEditedAndDeletedLeaveTheRetailerEqu
 
   // Nothing failed, the duplicates really came twice, and the engine recorded the
   // last version applied of every supplier product.
-  auto runs = Http(server_.port(), "GET", "/api/v1/dead-letters?workflow=store-sync", "",
-                   {{"Authorization", std::string("Bearer ") + kToken}});
+  auto runs = Admin("GET", "/api/v1/dead-letters?workflow=store-sync");
   ASSERT_EQ(runs.status, 200) << runs.body;
   EXPECT_TRUE(runs.json()["items"].empty()) << runs.body;
-  auto records = Http(server_.port(), "GET", "/api/v1/records/store_sync?limit=100", "",
-                      {{"Authorization", std::string("Bearer ") + kToken}});
+  auto records = Admin("GET", "/api/v1/records/store_sync?limit=100");
   ASSERT_EQ(records.status, 200) << records.body;
   int tombstones = 0;
   const json items = records.json()["items"];
@@ -351,10 +296,7 @@ TEST_P(StoreSyncTest, SupplierProductsCreatedEditedAndDeletedLeaveTheRetailerEqu
   std::printf(
       "store sync: %d supplier products, %zu carried by the retailer at the end, %zu deliveries "
       "(%d duplicated), %lld s\n",
-      kProducts, expected.size(), deliveries["deliveries"].size(), duplicated,
-      static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count()));
+      kProducts, expected.size(), deliveries["deliveries"].size(), duplicated, ElapsedSeconds());
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(StoreSyncTest);

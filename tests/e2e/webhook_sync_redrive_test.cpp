@@ -39,19 +39,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_client.h"
-#include "serve_process.h"
-#include "sim_process.h"
-#include "store_fixture.h"
+#include "sim_serve_fixture.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ReadFile;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
 namespace sim = storeflow::shopify_sim::testing;
 using nlohmann::json;
 
-constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
 constexpr char kShop[] = "alpha.myshopify.com";
 constexpr char kAdminToken[] = "shpat_alpha_admin_token_0001";
 constexpr char kSecret[] = "hush";  // alpha's webhook_secret in the fixtures
@@ -137,26 +138,18 @@ class Gate {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
-class WebhookSyncRedriveTest : public store::testing::StoreTest {
+class WebhookSyncRedriveTest : public SimServeTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    if (HasFatalFailure() || IsSkipped()) return;
-    store_.reset();  // SQLite allows one process per file: the server's
-    started_ = std::chrono::steady_clock::now();
-    work_ = fs::temp_directory_path() / ("storeflow-e2e-redrive-" + std::to_string(getpid()) + "-" +
-                                         std::to_string(std::random_device()()));
-    fs::create_directories(work_ / "workflows");
-    ASSERT_TRUE(sim_.Start({"--port", "0", "--fixtures",
-                            std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim"},
-                           work_ / "sim.log"))
-        << sim_.log();
+  WebhookSyncRedriveTest() : SimServeTest("redrive", kTestBudget) {}
 
+  void SetUp() override {
+    SimServeTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
     // The shipped workflows; sync-orders with the gate as its first step.
-    const fs::path source = fs::path(STOREFLOW_SOURCE_DIR) / "workflows";
-    fs::copy(source / "schemas", work_ / "workflows" / "schemas", fs::copy_options::recursive);
-    fs::copy_file(source / "sync-customers.yaml", work_ / "workflows" / "sync-customers.yaml");
-    std::string orders = ReadFile(source / "sync-orders.yaml");
+    CopySchemas();
+    CopyWorkflow("sync-customers.yaml");
+    std::string orders =
+        ReadFile(fs::path(STOREFLOW_SOURCE_DIR) / "workflows" / "sync-orders.yaml");
     const std::string steps = "\nsteps:\n";
     const auto at = orders.find(steps);
     ASSERT_NE(at, std::string::npos);
@@ -164,67 +157,33 @@ class WebhookSyncRedriveTest : public store::testing::StoreTest {
                                          gate_.url() + "\", method: GET }\n\n");
     std::ofstream(work_ / "workflows" / "sync-orders.yaml") << orders;
 
-    std::ofstream(work_ / "storeflow.yaml")
-        << "admin:\n  token: " << kToken << "\nwebhooks:\n  shopify_secrets: " << kSecret
-        << "\nhttp_client:\n  allow_hosts: [127.0.0.1]\n"
-        << "dead_letters:\n  auto_redrive: 30m\n";
-    fs::permissions(work_ / "storeflow.yaml", fs::perms::owner_read | fs::perms::owner_write);
+    WriteConfig(std::string("admin:\n  token: ") + kAdminApiToken +
+                "\nwebhooks:\n  shopify_secrets: " + kSecret +
+                "\nhttp_client:\n  allow_hosts: [127.0.0.1]\n" +
+                "dead_letters:\n  auto_redrive: 30m\n");
 
     const json clock = Control("GET", "/clock").json();
     start_ms_ = clock["now_ms"].get<std::int64_t>();
-    ASSERT_TRUE(
-        server_.Start({"--db", url_, "--workflows", (work_ / "workflows").string(), "--listen",
-                       "127.0.0.1:0", "--config", (work_ / "storeflow.yaml").string(), "--workers",
-                       "4", "--clock", "manual", "--clock-start", clock["now"].get<std::string>()},
-                      work_ / "serve.log"))
-        << server_.log();
-    for (const char* topic : {"orders/create", "orders/updated", "orders/delete",
-                              "customers/create", "customers/update", "customers/delete"}) {
-      const json body = {
-          {"webhook",
-           {{"topic", topic},
-            {"address", "http://127.0.0.1:" + std::to_string(server_.port()) + "/webhooks/shopify"},
-            {"format", "json"}}}};
-      auto r = sim::Http(
-          sim_.port(), "POST", std::string("/shops/") + kShop + "/admin/api/2025-07/webhooks.json",
-          body.dump(),
-          {{"X-Shopify-Access-Token", kAdminToken}, {"Content-Type", "application/json"}});
-      ASSERT_EQ(r.status, 201) << r.body;
-    }
+    StartServer(
+        {"--workers", "4", "--clock", "manual", "--clock-start", clock["now"].get<std::string>()});
+    ASSERT_FALSE(HasFatalFailure());
+    Subscribe(kShop, kAdminToken,
+              {"orders/create", "orders/updated", "orders/delete", "customers/create",
+               "customers/update", "customers/delete"},
+              "2025-07");
   }
 
   void TearDown() override {
     stop_polling_ = true;
     if (poller_.joinable()) poller_.join();
-    if (server_.pid() > 0) {
-      EXPECT_EQ(server_.Stop(SIGTERM), 0) << server_.log();
-    }
-    if (HasFailure())
-      std::fprintf(stderr, "serve log:\n%s\n", server_.log().substr(0, 30000).c_str());
-    sim_.Stop();
-    std::error_code ignored;
-    if (!HasFailure()) fs::remove_all(work_, ignored);
-    StoreTest::TearDown();
-  }
-
-  bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > kTestBudget; }
-
-  sim::Reply Control(const std::string& method, const std::string& path, const json& body = {}) {
-    return sim::Http(sim_.port(), method, "/_sim" + path, body.is_null() ? "" : body.dump(),
-                     {{"Content-Type", "application/json"}});
-  }
-
-  HttpResult Admin(const std::string& method, const std::string& target,
-                   const json& body = nullptr) {
-    return Http(server_.port(), method, target, body.is_null() ? "" : body.dump(),
-                {{"Authorization", std::string("Bearer ") + kToken}});
+    SimServeTest::TearDown();
   }
 
   // Local records of a collection by entity id, or nullopt when the server does not answer.
   std::optional<std::map<std::int64_t, json>> Local(const std::string& collection) {
     std::map<std::int64_t, json> out;
     try {
-      HttpResult r = Admin("GET", "/api/v1/records/" + collection + "?limit=500");
+      HttpReply r = Admin("GET", "/api/v1/records/" + collection + "?limit=500");
       if (r.status != 200) return std::nullopt;
       const json page = r.json();
       for (const json& record : page["items"]) out[record["value"]["id"]] = record["value"];
@@ -282,7 +241,7 @@ class WebhookSyncRedriveTest : public store::testing::StoreTest {
 
   // Moves the engine's clock to start + `ms` (through every due time on the way).
   void AdvanceEngineTo(std::int64_t ms) {
-    HttpResult r = Admin("POST", "/api/v1/clock/advance", {{"to", start_ms_ + ms}});
+    HttpReply r = Admin("POST", "/api/v1/clock/advance", json{{"to", start_ms_ + ms}}.dump());
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
@@ -300,16 +259,12 @@ class WebhookSyncRedriveTest : public store::testing::StoreTest {
   }
 
   json DeadLetters() {
-    HttpResult r = Admin("GET", "/api/v1/dead-letters?workflow=sync-orders");
+    HttpReply r = Admin("GET", "/api/v1/dead-letters?workflow=sync-orders");
     return r.status == 200 ? r.json()["items"] : json();
   }
 
   Gate gate_;
-  fs::path work_;
-  sim::SimProcess sim_;
-  ServeProcess server_;
   std::int64_t start_ms_ = 0;
-  std::chrono::steady_clock::time_point started_;
   std::thread poller_;
   std::atomic<bool> stop_polling_{false};
   std::mutex mu_;
@@ -472,7 +427,7 @@ TEST_P(WebhookSyncRedriveTest, OrdersAndCustomersSyncAndAFailingBurstIsRedrivenI
   // Every dead letter was retried by the auto-redrive and completed.
   int redriven = 0;
   for (std::int64_t id : dead_ids) {
-    HttpResult r = Admin("GET", "/api/v1/runs/" + std::to_string(id));
+    HttpReply r = Admin("GET", "/api/v1/runs/" + std::to_string(id));
     ASSERT_EQ(r.status, 200) << r.body;
     const json run = r.json();
     const json dl = run.contains("dead_letter")
@@ -492,10 +447,7 @@ TEST_P(WebhookSyncRedriveTest, OrdersAndCustomersSyncAndAFailingBurstIsRedrivenI
   std::printf(
       "webhook sync (orders, customers): %d orders, %d customers, %d dead letters redriven, "
       "%d gate refusals, %d polls, %lld s\n",
-      kOrders, kCustomers, redriven, gate_.refused(), polls_,
-      static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count()));
+      kOrders, kCustomers, redriven, gate_.refused(), polls_, ElapsedSeconds());
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(WebhookSyncRedriveTest);

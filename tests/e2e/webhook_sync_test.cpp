@@ -28,19 +28,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_client.h"
-#include "serve_process.h"
-#include "sim_process.h"
-#include "store_fixture.h"
+#include "sim_serve_fixture.h"
 
 namespace storeflow::e2e {
+
+using test_support::Http;
+using test_support::HttpReply;
+using test_support::ServeProcess;
 namespace {
 
 namespace fs = std::filesystem;
 namespace sim = storeflow::shopify_sim::testing;
 using nlohmann::json;
 
-constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
 constexpr char kShop[] = "alpha.myshopify.com";
 constexpr char kAdminToken[] = "shpat_alpha_admin_token_0001";
 constexpr char kSecret[] = "hush";  // alpha's webhook_secret in the fixtures
@@ -69,81 +69,40 @@ std::int64_t ParseShopTime(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&parts)) + 5 * 3600;
 }
 
-class WebhookSyncTest : public store::testing::StoreTest {
+class WebhookSyncTest : public SimServeTest {
  protected:
+  WebhookSyncTest() : SimServeTest("sync", kTestBudget) {}
+
   void SetUp() override {
-    StoreTest::SetUp();
+    SimServeTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    store_.reset();  // SQLite allows one process per file: the server's
-    started_ = std::chrono::steady_clock::now();
-    work_ = fs::temp_directory_path() / ("storeflow-e2e-sync-" + std::to_string(getpid()) + "-" +
-                                         std::to_string(std::random_device()()));
-    fs::create_directories(work_ / "workflows");
     // The flow under test alone (the folder's other product workflows, such as
     // store-sync, would only add runs).
-    const fs::path source = fs::path(STOREFLOW_SOURCE_DIR) / "workflows";
-    fs::copy(source / "schemas", work_ / "workflows" / "schemas", fs::copy_options::recursive);
-    fs::copy_file(source / "sync-products.yaml", work_ / "workflows" / "sync-products.yaml");
-    std::ofstream(work_ / "storeflow.yaml")
-        << "admin:\n  token: " << kToken << "\nwebhooks:\n  shopify_secrets: " << kSecret << "\n";
-    fs::permissions(work_ / "storeflow.yaml", fs::perms::owner_read | fs::perms::owner_write);
-    ASSERT_TRUE(sim_.Start({"--port", "0", "--fixtures",
-                            std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim"},
-                           work_ / "sim.log"))
-        << sim_.log();
+    CopySchemas();
+    CopyWorkflow("sync-products.yaml");
+    WriteConfig(std::string("admin:\n  token: ") + kAdminApiToken +
+                "\nwebhooks:\n  shopify_secrets: " + kSecret + "\n");
     StartServer("127.0.0.1:0");
     ASSERT_FALSE(HasFatalFailure());
     port_ = server_.port();
-    for (const char* topic : {"products/create", "products/update", "products/delete"}) {
-      const json body = {
-          {"webhook",
-           {{"topic", topic},
-            {"address", "http://127.0.0.1:" + std::to_string(port_) + "/webhooks/shopify"},
-            {"format", "json"}}}};
-      auto r = sim::Http(
-          sim_.port(), "POST", std::string("/shops/") + kShop + "/admin/api/2024-10/webhooks.json",
-          body.dump(),
-          {{"X-Shopify-Access-Token", kAdminToken}, {"Content-Type", "application/json"}});
-      ASSERT_EQ(r.status, 201) << r.body;
-    }
+    Subscribe(kShop, kAdminToken, {"products/create", "products/update", "products/delete"});
   }
 
   void TearDown() override {
     stop_polling_ = true;
     if (poller_.joinable()) poller_.join();
-    if (server_.pid() > 0) {
-      EXPECT_EQ(server_.Stop(SIGTERM), 0) << server_.log();
-    }
-    sim_.Stop();
-    std::error_code ignored;
-    if (!HasFailure()) fs::remove_all(work_, ignored);
-    StoreTest::TearDown();
+    SimServeTest::TearDown();
   }
 
   void StartServer(const std::string& listen) {
-    ASSERT_TRUE(server_.Start(
-        {"--db", url_, "--workflows", (work_ / "workflows").string(), "--listen", listen,
-         "--config", (work_ / "storeflow.yaml").string(), "--workers", "2", "--lease", "2000"},
-        work_ / ("serve-" + std::to_string(++starts_) + ".log")))
-        << server_.log();
-  }
-
-  bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > kTestBudget; }
-
-  sim::Reply Control(const std::string& method, const std::string& path, const json& body = {}) {
-    return sim::Http(sim_.port(), method, "/_sim" + path, body.is_null() ? "" : body.dump(),
-                     {{"Content-Type", "application/json"}});
-  }
-
-  HttpResult Admin(const std::string& target) {
-    return Http(port_, "GET", target, "", {{"Authorization", std::string("Bearer ") + kToken}});
+    SimServeTest::StartServer({"--workers", "2", "--lease", "2000"}, listen);
   }
 
   // Local product records by product id, or nullopt when the server does not answer.
   std::optional<std::map<std::int64_t, json>> LocalProducts() {
     std::map<std::int64_t, json> out;
     try {
-      HttpResult r = Admin("/api/v1/records/shopify_products?limit=500");
+      HttpReply r = Admin("GET", "/api/v1/records/shopify_products?limit=500");
       if (r.status != 200) return std::nullopt;
       const json page = r.json();
       for (const json& record : page["items"]) out[record["value"]["id"]] = record["value"];
@@ -223,12 +182,7 @@ class WebhookSyncTest : public store::testing::StoreTest {
     }
   }
 
-  fs::path work_;
-  sim::SimProcess sim_;
-  ServeProcess server_;
   std::uint16_t port_ = 0;
-  int starts_ = 0;
-  std::chrono::steady_clock::time_point started_;
   std::thread poller_;
   std::atomic<bool> stop_polling_{false};
   std::mutex mu_;
@@ -351,7 +305,7 @@ TEST_P(WebhookSyncTest, ShuffledDuplicatedAndFailingDeliveriesLeaveTheSimulators
   EXPECT_EQ(delivered, static_cast<int>(deliveries["deliveries"].size()));
 
   // Nothing is left over: no dead letters, and the older updates were refused.
-  HttpResult dead = Admin("/api/v1/dead-letters?workflow=sync-products");
+  HttpReply dead = Admin("GET", "/api/v1/dead-letters?workflow=sync-products");
   ASSERT_EQ(dead.status, 200) << dead.body;
   EXPECT_TRUE(dead.json()["items"].empty()) << dead.body;
 
@@ -363,10 +317,7 @@ TEST_P(WebhookSyncTest, ShuffledDuplicatedAndFailingDeliveriesLeaveTheSimulators
       "webhook sync: %d products, %d updates, %d deletions, %d deliveries (%d retried "
       "after the burst, %d duplicated), %d polls, %lld s\n",
       kProducts, kUpdates, kDeleted, static_cast<int>(deliveries["deliveries"].size()), retried,
-      duplicated, polls_,
-      static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count()));
+      duplicated, polls_, ElapsedSeconds());
 }
 
 STOREFLOW_INSTANTIATE_STORE_TESTS(WebhookSyncTest);

@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "../runtime/runtime_fixture.h"
 #include "http/admin_api.h"
 #include "openapi_contract.h"
+#include "runtime_fixture.h"
 
 namespace storeflow::http::testing {
 

@@ -5,10 +5,10 @@
 #include <atomic>
 #include <thread>
 
-#include "../store/store_fixture.h"
 #include "plugin/host_services.h"
 #include "plugin/rate_governor.h"
 #include "runtime/clock.h"
+#include "store_fixture.h"
 
 namespace storeflow::plugin {
 namespace {

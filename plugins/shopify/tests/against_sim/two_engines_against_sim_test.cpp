@@ -16,7 +16,7 @@
 #include "runtime/secrets.h"
 #include "sim_plugin_fixture.h"
 #include "store/store.h"
-#include "store/store_fixture.h"  // PgTestDatabase
+#include "store_fixture.h"  // PgTestDatabase
 
 namespace storeflow::plugins::shopify::testing {
 namespace {

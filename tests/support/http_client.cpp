@@ -1,31 +1,17 @@
-#pragma once
-
-// A minimal HTTP/1.1 client for end-to-end tests (Poco::Net over loopback).
+#include "http_client.h"
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
-#include <map>
 #include <sstream>
-#include <string>
 
-#include <nlohmann/json.hpp>
+namespace storeflow::test_support {
 
-namespace storeflow::e2e {
-
-struct HttpResult {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-};
-
-inline HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body = "",
-                       const std::map<std::string, std::string>& headers = {},
-                       long timeout_seconds = 30) {
+HttpReply Http(std::uint16_t port, const std::string& method, const std::string& target,
+               const std::string& body, const std::map<std::string, std::string>& headers,
+               long timeout_seconds) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
   session.setTimeout(Poco::Timespan(timeout_seconds, 0));
   Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -38,7 +24,7 @@ inline HttpResult Http(std::uint16_t port, const std::string& method, const std:
   out << body;
   Poco::Net::HTTPResponse response;
   std::istream& in = session.receiveResponse(response);
-  HttpResult result;
+  HttpReply result;
   result.status = static_cast<int>(response.getStatus());
   std::ostringstream text;
   Poco::StreamCopier::copyStream(in, text);
@@ -47,4 +33,4 @@ inline HttpResult Http(std::uint16_t port, const std::string& method, const std:
   return result;
 }
 
-}  // namespace storeflow::e2e
+}  // namespace storeflow::test_support

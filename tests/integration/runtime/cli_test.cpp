@@ -19,25 +19,15 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 
+#include "shell_command.h"
+
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out;
-};
+using Output = storeflow::test_support::CommandResult;
 
-// Runs a shell command (stdout captured; stderr to a file next to it).
+// Runs a shell command (stdout captured; the commands send stderr to a file).
 Output Shell(const std::string& command) {
-  Output result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  std::size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return storeflow::test_support::RunShell(command);
 }
 
 class CliTest : public ::testing::Test {
@@ -107,8 +97,8 @@ class CliTest : public ::testing::Test {
     Output r =
         Shell(StoreflowWithStdin("run tests/fixtures/runtime/failing.yaml --input - --db " + db_,
                                  R"({"name": ")" + name + R"("})"));
-    EXPECT_EQ(r.code, 1) << r.out;
-    return r.code == 1 ? nlohmann::json::parse(r.out)["id"].get<std::int64_t>() : 0;
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    return r.exit_code == 1 ? nlohmann::json::parse(r.out)["id"].get<std::int64_t>() : 0;
   }
 
   std::filesystem::path dir_;
@@ -121,7 +111,7 @@ TEST_F(CliTest, RunWithTheVirtualClockFinishesAFourHourSleepAtOnce) {
       Storeflow("run tests/fixtures/runtime/nap.yaml --input tests/fixtures/runtime/input.json "
                 "--clock virtual"));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   auto run = nlohmann::json::parse(r.out);
   EXPECT_EQ(run["status"], "completed");
   ASSERT_EQ(run["steps"].size(), 3u);
@@ -138,7 +128,7 @@ TEST_F(CliTest, RunWithTheVirtualClockFinishesAFourHourSleepAtOnce) {
 TEST_F(CliTest, AFailedRunExitsOneAndIsADeadLetterThatCanBeRetried) {
   Output r = Shell(StoreflowWithStdin(
       "run tests/fixtures/runtime/failing.yaml --input - --db " + db_, R"({"name": "o-1"})"));
-  ASSERT_EQ(r.code, 1) << r.out;
+  ASSERT_EQ(r.exit_code, 1) << r.out;
   auto run = nlohmann::json::parse(r.out);
   EXPECT_EQ(run["status"], "failed");
   EXPECT_EQ(run["error"]["step"], "broken");
@@ -146,31 +136,32 @@ TEST_F(CliTest, AFailedRunExitsOneAndIsADeadLetterThatCanBeRetried) {
   const std::string id = std::to_string(run["id"].get<std::int64_t>());
 
   Output list = Shell(Storeflow("dlq list --db " + db_));
-  ASSERT_EQ(list.code, 0);
+  ASSERT_EQ(list.exit_code, 0);
   auto dlq = nlohmann::json::parse(list.out);
   ASSERT_EQ(dlq.size(), 1u);
   EXPECT_EQ(dlq[0]["id"].get<std::int64_t>(), run["id"].get<std::int64_t>());
 
   Output show = Shell(Storeflow("runs show " + id + " --db " + db_));
-  ASSERT_EQ(show.code, 0);
+  ASSERT_EQ(show.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(show.out)["steps"].size(), 2u);
 
   Output runs = Shell(Storeflow("runs list --status failed --db " + db_));
-  ASSERT_EQ(runs.code, 0);
+  ASSERT_EQ(runs.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(runs.out).size(), 1u);
 
-  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 0);
-  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 1);  // not failed now
-  EXPECT_EQ(Shell(Storeflow("dlq discard 999999 --db " + db_)).code, 1);
+  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).exit_code, 0);
+  EXPECT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).exit_code, 1);  // not failed now
+  EXPECT_EQ(Shell(Storeflow("dlq discard 999999 --db " + db_)).exit_code, 1);
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {
-  EXPECT_EQ(Shell(Storeflow("run")).code, 2);
-  EXPECT_EQ(Shell(Storeflow("run tests/fixtures/runtime/nap.yaml")).code, 2);
-  EXPECT_EQ(Shell(Storeflow("run tests/fixtures/runtime/nap.yaml --input x --clock sundial")).code,
-            2);
-  EXPECT_EQ(Shell(Storeflow("dlq frobnicate --db " + db_)).code, 2);
-  EXPECT_EQ(Shell(Storeflow("runs show abc --db " + db_)).code, 2);
+  EXPECT_EQ(Shell(Storeflow("run")).exit_code, 2);
+  EXPECT_EQ(Shell(Storeflow("run tests/fixtures/runtime/nap.yaml")).exit_code, 2);
+  EXPECT_EQ(
+      Shell(Storeflow("run tests/fixtures/runtime/nap.yaml --input x --clock sundial")).exit_code,
+      2);
+  EXPECT_EQ(Shell(Storeflow("dlq frobnicate --db " + db_)).exit_code, 2);
+  EXPECT_EQ(Shell(Storeflow("runs show abc --db " + db_)).exit_code, 2);
 }
 
 TEST_F(CliTest, AnInvalidWorkflowExitsOne) {
@@ -179,7 +170,7 @@ TEST_F(CliTest, AnInvalidWorkflowExitsOne) {
   std::fclose(f);
   Output r = Shell(Storeflow("run " + (dir_ / "bad.yaml").string() +
                              " --input tests/fixtures/runtime/input.json --db " + db_));
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
@@ -189,15 +180,16 @@ TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
 
   // Just ended: nothing is past keeping.
   Output purge = Shell(Storeflow("purge --db " + db_));
-  ASSERT_EQ(purge.code, 0) << purge.out;
+  ASSERT_EQ(purge.exit_code, 0) << purge.out;
   EXPECT_EQ(purge.out, "deleted nothing\n");
 
   AgeRuns(31, aged_id);
   purge = Shell(Storeflow("purge --db " + db_));
-  ASSERT_EQ(purge.code, 0) << purge.out;
+  ASSERT_EQ(purge.exit_code, 0) << purge.out;
   EXPECT_EQ(purge.out, "deleted 1 run\n");
-  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).code, 1);
-  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).code, 0);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).exit_code, 1);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).exit_code,
+            0);
 
   // A configuration that would delete too soon is refused, naming its place.
   std::FILE* f = std::fopen((dir_ / "short.yaml").c_str(), "w");
@@ -205,8 +197,8 @@ TEST_F(CliTest, PurgeDeletesWhatRetentionNoLongerKeeps) {
   std::fclose(f);
   Output refused =
       Shell(Storeflow("purge --db " + db_ + " --config " + (dir_ / "short.yaml").string()));
-  EXPECT_EQ(refused.code, 2);
-  EXPECT_EQ(Shell(Storeflow("purge --db " + db_ + " --now")).code, 2);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(Shell(Storeflow("purge --db " + db_ + " --now")).exit_code, 2);
 }
 
 TEST_F(CliTest, ServeDeletesWhatRetentionNoLongerKeepsAtStart) {
@@ -220,16 +212,17 @@ TEST_F(CliTest, ServeDeletesWhatRetentionNoLongerKeepsAtStart) {
   ASSERT_TRUE(status.has_value()) << "serve did not stop within 10 s of SIGTERM";
   EXPECT_EQ(WEXITSTATUS(*status), 0);
   // The shipped configuration keeps ended runs 30 days and dead letters for ever.
-  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).code, 1);
-  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).code, 0);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(aged_id) + " --db " + db_)).exit_code, 1);
+  EXPECT_EQ(Shell(Storeflow("runs show " + std::to_string(failed_id) + " --db " + db_)).exit_code,
+            0);
 }
 
 TEST_F(CliTest, MigrateAndEventsList) {
   Output m = Shell(Storeflow("migrate --db " + db_));
-  ASSERT_EQ(m.code, 0);
+  ASSERT_EQ(m.exit_code, 0);
   EXPECT_NE(m.out.find("schema version"), std::string::npos);
   Output e = Shell(Storeflow("events list --db " + db_));
-  ASSERT_EQ(e.code, 0);
+  ASSERT_EQ(e.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(e.out), nlohmann::json::array());
 }
 
@@ -242,9 +235,9 @@ TEST_F(CliTest, ServeRunsRetriedDeadLettersAndStopsOnSigterm) {
       Shell(Storeflow("run tests/fixtures/runtime/failing.yaml --input "
                       "tests/fixtures/runtime/input.json --db " +
                       db_));
-  ASSERT_EQ(failed.code, 1);
+  ASSERT_EQ(failed.exit_code, 1);
   const std::string id = std::to_string(nlohmann::json::parse(failed.out)["id"].get<int>());
-  ASSERT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).code, 0);
+  ASSERT_EQ(Shell(Storeflow("dlq retry " + id + " --db " + db_)).exit_code, 0);
 
   const std::optional<int> status = ServeFor(std::chrono::seconds(2));
   ASSERT_TRUE(status.has_value()) << "serve did not stop within 10 s of SIGTERM";
@@ -253,7 +246,7 @@ TEST_F(CliTest, ServeRunsRetriedDeadLettersAndStopsOnSigterm) {
   // The retried run failed again at the same (unconditional) fail step, which shows
   // serve advanced it: its attempt is 2.
   Output show = Shell(Storeflow("runs show " + id + " --db " + db_));
-  ASSERT_EQ(show.code, 0);
+  ASSERT_EQ(show.exit_code, 0);
   auto run = nlohmann::json::parse(show.out);
   EXPECT_EQ(run["status"], "failed");
   EXPECT_EQ(run["attempt"], 2);

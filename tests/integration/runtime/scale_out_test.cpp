@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -15,9 +17,12 @@
 #include "common/timezone.h"
 #include "runtime_fixture.h"
 #include "script/time_text.h"
+#include "serve_process.h"
 
 namespace storeflow::runtime::testing {
 namespace {
+
+using test_support::ServeChild;
 
 using store::RunStatus;
 
@@ -98,8 +103,32 @@ TEST_P(ScaleOutTest, ThreeEnginesOneKilledCompleteEveryRunOnceAndFireEachTickOnc
     ASSERT_TRUE(script::ParseIsoTimestamp(row.key, *TimeZone::Utc(), &unix_ms)) << row.key;
     seconds.insert(unix_ms / 1000);
   }
-  EXPECT_EQ(*seconds.rbegin() - *seconds.begin() + 1, static_cast<std::int64_t>(seconds.size()))
-      << "a due second was skipped";
+  // A second is skipped only by design: when every engine was more than a second
+  // late (a loaded machine), the missed fire times collapse into one firing at the
+  // first missed time (scheduler.cpp). So after each fired tick T, the next tick is
+  // T + 1 s, or tick T's event was published at least a second after T.
+  store::EventFilter filter;
+  filter.source = "schedule";
+  filter.limit = 1000;
+  auto events = tx->ListEvents(filter);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  std::map<std::int64_t, TimeMs> published;  // tick second -> when its event was stored
+  for (const auto& event : *events) {
+    std::int64_t unix_ms = 0;
+    const std::string at = event.payload.value("scheduled_at", "");
+    ASSERT_TRUE(script::ParseIsoTimestamp(at, *TimeZone::Utc(), &unix_ms)) << at;
+    published[unix_ms / 1000] = event.created_at;
+  }
+  int collapsed = 0;
+  for (auto it = seconds.begin(); std::next(it) != seconds.end(); ++it) {
+    if (*std::next(it) == *it + 1) continue;
+    ++collapsed;
+    ASSERT_EQ(published.count(*it), 1u) << "no event for the tick of second " << *it;
+    EXPECT_GE(published[*it], (*it + 1) * 1000)
+        << "second " << *it + 1 << " was skipped although the tick of " << *it << " fired on time ("
+        << published[*it] - *it * 1000 << " ms late)";
+  }
+  if (collapsed > 0) std::printf("ticker: %d late firings collapsed missed seconds\n", collapsed);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }

@@ -25,13 +25,13 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
-#include "../store/store_fixture.h"
 #include "common/metrics.h"
 #include "http/shopify_source.h"
 #include "http/surface.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
+#include "store_fixture.h"
 
 namespace storeflow::http::testing {
 

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "../store/store_fixture.h"
 #include "runtime/action.h"
 #include "runtime/clock.h"
 #include "runtime/engine.h"
+#include "store_fixture.h"
 
 namespace storeflow::runtime::testing {
 
@@ -70,25 +70,6 @@ class TestAction final : public Action {
   std::vector<Call> calls_;
   std::function<ActionResult(const Json&, const ActionContext&, int)> script_;
 };
-
-// Starts `storeflow serve` on `url` with the workflows of `workflows` as a child
-// process (output discarded, an ephemeral loopback port, a 1 s lease so a killed
-// engine's runs are reclaimed quickly); the child's pid.
-inline pid_t ServeChild(const std::string& url, const std::string& workflows, int workers) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    if (chdir(STOREFLOW_SOURCE_DIR) != 0) _exit(99);
-    const std::string worker_count = std::to_string(workers);
-    execl(STOREFLOW_BINARY, STOREFLOW_BINARY, "serve", "--db", url.c_str(), "--workflows",
-          workflows.c_str(), "--workers", worker_count.c_str(), "--lease", "1000", "--listen",
-          "127.0.0.1:0", static_cast<char*>(nullptr));
-    _exit(98);
-  }
-  return pid;
-}
 
 class RuntimeTest : public store::testing::StoreTest {
  protected:
@@ -193,6 +174,25 @@ class RuntimeTest : public store::testing::StoreTest {
     EXPECT_TRUE(row.ok());
     if (!row.ok() || !row->has_value()) return std::nullopt;
     return (*row)->value;
+  }
+
+  std::vector<store::EventRow> Events() {
+    auto tx = Begin();
+    store::EventFilter filter;
+    filter.limit = 1000;
+    auto events = tx->ListEvents(filter);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<store::EventRow>{};
+  }
+
+  std::vector<store::RunRow> Runs(const std::string& workflow) {
+    auto tx = Begin();
+    store::RunFilter filter;
+    filter.workflow = workflow;
+    filter.limit = 1000;
+    auto runs = tx->ListRuns(filter);
+    EXPECT_TRUE(runs.ok()) << runs.status().ToString();
+    return runs.ok() ? *runs : std::vector<store::RunRow>{};
   }
 
   Result<PublishOutcome> Publish(const std::string& topic, const Json& payload) {

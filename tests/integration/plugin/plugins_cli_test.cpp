@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "plugin_test_util.h"
+#include "shell_command.h"
 #include "storeflow/plugin.h"
 
 namespace storeflow::plugin::testing {
@@ -15,27 +16,11 @@ namespace {
 // `plugins list` shows for a loaded plugin whatever its plugin.yaml says.
 const std::string kLibraryAbi = "1." + std::to_string(STOREFLOW_PLUGIN_ABI_MINOR);
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CliRun = test_support::CommandResult;
 
 CliRun Storeflow(const std::string& args, const std::string& env = "") {
-  TempDir tmp;
-  const std::string err_file = (tmp.path() / "stderr").string();
-  const std::string command = "cd '" STOREFLOW_SOURCE_DIR "' && " + env +
-                              " '" STOREFLOW_BINARY "' " + args + " 2>'" + err_file + "'";
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = ReadText(err_file);
-  return run;
+  return test_support::RunShell("cd '" STOREFLOW_SOURCE_DIR "' && " + env +
+                                " '" STOREFLOW_BINARY "' " + args);
 }
 
 // A config file whose plugins.dirs names `dirs`, plus `extra` YAML.
@@ -191,6 +176,42 @@ TEST(PluginsCliTest, ValidateChecksUsesAgainstTheLoadedActions) {
             std::string::npos)
       << r.out;
   EXPECT_EQ(r.err, "storeflow validate: 3 errors in 1 of 1 file\n");
+}
+
+// A `queue:` trigger must name an event source that a loaded plugin declares and can
+// run: what `serve` checks before it starts, reported by `validate` at the trigger.
+TEST(PluginsCliTest, ValidateChecksTheSourceOfEveryQueueTrigger) {
+  TempDir tmp;
+  const fs::path wf = tmp.path() / "ticks.yaml";
+  WriteText(wf,
+            "workflow: ticks\n"
+            "on:\n"
+            "  - queue: timer/ticks\n"
+            "  - queue: timr/tocks\n"
+            "steps:\n"
+            "  - id: note\n"
+            "    uses: log\n"
+            "    with: { message: tick }\n");
+  const std::string f = wf.string();
+  CliRun r = Storeflow("validate --config " + Config(tmp, STOREFLOW_PLUGIN_DIR) + " " + f);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find(f + ":4:12: error: queue trigger 'timr/tocks': cannot run: no loaded "
+                           "plugin declares a source named 'timr'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("did you mean 'timer'?"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("'timer/ticks'"), std::string::npos) << "the example plugin's timer runs";
+
+  // The same source from an isolated plugin cannot run (serve would refuse to start).
+  TempDir isolated;
+  const std::string config = Config(isolated, STOREFLOW_PLUGIN_DIR, "  isolate: [example]\n");
+  CliRun i = Storeflow("validate --config " + config + " " + f);
+  EXPECT_EQ(i.exit_code, 1) << i.out << i.err;
+  EXPECT_NE(i.out.find(f + ":3:12: error: queue trigger 'timer/ticks': cannot run: plugin "
+                           "'example'"),
+            std::string::npos)
+      << i.out;
+  EXPECT_NE(i.out.find("runs isolated (plugins.isolate)"), std::string::npos) << i.out;
 }
 
 TEST(PluginsCliTest, RunUsesAPluginActionWithConfig) {

@@ -11,36 +11,16 @@
 
 #include <gtest/gtest.h>
 
+#include "shell_command.h"
+
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CliRun = storeflow::test_support::CommandResult;
 
 // Runs `storeflow ARGS` in the repository root.
 CliRun Storeflow(const std::string& args) {
-  // One stderr file per call: ctest runs these tests in parallel processes.
-  std::string err_file = ::testing::TempDir() + "validate_cli_stderr_XXXXXX";
-  int fd = mkstemp(err_file.data());
-  if (fd >= 0) close(fd);
-  std::string command =
-      "cd '" STOREFLOW_SOURCE_DIR "' && '" STOREFLOW_BINARY "' " + args + " 2>'" + err_file + "'";
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  run.err = ss.str();
-  std::remove(err_file.c_str());
-  return run;
+  return storeflow::test_support::RunShell(
+      "cd '" STOREFLOW_SOURCE_DIR "' && '" STOREFLOW_BINARY "' " + args);
 }
 
 TEST(ValidateCliTest, ShippedWorkflowsByDefault) {

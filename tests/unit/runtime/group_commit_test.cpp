@@ -1,12 +1,15 @@
 // Group commit: many publishers share transactions, and one bad event does not
 // take the others down with it.
 
+#include <atomic>
 #include <set>
+#include <thread>
 
-#include "http_fixture.h"
+#include "common/metrics.h"
 #include "runtime/group_commit.h"
+#include "runtime_fixture.h"
 
-namespace storeflow::http::testing {
+namespace storeflow::runtime::testing {
 namespace {
 
 // `key` fails (indexing nil) for an event without `x`: that event cannot be published.
@@ -20,7 +23,7 @@ steps:
     with: { message: "${{ run.key }}" }
 )";
 
-class GroupCommitTest : public HttpTest {};
+class GroupCommitTest : public RuntimeTest {};
 
 TEST_P(GroupCommitTest, OneFailingEventDoesNotLoseTheOthersOfItsBatch) {
   Load(kKeyed);
@@ -80,7 +83,7 @@ TEST_P(GroupCommitTest, PayloadTextsAreStoredAndParsedOnlyWhenWanted) {
 
 TEST_P(GroupCommitTest, ConcurrentPublishersShareTransactions) {
   Load(kKeyed);
-  runtime::GroupCommitter committer(*engine_, {64, 2});
+  GroupCommitter committer(*engine_, {64, 2});
   auto& registry = metrics::Registry::Default();
   const double batches_before = registry.Value("storeflow_group_commit_batch_size");
   constexpr int kThreads = 16;
@@ -116,4 +119,4 @@ TEST_P(GroupCommitTest, ConcurrentPublishersShareTransactions) {
 STOREFLOW_INSTANTIATE_STORE_TESTS(GroupCommitTest);
 
 }  // namespace
-}  // namespace storeflow::http::testing
+}  // namespace storeflow::runtime::testing

@@ -12,9 +12,12 @@
 #include <thread>
 
 #include "runtime_fixture.h"
+#include "serve_process.h"
 
 namespace storeflow::runtime::testing {
 namespace {
+
+using test_support::ServeChild;
 
 using store::RunStatus;
 

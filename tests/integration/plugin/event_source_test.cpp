@@ -12,12 +12,12 @@
 #include <set>
 #include <thread>
 
-#include "../store/store_fixture.h"
 #include "plugin/plugin_host.h"
 #include "plugin/source_publisher.h"
 #include "plugin_test_util.h"
 #include "runtime/engine.h"
 #include "runtime/group_commit.h"
+#include "store_fixture.h"
 
 namespace storeflow::plugin {
 namespace {
