@@ -27,6 +27,15 @@
 
 namespace storeflow::plugins::aws::testing {
 
+// The fauxqs helpers of the shared test support (tests/support/sqs_peer.h).
+using Json = nlohmann::json;
+using test_support::CreateQueue;
+using test_support::MessagesLeft;
+using test_support::Receive;
+using test_support::SqsCall;
+using test_support::SqsEndpoint;
+using test_support::UniqueQueue;
+
 class SqsPluginTest : public ::testing::Test {
  protected:
   void SetUp() override {

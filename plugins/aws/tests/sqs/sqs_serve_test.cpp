@@ -14,6 +14,15 @@
 #include "store/store.h"
 
 namespace storeflow::plugins::aws::testing {
+
+// The fauxqs helpers of the shared test support (tests/support/sqs_peer.h).
+using Json = nlohmann::json;
+using test_support::CreateQueue;
+using test_support::MessagesLeft;
+using test_support::Receive;
+using test_support::SqsCall;
+using test_support::SqsEndpoint;
+using test_support::UniqueQueue;
 namespace {
 
 namespace fs = std::filesystem;

@@ -1,10 +1,10 @@
 #pragma once
 
-// The fauxqs peer for the SQS tests: its endpoint (SQS_ENDPOINT, loopback only;
-// tools/test.sh starts fauxqs and exports it), unique queue names, and a plain
-// client for setting up and inspecting queues (fauxqs does not check
-// signatures, so the set-up calls are unsigned; the plugin's own calls are
-// signed as for AWS).
+// The fauxqs peer for the tests that use SQS (the sqs plugin's own tests, the
+// end-to-end tests): its endpoint (SQS_ENDPOINT, loopback only; tools/test.sh
+// starts fauxqs and exports it), unique queue names, and a plain client for
+// setting up and inspecting queues (fauxqs does not check signatures, so the
+// set-up calls are unsigned; the plugin's own calls are signed as for AWS).
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,9 +22,7 @@
 #include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
-namespace storeflow::plugins::aws::testing {
-
-using Json = nlohmann::json;
+namespace storeflow::test_support {
 
 // SQS_ENDPOINT, or "" (the test then skips).
 inline std::string SqsEndpoint() {
@@ -32,16 +30,15 @@ inline std::string SqsEndpoint() {
   return endpoint != nullptr ? endpoint : "";
 }
 
-#define STOREFLOW_REQUIRE_SQS_PEER()                                                      \
-  do {                                                                                    \
-    if (::storeflow::plugins::aws::testing::SqsEndpoint().empty()) {                      \
-      GTEST_SKIP() << "SQS_ENDPOINT is not set: run tools/test.sh (it starts the fauxqs " \
-                      "peer), or `set -a; . /tmp/sf-peers/fauxqs.env; set +a`";           \
-    }                                                                                     \
-    const std::string host =                                                              \
-        Poco::URI(::storeflow::plugins::aws::testing::SqsEndpoint()).getHost();           \
-    ASSERT_TRUE(host == "127.0.0.1" || host == "localhost" || host == "::1")              \
-        << "SQS_ENDPOINT must be on loopback, not " << host;                              \
+#define STOREFLOW_REQUIRE_SQS_PEER()                                                        \
+  do {                                                                                      \
+    if (::storeflow::test_support::SqsEndpoint().empty()) {                                 \
+      GTEST_SKIP() << "SQS_ENDPOINT is not set: run tools/test.sh (it starts the fauxqs "   \
+                      "peer), or `set -a; . /tmp/sf-peers/fauxqs.env; set +a`";             \
+    }                                                                                       \
+    const std::string host = Poco::URI(::storeflow::test_support::SqsEndpoint()).getHost(); \
+    ASSERT_TRUE(host == "127.0.0.1" || host == "localhost" || host == "::1")                \
+        << "SQS_ENDPOINT must be on loopback, not " << host;                                \
   } while (0)
 
 // A queue name no other test (or run) uses: <prefix>-<pid>-<n>-<random>.
@@ -53,7 +50,7 @@ inline std::string UniqueQueue(const std::string& prefix, bool fifo = false) {
 }
 
 // One unsigned AmazonSQS.<action> call; {"__status": N, ...body} on an HTTP error.
-inline Json SqsCall(const std::string& action, const Json& request) {
+inline nlohmann::json SqsCall(const std::string& action, const nlohmann::json& request) {
   Poco::URI uri(SqsEndpoint());
   Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
   session.setTimeout(Poco::Timespan(10, 0));
@@ -68,45 +65,47 @@ inline Json SqsCall(const std::string& action, const Json& request) {
   std::istream& in = session.receiveResponse(response);
   std::string text;
   Poco::StreamCopier::copyToString(in, text);
-  Json out = text.empty() ? Json::object() : Json::parse(text, nullptr, false);
-  if (!out.is_object()) out = Json::object();
+  nlohmann::json out =
+      text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text, nullptr, false);
+  if (!out.is_object()) out = nlohmann::json::object();
   if (response.getStatus() >= 300) out["__status"] = static_cast<int>(response.getStatus());
   return out;
 }
 
 // Creates `name` (FIFO when it ends with .fifo); returns its URL.
-inline std::string CreateQueue(const std::string& name, Json attributes = Json::object()) {
+inline std::string CreateQueue(const std::string& name,
+                               nlohmann::json attributes = nlohmann::json::object()) {
   if (name.size() > 5 && name.substr(name.size() - 5) == ".fifo") {
     attributes["FifoQueue"] = "true";
   }
-  Json request = {{"QueueName", name}};
+  nlohmann::json request = {{"QueueName", name}};
   if (!attributes.empty()) request["Attributes"] = attributes;
-  Json answer = SqsCall("CreateQueue", request);
+  nlohmann::json answer = SqsCall("CreateQueue", request);
   EXPECT_TRUE(answer.contains("QueueUrl")) << answer.dump();
   return answer.value("QueueUrl", "");
 }
 
 // Receives up to 10 messages (visible ones only), waiting at most `wait` seconds.
-inline Json Receive(const std::string& url, int wait = 0, int visibility = 30) {
-  Json answer = SqsCall("ReceiveMessage", {{"QueueUrl", url},
-                                           {"MaxNumberOfMessages", 10},
-                                           {"WaitTimeSeconds", wait},
-                                           {"VisibilityTimeout", visibility},
-                                           {"MessageAttributeNames", {"All"}},
-                                           {"MessageSystemAttributeNames", {"All"}}});
-  return answer.value("Messages", Json::array());
+inline nlohmann::json Receive(const std::string& url, int wait = 0, int visibility = 30) {
+  nlohmann::json answer = SqsCall("ReceiveMessage", {{"QueueUrl", url},
+                                                     {"MaxNumberOfMessages", 10},
+                                                     {"WaitTimeSeconds", wait},
+                                                     {"VisibilityTimeout", visibility},
+                                                     {"MessageAttributeNames", {"All"}},
+                                                     {"MessageSystemAttributeNames", {"All"}}});
+  return answer.value("Messages", nlohmann::json::array());
 }
 
 // ApproximateNumberOfMessages + ...NotVisible: what the queue still holds.
 inline long MessagesLeft(const std::string& url) {
-  Json answer =
+  nlohmann::json answer =
       SqsCall("GetQueueAttributes",
               {{"QueueUrl", url},
                {"AttributeNames",
                 {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}}});
-  const Json attributes = answer.value("Attributes", Json::object());
+  const nlohmann::json attributes = answer.value("Attributes", nlohmann::json::object());
   return std::stol(attributes.value("ApproximateNumberOfMessages", "0")) +
          std::stol(attributes.value("ApproximateNumberOfMessagesNotVisible", "0"));
 }
 
-}  // namespace storeflow::plugins::aws::testing
+}  // namespace storeflow::test_support
