@@ -7,7 +7,8 @@
 # (SendMessageBatch). storeflow's rate is from its first to its last committed
 # event (events.created_at); afterwards the stored events must equal the messages
 # sent: one per message, no duplicate dedup key, every body once, queue empty.
-# Figures, not a pass/fail test; exits 1 when a message was lost or duplicated.
+# Figures, not a pass/fail test; exits 1 when a message was lost or duplicated
+# or the queue was not drained within TIMEOUT.
 #
 #   tests/bench/sqs_bench.sh [BUILD_DIR] [sqlite|postgresql|both]   (default: sqlite)
 #   env: MESSAGES=10000 RECEIVERS=4 MESSAGE_BYTES=512 TIMEOUT=120 (seconds, per drain)
@@ -160,6 +161,7 @@ EOF
   local verdict=OK
   if ((events != messages || distinct != messages || bodies != messages || left != 0)); then
     verdict=MISMATCH
+    ((left == 0)) || verdict="MISMATCH (not drained within TIMEOUT=${timeout_s}s)"
     failures=$((failures + 1))
   fi
   echo "== storeflow on $name: msgs_per_s=$rate (first to last committed event: $seconds s)"
@@ -187,4 +189,4 @@ for r in "${results[@]}"; do
   printf '   %-28s %8s msgs/s  (%s of the ceiling)\n' "storeflow on $name" "$rate" \
     "$(awk -v a="$rate" -v b="$plain_rate" 'BEGIN {printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}')"
 done
-((failures == 0)) || { echo "messages were lost or duplicated (see MISMATCH above)" >&2; exit 1; }
+((failures == 0)) || { echo "messages were lost, duplicated or not drained (see MISMATCH above)" >&2; exit 1; }
