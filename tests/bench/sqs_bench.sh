@@ -7,6 +7,7 @@
 # (SendMessageBatch). storeflow's rate is from its first to its last committed
 # event (events.created_at); afterwards the stored events must equal the messages
 # sent: one per message, no duplicate dedup key, every body once, queue empty.
+# Also prints the mean events per group commit (storeflow_group_commit_batch_size).
 # Figures, not a pass/fail test; exits 1 when a message was lost or duplicated
 # or the queue was not drained within TIMEOUT.
 #
@@ -97,6 +98,12 @@ metric() {  # port result -> storeflow_source_messages_total{source="sqs",result
     awk -v r="result=\"$2\"" '/^storeflow_source_messages_total/ && index($0, r) && index($0, "source=\"sqs\"") {s += $NF} END {print s + 0}'
 }
 
+commit_size() {  # port -> events per group-commit transaction (mean) and the transactions
+  curl -s -m 5 "http://127.0.0.1:$1/metrics" |
+    awk '/^storeflow_group_commit_batch_size_sum/ {s = $NF} /^storeflow_group_commit_batch_size_count/ {c = $NF}
+         END {printf "%.1f events per commit (%d commits)", (c > 0 ? s / c : 0), c}'
+}
+
 run_one() {  # name db_url
   local name=$1 url=$2 log=$work/serve-$1.log queue port
   queue="sqs-bench-$name-$run_id"
@@ -149,9 +156,10 @@ EOF
     fi
     sleep 0.5
   done
-  local duplicates failed
+  local duplicates failed commits
   duplicates=$(metric "$port" duplicate)
   failed=$(metric "$port" failed)
+  commits=$(commit_size "$port")
   [[ $left == 0 ]] || left=$(sqs left "$queue_url")
   kill -TERM "$server"; wait "$server" || true; server=""
   local events distinct bodies first last seconds rate
@@ -167,6 +175,7 @@ EOF
   echo "== storeflow on $name: msgs_per_s=$rate (first to last committed event: $seconds s)"
   echo "   stored events=$events distinct_dedup_keys=$distinct distinct_bodies=$bodies" \
        "sent=$messages left_on_queue=$left source_duplicates=$duplicates source_failed=$failed $verdict"
+  echo "   group commit: $commits"
   echo "   load average (1/5/15 min, the benchmark included): $(cut -d' ' -f1-3 /proc/loadavg)" \
        "on $(nproc) cores"
   results+=("$name $rate")
