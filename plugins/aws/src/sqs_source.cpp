@@ -194,8 +194,8 @@ void SqsSource::RunLane(const std::string& queue, const SqsQueueConfig& config,
   for (; next < lane.size(); ++next) outcomes[lane[next]] = Outcome::kLeave;
 }
 
-void SqsSource::ExtendVisibility(const std::string& queue, const std::string& url,
-                                 const SqsQueueConfig& config, const Json& messages,
+void SqsSource::ExtendVisibility(const std::string& url, const SqsQueueConfig& config,
+                                 const Json& messages,
                                  const std::vector<std::atomic<Outcome>>& outcomes) {
   Json entries = Json::array();
   for (std::size_t j = 0; j < messages.size(); ++j) {
@@ -238,7 +238,7 @@ std::vector<std::string> SqsSource::Commit(const std::string& queue, const std::
   for (auto& lane : running) {
     while (lane.wait_until(next_extension) == std::future_status::timeout) {
       try {
-        ExtendVisibility(queue, url, config, messages, outcomes);
+        ExtendVisibility(url, config, messages, outcomes);
         next_extension = SteadyClock::now() + half;
       } catch (const AwsCallError& e) {
         host_.Warn("sqs source: extending the visibility on '" + queue + "': " + e.what());

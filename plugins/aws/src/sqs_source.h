@@ -59,8 +59,8 @@ class SqsSource {
                const sdk::SourceHost& source);
   Outcome PublishOne(const std::string& queue, const SqsQueueConfig& config,
                      const sdk::Json& message, const sdk::SourceHost& source);
-  void ExtendVisibility(const std::string& queue, const std::string& url,
-                        const SqsQueueConfig& config, const sdk::Json& messages,
+  void ExtendVisibility(const std::string& url, const SqsQueueConfig& config,
+                        const sdk::Json& messages,
                         const std::vector<std::atomic<Outcome>>& outcomes);
   void Delete(const std::string& url, const std::vector<std::string>& receipts);
 
