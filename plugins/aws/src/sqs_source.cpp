@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <map>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -120,59 +123,133 @@ void SqsSource::Receive(const std::string& queue, const std::string& url,
   }
 }
 
+// Which messages a batch's lanes publish: on a standard queue each message is
+// a lane of its own; on a FIFO queue a lane is one MessageGroupId's messages in
+// receive order. Lanes run concurrently, a lane's messages one after another.
+std::vector<std::vector<std::size_t>> SqsSource::Lanes(const std::string& queue,
+                                                       const Json& messages) {
+  std::vector<std::vector<std::size_t>> lanes;
+  if (!SqsClient::IsFifo(queue)) {
+    for (std::size_t i = 0; i < messages.size(); ++i) lanes.push_back({i});
+    return lanes;
+  }
+  std::map<std::string, std::size_t> lane_of_group;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto [at, added] =
+        lane_of_group.try_emplace(Attribute(messages[i], "MessageGroupId"), lanes.size());
+    if (added) lanes.emplace_back();
+    lanes[at->second].push_back(i);
+  }
+  return lanes;
+}
+
+SqsSource::Outcome SqsSource::PublishOne(const std::string& queue, const SqsQueueConfig& config,
+                                         const Json& message, const sdk::SourceHost& source) {
+  const std::string body = message.value("Body", std::string());
+  Published result = Published::kRefused;
+  if (Json::accept(body)) {
+    result = source.Publish(queue, DedupKey(queue, message), body, Meta(queue, message, config));
+  }
+  if (result == Published::kRefused) {
+    // Poison: not JSON (or refused by the engine).
+    if (config.poison == PoisonPolicy::kLeave) {
+      host_.Warn("sqs source: message " + message.value("MessageId", std::string()) + " of '" +
+                 queue + "' is not JSON: left on the queue for its redrive policy");
+      return Outcome::kLeave;
+    }
+    Json meta = Meta(queue, message, config);
+    meta.erase("run_key");
+    meta["rejected"] = "the message body is not JSON";
+    const Json payload = {{"body", body}, {"error", "the message body is not JSON"}};
+    result = source.Publish(queue + ".rejected", DedupKey(queue, message), payload.dump(), meta);
+  }
+  return result == Published::kFailed ? Outcome::kFailed : Outcome::kDelete;
+}
+
+void SqsSource::RunLane(const std::string& queue, const SqsQueueConfig& config,
+                        const Json& messages, const std::vector<std::size_t>& lane,
+                        std::vector<std::atomic<Outcome>>& outcomes,
+                        const sdk::SourceHost& source) {
+  std::size_t next = 0;
+  try {
+    for (; next < lane.size(); ++next) {
+      const Outcome outcome = PublishOne(queue, config, messages[lane[next]], source);
+      if (outcome == Outcome::kFailed) {
+        // Not committed: leave it (and, in a FIFO group, the group's later
+        // messages of this batch, unpublished) to come back after the
+        // visibility timeout, in order.
+        host_.Warn("sqs source: the engine did not commit a message of '" + queue +
+                   (next + 1 < lane.size()
+                        ? "': it and the later messages of its group come back after the "
+                          "visibility timeout"
+                        : "': it comes back after the visibility timeout"));
+        break;
+      }
+      outcomes[lane[next]] = outcome;
+    }
+  } catch (const std::exception& e) {
+    host_.Warn("sqs source: publishing a message of '" + queue + "': " + e.what() +
+               " (it comes back after the visibility timeout)");
+  }
+  for (; next < lane.size(); ++next) outcomes[lane[next]] = Outcome::kLeave;
+}
+
+void SqsSource::ExtendVisibility(const std::string& url, const SqsQueueConfig& config,
+                                 const Json& messages,
+                                 const std::vector<std::atomic<Outcome>>& outcomes) {
+  Json entries = Json::array();
+  for (std::size_t j = 0; j < messages.size(); ++j) {
+    if (outcomes[j] != Outcome::kPending) continue;
+    entries.push_back({{"Id", "e" + std::to_string(j)},
+                       {"ReceiptHandle", messages[j].value("ReceiptHandle", "")},
+                       {"VisibilityTimeout", config.visibility_timeout}});
+  }
+  if (entries.empty()) return;
+  sqs_.Call("ChangeMessageVisibilityBatch", {{"QueueUrl", url}, {"Entries", entries}});
+}
+
 std::vector<std::string> SqsSource::Commit(const std::string& queue, const std::string& url,
                                            const SqsQueueConfig& config, const Json& messages,
                                            const sdk::SourceHost& source) {
-  std::vector<std::string> done;
-  const auto received = SteadyClock::now();
-  auto extended = received;
+  // The lanes publish concurrently so that one group commit can take the whole
+  // batch (publishing a message returns only once it is committed). The host's
+  // publish may be called from any thread of the source, concurrently
+  // (docs/plugin-sdk.md §7; engine/src/plugin/source_runner.cpp and
+  // source_publisher.cpp share nothing mutable but the thread-safe group
+  // committer). Every lane thread is joined before Commit returns.
+  std::vector<std::atomic<Outcome>> outcomes(messages.size());
+  for (auto& outcome : outcomes) outcome = Outcome::kPending;
+  std::vector<std::future<void>> running;
+  for (const auto& lane : Lanes(queue, messages)) {
+    auto run = [this, &queue, &config, &messages, lane, &outcomes, &source] {
+      RunLane(queue, config, messages, lane, outcomes, source);
+    };
+    try {
+      running.push_back(std::async(std::launch::async, run));
+    } catch (const std::system_error&) {
+      run();  // no thread to be had: publish this lane here
+    }
+  }
+  // Commits can be slow (a busy database): every half visibility timeout, give
+  // the messages not yet committed a fresh timeout, so SQS does not hand them
+  // to another receiver meanwhile.
   const auto half = std::chrono::milliseconds(config.visibility_timeout * 500);
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    // Commits can be slow (a busy database): before half the visibility timeout
-    // has passed, give the messages not yet committed a fresh timeout, so SQS
-    // does not hand them to another receiver meanwhile.
-    if (SteadyClock::now() - extended >= half) {
-      Json entries = Json::array();
-      for (std::size_t j = i; j < messages.size(); ++j) {
-        entries.push_back({{"Id", "e" + std::to_string(j)},
-                           {"ReceiptHandle", messages[j].value("ReceiptHandle", "")},
-                           {"VisibilityTimeout", config.visibility_timeout}});
-      }
+  auto next_extension = SteadyClock::now() + half;
+  for (auto& lane : running) {
+    while (lane.wait_until(next_extension) == std::future_status::timeout) {
       try {
-        sqs_.Call("ChangeMessageVisibilityBatch", {{"QueueUrl", url}, {"Entries", entries}});
-        extended = SteadyClock::now();
+        ExtendVisibility(url, config, messages, outcomes);
+        next_extension = SteadyClock::now() + half;
       } catch (const AwsCallError& e) {
         host_.Warn("sqs source: extending the visibility on '" + queue + "': " + e.what());
+        next_extension =
+            SteadyClock::now() + std::min<SteadyClock::duration>(half, std::chrono::seconds(1));
       }
     }
-    const Json& message = messages[i];
-    const std::string body = message.value("Body", std::string());
-    const std::string receipt = message.value("ReceiptHandle", std::string());
-    Published result = Published::kRefused;
-    if (Json::accept(body)) {
-      result = source.Publish(queue, DedupKey(queue, message), body, Meta(queue, message, config));
-    }
-    if (result == Published::kRefused) {
-      // Poison: not JSON (or refused by the engine).
-      if (config.poison == PoisonPolicy::kLeave) {
-        host_.Warn("sqs source: message " + message.value("MessageId", std::string()) + " of '" +
-                   queue + "' is not JSON: left on the queue for its redrive policy");
-        continue;
-      }
-      Json meta = Meta(queue, message, config);
-      meta.erase("run_key");
-      meta["rejected"] = "the message body is not JSON";
-      const Json payload = {{"body", body}, {"error", "the message body is not JSON"}};
-      result = source.Publish(queue + ".rejected", DedupKey(queue, message), payload.dump(), meta);
-    }
-    if (result == Published::kFailed) {
-      // Not committed: leave it and the rest of the batch (in order, for FIFO
-      // groups) to come back after their visibility timeout.
-      host_.Warn("sqs source: the engine did not commit a message of '" + queue +
-                 "': it and the rest of its batch come back after the visibility timeout");
-      break;
-    }
-    done.push_back(receipt);
+  }
+  std::vector<std::string> done;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (outcomes[i] == Outcome::kDelete) done.push_back(messages[i].value("ReceiptHandle", ""));
   }
   return done;
 }

@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "plugin/plugin_host.h"
 #include "plugin/source_publisher.h"
@@ -104,9 +105,11 @@ class SqsPluginTest : public ::testing::Test {
     committer_ = std::make_unique<runtime::GroupCommitter>(*engine_, runtime::GroupCommitOptions());
   }
 
-  Status StartSources() {
-    return host_->StartSources(engine_->catalog().QueueTopics(),
-                               plugin::PublishThrough(*committer_));
+  Status StartSources() { return StartSources(plugin::PublishThrough(*committer_)); }
+
+  // With a publisher of the test's own (one that wraps PublishThrough(*committer_)).
+  Status StartSources(plugin::SourcePublisher publisher) {
+    return host_->StartSources(engine_->catalog().QueueTopics(), std::move(publisher));
   }
 
   runtime::ActionResult Call(const std::string& action, const Json& input,
