@@ -17,7 +17,8 @@
 #
 # Environment: STOREFLOW_FUZZ_CORPUS=dir keeps each target's corpus in dir/<target>
 # between runs (default: a temporary corpus, deleted on exit); FUZZ_JOBS sets the
-# build's parallelism (default: nproc). Targets run one at a time under `nice`.
+# build's parallelism and how many targets run at once, each on one core under `nice`
+# (default: nproc).
 # Installs clang 14 and its fuzzer runtime with apt when missing (as root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -180,9 +181,10 @@ make_corpus() {
 }
 
 # ---- runs ----
-failed=0
-summary=()
-for target in "${targets[@]}"; do
+# run_target TARGET: fuzzes one target; writes its result line to $work/TARGET.line
+# and exits non-zero when it found something. FUZZ_JOBS of them run at once.
+run_target() {
+  local target=$1 corpus crashes log status execs line artifact target_started
   if [[ -n "${STOREFLOW_FUZZ_CORPUS:-}" ]]; then
     corpus="$STOREFLOW_FUZZ_CORPUS/$target"
   else
@@ -193,7 +195,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$crashes"
   log="$work/$target.log"
   status=0
-  run_args=()
+  local run_args=()
   [[ $runs -eq 0 ]] || run_args=(-runs="$runs")
   target_started=$SECONDS
   # libFuzzer stops itself after -max_total_time (or -runs, when given); `timeout` bounds a hang of the
@@ -210,16 +212,35 @@ for target in "${targets[@]}"; do
     line=$(printf '%-16s %12s executions in %ss  clean (corpus %s inputs)' "$target" "${execs:-?}" \
       "$((SECONDS - target_started))" "$(find "$corpus" -type f | wc -l)")
   else
-    failed=1
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
     cp "$log" "$crashes/last-run.log"
     line=$(printf '%-16s %12s executions  FAILED (exit %s): %s; log %s' "$target" "${execs:-?}" \
       "$status" "${artifact:-no input written}" "$crashes/last-run.log")
-    grep -m1 -E 'ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error|fuzz property failed' "$log" |
-      sed 's/^/    /' || true
+    line+=$'\n'$(grep -m1 -E 'ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error|fuzz property failed' "$log" |
+      sed 's/^/    /' || true)
   fi
+  echo "$line" >"$work/$target.line"
   echo "$line"
-  summary+=("$line")
+  [[ $status -eq 0 ]]
+}
+
+failed=0
+summary=()
+parallel=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+for target in "${targets[@]}"; do
+  while [[ $(jobs -rp | wc -l) -ge $parallel ]]; do wait -n || true; done
+  run_target "$target" &
+done
+wait || true
+# A target failed when its line says so, or when it left none (its run broke off).
+for target in "${targets[@]}"; do
+  if [[ -f "$work/$target.line" ]]; then
+    summary+=("$(head -1 "$work/$target.line")")
+    grep -q ' FAILED ' "$work/$target.line" && failed=1
+  else
+    summary+=("$target: no result (the run broke off; see above)")
+    failed=1
+  fi
 done
 
 if [[ ${#targets[@]} -gt 1 ]]; then

@@ -21,7 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
@@ -70,15 +69,6 @@ std::optional<Endpoint> LoopbackEndpoint(const char* name, std::string* why) {
     return std::nullopt;
   }
   return Endpoint{url, uri.getPort()};
-}
-
-// A header of `reply` by name in any case (fauxqs sends "content-type";
-// HttpReply::header matches the exact spelling).
-std::string HeaderNamed(const HttpReply& reply, const std::string& name) {
-  for (const auto& [key, value] : reply.headers) {
-    if (Poco::icompare(key, name) == 0) return value;
-  }
-  return "";
 }
 
 // An S3 emulator: its endpoint's variable and those of its region and key pair.
@@ -293,7 +283,7 @@ class ShopAwsTest : public store::testing::StoreTest {
     EXPECT_NE(object.body.find("INVOICE " + order_id), std::string::npos) << object.body;
     EXPECT_NE(object.body.find("Total: 198.98 USD"), std::string::npos) << object.body;
     EXPECT_EQ(object.body.size(), put["output"]["size"].get<std::size_t>());
-    EXPECT_EQ(HeaderNamed(object, "Content-Type"), "text/plain; charset=utf-8");
+    EXPECT_EQ(object.header("Content-Type"), "text/plain; charset=utf-8");
 
     // The confirmation, through the email plugin's ses transport: in SES's store.
     const json confirm = Step(run, "confirm");

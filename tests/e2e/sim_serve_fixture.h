@@ -6,7 +6,8 @@
 // fresh work folder (workflows/, storeflow.yaml, the logs) that is removed when the
 // test passed and kept, with the server's log printed, when it failed.
 //
-// A test's SetUp calls SimServeTest::SetUp (folder and simulator), copies or writes
+// A test's SetUp calls SimServeTest::SetUp (folder and, unless Simulator::kNone, the
+// simulator), copies or writes
 // its workflows, writes its config (WriteConfig), starts the server (StartServer) and
 // subscribes it to the simulator's webhooks (Subscribe).
 
@@ -38,8 +39,11 @@ class SimServeTest : public store::testing::StoreTest {
   // The admin API token every test's config sets (32+ bytes).
   static constexpr char kAdminApiToken[] = "e2e-admin-token-0123456789abcdef0123";
 
-  explicit SimServeTest(std::string name, std::chrono::seconds budget = std::chrono::seconds(240))
-      : name_(std::move(name)), budget_(budget) {}
+  enum class Simulator { kStart, kNone };
+
+  explicit SimServeTest(std::string name, std::chrono::seconds budget = std::chrono::seconds(240),
+                        Simulator simulator = Simulator::kStart)
+      : name_(std::move(name)), budget_(budget), simulator_(simulator) {}
 
   void SetUp() override {
     StoreTest::SetUp();
@@ -50,6 +54,7 @@ class SimServeTest : public store::testing::StoreTest {
             ("storeflow-e2e-" + name_ + "-" + std::to_string(getpid()) + "-" +
              std::to_string(std::random_device()()));
     std::filesystem::create_directories(work_ / "workflows");
+    if (simulator_ == Simulator::kNone) return;
     ASSERT_TRUE(sim_.Start({"--port", "0", "--fixtures",
                             std::string(STOREFLOW_SOURCE_DIR) + "/tests/fixtures/shopify/sim"},
                            work_ / "sim.log"))
@@ -166,6 +171,7 @@ class SimServeTest : public store::testing::StoreTest {
  private:
   std::string name_;
   std::chrono::seconds budget_;
+  Simulator simulator_;
   std::chrono::steady_clock::time_point started_;
   int starts_ = 0;
   std::vector<std::string> secrets_;

@@ -17,10 +17,9 @@ struct HttpReply {
   std::map<std::string, std::string> headers;  // as sent (names as the server spelled them)
 
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-  std::string header(const std::string& name) const {
-    const auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
+  // A header by name in any case (HTTP names are case-insensitive: Node servers send
+  // "content-type"); "" when absent.
+  std::string header(const std::string& name) const;
 };
 
 // A body (or a POST/PUT without one) is sent as application/json.

@@ -1,8 +1,8 @@
 // `storeflow plugins list [--config FILE] [--json]`: every plugin found (name,
 // version, ABI, path, actions; a plugin that failed to load with its error).
-// `storeflow plugins describe NAME [--config FILE]`: the actions of a plugin
-// (`builtin` for the compiled-in ones) or of one action, with input schemas and
-// examples.
+// `storeflow plugins describe NAME [--config FILE]`: a plugin's config schema, event
+// sources and actions (`builtin` for the compiled-in ones), or one action, with input
+// schemas and examples.
 
 #include <iostream>
 #include <set>
@@ -56,6 +56,12 @@ std::vector<std::string> BuiltinActions(const PluginSetup& setup) {
   return names;
 }
 
+std::vector<std::string> SourceNames(const plugin::PluginInfo& info) {
+  std::vector<std::string> names;
+  for (const Json& source : info.sources) names.push_back(source.value("name", ""));
+  return names;
+}
+
 void DescribeAction(const runtime::Action& action, std::ostream& out) {
   out << action.name();
   if (!action.description().empty()) out << " \u2014 " << action.description();
@@ -78,13 +84,10 @@ int List(const PluginSetup& setup, bool json, std::ostream& out, std::ostream& e
     Json list = Json::array();
     list.push_back({{"name", kBuiltin}, {"loaded", true}, {"actions", builtins}});
     for (const auto& info : setup.host->plugins()) {
-      Json item = {{"name", info.name},
-                   {"version", info.version},
-                   {"abi", info.abi},
-                   {"path", info.path},
-                   {"loaded", info.loaded()},
-                   {"actions", info.actions},
-                   {"description", info.description}};
+      Json item = {{"name", info.name},       {"version", info.version},
+                   {"abi", info.abi},         {"path", info.path},
+                   {"loaded", info.loaded()}, {"actions", info.actions},
+                   {"sources", info.sources}, {"description", info.description}};
       if (!info.loaded()) item["error"] = info.error.message();
       list.push_back(std::move(item));
     }
@@ -96,6 +99,7 @@ int List(const PluginSetup& setup, bool json, std::ostream& out, std::ostream& e
           << (info.abi.empty() ? "?" : info.abi) << ") " << (info.loaded() ? "loaded" : "FAILED")
           << "\n  path: " << info.path << "\n";
       if (!info.actions.empty()) out << "  actions: " << Join(info.actions) << "\n";
+      if (!info.sources.empty()) out << "  sources: " << Join(SourceNames(info)) << "\n";
       if (!info.loaded()) out << Indent(info.error.message(), "  error: ");
     }
   }
@@ -123,6 +127,18 @@ int Describe(const PluginSetup& setup, const std::string& name, std::ostream& ou
       err << "storeflow plugins: plugin '" << name << "' failed to load: " << info->error.message()
           << "\n";
       return 1;
+    }
+    out << "config (plugins.config." << info->name << "):\n"
+        << Indent(info->config_schema.is_null() ? std::string("(takes none)")
+                                                : info->config_schema.dump(2),
+                  "    ")
+        << "\n";
+    for (const Json& source : info->sources) {
+      out << "source " << source.value("name", "") << " (`queue: " << source.value("name", "")
+          << "/<topic>` triggers)";
+      const std::string about = source.value("description", "");
+      if (!about.empty()) out << " \u2014 " << about;
+      out << "\n\n";
     }
     for (const std::string& action : info->actions) {
       if (const runtime::Action* a = setup.actions->Find(action)) {

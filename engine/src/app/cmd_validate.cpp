@@ -196,6 +196,7 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   script::Sandbox sandbox;
   workflow::ValidateOptions options;
   options.check_action = (*plugins)->action_check();
+  options.check_source = (*plugins)->source_check();
   options.root = root;
   options.sandbox = &sandbox;
   std::size_t bad_files = 0;

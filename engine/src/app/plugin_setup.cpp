@@ -124,6 +124,13 @@ PluginSetup::action_check() const {
                 const std::string& action) { return CheckAction(wf, step, action); };
 }
 
+std::function<std::string(const std::string&)> PluginSetup::source_check() const {
+  return [this](const std::string& source) {
+    return host != nullptr ? host->SourceProblem(source)
+                           : "no plugins are loaded, so no source named '" + source + "'";
+  };
+}
+
 Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
                                                   runtime::ActionRegistry& actions,
                                                   const PluginSetupOptions& options) {

@@ -51,6 +51,8 @@ struct PluginSetup {
   std::function<std::vector<workflow::ActionProblem>(const workflow::Workflow&,
                                                      const workflow::Step&, const std::string&)>
   action_check() const;
+  // For ValidateOptions::check_source: PluginHost::SourceProblem.
+  std::function<std::string(const std::string&)> source_check() const;
 };
 
 // The plugin folders: plugins.dirs, else <folder of this executable>/../plugins.

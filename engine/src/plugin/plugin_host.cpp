@@ -116,6 +116,8 @@ Status PluginHost::Load(const fs::path& file, runtime::ActionRegistry& registry,
   info.abi = (*library)->abi();
   if (info.description.empty()) info.description = manifest.description;
   for (const ActionSpec& spec : manifest.actions) info.actions.push_back(spec.name);
+  info.sources = manifest.sources;
+  info.config_schema = manifest.config_schema;
   for (const ActionSpec& spec : manifest.actions) {
     if (registry.Find(spec.name) != nullptr) {
       return {StatusCode::kAlreadyExists,
@@ -175,27 +177,32 @@ std::map<std::string, std::string> PluginHost::SourceNames() const {
   return names;
 }
 
+std::string PluginHost::SourceProblem(const std::string& source) const {
+  if (auto failed = failed_sources_.find(source); failed != failed_sources_.end()) {
+    const PluginInfo* info = Find(failed->second);
+    return "its plugin '" + failed->second +
+           "' failed to load: " + (info != nullptr ? info->error.message() : "");
+  }
+  auto it = sources_.find(source);
+  if (it == sources_.end()) {
+    std::vector<std::string> known;
+    for (const auto& [name, plugin] : sources_) known.push_back(name);
+    return "no loaded plugin declares a source named '" + source + "'" +
+           ValidChoicesHint(source, known, "known sources");
+  }
+  if (Status can = it->second->CanRunSources(); !can.ok()) return can.message();
+  return "";
+}
+
 Status PluginHost::StartSources(const std::map<std::string, std::vector<std::string>>& wanted,
                                 SourcePublisher publisher, SourceRunnerOptions options) {
-  std::vector<std::string> known;
-  for (const auto& [source, plugin] : sources_) known.push_back(source);
   std::string problems;
   for (const auto& [source, topics] : wanted) {
     std::string listened;
     for (const std::string& topic : topics) {
       listened += (listened.empty() ? "" : ", ") + ("queue: " + source + "/" + topic);
     }
-    std::string problem;
-    if (auto failed = failed_sources_.find(source); failed != failed_sources_.end()) {
-      const PluginInfo* info = Find(failed->second);
-      problem = "its plugin '" + failed->second +
-                "' failed to load: " + (info != nullptr ? info->error.message() : "");
-    } else if (auto it = sources_.find(source); it == sources_.end()) {
-      problem = "no loaded plugin declares a source named '" + source + "'" +
-                ValidChoicesHint(source, known, "known sources");
-    } else if (Status can = it->second->CanRunSources(); !can.ok()) {
-      problem = can.message();
-    }
+    const std::string problem = SourceProblem(source);
     if (!problem.empty()) {
       problems +=
           (problems.empty() ? "" : "\n  ") + ("workflows listen to " + listened + ": " + problem);

@@ -57,8 +57,10 @@ struct PluginInfo {
   std::string description;
   std::string path;  // the library (or plugin.yaml when it was not reached)
   std::vector<std::string> actions;
-  bool isolated = false;  // runs in worker processes (plugins.isolate)
-  Status error;           // ok when loaded
+  nlohmann::json sources = nlohmann::json::array();  // the manifest's [{name, description}]
+  nlohmann::json config_schema;  // the manifest's (plugins.config.<name>); null: none
+  bool isolated = false;         // runs in worker processes (plugins.isolate)
+  Status error;                  // ok when loaded
   bool loaded() const { return error.ok(); }
 };
 
@@ -92,6 +94,11 @@ class PluginHost {
   // ABI 1.3 event sources. The source names the loaded plugins declare, and the
   // plugin of each.
   std::map<std::string, std::string> SourceNames() const;
+  // Why the source named `source` cannot run, or "" when it can: its plugin failed
+  // to load, no loaded plugin declares it (with a did-you-mean), or its plugin
+  // cannot run sources (isolated, older than ABI 1.3). What StartSources checks,
+  // for `storeflow validate`.
+  std::string SourceProblem(const std::string& source) const;
   // Starts every source of `wanted` (source name -> the topics the workflows
   // listen to, from WorkflowCatalog::QueueTopics), each on its own thread,
   // publishing through `publisher`. Checks them all first and starts none when

@@ -135,6 +135,12 @@ class Validator {
                                 "' (use an IANA name such as Europe/Berlin, or UTC)");
         }
       }
+      if (const auto* q = std::get_if<QueueTrigger>(&t.spec); q && options_.check_source) {
+        if (std::string problem = options_.check_source(q->plugin); !problem.empty()) {
+          out_.Error(t.loc, "queue trigger '" + q->plugin + "/" + q->queue +
+                                "': cannot run: " + std::move(problem));
+        }
+      }
     }
   }
 

@@ -37,6 +37,10 @@ struct ValidateOptions {
   std::function<std::vector<ActionProblem>(const Workflow& workflow, const Step& step,
                                            const std::string& action)>
       check_action;
+  // Checks the event source named by each `queue: <source>/<topic>` trigger:
+  // "" when it can run, else why not (no plugin declares it, its plugin failed
+  // to load or cannot run sources), reported at the trigger. Unset: not checked.
+  std::function<std::string(const std::string& source)> check_source;
 };
 
 // Checks `workflow` (as built by the loader) and returns every problem found:
@@ -51,7 +55,9 @@ struct ValidateOptions {
 //    workflow `key`; `dedupe_ttl` needs `dedupe`; schedule time zones must exist; duplicate
 //    triggers;
 //  - retry attempts >= 1, max_delay >= delay, timeouts > 0 (literal values);
-//  - `rule` scripts exist under `root` and define the function.
+//  - `rule` scripts exist under `root` and define the function;
+//  - with check_action / check_source: the actions of `uses:` steps and the event
+//    sources of `queue:` triggers.
 Diagnostics ValidateWorkflow(const Workflow& workflow, const ValidateOptions& options = {});
 
 }  // namespace storeflow::workflow

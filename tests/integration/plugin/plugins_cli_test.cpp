@@ -113,6 +113,14 @@ TEST(PluginsCliTest, DescribeShowsSchemasAndExamples) {
       r.out.find("    - uses: example.greet\n      with: {\"greeting\":\"Hi\",\"name\":\"Ada\"}"),
       std::string::npos)
       << r.out;
+  // Its config schema (what plugins.config.example may hold) and its event source.
+  EXPECT_NE(r.out.find("config (plugins.config.example):\n    {\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"timer_interval_ms\": {"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("source timer (`queue: timer/<topic>` triggers) \u2014 an event"),
+            std::string::npos)
+      << r.out;
+  CliRun listed = Storeflow("plugins list --config " + config);
+  EXPECT_NE(listed.out.find("  sources: timer\n"), std::string::npos) << listed.out;
 
   CliRun builtin = Storeflow("plugins describe builtin --config " + config);
   ASSERT_EQ(builtin.exit_code, 0);

@@ -140,5 +140,34 @@ TEST_F(SqsSourceTest, PoisonLeftForRedriveStaysOnTheQueue) {
   EXPECT_TRUE(Events("sqs/" + queue + ".rejected").empty());
 }
 
+// With `poison: leave`, the queue's own redrive policy takes over: after
+// maxReceiveCount receives the emulator moves the message to the dead-letter queue,
+// and the engine stored nothing for it.
+TEST_F(SqsSourceTest, PoisonLeftForRedriveReachesTheQueuesDeadLetterQueue) {
+  const std::string dlq_url = CreateQueue(UniqueQueue("dlq"));
+  const Json dlq =
+      SqsCall("GetQueueAttributes", {{"QueueUrl", dlq_url}, {"AttributeNames", {"QueueArn"}}});
+  const std::string dlq_arn = dlq.value("Attributes", Json::object()).value("QueueArn", "");
+  ASSERT_FALSE(dlq_arn.empty()) << dlq.dump();
+  const std::string queue = UniqueQueue("redrive");
+  const std::string url = CreateQueue(
+      queue,
+      {{"RedrivePolicy", Json{{"deadLetterTargetArn", dlq_arn}, {"maxReceiveCount", "2"}}.dump()}});
+  Load(Config({{"queues", {{queue, {{"poison", "leave"}, {"visibility_timeout", 1}}}}}}));
+  StartEngine(Workflow("redriven", queue));
+  SqsCall("SendMessage", {{"QueueUrl", url}, {"MessageBody", "<not json/>"}});
+  ASSERT_TRUE(StartSources().ok());
+  ASSERT_TRUE(Eventually([&] { return MessagesLeft(dlq_url) == 1; }))
+      << "not moved to the dead-letter queue; left on the queue: " << MessagesLeft(url) << "\n"
+      << log();
+  host_->StopSources();
+  EXPECT_EQ(MessagesLeft(url), 0);
+  const Json moved = Receive(dlq_url);
+  ASSERT_EQ(moved.size(), 1u) << moved.dump();
+  EXPECT_EQ(moved[0]["Body"], "<not json/>");
+  EXPECT_TRUE(Events("sqs/" + queue + ".rejected").empty());
+  EXPECT_TRUE(Runs("redriven").empty());
+}
+
 }  // namespace
 }  // namespace storeflow::plugins::aws::testing

@@ -1,51 +1,27 @@
 #include "s3_credentials.h"
 
-#include "credentials.h"
+#include "credential_source.h"
 #include "storeflow/plugin.hpp"
 
 namespace storeflow::plugins::storage::s3 {
-namespace {
 
-using sdk::Error;
-
-Credentials FromEnvironment() {
-  auto env = aws::LoadCredentialsFromEnvironment();
-  if (!env.ok()) {
-    throw Error::Permanent("s3_credentials",
-                           "no S3 credentials: " + env.status().message() +
-                               " (or name secrets in plugins.config.storage.credentials)");
-  }
-  return Credentials{env->credentials.access_key_id, env->credentials.secret_access_key,
-                     env->credentials.session_token};
-}
-
-std::string Required(const SecretLookup& secrets, const std::string& name) {
-  auto value = secrets ? secrets(name) : std::nullopt;
-  if (!value || value->empty()) {
-    throw Error::Permanent("s3_credentials", "the secret '" + name +
-                                                 "' named in plugins.config.storage.credentials "
-                                                 "is not set");
-  }
-  return *value;
-}
-
-}  // namespace
-
+// The resolution is the AWS core's (aws::ResolveCredentials, shared with the sqs
+// plugin and the email plugin's ses transport); this adapts it to the backend's
+// per-call source and the plugin SDK's errors.
 CredentialsSource MakeCredentialsSource(CredentialSecretNames names, SecretLookup secrets) {
-  if (names.access_key_id.empty()) return &FromEnvironment;
-  return [names = std::move(names), secrets = std::move(secrets)]() {
-    Credentials c;
-    c.access_key_id = Required(secrets, names.access_key_id);
-    c.secret_access_key = Required(secrets, names.secret_access_key);
-    if (!names.session_token.empty()) c.session_token = Required(secrets, names.session_token);
-    aws::Credentials check{c.access_key_id, c.secret_access_key, c.session_token};
-    if (Status status = aws::CheckCredentials(check); !status.ok()) {
-      throw Error::Permanent("s3_credentials",
-                             "the S3 credentials from the secrets in "
-                             "plugins.config.storage.credentials are unusable: " +
-                                 status.message());
+  const aws::CredentialSecretNames named{names.access_key_id, names.secret_access_key,
+                                         names.session_token};
+  return [named, secrets = std::move(secrets)]() {
+    auto resolved = aws::ResolveCredentials(named, secrets, "plugins.config.storage.credentials");
+    if (!resolved.ok()) {
+      throw sdk::Error::Permanent(
+          "s3_credentials", "no usable S3 credentials: " + resolved.status().message() +
+                                (named.access_key_id.empty()
+                                     ? " (or name secrets in plugins.config.storage.credentials)"
+                                     : ""));
     }
-    return c;
+    return Credentials{resolved->access_key_id, resolved->secret_access_key,
+                       resolved->session_token};
   };
 }
 
