@@ -314,6 +314,8 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
   ex.actual_cost = 10;
   const auto input = req.variables.value("input", nlohmann::json());
   const auto identifier = req.variables.value("identifier", nlohmann::json());
+  // `errors` is a JSON array: build it with nlohmann::json::array({...}), never a bare
+  // {UserError(...)} (one json in braces is a copy under clang, an array under GCC).
   auto result = [&](nlohmann::json product, nlohmann::json errors) {
     ex.data = {{"productSet",
                 {{"product", std::move(product)},
@@ -322,21 +324,24 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
     return ex;
   };
   if (!input.is_object()) {
-    return result(nullptr, {UserError({"input"}, "Input is required", "INVALID")});
+    return result(nullptr,
+                  nlohmann::json::array({UserError({"input"}, "Input is required", "INVALID")}));
   }
   Entity* existing = nullptr;
   if (identifier.is_object()) {
     existing = FindByIdentifier(shop, identifier);
     if (existing == nullptr && identifier.contains("id")) {
-      return result(nullptr, {UserError({"identifier", "id"}, "Product does not exist",
-                                        "PRODUCT_DOES_NOT_EXIST")});
+      return result(nullptr,
+                    nlohmann::json::array({UserError({"identifier", "id"}, "Product does not exist",
+                                                     "PRODUCT_DOES_NOT_EXIST")}));
     }
   } else if (input.contains("id")) {
     const auto id = IdFromJson(input["id"]);
     existing = id ? shop.store.Find(Resource::kProducts, *id) : nullptr;
     if (existing == nullptr) {
-      return result(nullptr, {UserError({"input", "id"}, "Product does not exist",
-                                        "PRODUCT_DOES_NOT_EXIST")});
+      return result(nullptr,
+                    nlohmann::json::array({UserError({"input", "id"}, "Product does not exist",
+                                                     "PRODUCT_DOES_NOT_EXIST")}));
     }
   }
   nlohmann::json fields = nlohmann::json::object();
@@ -375,7 +380,8 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
     fields["id"] = product_id;
     if (!fields.contains("title") || !fields["title"].is_string() ||
         fields["title"].get<std::string>().empty()) {
-      return result(nullptr, {UserError({"input", "title"}, "Title can't be blank", "BLANK")});
+      return result(nullptr, nlohmann::json::array(
+                                 {UserError({"input", "title"}, "Title can't be blank", "BLANK")}));
     }
     if (!fields.contains("handle")) fields["handle"] = Slug(fields["title"]);
   }
@@ -383,7 +389,8 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
     for (const auto& [pid, e] : shop.store.table(Resource::kProducts)) {
       if (StringField(e.rest, "handle") == fields["handle"] && (!existing || pid != existing->id)) {
         return result(nullptr,
-                      {UserError({"input", "handle"}, "Handle has already been taken", "TAKEN")});
+                      nlohmann::json::array({UserError({"input", "handle"},
+                                                       "Handle has already been taken", "TAKEN")}));
       }
     }
   }
@@ -391,7 +398,8 @@ Execution RunProductSet(Simulator& sim, Shop& shop, const GraphqlRequest& req) {
       existing ? UpdateEntity(sim, shop, Resource::kProducts, existing->id, fields)
                : CreateEntity(sim, shop, Resource::kProducts, fields);
   if (!saved.ok()) {
-    return result(nullptr, {UserError({"input"}, saved.status().message(), "INVALID")});
+    return result(nullptr, nlohmann::json::array(
+                               {UserError({"input"}, saved.status().message(), "INVALID")}));
   }
   const auto id = *IdFromJson((*saved)["id"]);
   return result(ProductNode(*shop.store.Find(Resource::kProducts, id),
