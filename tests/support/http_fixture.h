@@ -235,25 +235,6 @@ class HttpTest : public store::testing::StoreTest {
                  {"X-Shopify-API-Version", "2026-07"}});
   }
 
-  std::vector<store::EventRow> Events() {
-    auto tx = Begin();
-    store::EventFilter filter;
-    filter.limit = 1000;
-    auto events = tx->ListEvents(filter);
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
-    return events.ok() ? *events : std::vector<store::EventRow>{};
-  }
-
-  std::vector<store::RunRow> Runs(const std::string& workflow) {
-    auto tx = Begin();
-    store::RunFilter filter;
-    filter.workflow = workflow;
-    filter.limit = 1000;
-    auto runs = tx->ListRuns(filter);
-    EXPECT_TRUE(runs.ok()) << runs.status().ToString();
-    return runs.ok() ? *runs : std::vector<store::RunRow>{};
-  }
-
   // Waits (at most `timeout`) until the run is terminal; returns it.
   store::RunRow WaitForEnd(std::int64_t id,
                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

@@ -176,25 +176,6 @@ class RuntimeTest : public store::testing::StoreTest {
     return (*row)->value;
   }
 
-  std::vector<store::EventRow> Events() {
-    auto tx = Begin();
-    store::EventFilter filter;
-    filter.limit = 1000;
-    auto events = tx->ListEvents(filter);
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
-    return events.ok() ? *events : std::vector<store::EventRow>{};
-  }
-
-  std::vector<store::RunRow> Runs(const std::string& workflow) {
-    auto tx = Begin();
-    store::RunFilter filter;
-    filter.workflow = workflow;
-    filter.limit = 1000;
-    auto runs = tx->ListRuns(filter);
-    EXPECT_TRUE(runs.ok()) << runs.status().ToString();
-    return runs.ok() ? *runs : std::vector<store::RunRow>{};
-  }
-
   Result<PublishOutcome> Publish(const std::string& topic, const Json& payload) {
     store::EventRow event;
     event.topic = topic;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <Poco/Data/Session.h>
 
@@ -134,6 +135,27 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     auto tx = (store != nullptr ? store : store_.get())->Begin();
     EXPECT_TRUE(tx.ok()) << tx.status().ToString();
     return tx.ok() ? std::move(tx).value() : nullptr;
+  }
+
+  // Every event (newest first, at most 1000).
+  std::vector<EventRow> Events() {
+    auto tx = Begin();
+    EventFilter filter;
+    filter.limit = 1000;
+    auto events = tx->ListEvents(filter);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<EventRow>{};
+  }
+
+  // The runs of `workflow` (newest first, at most 1000).
+  std::vector<RunRow> Runs(const std::string& workflow) {
+    auto tx = Begin();
+    RunFilter filter;
+    filter.workflow = workflow;
+    filter.limit = 1000;
+    auto runs = tx->ListRuns(filter);
+    EXPECT_TRUE(runs.ok()) << runs.status().ToString();
+    return runs.ok() ? *runs : std::vector<RunRow>{};
   }
 
   // Runs raw SQL on the database behind the store's back.
