@@ -10,17 +10,13 @@
 #include <fstream>
 #include <regex>
 
+#include "child_process.h"
 #include "http_fixture.h"
 
 namespace storeflow::http::testing {
 namespace {
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test_support::ReadFile;
 
 constexpr char kMetricsToken[] = "serve-metrics-token-0123456789abcdef";
 
