@@ -41,8 +41,12 @@ case "$cmd" in
     as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=256MB" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -q -v ON_ERROR_STOP=1 -d postgres \
-      -c "CREATE ROLE storeflow LOGIN SUPERUSER" -c "CREATE DATABASE storeflow OWNER storeflow" >/dev/null
+    # A data folder that survived a reboot already has the role and database.
+    if ! as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -tA -d postgres \
+      -c "SELECT 1 FROM pg_roles WHERE rolname = 'storeflow'" | grep -q 1; then
+      as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -q -v ON_ERROR_STOP=1 -d postgres \
+        -c "CREATE ROLE storeflow LOGIN SUPERUSER" -c "CREATE DATABASE storeflow OWNER storeflow" >/dev/null
+    fi
     url="postgresql://storeflow@127.0.0.1:$port/storeflow"
     echo "$url" | as_postgres tee "$dir/url" >/dev/null
     echo "$url"
