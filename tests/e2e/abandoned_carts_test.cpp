@@ -159,7 +159,8 @@ constexpr Ms kSchedule[3] = {1 * kHour, 24 * kHour, 72 * kHour};  // email_timin
 constexpr Ms kMinGap = 12 * kHour;
 constexpr Ms kFrequencyCap = 24 * kHour;
 constexpr Ms kTrackFor = 14 * kDay;
-// The send step's retries: waits of 1, 2, 4, 8, 16 and then 30 minutes (10 attempts).
+// The send's attempts (send_failed / send_backoff): waits of 1, 2, 4, 8, 16 and then
+// 30 minutes, 10 attempts (config send_attempts).
 constexpr Ms kRetryAt[10] = {0, 1, 3, 7, 15, 31, 61, 91, 121, 151};
 
 // email_timing.lua's quiet hours (21:00-08:00) in UTC, the zone of every buyer here.
@@ -245,14 +246,28 @@ class Scenario {
     }
   }
 
-  // The time an email due at `due` goes out: retried through the outage.
-  Ms SentAt(Ms due) const {
+  // An email due at `due` is tried at due + kRetryAt[i] until the SMTP server
+  // takes it; each attempt first looks for the cart's order. `sent`: when it went
+  // out (none: an order came first); `claimed`: the last attempt's time, when the
+  // address's frequency-cap record was last written.
+  struct Attempts {
+    std::optional<Ms> sent;
+    Ms claimed = 0;
+  };
+  Attempts Send(Ms due, std::optional<Ms> order) const {
+    Attempts a;
+    a.claimed = due;
     for (Ms minutes : kRetryAt) {
       const Ms attempt = due + minutes * kMinute;
-      if (attempt <= smtp_down_ || attempt > smtp_up_) return attempt;
+      if (order && *order < attempt) return a;
+      a.claimed = attempt;
+      if (attempt <= smtp_down_ || attempt > smtp_up_) {
+        a.sent = attempt;
+        return a;
+      }
     }
     ADD_FAILURE() << "an email due at " << Iso(due) << " would be given up";
-    return due;
+    return a;
   }
 
   // The rules, played over the script in time order (the frequency cap makes the
@@ -316,8 +331,16 @@ class Scenario {
       }
       ++s.steps;
       if (send) {
-        claims[c.email] = {next, next_due};
-        const Ms sent = SentAt(next_due);
+        const std::optional<Ms> ordered =
+            order != expected_.order_at.end() ? std::optional(order->second) : std::nullopt;
+        const Attempts attempts = Send(next_due, ordered);
+        claims[c.email] = {next, attempts.claimed};
+        if (!attempts.sent) {  // the order came while the email was being retried
+          Finish(c, s.last_number);
+          s.done = true;
+          continue;
+        }
+        const Ms sent = *attempts.sent;
         expected_.emails.push_back({next, s.steps, sent});
         s.last_sent = sent;
         s.last_number = s.steps;

@@ -269,7 +269,9 @@ StepOutcome RunSession::Execute(const Step& step, const std::string& path,
                                existing->error.value("message", "the attempt never finished")),
         existing->input);
     o.attempt = static_cast<int>(existing->attempts);
-    o.effect_key = IdempotencyKey(services_, run_.id, path);
+    auto key =
+        EffectKey(services_, run_.id, path, step, sandbox_, Scope(), script::CallContext{Now()});
+    o.effect_key = key.ok() ? *std::move(key) : IdempotencyKey(services_, run_.id, path);
     return o;
   }
   const int attempt = in_progress ? static_cast<int>(existing->attempts) + 1 : 1;

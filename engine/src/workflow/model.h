@@ -103,6 +103,10 @@ struct Step;
 struct UsesStep {
   std::string action;
   ValueTemplate with;
+  // `idempotency_key:` the effect's own name within the run, rendered when the
+  // step runs. Unset: the step path. Set, every visit of a loop that renders the
+  // same text is one effect (one key for the action, one effect ledger entry).
+  std::optional<Template> idempotency_key;
 };
 
 // `rule: scripts/email_timing.lua#next_email` + `with:`: a pure Lua function.

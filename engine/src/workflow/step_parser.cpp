@@ -24,7 +24,7 @@ const std::vector<std::string> kFailKeys = {"message"};
 const std::vector<std::string>& AllStepKeys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> all = kCommonKeys;
-    all.insert(all.end(), {"with", "as", "steps"});
+    all.insert(all.end(), {"with", "idempotency_key", "as", "steps"});
     all.insert(all.end(), kStepKinds.begin(), kStepKinds.end());
     return all;
   }();
@@ -107,10 +107,12 @@ class StepParser {
     }
 
     const Entry* with = nullptr;
+    const Entry* idempotency_key = nullptr;
     const Entry* as = nullptr;
     const Entry* nested = nullptr;
     for (const Entry& e : entries) {
       if (e.key == "with") with = &e;
+      if (e.key == "idempotency_key") idempotency_key = &e;
       if (e.key == "as") as = &e;
       if (e.key == "steps") nested = &e;
     }
@@ -122,6 +124,14 @@ class StepParser {
     if (with != nullptr && kind != "uses" && kind != "rule") {
       ctx_.Error(with->key_loc,
                  "'with' only applies to 'uses' and 'rule' steps" + KindNote(label, kind));
+    }
+    if (idempotency_key != nullptr) {
+      if (auto* uses = std::get_if<UsesStep>(&step.kind)) {
+        uses->idempotency_key = ctx_.TemplateString(*idempotency_key, "idempotency_key");
+      } else {
+        ctx_.Error(idempotency_key->key_loc,
+                   "'idempotency_key' only applies to 'uses' steps" + KindNote(label, kind));
+      }
     }
     for (const Entry* e : {as, nested}) {
       if (e != nullptr && kind != "foreach") {

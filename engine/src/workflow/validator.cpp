@@ -224,6 +224,7 @@ class Validator {
       }
       uses->with.ForEachExpression(
           [&](const Expression& e) { CheckExpression(e, scope, label, &s, true); });
+      if (uses->idempotency_key) CheckTemplate(*uses->idempotency_key, scope, label, &s);
     } else if (const auto* rule = std::get_if<RuleStep>(&s.kind)) {
       CheckRule(*rule);
       rule->with.ForEachExpression(

@@ -109,6 +109,84 @@ class EffectLedgerTest : public RuntimeTest {
   }
 };
 
+// `idempotency_key:` names the effect: the visits of a loop that render the same
+// text are attempts of one effect, with one key and one ledger entry.
+constexpr char kNamedLoop[] = R"(workflow: named
+on: [{event: go}]
+steps:
+  - id: send
+    uses: test.act
+    idempotency_key: "mail-${{ event.n }}"
+    with: { to: "a@example.com" }
+    retry: { attempts: 1 }
+    on_error: again
+  - id: done
+    uses: log
+    with: { message: sent }
+    then: end
+  - id: again
+    sleep: 10s
+    then: send
+)";
+
+TEST_P(EffectLedgerTest, ANamedEffectKeepsOneKeyAcrossTheVisitsOfALoop) {
+  action_->set_script([](const Json& in, const ActionContext&, int call) -> ActionResult {
+    if (call == 1) return ActionError::Retryable("smtp_down", "connection refused");
+    return Json{{"echo", in}};
+  });
+  Load(kNamedLoop);
+  const auto id = Start("named", {{"n", 7}});
+  EXPECT_EQ(Finish(id).status, RunStatus::kCompleted);
+  auto calls = action_->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  const std::string key = store_->InstallationId() + "/" + std::to_string(id) + "/key:mail-7";
+  EXPECT_EQ(calls[0].idempotency_key, key);
+  EXPECT_EQ(calls[1].idempotency_key, key) << "the second visit has a fresh path, not a new key";
+  EXPECT_NE(calls[0].step_path, calls[1].step_path);
+  EXPECT_EQ(calls[0].previous_attempt, PreviousAttempt::kNone);
+  EXPECT_EQ(calls[1].previous_attempt, PreviousAttempt::kFailed)
+      << "the ledger of the first visit says its attempt failed";
+  auto entry = Effect(key);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ((*entry)["state"], "succeeded");
+}
+
+TEST_P(EffectLedgerTest, AVisitOfANamedEffectThatSucceededGetsItsOutputWithoutACall) {
+  Load(R"(workflow: once
+on: [{event: go}]
+steps:
+  - id: first
+    uses: test.act
+    idempotency_key: "welcome"
+    with: { n: 1 }
+  - id: second
+    uses: test.act
+    idempotency_key: "welcome"
+    with: { n: 2 }
+)");
+  const auto id = Start("once");
+  EXPECT_EQ(Finish(id).status, RunStatus::kCompleted);
+  EXPECT_EQ(action_->calls().size(), 1u) << "the effect already happened";
+  auto steps = Steps(id);
+  EXPECT_EQ(steps["second"].output, steps["first"].output);
+  EXPECT_EQ(steps["second"].output["echo"]["n"], 1);
+}
+
+TEST_P(EffectLedgerTest, ANamedKeyThatRendersEmptyFailsTheStep) {
+  Load(R"(workflow: empty
+on: [{event: go}]
+steps:
+  - id: send
+    uses: test.act
+    idempotency_key: "${{ event.missing }}"
+    with: { n: 1 }
+)");
+  const auto id = Start("empty");
+  EXPECT_EQ(Finish(id).status, RunStatus::kFailed);
+  EXPECT_TRUE(action_->calls().empty());
+  EXPECT_EQ(Steps(id)["send"].error.value("code", ""), "invalid_idempotency_key");
+}
+
 TEST_P(EffectLedgerTest, AStepThatCallsOutRecordsItsOutcomeWithItsResult) {
   Load(kSend);
   const auto id = Start("ledger");

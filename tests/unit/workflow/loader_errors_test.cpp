@@ -390,6 +390,26 @@ steps:
                  "wf.yaml:6:5", "'with' only applies to 'uses' and 'rule' steps");
 }
 
+TEST(LoaderErrorsTest, IdempotencyKeyOnlyForUses) {
+  ExpectOneError(R"yaml(workflow: t
+on: [{event: go}]
+steps:
+  - id: nap
+    sleep: 1s
+    idempotency_key: "nap-${{ event.n }}"
+)yaml",
+                 "wf.yaml:6:5",
+                 "'idempotency_key' only applies to 'uses' steps; step 'nap' is a 'sleep' step");
+  ExpectValid(R"yaml(workflow: t
+on: [{event: go}]
+steps:
+  - id: send
+    uses: log
+    idempotency_key: "send-${{ event.n }}"
+    with: { message: hi }
+)yaml");
+}
+
 TEST(LoaderErrorsTest, TriggerShapes) {
   // A list of one-key maps, a map of kinds, a kind with a list of values.
   ExpectValid(R"yaml(workflow: t

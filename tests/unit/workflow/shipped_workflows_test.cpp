@@ -25,7 +25,7 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   auto wf = Load("abandoned-cart.yaml");
   ASSERT_TRUE(wf);
   EXPECT_EQ(wf->name, "abandoned-cart");
-  EXPECT_EQ(wf->version, 4);
+  EXPECT_EQ(wf->version, 5);
   ASSERT_EQ(wf->triggers.size(), 2u);
   EXPECT_EQ(wf->triggers[0].ToString(), "webhook shopify/carts/create");
   EXPECT_EQ(wf->triggers[1].ToString(), "webhook shopify/carts/update");
@@ -83,9 +83,17 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   EXPECT_EQ(std::get<RuleStep>(gate->kind).function, "gate");
   const Step* send = wf->FindStep("send");
   ASSERT_NE(send, nullptr);
-  ASSERT_TRUE(send->retry) << "a send must survive an engine stopped mid-call";
-  EXPECT_EQ(wf->StepCount(), 27u);
-  EXPECT_EQ(wf->steps.size(), 27u);
+  // A failed or interrupted send is tried again through a wait an order can end,
+  // as one named effect (one Message-ID for every attempt of an email).
+  EXPECT_TRUE(std::get<UsesStep>(send->kind).idempotency_key);
+  EXPECT_EQ(send->on_error.action, ErrorAction::kGoto);
+  EXPECT_EQ(send->on_error.target, "send_failed");
+  const Step* backoff = wf->FindStep("send_backoff");
+  ASSERT_NE(backoff, nullptr);
+  EXPECT_EQ(backoff->kind_name(), "wait_for");
+  EXPECT_EQ(wf->FindStep("send_again")->then.target, "state");
+  EXPECT_EQ(wf->StepCount(), 32u);
+  EXPECT_EQ(wf->steps.size(), 32u);
 }
 
 TEST(ShippedWorkflowsTest, ShopOrders) {

@@ -1,6 +1,9 @@
 #include "runtime/steps/step_handler.h"
 
+#include <variant>
+
 #include "runtime/step_committer.h"
+#include "workflow/template.h"
 
 namespace storeflow::runtime {
 
@@ -11,6 +14,21 @@ Result<store::Transaction*> StepContext::Transaction() {
 std::string IdempotencyKey(const ExecutorServices& services, std::int64_t run_id,
                            const std::string& path) {
   return services.store.InstallationId() + "/" + std::to_string(run_id) + "/" + path;
+}
+
+Result<std::string> EffectKey(const ExecutorServices& services, std::int64_t run_id,
+                              const std::string& path, const workflow::Step& step,
+                              script::Sandbox& sandbox, const Json& scope,
+                              const script::CallContext& call) {
+  const auto* uses = std::get_if<workflow::UsesStep>(&step.kind);
+  if (uses == nullptr || !uses->idempotency_key) return IdempotencyKey(services, run_id, path);
+  auto text = workflow::RenderString(*uses->idempotency_key, sandbox, scope, call);
+  if (!text.ok()) return text.status();
+  if (text->empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "the idempotency_key of step '" + path + "' rendered empty");
+  }
+  return services.store.InstallationId() + "/" + std::to_string(run_id) + "/key:" + *text;
 }
 
 Status StepHandlerRegistry::Register(std::string kind, std::unique_ptr<const StepHandler> handler) {

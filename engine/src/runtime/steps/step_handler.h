@@ -64,6 +64,15 @@ struct StepContext {
 std::string IdempotencyKey(const ExecutorServices& services, std::int64_t run_id,
                            const std::string& path);
 
+// The key of a `uses` step's effect: IdempotencyKey's, or with the step's own
+// `idempotency_key:` rendered in `scope`, "<installation id>/<run id>/key:<text>"
+// (one key for every visit of a loop that renders the same text). An error when
+// the template fails or renders empty.
+Result<std::string> EffectKey(const ExecutorServices& services, std::int64_t run_id,
+                              const std::string& path, const workflow::Step& step,
+                              script::Sandbox& sandbox, const Json& scope,
+                              const script::CallContext& call);
+
 // The error code of an attempt that started and never finished (the engine
 // stopped or lost the run's lease while it was in flight).
 inline constexpr std::string_view kInterruptedCode = "interrupted";

@@ -70,13 +70,13 @@ class UsesHandler final : public StepHandler {
     return with_secrets;
   }
 
-  static ActionContext MakeActionContext(const StepContext& c) {
+  static ActionContext MakeActionContext(const StepContext& c, std::string effect_key) {
     const ExecutorOptions& options = c.services.options;
     ActionContext ac;
     ac.run_id = c.run.id;
     ac.workflow = c.workflow.name;
     ac.step_path = c.path;
-    ac.idempotency_key = IdempotencyKey(c.services, c.run.id, c.path);
+    ac.idempotency_key = std::move(effect_key);
     ac.attempt = c.attempt;
     ac.now = c.Now();
     ac.log = options.log;
@@ -89,25 +89,48 @@ class UsesHandler final : public StepHandler {
     return ac;
   }
 
-  // What the effect ledger says of the step's previous attempt.
-  static PreviousAttempt Previous(const StepContext& c, const std::string& key) {
-    if (c.attempt <= 1) return PreviousAttempt::kNone;
+  // What the effect ledger says of the effect's previous attempt, and its output
+  // when that attempt succeeded. A step's first attempt has none, unless the step
+  // names its effect (`idempotency_key:`): then an earlier visit of a loop may
+  // have tried it.
+  struct Earlier {
+    PreviousAttempt previous = PreviousAttempt::kNone;
+    std::optional<Json> succeeded_output;
+  };
+  static Earlier Previous(const StepContext& c, const workflow::UsesStep& uses,
+                          const std::string& key) {
+    const bool named = uses.idempotency_key.has_value();
+    if (c.attempt <= 1 && !named) return {};
     auto tx = c.services.store.BeginRead();
-    if (!tx.ok()) return PreviousAttempt::kUnknown;
+    if (!tx.ok()) return {PreviousAttempt::kUnknown, std::nullopt};
     auto entry = (*tx)->GetEffect(key);
-    if (!entry.ok()) return PreviousAttempt::kUnknown;
+    if (!entry.ok()) return {PreviousAttempt::kUnknown, std::nullopt};
     // No entry: no earlier attempt got as far as calling out.
-    if (!entry->has_value()) return PreviousAttempt::kFailed;
+    if (!entry->has_value()) {
+      return {c.attempt <= 1 ? PreviousAttempt::kNone : PreviousAttempt::kFailed, std::nullopt};
+    }
     const std::string state = (**entry).value("state", "");
-    return state == "failed" ? PreviousAttempt::kFailed : PreviousAttempt::kUnknown;
+    if (state == "succeeded" && named) {
+      return {PreviousAttempt::kUnknown, (**entry).value("output", Json())};
+    }
+    return {state == "failed" ? PreviousAttempt::kFailed : PreviousAttempt::kUnknown, std::nullopt};
   }
 
   // Before a call out: the attempt is recorded as started (so that a crash during
   // the call counts as a failed attempt) and the run's lease is kept alive while
   // the call lasts. Null when the step may go on; else its outcome.
-  static std::optional<StepOutcome> StartEffect(StepContext& c, ActionContext& ac,
-                                                const Json& input, const SecretStore* secrets) {
-    ac.previous_attempt = Previous(c, ac.idempotency_key);
+  static std::optional<StepOutcome> StartEffect(StepContext& c, const workflow::UsesStep& uses,
+                                                ActionContext& ac, const Json& input,
+                                                const SecretStore* secrets) {
+    Earlier earlier = Previous(c, uses, ac.idempotency_key);
+    if (earlier.succeeded_output) {
+      // The named effect already happened on an earlier visit: its output again,
+      // without a second call.
+      StepOutcome done = StepOutcome::Done(*std::move(earlier.succeeded_output), input);
+      done.effect_key = ac.idempotency_key;
+      return done;
+    }
+    ac.previous_attempt = earlier.previous;
     const Json stored = secrets != nullptr && !secrets->empty() ? secrets->Redact(input) : input;
     auto recorded = c.record_attempt(stored, ac.idempotency_key,
                                      {{"attempt", c.attempt}, {"state", "started"}});
@@ -131,7 +154,12 @@ class UsesHandler final : public StepHandler {
           ActionError::Permanent("unknown_action", "no action named '" + uses.action + "'"),
           *input);
     }
-    ActionContext ac = MakeActionContext(c);
+    auto effect_key = EffectKey(c.services, c.run.id, c.path, c.step, c.sandbox, c.scope, c.Call());
+    if (!effect_key.ok()) {
+      return StepOutcome::Error(
+          ActionError::Permanent("invalid_idempotency_key", effect_key.status().message()), *input);
+    }
+    ActionContext ac = MakeActionContext(c, *std::move(effect_key));
     std::optional<Duration> timeout;
     if (c.step.timeout) {
       auto t = workflow::Resolve(*c.step.timeout, c.sandbox, c.scope, c.Call());
@@ -150,7 +178,7 @@ class UsesHandler final : public StepHandler {
     const bool effectful = !action->transactional() && !action->quick() && c.record_attempt;
     std::shared_ptr<LeaseHeartbeat::Watch> watch;
     if (effectful) {
-      if (auto stop = StartEffect(c, ac, *input, secrets)) return *std::move(stop);
+      if (auto stop = StartEffect(c, uses, ac, *input, secrets)) return *std::move(stop);
       if (c.services.heartbeat != nullptr && c.run.lease_until) {
         watch = c.services.heartbeat->Start(c.services.options.owner, c.run.id, *c.run.lease_until);
       }
