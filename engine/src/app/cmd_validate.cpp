@@ -24,13 +24,17 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kUsage =
-    "usage: storeflow validate [--root DIR] [--config FILE] [PATH...]\n"
+    "usage: storeflow validate [--root DIR] [--config FILE] [--allow-missing-plugins] "
+    "[PATH...]\n"
     "  PATH     workflow files or folders (folders are searched for *.yaml and *.yml,\n"
     "           skipping folders named 'schemas'); default: workflows/\n"
     "  --root   the project root that rule: paths are relative to (default: .)\n"
     "  --config the engine config (plugins.dirs, plugins.config): `uses:` steps must name\n"
     "           a built-in action or one of a plugin that loads; its `workflows:` overrides\n"
-    "           (and STOREFLOW_WORKFLOWS_* variables) must fit the workflows' `config:`\n";
+    "           (and STOREFLOW_WORKFLOWS_* variables) must fit the workflows' `config:`\n"
+    "  --allow-missing-plugins\n"
+    "           an action of a plugin that is not installed is a warning, not an error\n"
+    "           (for checking workflows on a machine without the plugins they use)\n";
 
 bool IsWorkflowFile(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -116,6 +120,7 @@ std::string Plural(std::size_t n, const std::string& word) {
 int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::string root = ".";
   std::optional<std::string> config_path;
+  bool allow_missing_plugins = false;
   std::vector<std::string> paths;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -135,6 +140,8 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
         return 2;
       }
       config_path = args[++i];
+    } else if (arg == "--allow-missing-plugins") {
+      allow_missing_plugins = true;
     } else if (arg.rfind("--root=", 0) == 0) {
       root = arg.substr(7);
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -187,6 +194,7 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   PluginSetupOptions plugin_options;
   plugin_options.log = [](std::string_view, std::string_view) {};
   plugin_options.log_failures = false;
+  plugin_options.missing_plugin_is_error = !allow_missing_plugins;
   auto plugins = SetUpPlugins(*config, actions, plugin_options);
   if (!plugins.ok()) {
     err << "storeflow validate: " << plugins.status().message() << "\n";

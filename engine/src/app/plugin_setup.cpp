@@ -109,11 +109,17 @@ std::vector<workflow::ActionProblem> PluginSetup::CheckAction(const workflow::Wo
   }
   std::string folders;
   for (const auto& dir : dirs) folders += (folders.empty() ? "" : ", ") + dir.string();
-  problems.push_back({"action '" + action + "' of step '" + step.id + "': no plugin '" + plugin +
-                          "' is installed (plugin folders: " +
-                          (folders.empty() ? "none" : folders) + "); the step fails when it runs",
-                      true,
-                      {}});
+  const std::string missing =
+      "action '" + action + "' of step '" + step.id + "': no plugin '" + plugin +
+      "' is installed (plugin folders: " + (folders.empty() ? "none" : folders) + ")";
+  if (missing_plugin_is_error) {
+    problems.push_back({missing + "; install it or add its folder to plugins.dirs (--allow-missing-"
+                                  "plugins: a warning instead, and the step fails when it runs)",
+                        false,
+                        {}});
+  } else {
+    problems.push_back({missing + "; the step fails when it runs", true, {}});
+  }
   return problems;
 }
 
@@ -148,6 +154,7 @@ Result<std::unique_ptr<PluginSetup>> SetUpPlugins(const EngineConfig& config,
 
   plugin::PluginHostOptions host_options;
   setup->dirs = PluginDirs(config);
+  setup->missing_plugin_is_error = options.missing_plugin_is_error;
   host_options.dirs = setup->dirs;
   host_options.configs = config.plugins.configs;
   host_options.config_locations = config.plugins.config_locations;

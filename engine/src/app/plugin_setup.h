@@ -27,6 +27,9 @@ struct PluginSetupOptions {
   runtime::Clock* clock = nullptr;  // null: the system clock
   runtime::ActionLogger log;        // the engine log (null: stderr)
   bool log_failures = true;         // a warning line per plugin that failed to load
+  // An action of a plugin that is not installed at all: an error (`validate`,
+  // unless --allow-missing-plugins) instead of a warning (`serve`, `run`).
+  bool missing_plugin_is_error = false;
 };
 
 struct PluginSetup {
@@ -35,13 +38,15 @@ struct PluginSetup {
   const runtime::ActionRegistry* actions = nullptr;
 
   std::vector<std::filesystem::path> dirs;  // where plugins were looked for
+  bool missing_plugin_is_error = false;     // PluginSetupOptions'
 
   // For ValidateOptions::check_action and WorkflowCatalog::set_action_check. An
   // error for: an action of a plugin that failed to load ("workflow 'W' step 'S'
   // uses 'x' of plugin 'p', which failed to load: <its error>"), an action an
   // installed plugin does not have, a name close to a known action (did you
   // mean), a name without a plugin prefix. A warning for an action of a plugin
-  // that is not installed at all (the step fails when it runs). For a known
+  // that is not installed at all (the step fails when it runs), or an error when
+  // missing_plugin_is_error. For a known
   // action, `with:` keys are checked against its input schema: a missing
   // required input (at `uses:`), an unknown one where the schema allows no
   // others (at the key, with a did-you-mean).

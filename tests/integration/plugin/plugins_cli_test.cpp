@@ -175,15 +175,26 @@ TEST(PluginsCliTest, ValidateChecksUsesAgainstTheLoadedActions) {
                        ": built for plugin ABI 2.0"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(f + ":9:5: warning: action 'klaviyo.track' of step 'later': no "
+  EXPECT_NE(r.out.find(f + ":9:5: error: action 'klaviyo.track' of step 'later': no "
                            "plugin 'klaviyo' is installed"),
             std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("--allow-missing-plugins"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(f + ":15:31: error: unknown input 'greting' of action 'example.greet' "
                            "(valid inputs: greeting, name); did you mean 'greeting'?"),
             std::string::npos)
       << r.out;
-  EXPECT_EQ(r.err, "storeflow validate: 3 errors in 1 of 1 file\n");
+  EXPECT_EQ(r.err, "storeflow validate: 4 errors in 1 of 1 file\n");
+
+  // On a machine without the plugin, the missing one is only a warning.
+  CliRun allowed =
+      Storeflow("validate --allow-missing-plugins --config " + config + " " + wf.string());
+  EXPECT_EQ(allowed.exit_code, 1) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.out.find(f + ":9:5: warning: action 'klaviyo.track' of step 'later': no "
+                                 "plugin 'klaviyo' is installed"),
+            std::string::npos)
+      << allowed.out;
+  EXPECT_EQ(allowed.err, "storeflow validate: 3 errors in 1 of 1 file\n");
 }
 
 // A `queue:` trigger must name an event source that a loaded plugin declares and can

@@ -28,7 +28,7 @@ TEST(ValidateCliTest, ShippedWorkflowsByDefault) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(
       r.out.find(
-          "workflows/abandoned-cart.yaml: ok \u2014 workflow abandoned-cart v4, 2 triggers, "),
+          "workflows/abandoned-cart.yaml: ok \u2014 workflow abandoned-cart v5, 2 triggers, "),
       std::string::npos)
       << r.out;
   EXPECT_NE(

@@ -91,9 +91,9 @@ TEST(ShippedWorkflowsTest, AbandonedCart) {
   const Step* backoff = wf->FindStep("send_backoff");
   ASSERT_NE(backoff, nullptr);
   EXPECT_EQ(backoff->kind_name(), "wait_for");
-  EXPECT_EQ(wf->FindStep("send_again")->then.target, "state");
-  EXPECT_EQ(wf->StepCount(), 32u);
-  EXPECT_EQ(wf->steps.size(), 32u);
+  EXPECT_EQ(wf->FindStep("send_again")->then.target, "send");
+  EXPECT_EQ(wf->StepCount(), 34u);
+  EXPECT_EQ(wf->steps.size(), 34u);
 }
 
 TEST(ShippedWorkflowsTest, ShopOrders) {
