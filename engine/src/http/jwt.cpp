@@ -14,6 +14,7 @@
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/Exception.h>
 
+#include "common/json_nesting.h"
 #include "http/webhook_source.h"
 
 namespace storeflow::http {
@@ -47,7 +48,8 @@ EVP_PKEY* RsaPublicKey(const std::string& n, const std::string& e) {
 
 std::optional<Json> DecodeJsonPart(std::string_view part) {
   auto bytes = Base64UrlDecode(part);
-  if (!bytes) return std::nullopt;
+  // The claims go into the event: no deeper than any JSON from outside.
+  if (!bytes || FindJsonNestingOverflow(*bytes) != std::string::npos) return std::nullopt;
   Json value = Json::parse(*bytes, nullptr, false);
   if (value.is_discarded() || !value.is_object()) return std::nullopt;
   return value;

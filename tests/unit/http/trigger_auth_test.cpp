@@ -210,6 +210,12 @@ TEST_F(TriggerAuthTest, JwtRefusals) {
       JwtPart(header) + "." + JwtPart(raised) + token.substr(token.rfind('.'));
   EXPECT_EQ(check(tampered), "bad_signature");
   EXPECT_EQ(check("not-a-jwt"), "malformed");
+  // Claims nested deeper than any JSON the engine takes from outside.
+  const std::string deep = "{\"sub\": " + std::string(200, '[') + std::string(200, ']') + "}";
+  const std::string deep_input = JwtPart(header) + "." + Base64UrlEncode(deep);
+  EXPECT_EQ(check(deep_input + "." +
+                  Base64UrlEncode(Hmac(Digest::kSha256, kJwtSecret, deep_input).value())),
+            "malformed");
   EXPECT_EQ(Refused(auth->Check(With({}))), "missing_credentials");
 }
 
