@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "http/client_rate_limit.h"
 #include "http/cors.h"
+#include "http/route_guard.h"
 
 namespace storeflow::http {
 namespace {
@@ -119,6 +122,67 @@ TEST(CorsTest, RealResponsesEchoOnlyAnAllowedOrigin) {
   EXPECT_TRUE(IsCorsOrigin("*"));
   EXPECT_FALSE(IsCorsOrigin("https://shop.example.com/path"));
   EXPECT_FALSE(IsCorsOrigin("shop.example.com"));
+}
+
+Request Caller(std::string address, std::string authorization = "") {
+  Request r;
+  r.method = "POST";
+  r.path = "/orders";
+  r.remote_address = std::move(address);
+  if (!authorization.empty()) r.headers = {{"authorization", std::move(authorization)}};
+  return r;
+}
+
+TEST(RouteGuardTest, RateLimitKeysOnTheVerifiedCallerElseTheAddress) {
+  const runtime::SecretStore secrets(
+      std::map<std::string, std::string>{{"A", "token-a-0123456789"}, {"B", "token-b-0123456789"}});
+  workflow::HttpTrigger trigger;
+  trigger.method = "POST";
+  trigger.path = "/orders";
+  trigger.auth.scheme = "bearer";
+  trigger.auth.secrets = {{"A", {}}, {"B", {}}};
+  trigger.rate_limit = workflow::HttpRateLimit{1.0 / 60, 1, "1/m"};
+  RouteGuardOptions options;
+  options.secrets = &secrets;
+  std::int64_t now = 0;
+  options.now_ms = [&] { return now; };
+  auto guard = RouteGuard::Build(trigger, options);
+  ASSERT_TRUE(guard.ok()) << guard.status().ToString();
+  std::optional<AuthIdentity> identity;
+  // Key A from two addresses: one bucket (the caller's), so the second is 429.
+  EXPECT_FALSE((*guard)->Admit(Caller("10.0.0.1:1", "Bearer token-a-0123456789"), identity));
+  ASSERT_TRUE(identity.has_value());
+  EXPECT_EQ(identity->event["key_name"], "A");
+  auto second = (*guard)->Admit(Caller("10.0.0.2:1", "Bearer token-a-0123456789"), identity);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 429);
+  // Key B from the same address has its own bucket.
+  EXPECT_FALSE((*guard)->Admit(Caller("10.0.0.1:2", "Bearer token-b-0123456789"), identity));
+  // Wrong tokens: 401, then 429 for that address once its bucket is empty.
+  auto wrong = (*guard)->Admit(Caller("10.0.0.9:1", "Bearer guess-1"), identity);
+  ASSERT_TRUE(wrong.has_value());
+  EXPECT_EQ(wrong->status, 401);
+  auto again = (*guard)->Admit(Caller("10.0.0.9:2", "Bearer guess-2"), identity);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 429);
+  now += 60'000;
+  EXPECT_FALSE((*guard)->Admit(Caller("10.0.0.2:1", "Bearer token-a-0123456789"), identity));
+}
+
+TEST(RouteGuardTest, TheCredentialHeaderIsNotKept) {
+  const runtime::SecretStore secrets(std::map<std::string, std::string>{{"K", "k-0123456789"}});
+  workflow::HttpTrigger trigger;
+  trigger.method = "POST";
+  trigger.path = "/orders";
+  trigger.auth.scheme = "api_key";
+  trigger.auth.header = "X-Shop-Key";
+  trigger.auth.secrets = {{"K", {}}};
+  RouteGuardOptions options;
+  options.secrets = &secrets;
+  auto guard = RouteGuard::Build(trigger, options);
+  ASSERT_TRUE(guard.ok());
+  EXPECT_TRUE((*guard)->IsCredentialHeader("x-shop-key"));
+  EXPECT_FALSE((*guard)->IsCredentialHeader("content-type"));
 }
 
 }  // namespace
