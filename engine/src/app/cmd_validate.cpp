@@ -205,6 +205,9 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   workflow::ValidateOptions options;
   options.check_action = (*plugins)->action_check();
   options.check_source = (*plugins)->source_check();
+  options.check_secret = [secrets = (*plugins)->secrets](const std::string& name) {
+    return secrets != nullptr && secrets->Find(name) != nullptr;
+  };
   options.root = root;
   options.sandbox = &sandbox;
   std::size_t bad_files = 0;

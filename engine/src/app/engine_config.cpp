@@ -15,6 +15,7 @@
 #include "common/byte_size.h"
 #include "common/did_you_mean.h"
 #include "common/duration.h"
+#include "http/cors.h"
 #include "runtime/egress_policy.h"
 #include "workflow/model.h"
 #include "workflow/yaml_json.h"
@@ -448,6 +449,49 @@ const std::vector<ConfigKey>& Keys() {
          c.http.access_log = v == "true";
          return Status::Ok();
        }},
+      {"http", "cors_allowed_origins", "",
+       "browser origins that may call the REST triggers without a `cors:` of their own: a "
+       "YAML list or comma-separated origins (https://shop.example.com) or `*`. Empty: no CORS",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::vector<std::string> entries = SplitList(v);
+         for (const std::string& entry : entries) {
+           if (!http::IsCorsOrigin(entry)) {
+             return InvalidArgument("'" + entry +
+                                    "' is not an origin (scheme://host[:port], no path, or *)");
+           }
+         }
+         c.http.cors_allowed_origins = std::move(entries);
+         return Status::Ok();
+       }},
+      {"http", "cors_allowed_methods", "",
+       "methods a preflight allows (YAML list or comma-separated). Empty: the route's own",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         std::vector<std::string> entries = SplitList(v);
+         for (const std::string& entry : entries) {
+           if (entry != "GET" && entry != "POST" && entry != "PUT" && entry != "PATCH" &&
+               entry != "DELETE") {
+             return InvalidArgument("'" + entry + "' is not GET, POST, PUT, PATCH or DELETE");
+           }
+         }
+         c.http.cors_allowed_methods = std::move(entries);
+         return Status::Ok();
+       }},
+      {"http", "cors_allowed_headers", "",
+       "request headers a preflight allows (YAML list or comma-separated). Empty: "
+       "Content-Type, Authorization",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         c.http.cors_allowed_headers = SplitList(v);
+         return Status::Ok();
+       }},
+      {"http", "cors_max_age", "10m", "how long a browser may cache a preflight answer (<= 24h)",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         auto d = ParseDuration(v);
+         if (!d.ok()) return d.status();
+         if (*d > std::chrono::hours(24))
+           return InvalidArgument("cors_max_age must be at most 24h");
+         c.http.cors_max_age_s = d->count() / 1000;
+         return Status::Ok();
+       }},
       {"http_client", "allow_hosts", "",
        "hosts `http.request` may reach although they are not public (loopback, private, "
        "link-local, ...): a YAML list or comma-separated host names, `*.domain`, IP "
@@ -862,7 +906,9 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
         continue;
       }
       if ((key->path() == "plugins.dirs" || key->path() == "plugins.isolate" ||
-           key->path() == "http_client.allow_hosts") &&
+           key->path() == "http_client.allow_hosts" || key->path() == "http.cors_allowed_origins" ||
+           key->path() == "http.cors_allowed_methods" ||
+           key->path() == "http.cors_allowed_headers") &&
           entry.second.IsSequence()) {
         std::string joined;
         bool items_ok = true;

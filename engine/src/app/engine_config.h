@@ -77,6 +77,12 @@ struct HttpConfig {
   int rest_workers = 64;
   int rest_queue = 256;
   int threads = 0;  // the former key of rest_workers: above 0 it wins
+  // CORS of the REST triggers without their own `cors:` (http/cors.h); no
+  // origins: none.
+  std::vector<std::string> cors_allowed_origins;
+  std::vector<std::string> cors_allowed_methods;  // empty: each route's method
+  std::vector<std::string> cors_allowed_headers;  // empty: Content-Type, Authorization
+  std::int64_t cors_max_age_s = 600;
 };
 
 // `http_client.*`: what the built-in `http.request` action may do (docs/operations.md,

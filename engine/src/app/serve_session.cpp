@@ -159,6 +159,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.engine = std::make_unique<runtime::Engine>(*p.store, clock, p.actions, engine_options);
   p.engine->catalog().set_action_check(p.plugins->action_check());
   p.engine->catalog().set_config_overrides(o.config.workflows);
+  p.engine->catalog().set_secret_check([secrets = p.plugins->secrets](const std::string& name) {
+    return secrets != nullptr && secrets->Find(name) != nullptr;
+  });
 
   auto files = WorkflowFiles(o.workflows_dir);
   if (!files.ok()) return files.status();
@@ -199,6 +202,15 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     http_options.server.access_log = [log](const std::string& line) { log("[access] " + line); };
   }
   http_options.rest.response_timeout = o.config.http.response_timeout;
+  http_options.rest.secrets = p.plugins->secrets;
+  if (!o.config.http.cors_allowed_origins.empty()) {
+    workflow::HttpCors cors;
+    cors.allowed_origins = o.config.http.cors_allowed_origins;
+    cors.allowed_methods = o.config.http.cors_allowed_methods;
+    cors.allowed_headers = o.config.http.cors_allowed_headers;
+    cors.max_age_s = o.config.http.cors_max_age_s;
+    http_options.rest.cors = std::move(cors);
+  }
   http_options.group_commit.commit_timeout = o.config.http.commit_timeout;
   http_options.health.metrics_tokens = {o.config.metrics.token, o.config.admin.token};
   http_options.log = engine_options.executor.log;

@@ -71,24 +71,86 @@ bool IsSecretHeader(std::string_view name) {
 }
 
 Status RestTriggers::Register(Router& router) {
-  std::set<std::pair<std::string, std::string>> routes;
+  RouteGuardOptions guard_options;
+  guard_options.secrets = options_.secrets.get();
+  guard_options.root = engine_.catalog().root();
+  guard_options.cors = options_.cors;
+  guard_options.now_s = options_.now_s;
+  guard_options.now_ms = options_.now_ms;
+  guard_options.rate_limit_clients = options_.rate_limit_clients;
+  std::map<std::pair<std::string, std::string>, std::string> owners;  // route -> workflow
   for (const auto& loaded : engine_.catalog().Currents()) {
     for (const auto& trigger : loaded->workflow->triggers) {
       const auto* http = std::get_if<workflow::HttpTrigger>(&trigger.spec);
-      if (http == nullptr || !routes.emplace(http->method, http->path).second) continue;
+      if (http == nullptr) continue;
+      const std::string& name = loaded->workflow->name;
+      const auto key = std::make_pair(http->method, http->path);
+      if (auto it = guards_.find(key); it != guards_.end()) {
+        const workflow::HttpTrigger& first = it->second->trigger();
+        if (!(first.auth == http->auth && first.cors == http->cors &&
+              first.rate_limit == http->rate_limit)) {
+          return InvalidArgument(trigger.loc.ToString() + ": workflow " + name + " routes " +
+                                 http->method + " " + http->path + " as workflow " + owners[key] +
+                                 " does, with other auth, cors or rate_limit: one route has "
+                                 "one set of them");
+        }
+        continue;
+      }
+      auto guard = RouteGuard::Build(*http, guard_options);
+      if (!guard.ok()) return guard.status().WithContext("workflow " + name);
+      std::shared_ptr<const RouteGuard> shared = std::move(guard).value();
+      guards_.emplace(key, shared);
+      owners.emplace(key, name);
       const std::string method = http->method;
       const std::string pattern = http->path;
-      Status s = router.Add(method, pattern, [this, method, pattern](Request& request) {
-        return Handle(request, method, pattern);
+      Status s = router.Add(method, pattern, [this, method, pattern, shared](Request& request) {
+        return Handle(request, method, pattern, *shared);
       });
-      if (!s.ok()) return s.WithContext("workflow " + loaded->workflow->name);
+      if (!s.ok()) return s.WithContext("workflow " + name);
     }
+  }
+  // Preflights: one OPTIONS route per path that has a CORS policy.
+  std::map<std::string, std::map<std::string, std::shared_ptr<const RouteGuard>>> by_path;
+  for (const auto& [key, guard] : guards_) by_path[key.second][key.first] = guard;
+  for (auto& [pattern, methods] : by_path) {
+    bool any_cors = false;
+    std::string allow = "OPTIONS";
+    for (const auto& [method, guard] : methods) {
+      any_cors = any_cors || guard->cors().has_value();
+      allow += ", " + method;
+    }
+    if (!any_cors) continue;
+    Status s = router.Add("OPTIONS", pattern, [methods = methods, allow](Request& request) {
+      const auto wanted = request.Header("access-control-request-method");
+      const auto it = wanted ? methods.find(*wanted) : methods.end();
+      if (it == methods.end()) {
+        Response response;
+        response.status = 204;
+        return response.WithHeader("Allow", allow);
+      }
+      return it->second->Preflight(request, allow);
+    });
+    // Another spelling of the same path shape ({id} / {key}) is routed already.
+    if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
   }
   return Status::Ok();
 }
 
 Response RestTriggers::Handle(Request& request, const std::string& method,
-                              const std::string& pattern) {
+                              const std::string& pattern, const RouteGuard& guard) {
+  std::optional<AuthIdentity> identity;
+  Response response;
+  if (auto refused = guard.Admit(request, identity)) {
+    response = std::move(*refused);
+  } else {
+    response = Run(request, method, pattern, guard, identity);
+  }
+  guard.Decorate(request, response);
+  return response;
+}
+
+Response RestTriggers::Run(Request& request, const std::string& method, const std::string& pattern,
+                           const RouteGuard& guard, const std::optional<AuthIdentity>& identity) {
   Json body;
   if (!request.body.empty()) {
     JsonParseError error;
@@ -100,7 +162,9 @@ Response RestTriggers::Handle(Request& request, const std::string& method,
   }
   Json headers = Json::object();
   for (const auto& [name, value] : request.headers) {
-    if (!IsSecretHeader(name) && !headers.contains(name)) headers[name] = value;
+    if (!IsSecretHeader(name) && !guard.IsCredentialHeader(name) && !headers.contains(name)) {
+      headers[name] = value;
+    }
   }
   store::EventRow event;
   event.source = "http";
@@ -108,6 +172,7 @@ Response RestTriggers::Handle(Request& request, const std::string& method,
   event.payload = {
       {"method", request.method}, {"path", request.path}, {"params", request.path_params},
       {"query", query},           {"headers", headers},   {"body", body}};
+  if (identity) event.payload["auth"] = identity->event;
   event.meta = {{"request_id", request.request_id}, {"route", method + " " + pattern}};
   auto outcome = committer_.Publish(std::move(event));
   if (!outcome.ok()) return StoreFailure(outcome.status(), "the request", request, log_);

@@ -17,16 +17,25 @@
 // - nothing by the response timeout: 202 {run_id, status};
 // - the store unavailable or the commit not done in time: 503 with
 //   Retry-After; another store error: 500 (http/caller_error.h).
+// Before all that, the route's guard (http/route_guard.h): its `auth:` (401),
+// its per-client `rate_limit:` (429 with Retry-After) and its CORS policy
+// (headers on every answer; OPTIONS preflights answered 204). A verified caller
+// is in the payload as `auth`.
 // Waiting uses the engine's ResponseBroker (in-process notice after commit) and
 // polls the store, so a run advanced by another engine on the same PostgreSQL
 // answers too.
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "http/caller_error.h"
+#include "http/route_guard.h"
 #include "http/router.h"
 #include "runtime/engine.h"
 #include "runtime/group_commit.h"
@@ -36,6 +45,14 @@ namespace storeflow::http {
 struct RestTriggerOptions {
   std::chrono::milliseconds response_timeout{10'000};
   std::chrono::milliseconds poll_interval{250};
+  // What `auth:` secrets resolve against (null: none known).
+  std::shared_ptr<const runtime::SecretStore> secrets;
+  // The engine's CORS policy (http.cors_*), for routes without their own `cors:`.
+  std::optional<workflow::HttpCors> cors;
+  // Clocks of JWT times (unix seconds) and rate limits (monotonic ms); default: real ones.
+  std::function<std::int64_t()> now_s;
+  std::function<std::int64_t()> now_ms;
+  std::size_t rate_limit_clients = 10'000;  // per-client buckets kept per route
 };
 
 class RestTriggers {
@@ -45,11 +62,16 @@ class RestTriggers {
       : engine_(engine), committer_(committer), options_(options), log_(std::move(log)) {}
 
   // One route per distinct (method, path) among the current workflows' http
-  // triggers (several workflows on one route each get a run; the first answers).
+  // triggers (several workflows on one route each get a run; the first answers;
+  // their auth, cors and rate_limit must then be the same), and an OPTIONS route
+  // per path with a CORS policy. Fails for an unknown secret or a bad JWKS file.
   Status Register(Router& router);
 
  private:
-  Response Handle(Request& request, const std::string& method, const std::string& pattern);
+  Response Handle(Request& request, const std::string& method, const std::string& pattern,
+                  const RouteGuard& guard);
+  Response Run(Request& request, const std::string& method, const std::string& pattern,
+               const RouteGuard& guard, const std::optional<AuthIdentity>& identity);
   // The answer for the run as it is now, or nullopt when it has none yet.
   std::optional<Response> AnswerFor(const store::RunRow& run, const Request& request);
 
@@ -57,6 +79,8 @@ class RestTriggers {
   runtime::GroupCommitter& committer_;
   RestTriggerOptions options_;
   ErrorLog log_;
+  // By (method, pattern); built by Register, read-only after.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const RouteGuard>> guards_;
 };
 
 // Headers kept in the event: lower-case names, without credentials

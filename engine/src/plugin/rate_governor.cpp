@@ -27,19 +27,9 @@ Result<RateDecision> RateGovernor::TryTake(const std::string& bucket, double cap
     return RateDecision{take->taken, take->retry_after_ms};
   }
   std::lock_guard lock(mu_);
-  auto [it, created] = buckets_.try_emplace(bucket, Bucket{capacity, now});
-  Bucket& b = it->second;
-  const double elapsed_s =
-      static_cast<double>(std::max<runtime::TimeMs>(0, now - b.updated)) / 1000;
-  b.tokens = std::min(capacity, b.tokens + elapsed_s * refill_per_second);
-  b.updated = std::max(b.updated, now);
-  if (b.tokens + 1e-9 >= cost) {
-    b.tokens = std::max(0.0, b.tokens - cost);
-    return RateDecision{true, 0};
-  }
-  if (refill_per_second <= 0) return RateDecision{false, -1};
-  return RateDecision{
-      false, static_cast<std::int64_t>(std::ceil((cost - b.tokens) / refill_per_second * 1000))};
+  auto [it, created] = buckets_.try_emplace(bucket, FullBucket(capacity, now));
+  const TokenTake take = TakeTokens(it->second, now, capacity, refill_per_second, cost);
+  return RateDecision{take.taken, take.retry_after_ms};
 }
 
 Result<double> RateGovernor::Adjust(const std::string& bucket, double capacity,
@@ -59,13 +49,10 @@ Result<double> RateGovernor::Adjust(const std::string& bucket, double capacity,
     return *level;
   }
   std::lock_guard lock(mu_);
-  auto [it, created] = buckets_.try_emplace(bucket, Bucket{capacity, now});
-  Bucket& b = it->second;
-  const double elapsed_s =
-      static_cast<double>(std::max<runtime::TimeMs>(0, now - b.updated)) / 1000;
-  b.tokens = std::min(capacity, b.tokens + elapsed_s * refill_per_second + refund);
+  auto [it, created] = buckets_.try_emplace(bucket, FullBucket(capacity, now));
+  TokenBucket& b = it->second;
+  RefillTokens(b, now, capacity, refill_per_second, refund);
   if (at_most >= 0) b.tokens = std::min(b.tokens, at_most);
-  b.updated = std::max(b.updated, now);
   return b.tokens;
 }
 

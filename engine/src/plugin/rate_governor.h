@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/token_bucket.h"
 #include "runtime/clock.h"
 #include "store/store.h"
 
@@ -47,16 +48,11 @@ class RateGovernor {
   bool shared() const { return shared_; }  // true: through the database
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    runtime::TimeMs updated = 0;
-  };
-
   store::Store* store_;
   runtime::Clock& clock_;
   bool shared_;
   std::mutex mu_;
-  std::map<std::string, Bucket> buckets_;
+  std::map<std::string, TokenBucket> buckets_;  // in-process (SQLite)
 };
 
 }  // namespace storeflow::plugin

@@ -50,6 +50,7 @@ Result<std::shared_ptr<const LoadedWorkflow>> WorkflowCatalog::Load(const std::s
   options.root = root_;
   options.check_rules = check_rules;
   if (check_rules) options.check_action = action_check_;
+  if (check_rules) options.check_secret = secret_check_;
   workflow::LoadResult loaded = workflow::LoadWorkflowFromString(source, source_path, options);
   if (!loaded.ok()) return loaded.status();
   auto result = std::make_shared<LoadedWorkflow>();

@@ -58,6 +58,12 @@ class WorkflowCatalog {
     action_check_ = std::move(check);
   }
 
+  // Checks the secrets http triggers' `auth:` names (ValidateOptions::check_secret).
+  void set_secret_check(std::function<bool(const std::string&)> check) {
+    secret_check_ = std::move(check);
+  }
+  const std::string& root() const { return root_; }
+
   // Per-installation values of the workflows' `config:` (runtime/workflow_config.h),
   // applied to every version loaded from now on: strictly to a version being
   // registered (a bad value fails Register, naming where it was written), leniently
@@ -104,6 +110,7 @@ class WorkflowCatalog {
   std::function<std::vector<workflow::ActionProblem>(const workflow::Workflow&,
                                                      const workflow::Step&, const std::string&)>
       action_check_;
+  std::function<bool(const std::string&)> secret_check_;
   WorkflowConfigOverrides overrides_;  // set before loading; read-only after
   mutable std::mutex mu_;
   std::set<std::string> used_env_;  // STOREFLOW_WORKFLOWS_* variables applied

@@ -4,6 +4,7 @@
 // checked by the validator, then shared read-only (std::shared_ptr<const Workflow>)
 // by the runtime. Every node keeps the position it was written at.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,11 +30,58 @@ struct WebhookTrigger {
   std::string topic;
 };
 
-// `http: POST /orders/{id}`.
+// A name written in the file (a secret's, a file's) and where: equal when the
+// names are (two workflows on one route compare their options by value).
+struct NamedRef {
+  std::string name;
+  SourceLocation loc;
+  friend bool operator==(const NamedRef& a, const NamedRef& b) { return a.name == b.name; }
+};
+
+// `auth:` of an http trigger (docs/http-api.md, "Authentication"). Secrets are
+// named, never written: their values come from the engine's secrets.
+struct HttpAuth {
+  // none | bearer | api_key | hmac | stripe | jwt
+  std::string scheme = "none";
+  std::vector<NamedRef> secrets;   // accepted values (rotation: several)
+  std::string header;              // api_key, hmac, stripe: the header read
+  std::string algorithm;           // hmac: sha256|sha1; jwt: HS256|RS256
+  bool base64 = false;             // hmac: else hex
+  std::string prefix;              // hmac: before the encoded MAC ("sha256=")
+  std::int64_t tolerance_s = 300;  // stripe: |now - t|
+  NamedRef jwks;                   // jwt RS256: a JWKS file (relative to the project root)
+  std::string issuer;              // jwt: required `iss` when not empty
+  std::string audience;            // jwt: required in `aud` when not empty
+  std::int64_t leeway_s = 60;      // jwt: clock skew allowed for exp/nbf
+  bool none() const { return scheme == "none"; }
+  friend bool operator==(const HttpAuth&, const HttpAuth&) = default;
+};
+
+// `cors:` of an http trigger, and the engine's http.cors_* keys.
+struct HttpCors {
+  std::vector<std::string> allowed_origins;  // exact origins, or "*"
+  std::vector<std::string> allowed_methods;  // empty: the route's own method
+  std::vector<std::string> allowed_headers;  // empty: Content-Type, Authorization
+  std::int64_t max_age_s = 600;
+  friend bool operator==(const HttpCors&, const HttpCors&) = default;
+};
+
+// `rate_limit: {per_client: "10/s", burst: 20}`: a token bucket per client.
+struct HttpRateLimit {
+  double per_second = 0;  // refill
+  double burst = 0;       // capacity
+  std::string text;       // as written ("10/s")
+  friend bool operator==(const HttpRateLimit&, const HttpRateLimit&) = default;
+};
+
+// `http: POST /orders/{id}`, or the map form with `route:` and options.
 struct HttpTrigger {
   std::string method;                    // upper case
   std::string path;                      // starts with '/'
   std::vector<std::string> path_params;  // names of the {param} segments, in order
+  HttpAuth auth;
+  std::optional<HttpCors> cors;  // nullopt: the engine's http.cors_* (if any)
+  std::optional<HttpRateLimit> rate_limit;
 };
 
 // `schedule: "0 3 * * *"` or `schedule: {cron: "0 3 * * *", timezone: Europe/Berlin}`.

@@ -105,6 +105,14 @@ std::vector<Step> ParseSteps(ParseContext& ctx, const Entry& steps, std::string_
 std::optional<RetryPolicy> ParseRetry(ParseContext& ctx, const Entry& e);
 Workflow ParseWorkflow(ParseContext& ctx, const YAML::Node& root);
 
+// The options of the map form of an `http:` trigger (http_trigger_options.cpp);
+// false after reporting a problem.
+bool ParseHttpAuth(ParseContext& ctx, const Entry& e, HttpAuth& auth);
+bool ParseHttpCors(ParseContext& ctx, const Entry& e, HttpCors& cors);
+bool ParseHttpRateLimit(ParseContext& ctx, const Entry& e, HttpRateLimit& limit);
+// "10/s", "300/m" (or /min), "1000/h": requests per second; nullopt otherwise.
+std::optional<double> ParseRate(std::string_view text);
+
 // Names of internal events, `wait_for` events and webhook topics: letters, digits
 // and _ - . : / (no spaces).
 bool IsValidEventName(std::string_view name);

@@ -15,6 +15,7 @@ namespace {
 const std::vector<std::string> kTriggerKinds = {"webhook", "http", "schedule", "queue", "event"};
 const std::vector<std::string> kHttpMethods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 const std::vector<std::string> kScheduleKeys = {"cron", "timezone"};
+const std::vector<std::string> kHttpKeys = {"route", "auth", "cors", "rate_limit"};
 
 bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -66,6 +67,10 @@ class TriggerParser {
   void ParseOne(const Entry& e, std::vector<Trigger>& out) {
     if (e.key == "schedule" && e.value.IsMap()) {
       ParseScheduleMap(e, out);
+      return;
+    }
+    if (e.key == "http" && e.value.IsMap()) {
+      ParseHttpMap(e, out);
       return;
     }
     if (!e.value.IsScalar()) {
@@ -216,6 +221,44 @@ class TriggerParser {
     if (s.timezone.empty()) s.timezone = "UTC";
     t.spec = std::move(s);
     return true;
+  }
+
+  // `http: {route: "POST /orders", auth: ..., cors: ..., rate_limit: ...}`.
+  void ParseHttpMap(const Entry& e, std::vector<Trigger>& out) {
+    std::optional<Entry> route;
+    std::vector<Entry> options;
+    for (Entry& field : ctx_.Entries(e.value, "an http trigger", kHttpKeys)) {
+      if (field.key == "route") {
+        route = field;
+      } else {
+        options.push_back(field);
+      }
+    }
+    if (!route) {
+      ctx_.Error(e.value_loc, "an http trigger map needs 'route' (e.g. route: POST /orders)");
+      return;
+    }
+    std::optional<std::string> text = ctx_.String(*route, "route");
+    if (!text) return;
+    Trigger t;
+    t.loc = route->value_loc;
+    const bool route_ok = ParseHttp(*route, *text, t);
+    HttpTrigger scratch;
+    HttpTrigger& http = route_ok ? std::get<HttpTrigger>(t.spec) : scratch;
+    // A bad option is reported; the trigger is kept (the workflow fails to load
+    // anyway) so that nothing else is reported for want of an http trigger.
+    for (const Entry& option : options) {
+      if (option.key == "auth") {
+        ParseHttpAuth(ctx_, option, http.auth);
+      } else if (option.key == "cors") {
+        HttpCors cors;
+        if (ParseHttpCors(ctx_, option, cors)) http.cors = std::move(cors);
+      } else if (option.key == "rate_limit") {
+        HttpRateLimit limit;
+        if (ParseHttpRateLimit(ctx_, option, limit)) http.rate_limit = limit;
+      }
+    }
+    if (route_ok) out.push_back(std::move(t));
   }
 
   void ParseScheduleMap(const Entry& e, std::vector<Trigger>& out) {

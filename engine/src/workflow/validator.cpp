@@ -135,6 +135,7 @@ class Validator {
                                 "' (use an IANA name such as Europe/Berlin, or UTC)");
         }
       }
+      if (const auto* h = std::get_if<HttpTrigger>(&t.spec)) CheckHttpAuth(*h);
       if (const auto* q = std::get_if<QueueTrigger>(&t.spec); q && options_.check_source) {
         if (std::string problem = options_.check_source(q->plugin); !problem.empty()) {
           out_.Error(t.loc, "queue trigger '" + q->plugin + "/" + q->queue +
@@ -337,6 +338,39 @@ class Validator {
     if (d.loc.known() && d.is_literal() && d.literal().count() <= 0) {
       out_.Error(d.loc, "'" + field + "' must be longer than 0");
     }
+  }
+
+  // The secrets an http trigger's `auth:` names exist in the engine's
+  // configuration; its JWKS file exists under the root.
+  void CheckHttpAuth(const HttpTrigger& http) {
+    if (options_.check_secret) {
+      for (const NamedRef& secret : http.auth.secrets) {
+        if (!options_.check_secret(secret.name)) {
+          out_.Error(secret.loc, "unknown secret '" + secret.name + "' (set STOREFLOW_SECRET_" +
+                                     SecretEnvName(secret.name) +
+                                     " or add it to the secrets file, config key secrets.file)");
+        }
+      }
+    }
+    if (!http.auth.jwks.name.empty() && options_.check_rules) {
+      std::error_code ec;
+      const std::filesystem::path path = options_.root / http.auth.jwks.name;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        std::string msg = "JWKS file '" + http.auth.jwks.name + "' not found";
+        if (options_.root != ".") msg += " (looked for " + path.string() + ")";
+        out_.Error(http.auth.jwks.loc, msg);
+      }
+    }
+  }
+
+  static std::string SecretEnvName(const std::string& name) {
+    std::string out;
+    for (char c : name) {
+      out.push_back(std::isalnum(static_cast<unsigned char>(c))
+                        ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                        : '_');
+    }
+    return out;
   }
 
   // ---- rules ----

@@ -41,6 +41,9 @@ struct ValidateOptions {
   // "" when it can run, else why not (no plugin declares it, its plugin failed
   // to load or cannot run sources), reported at the trigger. Unset: not checked.
   std::function<std::string(const std::string& source)> check_source;
+  // Whether the engine has the secret an http trigger's `auth:` names; an unknown
+  // one is reported at the name. Unset: not checked.
+  std::function<bool(const std::string& name)> check_secret;
 };
 
 // Checks `workflow` (as built by the loader) and returns every problem found:
@@ -57,7 +60,8 @@ struct ValidateOptions {
 //  - retry attempts >= 1, max_delay >= delay, timeouts > 0 (literal values);
 //  - `rule` scripts exist under `root` and define the function;
 //  - with check_action / check_source: the actions of `uses:` steps and the event
-//    sources of `queue:` triggers.
+//    sources of `queue:` triggers; with check_secret: the secrets http triggers'
+//    `auth:` names; the JWKS files they name exist under `root` (with check_rules).
 Diagnostics ValidateWorkflow(const Workflow& workflow, const ValidateOptions& options = {});
 
 }  // namespace storeflow::workflow
