@@ -462,6 +462,24 @@ class AbandonedCartsTest : public store::testing::StoreTest {
                          work_ / "serve.log");
   }
 
+  // The cart's abandoned-cart runs and the last steps of each (for a failure message).
+  std::string RunsOf(const std::string& token) {
+    std::string out;
+    HttpReply list = Engine("GET", "/api/v1/runs?workflow=abandoned-cart&key=" + token);
+    for (const json& run : list.json().value("items", json::array())) {
+      const std::string id = std::to_string(run.value("id", 0LL));
+      out += "\n  run " + id + " " + run.value("status", "") + " " + run.dump().substr(0, 400);
+      HttpReply one = Engine("GET", "/api/v1/runs/" + id);
+      const json steps = one.json().value("steps", json::array());
+      const std::size_t from = steps.size() > 6 ? steps.size() - 6 : 0;
+      for (std::size_t i = from; i < steps.size(); ++i) {
+        out += "\n    " + steps[i].value("path", "") + " " +
+               steps[i].value("status", "") + " " + steps[i].dump().substr(0, 300);
+      }
+    }
+    return out;
+  }
+
   bool OverBudget() const { return std::chrono::steady_clock::now() - started_ > budget_; }
 
   HttpReply Sim(const std::string& method, const std::string& target, const json& body = nullptr) {
@@ -682,7 +700,8 @@ TEST_P(AbandonedCartsTest, ADayOfCartsGetsExactlyTheEmailsTheRulesSay) {
     const json value = r.json()["value"];
     const std::string got = value.value("status", "");
     ++counts[got];
-    EXPECT_EQ(got, want) << "cart " << c.index << " " << value.dump();
+    EXPECT_EQ(got, want) << "cart " << c.index << " " << value.dump() << "\nits runs: "
+                         << (got == want ? "" : RunsOf(c.token));
     if (auto it = scenario.expected().recovered_after.find(c.index);
         it != scenario.expected().recovered_after.end()) {
       EXPECT_EQ(value.value("recovered_after_email", 0), it->second)
