@@ -39,13 +39,22 @@ while IFS= read -r included; do
 done < <(grep -rhoP '#include "\K[^"]+' "$prefix/include")
 echo "installed: $(cd "$prefix" && find . -type f | wc -l) files"
 
+cp -r "$source/plugins/example" "$work/example"  # what is used from the source tree
+
 step "pkg-config storeflow-plugin"
 PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags storeflow-plugin
 [[ "$(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --variable=abi storeflow-plugin)" =~ ^[0-9]+\.[0-9]+$ ]] \
   || fail "storeflow-plugin.pc has no abi"
+# Without CMake (docs/plugin-sdk.md, section 2): the flags are enough to build a plugin.
+# shellcheck disable=SC2046
+${launcher:+"$launcher"} "$cxx" -std=c++17 -shared -fPIC -fvisibility=hidden \
+  $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags storeflow-plugin) \
+  -DSTOREFLOW_PLUGIN_NAME='"example"' -DSTOREFLOW_PLUGIN_VERSION='"1.0.0"' \
+  -o "$work/pkgconfig-example.so" "$work/example/src/example_plugin.cpp"
+nm -D --defined-only "$work/pkgconfig-example.so" | grep -q ' T storeflow_plugin_v1$' \
+  || fail "the pkg-config build does not export storeflow_plugin_v1"
 
 step "the example plugin, out of the tree, against $prefix alone"
-cp -r "$source/plugins/example" "$work/example"
 launcher_args=()
 [[ -n "$launcher" ]] && launcher_args=(-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher")
 timeout 120 cmake -S "$work/example" -B "$work/example-build" -G Ninja \
@@ -78,6 +87,20 @@ for name in example email storage shopify sqs; do
 done
 echo "$list" | jq -e '.[] | select(.name == "example" and .version == "1.0.0")' >/dev/null \
   || fail "plugins list: example is not version 1.0.0"
+
+step "storeflow run: the prefix's configuration (plugins.config.example) and plugin"
+sed -i 's/^  config:$/  config:\n    example:\n      greeting: Ahoy/' "$prefix/etc/storeflow/storeflow.yaml"
+cat >"$work/run/greet.yaml" <<'YAML'
+workflow: greet
+on: [{event: go}]
+steps:
+  - id: hello
+    uses: example.greet
+    with: { name: "${{ event.who }}" }
+YAML
+run=$(echo '{"who": "Ada"}' | env -u STOREFLOW_CONFIG timeout 60 "$prefix/bin/storeflow" run greet.yaml --input -)
+echo "$run" | jq -c '{status, output: .steps}' 2>/dev/null || echo "$run"
+echo "$run" | grep -q '"message": "Ahoy, Ada!"' || fail "storeflow run did not greet with the installed config"
 
 step "storeflow validate the shipped workflows (the prefix's configuration and plugins)"
 env -u STOREFLOW_CONFIG timeout 60 "$prefix/bin/storeflow" validate --root "$prefix/share/storeflow" \
