@@ -14,6 +14,8 @@ set -euo pipefail
 build=$1
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+# Whether process $1 runs (a child that exited stays a zombie until waited for).
+running() { [[ -e /proc/$1 ]] && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 for tool in cpack dpkg-deb dpkg-shlibdeps curl; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (tools/install-deps.sh --test)"; exit 77; }
 done
@@ -21,7 +23,7 @@ work=$(mktemp -d /tmp/storeflow-deb-test.XXXXXX)
 chmod 0755 "$work"
 server=""
 cleanup() {
-  [[ -n "$server" ]] && kill -KILL "$server" 2>/dev/null || true
+  if [[ -n "$server" ]]; then kill -KILL "$server" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -85,7 +87,7 @@ sed -i "s|/usr/share/storeflow|$root/usr/share/storeflow|g; s|/var/lib/storeflow
   "$root/etc/storeflow/storeflow.yaml"
 mkdir -p "$root/var/lib/storeflow"
 read -r -a argv <<<"$exec_start"
-for i in "${!argv[@]}"; do [[ "${argv[$i]}" == /* ]] && argv[$i]="$root${argv[$i]}"; done
+for i in "${!argv[@]}"; do [[ "${argv[i]}" == /* ]] && argv[i]="$root${argv[i]}"; done
 envs=()
 while IFS= read -r assignment; do
   envs+=("${assignment//\/var\/lib\/storeflow/$root/var/lib/storeflow}")
@@ -100,21 +102,31 @@ else
   echo "as $(id -un): not root, so not as a separate user"
 fi
 (cd "$root/var/lib/storeflow" && exec env -i PATH=/usr/bin:/bin "${envs[@]}" \
-   "${as[@]}" timeout 120 "${argv[@]}" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
+   "${as[@]}" "${argv[@]}" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
 server=$!
 ready=""
 for _ in $(seq 1 120); do
   if ready=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/readyz" 2>/dev/null); then break; fi
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; fail "serve exited early"; }
+  running "$server" || { cat "$work/serve.log"; fail "serve exited early"; }
   sleep 0.5
 done
 [[ -n "$ready" ]] || { cat "$work/serve.log"; fail "/readyz did not answer 200 within 60 s"; }
 echo "/readyz: $ready"
 grep -m1 "workflow(s) from" "$work/serve.log" || true
+# The server is the subshell's exec'd process itself: SIGTERM reaches serve, which
+# drains and exits; bounded (KILLed by the cleanup after 60 s).
 kill -TERM "$server"
+stop_start=$SECONDS
+for _ in $(seq 1 120); do running "$server" || break; sleep 0.5; done
+if running "$server"; then
+  tail -n 20 "$work/serve.log"
+  ps -o pid,stat,etime,wchan:30,cmd -p "$server" | cut -c1-160
+  fail "serve did not exit within 60 s of SIGTERM"
+fi
 status=0
 wait "$server" || status=$?
 server=""
+echo "serve exited with status $status $((SECONDS - stop_start)) s after SIGTERM"
 [[ $status -eq 0 ]] || { tail -n 20 "$work/serve.log"; fail "serve exited $status after SIGTERM"; }
 [[ -f "$root/var/lib/storeflow/storeflow.db" ]] || fail "no database in the state folder"
 echo "PASS: $(basename "$deb") built, inspected, and its unit's command served /readyz"
