@@ -141,6 +141,10 @@ Reply TestHost::Invoke(const std::string& action, const Json& input, const CallO
 SourceRun TestHost::RunSource(const std::string& source, const std::vector<std::string>& topics,
                               std::size_t count, std::chrono::milliseconds timeout) {
   SourceRun run;
+  if (!impl_->host) {
+    run.error = impl_->error;
+    return run;
+  }
   std::mutex mu;
   std::condition_variable cv;
   std::set<std::string> seen;

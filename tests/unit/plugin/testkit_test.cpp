@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
 #include <string>
 
@@ -78,6 +79,19 @@ TEST(TestKitTest, APluginThatDoesNotLoadSaysWhy) {
   auto reply = throws.Invoke("init_throws.echo", Json::object());
   EXPECT_EQ(reply.code, "unknown_action");
   EXPECT_NE(reply.message.find("it did not load"), std::string::npos) << reply;
+}
+
+TEST(TestKitTest, AStoreThatDoesNotOpenIsTheError) {
+  HostOptions options;
+  options.database = "sqlite:/nonexistent/storeflow-kit/kit.db";
+  TestHost host(PluginDir("example").string(), options);
+  EXPECT_FALSE(host.loaded());
+  EXPECT_NE(host.error().find("the test store sqlite:/nonexistent/storeflow-kit/kit.db"),
+            std::string::npos)
+      << host.error();
+  EXPECT_EQ(host.Invoke("example.greet", {{"name", "Ada"}}).code, "unknown_action");
+  EXPECT_EQ(host.RunSource("timer", {"tick"}, 1, std::chrono::milliseconds(10)).error,
+            host.error());
 }
 
 TEST(TestKitTest, AFileDatabaseKeepsTheKeyValueStoreAcrossHosts) {
