@@ -1,20 +1,70 @@
-# storeflow_add_plugin(NAME <name> SOURCES <files...> [LIBRARIES <targets...>])
+# storeflow_add_plugin(NAME <name> VERSION <x.y.z> SOURCES <files...>
+#                      [DESCRIPTION <text>] [ABI <major.minor>] [LIBRARIES <targets...>]
+#                      [OUTPUT_DIR <dir>] [NO_INSTALL])
 #
 # Builds a plugin as a shared module into ${STOREFLOW_PLUGIN_OUTPUT_DIR}/<name>/
-# (libstoreflow_<name>.so beside a copy of the plugin's plugin.yaml), which is the
-# folder the default configuration loads plugins from. Only the entry symbol is
-# exported (hidden visibility). Every plugin is part of the `storeflow_plugins`
-# target, which the tests and the demo depend on.
+# (libstoreflow_<name>.so beside its plugin.yaml), the folder layout the engine
+# loads plugins from. Only the entry symbol is exported (hidden visibility).
+#
+# One version, one place: plugin.yaml is generated from NAME, VERSION, ABI
+# (default: the ABI of the SDK's plugin.h) and DESCRIPTION, and the sources are
+# compiled with STOREFLOW_PLUGIN_NAME and STOREFLOW_PLUGIN_VERSION defined, for
+#   STOREFLOW_PLUGIN(MyPlugin, STOREFLOW_PLUGIN_NAME, STOREFLOW_PLUGIN_VERSION, kManifest)
+# so the library and its plugin.yaml cannot disagree. `cmake --install` puts the
+# plugin in ${STOREFLOW_PLUGIN_INSTALL_DIR}/<name>/ (default
+# lib/storeflow/plugins, under the install prefix) unless NO_INSTALL (or the
+# variable STOREFLOW_PLUGIN_SKIP_INSTALL is true where it is called).
+#
+# Without VERSION (the engine's own test fixtures, which ship deliberately broken
+# plugin.yaml files) nothing is generated, defined or installed.
+#
+# storeflow_add_plugin_test(<target> PLUGIN <name> SOURCES <files...> [LIBRARIES ...])
+#
+# A GoogleTest executable for a plugin, linked with the plugin test kit
+# (<storeflow/testkit.hpp>) and gtest_main; STOREFLOW_PLUGIN_UNDER_TEST is the
+# folder of the built plugin, for storeflow::testkit::TestHost.
+#
+# Used by the engine's own plugins (in its tree) and installed with the SDK
+# (find_package(Storeflow CONFIG) includes it): the same function both ways.
+include_guard(GLOBAL)
+include(GNUInstallDirs)
+
 set(STOREFLOW_PLUGIN_OUTPUT_DIR "${CMAKE_BINARY_DIR}/plugins" CACHE INTERNAL
     "Where storeflow plugins are built")
+set(STOREFLOW_PLUGIN_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/storeflow/plugins" CACHE STRING
+    "Where cmake --install puts storeflow plugins (relative: under the install prefix)")
 if(NOT TARGET storeflow_plugins)
   add_custom_target(storeflow_plugins)
 endif()
 
+# The ABI of the SDK's plugin.h, as "MAJOR.MINOR".
+function(_storeflow_sdk_abi out_var)
+  get_target_property(_dirs Storeflow::plugin_sdk INTERFACE_INCLUDE_DIRECTORIES)
+  foreach(_dir IN LISTS _dirs)
+    string(REGEX REPLACE "^\\$<BUILD_INTERFACE:(.*)>$" "\\1" _dir "${_dir}")
+    if(EXISTS "${_dir}/storeflow/plugin.h")
+      file(STRINGS "${_dir}/storeflow/plugin.h" _lines REGEX "#define STOREFLOW_PLUGIN_ABI_M")
+      string(REGEX MATCH "ABI_MAJOR ([0-9]+)" _m "${_lines}")
+      set(_major ${CMAKE_MATCH_1})
+      string(REGEX MATCH "ABI_MINOR ([0-9]+)" _m "${_lines}")
+      set(${out_var} "${_major}.${CMAKE_MATCH_1}" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "storeflow_add_plugin: storeflow/plugin.h not found in Storeflow::plugin_sdk")
+endfunction()
+
 function(storeflow_add_plugin)
-  cmake_parse_arguments(P "" "NAME;OUTPUT_DIR" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(P "NO_INSTALL" "NAME;VERSION;ABI;DESCRIPTION;OUTPUT_DIR"
+                        "SOURCES;LIBRARIES" ${ARGN})
   if(NOT P_NAME OR NOT P_SOURCES)
     message(FATAL_ERROR "storeflow_add_plugin needs NAME and SOURCES")
+  endif()
+  if(NOT P_NAME MATCHES "^[a-z][a-z0-9_]*$")
+    message(FATAL_ERROR "storeflow_add_plugin: NAME '${P_NAME}' must match [a-z][a-z0-9_]*")
+  endif()
+  if(P_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "storeflow_add_plugin(${P_NAME}): unknown arguments ${P_UNPARSED_ARGUMENTS}")
   endif()
   if(NOT P_OUTPUT_DIR)
     set(P_OUTPUT_DIR "${STOREFLOW_PLUGIN_OUTPUT_DIR}/${P_NAME}")
@@ -23,18 +73,73 @@ function(storeflow_add_plugin)
   add_library(${target} MODULE ${P_SOURCES})
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME "storeflow_${P_NAME}"
+    PREFIX "lib"
     LIBRARY_OUTPUT_DIRECTORY "${P_OUTPUT_DIR}"
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/engine/include)
-  target_link_libraries(${target} PRIVATE storeflow_options nlohmann_json::nlohmann_json
-                                          ${P_LIBRARIES})
-  if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/plugin.yaml")
-    add_custom_command(TARGET ${target} POST_BUILD
-      COMMAND ${CMAKE_COMMAND} -E copy_if_different
-              "${CMAKE_CURRENT_SOURCE_DIR}/plugin.yaml" "${P_OUTPUT_DIR}/plugin.yaml"
-      VERBATIM)
+  target_link_libraries(${target} PRIVATE Storeflow::plugin_sdk ${P_LIBRARIES})
+  if(TARGET storeflow_options)  # the engine's tree: its warnings and sanitizers
+    target_link_libraries(${target} PRIVATE storeflow_options)
   endif()
   add_dependencies(storeflow_plugins ${target})
+  if(NOT P_VERSION)
+    return()
+  endif()
+
+  if(NOT P_VERSION MATCHES "^[0-9A-Za-z.+~-]+$")
+    message(FATAL_ERROR "storeflow_add_plugin(${P_NAME}): VERSION '${P_VERSION}' must be like 1.2.3")
+  endif()
+  if(NOT P_ABI)
+    _storeflow_sdk_abi(P_ABI)
+  endif()
+  if(NOT P_ABI MATCHES "^[0-9]+\\.[0-9]+$")
+    message(FATAL_ERROR "storeflow_add_plugin(${P_NAME}): ABI '${P_ABI}' must be MAJOR.MINOR")
+  endif()
+  target_compile_definitions(${target} PRIVATE
+    STOREFLOW_PLUGIN_NAME="${P_NAME}" STOREFLOW_PLUGIN_VERSION="${P_VERSION}")
+  string(REPLACE "\\" "\\\\" _description "${P_DESCRIPTION}")
+  string(REPLACE "\"" "\\\"" _description "${_description}")
+  set(_yaml "${CMAKE_CURRENT_BINARY_DIR}/${target}/plugin.yaml")
+  file(CONFIGURE OUTPUT "${_yaml}" CONTENT
+"# Generated by storeflow_add_plugin (CMake) from NAME, VERSION, ABI and DESCRIPTION:
+# read by the engine before it loads any code of the plugin.
+name: ${P_NAME}
+version: \"${P_VERSION}\"
+abi: \"${P_ABI}\"
+description: \"${_description}\"
+library: libstoreflow_${P_NAME}.so
+" @ONLY)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different "${_yaml}" "${P_OUTPUT_DIR}/plugin.yaml"
+    VERBATIM)
+  set_target_properties(${target} PROPERTIES
+    STOREFLOW_PLUGIN_YAML "${_yaml}" STOREFLOW_PLUGIN_VERSION "${P_VERSION}")
+  if(NOT P_NO_INSTALL AND NOT STOREFLOW_PLUGIN_SKIP_INSTALL)
+    install(TARGETS ${target} LIBRARY DESTINATION "${STOREFLOW_PLUGIN_INSTALL_DIR}/${P_NAME}"
+            COMPONENT plugins)
+    install(FILES "${_yaml}" DESTINATION "${STOREFLOW_PLUGIN_INSTALL_DIR}/${P_NAME}"
+            COMPONENT plugins)
+  endif()
+endfunction()
+
+function(storeflow_add_plugin_test target)
+  cmake_parse_arguments(T "" "PLUGIN;TIMEOUT" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT T_PLUGIN OR NOT T_SOURCES)
+    message(FATAL_ERROR "storeflow_add_plugin_test(${target}) needs PLUGIN and SOURCES")
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  add_executable(${target} ${T_SOURCES})
+  target_link_libraries(${target} PRIVATE Storeflow::plugin_testkit GTest::gtest GTest::gtest_main
+                                          ${T_LIBRARIES})
+  if(TARGET storeflow_options)
+    target_link_libraries(${target} PRIVATE storeflow_options)
+  endif()
+  target_compile_definitions(${target} PRIVATE
+    STOREFLOW_PLUGIN_UNDER_TEST="$<TARGET_FILE_DIR:storeflow_plugin_${T_PLUGIN}>")
+  add_dependencies(${target} storeflow_plugin_${T_PLUGIN})
+  include(GoogleTest)
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT})
 endfunction()

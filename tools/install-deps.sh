@@ -14,6 +14,9 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only peers: a throwaway PostgreSQL, Node for the emulators, wrk for benchmarks.
   packages+=(postgresql-15 postgresql-client-15 wrk curl python3)
+  # The install and package tests (tests/install/): cpack -G DEB's dpkg-shlibdeps,
+  # dpkg-deb, jq to read `storeflow plugins list --json`.
+  packages+=(dpkg-dev jq)
   # The test build (preset `debug`) and the fuzz build compile with clang 14: it
   # compiles the sanitized tree ~1.5x faster than GCC 12. Its ASan/UBSan/libFuzzer
   # runtimes are in libclang-rt-14-dev (only "recommended" by clang-14).

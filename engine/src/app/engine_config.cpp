@@ -12,6 +12,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "app/install_layout.h"
 #include "common/byte_size.h"
 #include "common/did_you_mean.h"
 #include "common/duration.h"
@@ -619,8 +620,8 @@ const std::vector<ConfigKey>& Keys() {
        }},
       {"plugins", "dirs", "",
        "folders searched for plugins (a YAML list or comma-separated); each plugin is a "
-       "sub-folder with plugin.yaml and its library. Empty: <folder of the storeflow "
-       "executable>/../plugins",
+       "sub-folder with plugin.yaml and its library. Empty: an installed storeflow's "
+       "<prefix>/lib/storeflow/plugins, else <folder of the storeflow executable>/../plugins",
        [](EngineConfig& c, const std::string& v) -> Status {
          c.plugins.dirs = SplitList(v);
          return Status::Ok();
@@ -965,6 +966,13 @@ Result<EngineConfig> LoadEngineConfig(const ConfigSources& sources) {
       file = env_file;
     } else if (std::filesystem::exists("config/storeflow.yaml")) {
       file = "config/storeflow.yaml";
+    } else if (sources.installed_config) {
+      // An installed storeflow: <sysconfdir>/storeflow/storeflow.yaml (app/install_layout.h).
+      std::error_code ec;
+      if (const auto exe = ThisExecutable();
+          exe && std::filesystem::is_regular_file(LayoutOf(*exe).config_file, ec)) {
+        file = LayoutOf(*exe).config_file.string();
+      }
     }
   }
   if (file) {

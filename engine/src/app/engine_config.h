@@ -148,8 +148,10 @@ struct EngineConfig {
 
 struct ConfigSources {
   // An explicit file (--config); when absent, STOREFLOW_CONFIG, then
-  // config/storeflow.yaml if it exists, else built-in defaults only.
+  // config/storeflow.yaml if it exists, then (installed_config) the installation's
+  // <sysconfdir>/storeflow/storeflow.yaml if it exists, else built-in defaults only.
   std::optional<std::string> file;
+  bool installed_config = true;
   // Reads an environment variable; nullptr when unset (tests pass their own).
   std::function<const char*(const char*)> getenv;
   // The names of the environment variables that are set (for the ones only known

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <system_error>
 
+#include "app/install_layout.h"
 #include "common/did_you_mean.h"
 #include "runtime/http_action.h"
 #include "workflow/value_template.h"
@@ -20,10 +21,15 @@ std::vector<fs::path> PluginDirs(const EngineConfig& config) {
   std::vector<fs::path> dirs;
   for (const std::string& dir : config.plugins.dirs) dirs.emplace_back(dir);
   if (!dirs.empty()) return dirs;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) dirs.push_back((exe.parent_path().parent_path() / "plugins").lexically_normal());
+  if (const auto exe = ThisExecutable()) return DefaultPluginDirs(*exe);
   return dirs;
+}
+
+std::vector<fs::path> DefaultPluginDirs(const fs::path& exe) {
+  std::error_code ec;
+  const fs::path installed = LayoutOf(exe).plugin_dir;
+  if (fs::is_directory(installed, ec)) return {installed};
+  return {(exe.parent_path().parent_path() / "plugins").lexically_normal()};
 }
 
 namespace {

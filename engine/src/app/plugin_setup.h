@@ -60,8 +60,12 @@ struct PluginSetup {
   std::function<std::string(const std::string&)> source_check() const;
 };
 
-// The plugin folders: plugins.dirs, else <folder of this executable>/../plugins.
+// The plugin folders: plugins.dirs, else DefaultPluginDirs(this executable).
 std::vector<std::filesystem::path> PluginDirs(const EngineConfig& config);
+// An installed storeflow's plugin folder (<prefix>/lib/storeflow/plugins,
+// app/install_layout.h) when it exists, else <folder of exe>/../plugins (where a
+// build tree has them).
+std::vector<std::filesystem::path> DefaultPluginDirs(const std::filesystem::path& exe);
 
 // Loads secrets (refusing an unsafe secrets.file), registers the built-ins and
 // every plugin that loads into `actions`. Fails only for secrets or built-ins:

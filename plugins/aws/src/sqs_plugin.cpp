@@ -95,5 +95,5 @@ class SqsPlugin final : public sdk::Plugin {
 }  // namespace
 }  // namespace storeflow::plugins::aws
 
-STOREFLOW_PLUGIN(storeflow::plugins::aws::SqsPlugin, "sqs", "0.1.0",
-                 storeflow::plugins::aws::SqsManifest())
+STOREFLOW_PLUGIN(storeflow::plugins::aws::SqsPlugin, STOREFLOW_PLUGIN_NAME,
+                 STOREFLOW_PLUGIN_VERSION, storeflow::plugins::aws::SqsManifest())

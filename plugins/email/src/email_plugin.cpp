@@ -116,5 +116,5 @@ Json EmailPlugin::Send(const Json& input, const sdk::Call& call) {
 
 }  // namespace storeflow::plugins::email
 
-STOREFLOW_PLUGIN(storeflow::plugins::email::EmailPlugin, "email", "1.0.0",
-                 storeflow::plugins::email::kEmailManifest)
+STOREFLOW_PLUGIN(storeflow::plugins::email::EmailPlugin, STOREFLOW_PLUGIN_NAME,
+                 STOREFLOW_PLUGIN_VERSION, storeflow::plugins::email::kEmailManifest)

@@ -182,4 +182,4 @@ class ExamplePlugin final : public storeflow::sdk::Plugin {
 
 }  // namespace
 
-STOREFLOW_PLUGIN(ExamplePlugin, "example", "1.0.0", kManifest)
+STOREFLOW_PLUGIN(ExamplePlugin, STOREFLOW_PLUGIN_NAME, STOREFLOW_PLUGIN_VERSION, kManifest)

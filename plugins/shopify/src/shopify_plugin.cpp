@@ -26,5 +26,5 @@ class ShopifyPlugin : public sdk::Plugin {
 
 }  // namespace storeflow::plugins::shopify
 
-STOREFLOW_PLUGIN(storeflow::plugins::shopify::ShopifyPlugin, "shopify", "1.0.0",
-                 storeflow::plugins::shopify::kShopifyManifest)
+STOREFLOW_PLUGIN(storeflow::plugins::shopify::ShopifyPlugin, STOREFLOW_PLUGIN_NAME,
+                 STOREFLOW_PLUGIN_VERSION, storeflow::plugins::shopify::kShopifyManifest)

@@ -193,5 +193,5 @@ Json StoragePlugin::List(const Json& input) {
 
 }  // namespace storeflow::plugins::storage
 
-STOREFLOW_PLUGIN(storeflow::plugins::storage::StoragePlugin, "storage", "1.0.0",
-                 storeflow::plugins::storage::kStorageManifest)
+STOREFLOW_PLUGIN(storeflow::plugins::storage::StoragePlugin, STOREFLOW_PLUGIN_NAME,
+                 STOREFLOW_PLUGIN_VERSION, storeflow::plugins::storage::kStorageManifest)
