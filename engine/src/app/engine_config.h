@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "http/static_files.h"
 #include "http/webhook_ingress.h"
 #include "runtime/dead_letter_redrive.h"
 #include "runtime/retention.h"
@@ -77,6 +78,9 @@ struct HttpConfig {
   int rest_workers = 64;
   int rest_queue = 256;
   int threads = 0;  // the former key of rest_workers: above 0 it wins
+  // http.static: folders served as static files under URL prefixes; a relative
+  // dir is relative to the working directory, like plugins.dirs and secrets.file.
+  std::vector<http::StaticMount> statics;
 };
 
 // `http_client.*`: what the built-in `http.request` action may do (docs/operations.md,
