@@ -9,6 +9,7 @@
 //   --shop URL        the storefront page (served by `storeflow serve`'s http.static)
 //   --serve-dir DIR   instead, serve DIR from a static server of this script on another
 //                     127.0.0.1 port: the page then calls the API cross-origin (CORS)
+//   --serve-port N    that server's port (default: any free one)
 //   --api URL         the API base the page is told (?api=); default: its own origin
 //   --screenshot FILE the page at the end (and FILE with -failed on a failure)
 //   --timeout MS      the whole visit's bound (default 90000)
@@ -62,7 +63,7 @@ const TYPES = {
 };
 
 // A minimal static server for --serve-dir on 127.0.0.1 (another origin than the API).
-function serveDir(dir) {
+function serveDir(dir, port) {
   const root = fs.realpathSync(dir);
   const server = http.createServer((req, res) => {
     let name = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -76,7 +77,7 @@ function serveDir(dir) {
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => resolve(server));
+    server.listen(port, "127.0.0.1", () => resolve(server));
   });
 }
 
@@ -173,7 +174,7 @@ async function main() {
   try {
     let shop = options.shop;
     if (options.serveDir) {
-      server = await serveDir(options.serveDir);
+      server = await serveDir(options.serveDir, Number(options.servePort || 0));
       shop = "http://127.0.0.1:" + server.address().port + "/index.html";
     }
     if (!shop) throw new Error("--shop URL or --serve-dir DIR is required");
