@@ -6,11 +6,12 @@
 --   products_matching  filter the catalogue by productType, ordered by id
 --   record_values      the values of store.query records, as a list
 --   add_to_cart        add a quantity of a product to a cart
---   make_order         turn a cart into an order
+--   cart_from_items    the cart of an order that lists its items itself
+--   make_order         turn a cart into an order (with its shipping address)
 --   simulate_payment   the demo's payment provider: approves up to a limit
 --   invoice_text       the text of an order's invoice
 
-local type, tostring, error, pairs, ipairs = type, tostring, error, pairs, ipairs
+local type, tostring, error, pairs, ipairs, pcall = type, tostring, error, pairs, ipairs, pcall
 local math_type, sort, concat, format = math.type, table.sort, table.concat, string.format
 local NULL, new_array = json.null, json.array
 
@@ -106,7 +107,46 @@ function add_to_cart(input)
   return cart
 end
 
--- make_order({ cart, orderId, userId, email?, now }) -> the order (status PENDING)
+-- cart_from_items({ items, products, userId, now }) -> { cart } or { error }
+--   items:    the order's [{ productId, quantity }]
+--   products: one entry per item, in order: { product = <store.get output or nil> }
+--             (the output of a foreach of store.get steps named `product`)
+--   error:    { status, code, message } for the caller: 404 unknown_product (every
+--             unknown id named), 422 invalid_items (more than 999 of one product)
+function cart_from_items(input)
+  local items, found = input.items, input.products
+  if not is_set(items) or #items == 0 then
+    return { error = { status = 422, code = "invalid_items", message = "the order lists no items" } }
+  end
+  local unknown = {}
+  for i, item in ipairs(items) do
+    local entry = is_set(found) and found[i] or nil
+    local record = type(entry) == "table" and entry.product or nil
+    if not is_set(record) or type(record.value) ~= "table" then
+      unknown[#unknown + 1] = tostring(item.productId)
+    end
+  end
+  if #unknown > 0 then
+    return { error = { status = 404, code = "unknown_product",
+                       message = "no product with id " .. concat(unknown, ", ") } }
+  end
+  local cart = NULL
+  for i, item in ipairs(items) do
+    local ok, result = pcall(add_to_cart, { cart = cart, product = found[i].product.value,
+                                            quantity = item.quantity, userId = input.userId,
+                                            now = input.now })
+    if not ok then
+      return { error = { status = 422, code = "invalid_items",
+                         message = "$.body.items[" .. (i - 1) .. "]: " .. tostring(result) } }
+    end
+    cart = result
+  end
+  return { cart = cart }
+end
+
+-- make_order({ cart, orderId, userId, email?, shipping?, now }) -> the order (status PENDING)
+--   shipping: the address the order goes to, kept as given ({ name, address1, address2?,
+--             city, zip, country, ... })
 function make_order(input)
   local cart = input.cart
   if not is_set(cart) or not is_set(cart.items) or #cart.items == 0 then
@@ -116,6 +156,7 @@ function make_order(input)
     orderId = id_text(input.orderId, "orderId"),
     userId = input.userId,
     email = is_set(input.email) and input.email or NULL,
+    shipping = is_set(input.shipping) and input.shipping or NULL,
     items = cart.items,
     item_count = cart.item_count,
     total_cents = cart.total_cents,
@@ -141,6 +182,25 @@ function simulate_payment(input)
            amount_cents = order.total_cents }
 end
 
+-- The lines of a shipping address: name, street lines, "zip city", region, country;
+-- absent or empty fields are left out.
+local function address_lines(shipping)
+  local out = {}
+  local function add(text)
+    if is_set(text) and tostring(text) ~= "" then out[#out + 1] = "  " .. tostring(text) end
+  end
+  add(shipping.name)
+  add(shipping.company)
+  add(shipping.address1)
+  add(shipping.address2)
+  local zip = is_set(shipping.zip) and tostring(shipping.zip) or ""
+  local city = is_set(shipping.city) and tostring(shipping.city) or ""
+  add((zip .. " " .. city):match("^%s*(.-)%s*$"))
+  add(shipping.state or shipping.province)
+  add(shipping.country)
+  return out
+end
+
 -- invoice_text({ order, payment, shop? }) -> text
 function invoice_text(input)
   local order, payment = input.order, input.payment
@@ -149,8 +209,12 @@ function invoice_text(input)
     format("Shop: %s", input.shop or "storeflow demo shop"),
     format("Customer: %s", tostring(order.userId)),
     format("Date: %s", time.format(order.created_at // 1)),
-    "",
   }
+  if type(order.shipping) == "table" then
+    lines[#lines + 1] = "Ship to:"
+    for _, line in ipairs(address_lines(order.shipping)) do lines[#lines + 1] = line end
+  end
+  lines[#lines + 1] = ""
   for _, item in ipairs(order.items) do
     lines[#lines + 1] = format("%4d x %-32s %14s", item.quantity, item.name or item.productId,
                                money(item.line_cents, order.currency))

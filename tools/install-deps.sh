@@ -21,6 +21,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # compiles the sanitized tree ~1.5x faster than GCC 12. Its ASan/UBSan/libFuzzer
   # runtimes are in libclang-rt-14-dev (only "recommended" by clang-14).
   packages+=(clang-14 libclang-rt-14-dev)
+  # Headless Chromium for the storefront's browser test (tests/e2e/browser/), driven
+  # by puppeteer-core from tools/peers (which never downloads a browser of its own).
+  packages+=(chromium)
   # Node may come from another source (the CI image ships NodeSource's, which
   # bundles npm and conflicts with Debian's npm): only install it when absent.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -29,6 +30,24 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr char kToken[] = "e2e-admin-token-0123456789abcdef0123";  // 32+ bytes
+constexpr char kLongHistory[] = "u-long-history";
+
+// The order of the shop's seed data (and of the storefront): items, email, shipping.
+json SeedOrder(const std::string& user) {
+  return {
+      {"userId", user},
+      {"items",
+       {{{"productId", "p-1001"}, {"quantity", 2}}, {{"productId", "p-3001"}, {"quantity", 1}}}},
+      {"email", "ada@example.com"},
+      {"shipping",
+       {{"name", "Ada Lovelace"},
+        {"address1", "12 Main St"},
+        {"address2", "Apt 4"},
+        {"city", "Springfield"},
+        {"zip", "12345"},
+        {"country", "US"},
+        {"phone", "555-0100"}}}};
+}
 
 int RunCommand(const std::string& command) {
   const int status = std::system(command.c_str());
@@ -68,6 +87,25 @@ class ShopApiTest : public store::testing::StoreTest {
                                "workflows/data/catalogue.json --key id --db '" + url_ + "' >" +
                                (work_ / "import.log").string() + " 2>&1";
     ASSERT_EQ(RunCommand(import), 0) << ReadFile(work_ / "import.log");
+    // 1,000 interactions of kLongHistory from long ago (1970: they weigh nothing), keyed
+    // before any the API records: a flow that read the oldest 1,000 would see only them.
+    json old = json::array();
+    for (int i = 0; i < 1000; ++i) {
+      char key[64];
+      std::snprintf(key, sizeof(key), "%s/000000000000/%04d", kLongHistory, i);
+      old.push_back({{"key", key},
+                     {"userId", kLongHistory},
+                     {"productId", "p-3001"},
+                     {"eventType", "purchase"},
+                     {"productType", "Hats"},
+                     {"at", 0}});
+    }
+    std::ofstream(work_ / "history.json") << old.dump();
+    const std::string history = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
+                                STOREFLOW_BINARY + " records import interactions " +
+                                (work_ / "history.json").string() + " --key key --db '" + url_ +
+                                "' >" + (work_ / "import.log").string() + " 2>&1";
+    ASSERT_EQ(RunCommand(history), 0) << ReadFile(work_ / "import.log");
     ASSERT_TRUE(server_.Start({"--db", url_, "--workflows", "workflows", "--listen", "127.0.0.1:0",
                                "--config", (work_ / "storeflow.yaml").string(), "--workers", "2"},
                               work_ / "serve.log"))
@@ -211,6 +249,70 @@ TEST_P(ShopApiTest, AnOrderIsAnsweredAtOnceThenPaidConfirmedAndInvoiced) {
   EXPECT_NE(email.find("To: <ada@example.com>"), std::string::npos) << email;
   EXPECT_NE(email.find("Your order " + order_id), std::string::npos) << email;
   EXPECT_NE(email.find("multipart/alternative"), std::string::npos) << email;
+}
+
+TEST_P(ShopApiTest, TheSeedsOrderWithItemsAndShippingIsProcessedAndInvoiced) {
+  const std::string user = "u-seed";
+  HttpReply order = Post("/orders", SeedOrder(user), {{"Idempotency-Key", "seed-1"}});
+  ASSERT_EQ(order.status, 202) << order.body << server_.log();
+  const std::string order_id = order.json()["orderId"];
+  json processed = WaitForOrder(order_id, "PROCESSED");
+  EXPECT_EQ(processed["value"]["total_cents"], 19898);  // 2 x 89.99 + 19.00, catalogue prices
+  EXPECT_EQ(processed["value"]["shipping"]["address2"], "Apt 4");
+  EXPECT_EQ(processed["value"]["shipping"]["phone"], "555-0100");
+
+  // The shopper's view of it.
+  HttpReply status = Get("/orders/" + order_id + "?userId=" + user);
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(status.json()["status"], "PROCESSED");
+  EXPECT_EQ(status.json()["shipping"]["name"], "Ada Lovelace");
+  EXPECT_EQ(Get("/orders/" + order_id + "?userId=u-other").status, 404);
+  EXPECT_EQ(Get("/orders/ord-999999?userId=" + user).status, 404);
+
+  const std::string text = ReadFile(work_ / "storage" / "invoices" / (order_id + ".txt"));
+  EXPECT_NE(text.find("Ship to:\n  Ada Lovelace\n  12 Main St\n  Apt 4\n  12345 Springfield\n"
+                      "  US\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Total: 198.98 USD"), std::string::npos) << text;
+
+  // The same request again (a retry) orders nothing new.
+  HttpReply again = Post("/orders", SeedOrder(user), {{"Idempotency-Key", "seed-1"}});
+  EXPECT_EQ(again.status, 409) << again.body;
+
+  // Unknown products are named; bad shapes name the field.
+  json unknown = SeedOrder(user);
+  unknown["items"][1]["productId"] = "p-404";
+  HttpReply missing = Post("/orders", unknown);
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  EXPECT_NE(missing.body.find("p-404"), std::string::npos) << missing.body;
+  json no_city = SeedOrder(user);
+  no_city["shipping"].erase("city");
+  HttpReply bad = Post("/orders", no_city);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_NE(bad.body.find("city"), std::string::npos) << bad.body;
+  json zero = SeedOrder(user);
+  zero["items"][0]["quantity"] = 0;
+  HttpReply bad_quantity = Post("/orders", zero);
+  EXPECT_EQ(bad_quantity.status, 422) << bad_quantity.body;
+  EXPECT_NE(bad_quantity.body.find("$.body.items[0].quantity"), std::string::npos)
+      << bad_quantity.body;
+}
+
+TEST_P(ShopApiTest, ProductViewEventsCountAndTheNewestInteractionsDecide) {
+  // The storefront's event name is recorded as `view`.
+  HttpReply view = Post("/events", {{"userId", kLongHistory},
+                                    {"productId", "p-1002"},
+                                    {"eventType", "product-view"},
+                                    {"productType", "Shoes"}});
+  ASSERT_EQ(view.status, 201) << view.body << server_.log();
+  const std::string key = view.json()["key"];
+  EXPECT_EQ(Admin("/api/v1/records/interactions/" + key).json()["value"]["eventType"], "view");
+  // 1,000 older interactions (Hats, long ago) come before it in key order; the
+  // recommendation reads the newest, so the view decides.
+  HttpReply rec = Get(std::string("/recommendations?userId=") + kLongHistory);
+  ASSERT_EQ(rec.status, 200) << rec.body;
+  EXPECT_EQ(rec.json()["category"], "Shoes") << rec.body;
 }
 
 TEST_P(ShopApiTest, AnOrderOverThePaymentLimitIsDeclinedNotProcessed) {

@@ -66,7 +66,7 @@ lock_hash() {
 installed() {
   [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(lock_hash)" ] &&
     [ -d "$NM/smtp-server" ] && [ -d "$NM/fauxqs" ] && [ -d "$NM/s3rver" ] &&
-    [ -d "$NM/aws-ses-v2-local" ] && [ -d "$NM/nodemailer" ]
+    [ -d "$NM/aws-ses-v2-local" ] && [ -d "$NM/nodemailer" ] && [ -d "$NM/puppeteer-core" ]
 }
 
 do_install() {

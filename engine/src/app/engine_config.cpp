@@ -187,6 +187,55 @@ Status ApplyPublicUrl(const std::string& text, std::string& out) {
   return Status::Ok();
 }
 
+// http.static: a list of {path, dir, cache_control?}; `where(i)` names item i in
+// errors (a file:line:col, or the environment's index).
+Status ApplyStaticMounts(const nlohmann::json& list,
+                         const std::function<std::string(std::size_t)>& where,
+                         std::vector<http::StaticMount>& out) {
+  if (!list.is_array()) {
+    return InvalidArgument(
+        "expected a list of {path, dir, cache_control?}, e.g. "
+        "[{\"path\": \"/shop/\", \"dir\": \"examples/storefront\"}]");
+  }
+  std::vector<http::StaticMount> mounts;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& item = list[i];
+    const std::string at = where(i) + ": http.static[" + std::to_string(i) + "]";
+    if (!item.is_object())
+      return InvalidArgument(at + " must be a map {path, dir, cache_control?}");
+    http::StaticMount mount;
+    for (const auto& [name, value] : item.items()) {
+      if (!value.is_string()) return InvalidArgument(at + "." + name + " must be a string");
+      if (name == "path") {
+        mount.path = value.get<std::string>();
+      } else if (name == "dir") {
+        mount.dir = value.get<std::string>();
+      } else if (name == "cache_control") {
+        mount.cache_control = value.get<std::string>();
+      } else {
+        return InvalidArgument(at + ": unknown key '" + name +
+                               "' (valid keys: path, dir, cache_control)");
+      }
+    }
+    if (Status s = http::CheckMountPath(mount.path); !s.ok()) {
+      return InvalidArgument(at + ".path: " + s.message());
+    }
+    if (mount.dir.empty()) return InvalidArgument(at + ".dir: name the folder to serve");
+    if (mount.cache_control.empty() ||
+        mount.cache_control.find_first_of("\r\n") != std::string::npos) {
+      return InvalidArgument(at + ".cache_control must be one header value such as no-cache");
+    }
+    for (const http::StaticMount& other : mounts) {
+      if (other.path == mount.path) {
+        return InvalidArgument(at + ".path: " + mount.path + " is served twice");
+      }
+    }
+    mounts.push_back(std::move(mount));
+  }
+  out = std::move(mounts);
+  return Status::Ok();
+}
+
 // A sync-health threshold (sync_health.*_warning / *_critical): a duration in
 // seconds (`seconds`), a share 0..1 (`share`) or a count; `off` (or 0) turns it off.
 enum class ThresholdUnit { kSeconds, kShare, kCount };
@@ -443,6 +492,24 @@ const std::vector<ConfigKey>& Keys() {
        "Retry-After",
        [](EngineConfig& c, const std::string& v) -> Status {
          return ApplyCount(v, "rest_queue", 0, 1'000'000, c.http.rest_queue);
+       }},
+      {"http", "static", "",
+       "folders served as static files, GET and HEAD only: a list of {path: /shop/, dir: "
+       "examples/storefront, cache_control: no-cache}; a relative dir is relative to the working "
+       "directory (in the environment: a JSON list). Empty: none",
+       [](EngineConfig& c, const std::string& v) -> Status {
+         if (v.empty()) {
+           c.http.statics.clear();
+           return Status::Ok();
+         }
+         auto parsed = nlohmann::json::parse(v, nullptr, false);
+         if (parsed.is_discarded()) {
+           return InvalidArgument(
+               "expected a JSON list such as [{\"path\": \"/shop/\", \"dir\": "
+               "\"examples/storefront\"}]");
+         }
+         return ApplyStaticMounts(
+             parsed, [](std::size_t i) { return "item " + std::to_string(i); }, c.http.statics);
        }},
       {"http", "access_log", "true", "one stderr line per request (`true` or `false`)",
        [](EngineConfig& c, const std::string& v) -> Status {
@@ -904,6 +971,23 @@ void ApplyFile(const std::string& file, EngineConfig& config, std::vector<std::s
       }
       if (key->path() == "plugins.config") {
         ApplyPluginConfigs(file, entry.second, config, errors);
+        continue;
+      }
+      if (key->path() == "http.static" && !entry.second.IsScalar()) {
+        const YAML::Node list = entry.second;
+        if (!list.IsNull() && !list.IsSequence()) {
+          errors.push_back(Where(file, list.Mark()) +
+                           ": http.static must be a list of {path, dir, cache_control?}");
+          continue;
+        }
+        Status s = ApplyStaticMounts(
+            list.IsNull() ? nlohmann::json::array() : workflow::YamlToJson(list),
+            [&](std::size_t i) {
+              return Where(file,
+                           list.IsSequence() && i < list.size() ? list[i].Mark() : list.Mark());
+            },
+            config.http.statics);
+        if (!s.ok()) errors.push_back(s.message());
         continue;
       }
       if ((key->path() == "plugins.dirs" || key->path() == "plugins.isolate" ||

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "http/static_files.h"
 #include "http/webhook_ingress.h"
 #include "runtime/dead_letter_redrive.h"
 #include "runtime/retention.h"
@@ -83,6 +84,9 @@ struct HttpConfig {
   std::vector<std::string> cors_allowed_methods;  // empty: each route's method
   std::vector<std::string> cors_allowed_headers;  // empty: Content-Type, Authorization
   std::int64_t cors_max_age_s = 600;
+  // http.static: folders served as static files under URL prefixes; a relative
+  // dir is relative to the working directory, like plugins.dirs and secrets.file.
+  std::vector<http::StaticMount> statics;
 };
 
 // `http_client.*`: what the built-in `http.request` action may do (docs/operations.md,

@@ -201,6 +201,7 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   if (o.config.http.access_log) {
     http_options.server.access_log = [log](const std::string& line) { log("[access] " + line); };
   }
+  http_options.statics = o.config.http.statics;
   http_options.rest.response_timeout = o.config.http.response_timeout;
   http_options.rest.secrets = p.plugins->secrets;
   if (!o.config.http.cors_allowed_origins.empty()) {

@@ -10,6 +10,20 @@ bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+constexpr std::string_view kRestMark = "...";
+
+// "{name...}": the rest of the path.
+bool IsRestParam(std::string_view segment) {
+  return IsParam(segment) && segment.size() > 2 + kRestMark.size() &&
+         segment.substr(segment.size() - 1 - kRestMark.size(), kRestMark.size()) == kRestMark;
+}
+
+// The name of "{name}" or "{name...}".
+std::string ParamName(std::string_view segment) {
+  const std::size_t trim = IsRestParam(segment) ? kRestMark.size() : 0;
+  return std::string(segment.substr(1, segment.size() - 2 - trim));
+}
+
 bool ValidMethod(std::string_view method) {
   if (method.empty()) return false;
   return std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
@@ -51,15 +65,23 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
       return InvalidArgument("route pattern '" + route.pattern +
                              "': a parameter is a whole segment like {name}");
     }
-    if (param && !names.insert(std::string(segment.substr(1, segment.size() - 2))).second) {
+    if (route.rest) {
+      return InvalidArgument("route pattern '" + route.pattern +
+                             "': {name...} must be the last segment");
+    }
+    if (param && !names.insert(ParamName(segment)).second) {
       return InvalidArgument("route pattern '" + route.pattern + "' repeats " +
                              std::string(segment));
     }
+    route.rest = IsRestParam(segment);
     route.segments.emplace_back(segment);
   }
   route.handler = std::move(handler);
   for (const Route& other : routes_) {
-    if (other.method != route.method || other.segments.size() != route.segments.size()) continue;
+    if (other.method != route.method || other.segments.size() != route.segments.size() ||
+        other.rest != route.rest) {
+      continue;
+    }
     bool same = true;
     for (std::size_t i = 0; i < route.segments.size() && same; ++i) {
       const bool a = IsParam(other.segments[i]);
@@ -76,8 +98,9 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
 }
 
 bool Router::Matches(const Route& route, const std::vector<std::string_view>& path) {
-  if (route.segments.size() != path.size()) return false;
-  for (std::size_t i = 0; i < path.size(); ++i) {
+  const std::size_t fixed = route.rest ? route.segments.size() - 1 : route.segments.size();
+  if (route.rest ? path.size() < fixed : path.size() != fixed) return false;
+  for (std::size_t i = 0; i < fixed; ++i) {
     if (IsParam(route.segments[i])) {
       if (path[i].empty()) return false;
     } else if (route.segments[i] != path[i]) {
@@ -87,11 +110,16 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& pa
   return true;
 }
 
-std::vector<bool> Router::Specificity(const Route& route) {
-  std::vector<bool> key;
-  key.reserve(route.segments.size());
-  for (const auto& segment : route.segments) key.push_back(!IsParam(segment));
-  return key;
+bool Router::MoreSpecific(const Route& a, const Route& b, std::size_t length) {
+  // Literal segments, leftmost first (a `{name...}` covers the rest with
+  // parameters): the first position where they differ decides.
+  auto literal = [](const Route& r, std::size_t i) {
+    return i < r.segments.size() && !IsParam(r.segments[i]);
+  };
+  for (std::size_t i = 0; i < length; ++i) {
+    if (literal(a, i) != literal(b, i)) return literal(a, i);
+  }
+  return !a.rest && b.rest;
 }
 
 Response Router::Dispatch(Request& request, std::string* route_label) const {
@@ -102,11 +130,11 @@ Response Router::Dispatch(Request& request, std::string* route_label) const {
   for (const Route& route : routes_) {
     if (!Matches(route, path)) continue;
     allowed.insert(route.method);
-    if (best_any_method == nullptr || Specificity(route) > Specificity(*best_any_method)) {
+    if (best_any_method == nullptr || MoreSpecific(route, *best_any_method, path.size())) {
       best_any_method = &route;
     }
     if (route.method != request.method) continue;
-    if (best == nullptr || Specificity(route) > Specificity(*best)) best = &route;
+    if (best == nullptr || MoreSpecific(route, *best, path.size())) best = &route;
   }
   if (best == nullptr) {
     if (route_label != nullptr) {
@@ -124,11 +152,18 @@ Response Router::Dispatch(Request& request, std::string* route_label) const {
   }
   if (route_label != nullptr) *route_label = best->pattern;
   request.path_params.clear();
-  for (std::size_t i = 0; i < path.size(); ++i) {
+  const std::size_t fixed = best->rest ? best->segments.size() - 1 : best->segments.size();
+  for (std::size_t i = 0; i < fixed; ++i) {
     const std::string& segment = best->segments[i];
-    if (IsParam(segment)) {
-      request.path_params[segment.substr(1, segment.size() - 2)] = std::string(path[i]);
+    if (IsParam(segment)) request.path_params[ParamName(segment)] = std::string(path[i]);
+  }
+  if (best->rest) {
+    std::string rest;
+    for (std::size_t i = fixed; i < path.size(); ++i) {
+      if (!rest.empty()) rest += '/';
+      rest += path[i];
     }
+    request.path_params[ParamName(best->segments.back())] = std::move(rest);
   }
   return best->handler(request);
 }

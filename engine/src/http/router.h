@@ -8,9 +8,13 @@
 //   Response r = router.Dispatch(request, &route);      // 404 / 405 + Allow built in
 //
 // A pattern is "/" followed by segments, each literal or `{name}` (one whole
-// segment). Where two patterns match a path, the one with a literal segment
-// further left wins ("/api/v1/runs/stats" over "/api/v1/runs/{id}"). Add all
-// routes before the server starts; Dispatch is then thread-safe (read-only).
+// segment); the last may be `{name...}`, which matches the rest of the path (zero
+// or more segments, joined with "/": "/shop/{file...}" matches "/shop" and
+// "/shop/css/site.css" with file = "css/site.css"). Where two patterns match a
+// path, the one with a literal segment further left wins ("/api/v1/runs/stats"
+// over "/api/v1/runs/{id}"), and a pattern without `{name...}` over one with it.
+// Add all routes before the server starts; Dispatch is then thread-safe
+// (read-only).
 
 #include <functional>
 #include <string>
@@ -42,12 +46,14 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" for a parameter
+    bool rest = false;                  // the last segment is "{name...}"
     Handler handler;
   };
   // True when `route` matches the path's segments (params are not filled).
   static bool Matches(const Route& route, const std::vector<std::string_view>& path);
-  // Literal segments, leftmost first, as a comparable key (higher is more specific).
-  static std::vector<bool> Specificity(const Route& route);
+  // True when `a` is more specific than `b` for a path of `length` segments
+  // that both match: a literal segment further left, else no `{name...}`.
+  static bool MoreSpecific(const Route& a, const Route& b, std::size_t length);
 
   std::vector<Route> routes_;
 };

@@ -27,6 +27,10 @@ Status Surface::Start() {
   STOREFLOW_RETURN_IF_ERROR(health_.Register(router_));
   STOREFLOW_RETURN_IF_ERROR(ingress_.Register(router_));
   STOREFLOW_RETURN_IF_ERROR(rest_.Register(router_));
+  auto statics = OpenStaticMounts(options_.statics);
+  if (!statics.ok()) return statics.status();
+  statics_ = std::move(statics).value();
+  for (const StaticFiles& files : statics_) STOREFLOW_RETURN_IF_ERROR(files.Register(router_));
   server_ = std::make_unique<Server>(router_, options_.server);
   return server_->Start();
 }

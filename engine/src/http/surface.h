@@ -13,6 +13,7 @@
 #include "http/rest_trigger.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static_files.h"
 #include "http/webhook_ingress.h"
 #include "http/webhook_source.h"
 #include "runtime/engine.h"
@@ -26,6 +27,8 @@ struct SurfaceOptions {
   runtime::GroupCommitOptions group_commit;
   WebhookIngressOptions ingress;
   HealthOptions health;  // /metrics tokens
+  // http.static: folders served under URL prefixes (GET and HEAD).
+  std::vector<StaticMount> statics;
   // Where the details of errors hidden from callers go (http/caller_error.h).
   ErrorLog log;
 };
@@ -41,7 +44,8 @@ class Surface {
   // The group committer webhooks publish through (plugin event sources use it
   // too); stopped by Stop.
   runtime::GroupCommitter& committer() { return committer_; }
-  // Registers the built-in routes and the REST triggers, then listens.
+  // Registers the built-in routes, the REST triggers and the static files, then
+  // listens. A static mount whose folder is missing fails it.
   Status Start();
   std::uint16_t port() const { return server_ ? server_->port() : 0; }
   void Stop();
@@ -55,6 +59,7 @@ class Surface {
   WebhookIngress ingress_;
   RestTriggers rest_;
   HealthEndpoints health_;
+  std::vector<StaticFiles> statics_;  // not resized once registered (routes point at them)
   std::unique_ptr<Server> server_;
 };
 

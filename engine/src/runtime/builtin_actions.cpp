@@ -295,30 +295,55 @@ class QueryAction final : public StoreAction {
  public:
   std::string_view name() const override { return "store.query"; }
   std::string description() const override {
-    return "lists records of a collection by key prefix, in key order; output {records, count}";
+    return "lists records of a collection by key prefix, in key order (`order: desc`: last key "
+           "first); output {records, count, next_cursor}: next_cursor is null when the listing is "
+           "complete, else the `after` of the next page";
   }
   Json input_schema() const override {
-    return RecordSchema(R"("prefix": {"type": "string"}, "after": {"type": "string"},
+    return RecordSchema(R"("prefix": {"type": "string"},
+                           "after": {"type": ["string", "null"],
+                             "description": "a cursor: start after this key (in the listing's order), e.g. the next_cursor of the page before"},
+                           "order": {"type": "string", "enum": ["asc", "desc"],
+                             "description": "asc (default): keys in ascending order; desc: descending, so with keys that grow over time the newest first"},
                            "limit": {"type": "integer", "minimum": 1, "maximum": 1000})",
                         {"collection"});
   }
   Json examples() const override {
-    return Json::parse(R"([{"collection": "carts", "prefix": "2026-", "limit": 50}])");
+    return Json::parse(R"([{"collection": "carts", "prefix": "2026-", "limit": 50},
+                           {"collection": "interactions", "prefix": "u-1/", "order": "desc",
+                            "limit": 200}])");
   }
   ActionResult Run(const Json& input, store::Transaction& tx, const ActionContext&) override {
     SF_REQUIRE_STRING(collection, input, "collection");
     const std::string prefix = input.value("prefix", "");
-    const std::string after = input.value("after", "");
+    const Json after_json = input.value("after", Json());
+    if (!after_json.is_null() && !after_json.is_string()) {
+      return ActionError::Permanent("invalid_input", "'after' must be a key (a string) or null");
+    }
+    const std::string after = after_json.is_string() ? after_json.get<std::string>() : "";
+    const std::string order = input.value("order", "asc");
+    if (order != "asc" && order != "desc") {
+      return ActionError::Permanent("invalid_input",
+                                    "'order' must be asc or desc, got '" + order + "'");
+    }
     const Json limit_json = input.value("limit", Json(100));
     if (!limit_json.is_number_integer() || limit_json.get<int>() <= 0 ||
         limit_json.get<int>() > 1000) {
       return ActionError::Permanent("invalid_input", "'limit' must be an integer in 1..1000");
     }
-    auto rows = tx.ListRecords(collection, prefix, after, limit_json.get<int>());
+    const int limit = limit_json.get<int>();
+    // One more than asked: whether there is a next page.
+    auto rows = tx.ListRecords(
+        collection, prefix, after, limit + 1,
+        order == "desc" ? store::KeyOrder::kDescending : store::KeyOrder::kAscending);
     if (!rows.ok()) return StoreError(rows.status());
+    const bool more = rows->size() > static_cast<std::size_t>(limit);
+    if (more) rows->resize(static_cast<std::size_t>(limit));
     Json records = Json::array();
     for (const auto& row : *rows) records.push_back(runtime::RecordToJson(row));
-    return Json{{"records", records}, {"count", records.size()}};
+    return Json{{"records", records},
+                {"count", records.size()},
+                {"next_cursor", more ? Json(rows->back().key) : Json()}};
   }
 };
 

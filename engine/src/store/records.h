@@ -34,6 +34,9 @@ std::string_view RunStatusName(RunStatus status);
 Result<RunStatus> ParseRunStatus(std::string_view name);
 bool IsTerminal(RunStatus status);
 
+// The order records are listed in (Transaction::ListRecords).
+enum class KeyOrder { kAscending, kDescending };
+
 enum class StepStatus { kRunning, kCompleted, kFailed, kSkipped };
 std::string_view StepStatusName(StepStatus status);
 Result<StepStatus> ParseStepStatus(std::string_view name);

@@ -945,11 +945,12 @@ Result<bool> SqlTransaction::DeleteRecord(const std::string& collection, const s
 
 Result<std::vector<RecordRow>> SqlTransaction::ListRecords(const std::string& collection,
                                                            const std::string& prefix,
-                                                           const std::string& after_key,
-                                                           int limit) {
+                                                           const std::string& after_key, int limit,
+                                                           KeyOrder order) {
   return Guard("ListRecords", [&]() -> Result<std::vector<RecordRow>> {
     CheckLimit(limit);
-    // A key range, so the primary key index serves it: [max(prefix, after), bound).
+    // A key range, so the primary key index serves it (read backwards for a
+    // descending order): [max(prefix, after), bound), or [prefix, min(bound, after)).
     std::string sql = Select(kRecordColumns, "FROM records WHERE collection = ?");
     SqlParams params = {TextParam(collection)};
     if (!prefix.empty()) {
@@ -960,11 +961,12 @@ Result<std::vector<RecordRow>> SqlTransaction::ListRecords(const std::string& co
         params.push_back(TextParam(std::move(*bound)));
       }
     }
+    const bool descending = order == KeyOrder::kDescending;
     if (!after_key.empty()) {
-      sql += " AND record_key > ?";
+      sql += descending ? " AND record_key < ?" : " AND record_key > ?";
       params.push_back(TextParam(after_key));
     }
-    sql += " ORDER BY record_key LIMIT ?";
+    sql += descending ? " ORDER BY record_key DESC LIMIT ?" : " ORDER BY record_key LIMIT ?";
     params.push_back(IntParam(limit));
     const auto rows = db().Query(sql, kRecordColumnCount, std::move(params));
     std::vector<RecordRow> out;

@@ -85,9 +85,11 @@ class SqlTransaction final : public Transaction {
                                                        const std::string& key, const Json& value,
                                                        std::int64_t version, TimeMs now) override;
   Result<bool> DeleteRecord(const std::string& collection, const std::string& key) override;
+  using Transaction::ListRecords;
   Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
                                              const std::string& prefix,
-                                             const std::string& after_key, int limit) override;
+                                             const std::string& after_key, int limit,
+                                             KeyOrder order) override;
   Result<RecordCount> CountRecords(const std::string& collection, const std::string& prefix,
                                    std::optional<std::int64_t> version_min,
                                    std::optional<std::int64_t> version_max) override;

@@ -166,10 +166,19 @@ class Transaction {
                                                                std::int64_t version,
                                                                TimeMs now) = 0;
   virtual Result<bool> DeleteRecord(const std::string& collection, const std::string& key) = 0;
-  // Keys starting with `prefix`, greater than `after_key`, in key order.
+  // Keys starting with `prefix` that come after `after_key` in `order` (ascending:
+  // greater than it; descending: less than it), in that order; an empty
+  // `after_key` starts at the first (or last) key.
   virtual Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
                                                      const std::string& prefix,
-                                                     const std::string& after_key, int limit) = 0;
+                                                     const std::string& after_key, int limit,
+                                                     KeyOrder order) = 0;
+  // In ascending key order.
+  Result<std::vector<RecordRow>> ListRecords(const std::string& collection,
+                                             const std::string& prefix,
+                                             const std::string& after_key, int limit) {
+    return ListRecords(collection, prefix, after_key, limit, KeyOrder::kAscending);
+  }
   // Counts the records of `collection` whose key starts with `prefix` and, when
   // given, whose version (of a fenced write) is in [version_min, version_max);
   // a record written without a version is counted only when neither is given.

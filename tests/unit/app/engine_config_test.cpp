@@ -478,6 +478,50 @@ TEST_F(EngineConfigTest, PublicUrlIsAnAbsoluteHttpUrlWithoutTrailingSlash) {
   }
 }
 
+TEST_F(EngineConfigTest, StaticMountsFromTheFileOrTheEnvironment) {
+  auto config = LoadEngineConfig(Sources(
+      Write("http:\n  static:\n    - { path: /shop/, dir: examples/storefront }\n"
+            "    - { path: /docs/, dir: /srv/docs, cache_control: \"public, max-age=600\" }\n")));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_EQ(config->http.statics.size(), 2u);
+  EXPECT_EQ(config->http.statics[0].path, "/shop/");
+  EXPECT_EQ(config->http.statics[0].dir, "examples/storefront");
+  EXPECT_EQ(config->http.statics[0].cache_control, "no-cache");
+  EXPECT_EQ(config->http.statics[1].cache_control, "public, max-age=600");
+
+  env_["STOREFLOW_HTTP_STATIC"] = R"([{"path": "/a/", "dir": "site"}])";
+  config = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_EQ(config->http.statics.size(), 1u);
+  EXPECT_EQ(config->http.statics[0].dir, "site");
+}
+
+TEST_F(EngineConfigTest, BadStaticMountsNameTheItem) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    - { path: shop, dir: x }\n", "storeflow.yaml:3:7: http.static[0].path"},
+      {"    - { path: /a/, dir: x }\n    - { path: /b/, dri: x }\n",
+       "storeflow.yaml:4:7: http.static[1]: unknown key 'dri'"},
+      {"    - { path: /a/, dir: x }\n    - { path: /a/, dir: y }\n", "served twice"},
+      {"    - { path: /api/v1/, dir: x }\n", "/api/"},
+      {"    - { path: /a/ }\n", "http.static[0].dir"},
+  };
+  for (const auto& [items, expected] : cases) {
+    auto config = LoadEngineConfig(Sources(Write("http:\n  static:\n" + items)));
+    ASSERT_FALSE(config.ok()) << items;
+    EXPECT_NE(config.status().message().find(expected), std::string::npos)
+        << config.status().message();
+  }
+  auto map = LoadEngineConfig(Sources(Write("http:\n  static: { path: /a/, dir: x }\n")));
+  ASSERT_FALSE(map.ok());
+  EXPECT_NE(map.status().message().find("must be a list"), std::string::npos)
+      << map.status().message();
+  env_["STOREFLOW_HTTP_STATIC"] = "/shop/=site";
+  auto env = LoadEngineConfig(Sources(std::nullopt));
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("STOREFLOW_HTTP_STATIC"), std::string::npos)
+      << env.status().message();
+}
+
 TEST(EngineConfigDocsTest, OperationsGuideListsEveryKeyWithItsEnvAndDefault) {
   std::ifstream in(std::string(STOREFLOW_SOURCE_DIR) + "/docs/operations.md");
   ASSERT_TRUE(in) << "docs/operations.md is missing";

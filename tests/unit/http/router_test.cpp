@@ -65,6 +65,38 @@ TEST(RouterTest, LiteralSegmentWinsOverParameter) {
   EXPECT_EQ(Call(router, "GET", "/runs/12")["handler"], "one");
 }
 
+TEST(RouterTest, RestParameterTakesTheRestOfThePathAndLosesToExactRoutes) {
+  Router router;
+  ASSERT_TRUE(router.Add("GET", "/shop/{file...}", Named("static")).ok());
+  ASSERT_TRUE(router.Add("GET", "/shop/api/{id}", Named("api")).ok());
+  ASSERT_TRUE(router.Add("GET", "/{page}", Named("page")).ok());
+  int status = 0;
+  std::string route;
+  Json got = Call(router, "GET", "/shop/css/site.css", &status, &route);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(got["handler"], "static");
+  EXPECT_EQ(got["params"]["file"], "css/site.css");
+  EXPECT_EQ(route, "/shop/{file...}");
+  // Zero segments: the folder itself ("/shop" has a literal where "/{page}" has not).
+  got = Call(router, "GET", "/shop/");
+  EXPECT_EQ(got["handler"], "static");
+  EXPECT_EQ(got["params"]["file"], "");
+  EXPECT_EQ(Call(router, "GET", "/shop")["handler"], "static");
+  // A route without {name...} and as many literals wins.
+  EXPECT_EQ(Call(router, "GET", "/shop/api/7")["handler"], "api");
+  EXPECT_EQ(Call(router, "GET", "/shop/api/7/x")["handler"], "static");
+  EXPECT_EQ(Call(router, "GET", "/other")["handler"], "page");
+  // Another method on a rest route: 405 with Allow.
+  Response response;
+  Call(router, "POST", "/shop/a/b", &status, nullptr, &response);
+  EXPECT_EQ(status, 405);
+  // {name...} must be last, and is one pattern shape of its own.
+  EXPECT_FALSE(router.Add("GET", "/a/{rest...}/b", Named("x")).ok());
+  EXPECT_EQ(router.Add("GET", "/shop/{other...}", Named("x")).code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(router.Add("GET", "/shop/{one}", Named("one")).ok());
+  EXPECT_EQ(Call(router, "GET", "/shop/x")["handler"], "one");
+}
+
 TEST(RouterTest, RefusesBadAndDuplicatePatterns) {
   Router router;
   EXPECT_EQ(router.Add("get", "/x", Named("x")).code(), StatusCode::kInvalidArgument);

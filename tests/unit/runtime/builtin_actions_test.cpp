@@ -65,6 +65,75 @@ steps:
   EXPECT_EQ(logs_.back(), "warn: total 12.5");
 }
 
+TEST_P(BuiltinActionsTest, QueryPagesWithACursorInEitherOrder) {
+  Load(R"(workflow: pages
+on: [{event: go}]
+steps:
+  - id: puts
+    foreach: [1, 2, 3, 4, 5]
+    steps:
+      - id: put
+        uses: store.put
+        with: { collection: seen, key: "u-1/${{ string.format('%03d', item) }}", value: { n: "${{ item }}" } }
+  - id: other
+    uses: store.put
+    with: { collection: seen, key: u-2/001, value: { n: 9 } }
+  - id: first
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 2 }
+  - id: second
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 2, after: "${{ steps.first.output.next_cursor }}" }
+  - id: last
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 2, after: "${{ steps.second.output.next_cursor }}" }
+  - id: newest
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 2, order: desc }
+  - id: older
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 5, order: desc, after: "${{ steps.newest.output.next_cursor }}" }
+  - id: exact
+    uses: store.query
+    with: { collection: seen, prefix: u-1/, limit: 5 }
+)");
+  const auto id = Start("pages");
+  const auto run = Finish(id);
+  ASSERT_EQ(run.status, RunStatus::kCompleted) << run.error.dump();
+  auto steps = Steps(id);
+  auto keys = [&](const std::string& step) {
+    std::vector<std::string> out;
+    for (const auto& r : steps[step].output["records"]) out.push_back(r["key"]);
+    return out;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(keys("first"), (Keys{"u-1/001", "u-1/002"}));
+  EXPECT_EQ(steps["first"].output["next_cursor"], "u-1/002");
+  EXPECT_EQ(keys("second"), (Keys{"u-1/003", "u-1/004"}));
+  EXPECT_EQ(keys("last"), (Keys{"u-1/005"}));
+  EXPECT_TRUE(steps["last"].output["next_cursor"].is_null()) << steps["last"].output.dump();
+  EXPECT_EQ(keys("newest"), (Keys{"u-1/005", "u-1/004"}));
+  EXPECT_EQ(steps["newest"].output["next_cursor"], "u-1/004");
+  EXPECT_EQ(keys("older"), (Keys{"u-1/003", "u-1/002", "u-1/001"}));
+  EXPECT_TRUE(steps["older"].output["next_cursor"].is_null());
+  // Exactly `limit` records: complete, no cursor.
+  EXPECT_EQ(steps["exact"].output["count"], 5);
+  EXPECT_TRUE(steps["exact"].output["next_cursor"].is_null());
+}
+
+TEST_P(BuiltinActionsTest, QueryRefusesAnUnknownOrder) {
+  Load(R"(workflow: badorder
+on: [{event: go}]
+steps:
+  - id: q
+    uses: store.query
+    with: { collection: seen, order: "${{ 'new' .. 'est' }}" }
+)");
+  const auto run = Finish(Start("badorder"));
+  EXPECT_NE(run.status, RunStatus::kCompleted);
+  EXPECT_NE(run.error.dump().find("order"), std::string::npos) << run.error.dump();
+}
+
 TEST_P(BuiltinActionsTest, PatchWithExpectRevisionIsACompareAndSet) {
   // A claim loop: read the record, patch it only at the revision read; a mismatch
   // jumps back to read again.
