@@ -1,11 +1,17 @@
 // `storeflow demo`, the README's main job, as a user runs it: exit 0 and every
 // check passed, with the email and the invoice left in its folder; --metrics-out
 // writes the live /metrics, where plugin counters end in _total and have a # HELP.
+// Then the commerce day (a small one, --carts 12): every summary row matches, the
+// counts add up with the files the day left (the outbox), the same seed gives the
+// same summary twice, and report.html is self-contained.
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
+#include <regex>
+#include <sstream>
 #include <string>
 
 #include "serve_process.h"
@@ -17,19 +23,42 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
+fs::path FreshDir(const std::string& name) {
   const fs::path dir =
-      fs::temp_directory_path() / ("storeflow-demo-test-" + std::to_string(getpid()) + "-" +
+      fs::temp_directory_path() / ("storeflow-" + name + "-" + std::to_string(getpid()) + "-" +
                                    std::to_string(std::random_device()()));
   fs::create_directories(dir);
+  return dir;
+}
+
+// Runs `storeflow demo ARGS --dir DIR` from the source tree; the exit status and what
+// it printed.
+std::pair<int, std::string> RunDemo(const fs::path& dir, const std::string& args) {
+  fs::create_directories(dir);
   const std::string command = std::string("cd ") + STOREFLOW_SOURCE_DIR + " && " +
-                              STOREFLOW_BINARY + " demo --dir " + dir.string() + " --metrics-out " +
-                              (dir / "metrics.txt").string() + " >" + (dir / "out.txt").string() +
-                              " 2>&1";
+                              STOREFLOW_BINARY + " demo --dir " + dir.string() + " " + args + " >" +
+                              (dir / "out.txt").string() + " 2>&1";
   const int status = std::system(command.c_str());
-  const std::string out = ReadFile(dir / "out.txt");
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out << ReadFile(dir / "engine.log");
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(dir / "out.txt")};
+}
+
+// The summary's rows: "  what   expected   engine  ok|MISMATCH ..." -> (expected, engine).
+std::map<std::string, std::pair<int, int>> SummaryRows(const std::string& out) {
+  std::map<std::string, std::pair<int, int>> rows;
+  const std::regex row(R"(^  (\S.*\S)\s+(\d+)\s+(\d+)  (ok|MISMATCH).*$)");
+  std::istringstream lines(out.substr(out.find("Summary of the day")));
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, row)) rows[m[1]] = {std::stoi(m[2]), std::stoi(m[3])};
+  }
+  return rows;
+}
+
+TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
+  const fs::path dir = FreshDir("demo-test");
+  const auto [status, out] =
+      RunDemo(dir, "--carts 0 --metrics-out " + (dir / "metrics.txt").string());  // no day
+  EXPECT_EQ(status, 0) << out << ReadFile(dir / "engine.log");
   EXPECT_NE(out.find("demo ok: "), std::string::npos) << out;
   EXPECT_EQ(out.find("CHECK FAILED"), std::string::npos) << out;
   int emails = 0;
@@ -49,6 +78,60 @@ TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
             std::string::npos)
       << metrics;
   EXPECT_EQ(metrics.find("storeflow_plugin_email_messages_sent{"), std::string::npos) << metrics;
+  std::error_code ignored;
+  if (!HasFailure()) fs::remove_all(dir, ignored);
+}
+
+TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
+  const fs::path dir = FreshDir("demo-day-test");
+  const auto run = RunDemo(dir / "a", "--carts 12 --seed 5");
+  const int status = run.first;
+  const std::string& out = run.second;
+  ASSERT_EQ(status, 0) << out << ReadFile(dir / "a" / "day" / "engine.log").substr(0, 20000);
+  EXPECT_NE(out.find("demo ok: "), std::string::npos) << out;
+  EXPECT_EQ(out.find("MISMATCH"), std::string::npos) << out;
+  const auto rows = SummaryRows(out);
+  ASSERT_GE(rows.size(), 15u) << out;
+  for (const auto& [what, figures] : rows) EXPECT_EQ(figures.first, figures.second) << what;
+
+  // The counts add up, and agree with the files the day left.
+  auto engine = [&](const std::string& what) {
+    auto it = rows.find(what);
+    EXPECT_NE(it, rows.end()) << what << "\n" << out;
+    return it == rows.end() ? -1 : it->second.second;
+  };
+  EXPECT_EQ(engine("carts converted") + engine("carts recovered") + engine("carts abandoned"), 12);
+  EXPECT_EQ(
+      engine("webhooks received"),
+      engine("webhooks accepted") + engine("duplicates dropped") + engine("webhooks rejected"));
+  EXPECT_EQ(engine("webhooks rejected"), 1);
+  EXPECT_EQ(engine("runs failed"), 0);
+  EXPECT_EQ(engine("runs cart-orders"), engine("carts converted") + engine("carts recovered"));
+  int emails_in_summary = 0;
+  for (const auto& [what, figures] : rows) {
+    if (what.rfind("emails cart-reminder-", 0) == 0) emails_in_summary += figures.second;
+  }
+  int eml = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "a" / "day" / "outbox")) {
+    eml += entry.path().extension() == ".eml" ? 1 : 0;
+  }
+  EXPECT_GT(eml, 0);
+  EXPECT_EQ(eml, emails_in_summary);
+  EXPECT_EQ(engine("emails at their scripted time"), eml);
+  EXPECT_EQ(engine("emails cart-reminder-1"), engine("carts emailed"));
+
+  // The same seed, the same day.
+  const auto [again_status, again] = RunDemo(dir / "b", "--carts 12 --seed 5");
+  EXPECT_EQ(again_status, 0) << again;
+  EXPECT_EQ(SummaryRows(again), rows) << again;
+
+  // The report: there, with its charts inline, and nothing to fetch.
+  const std::string html = ReadFile(dir / "a" / "report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("recovered"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=)", std::regex::icase)));
   std::error_code ignored;
   if (!HasFailure()) fs::remove_all(dir, ignored);
 }

@@ -1,0 +1,177 @@
+#include "app/demo_day.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "common/timezone.h"
+
+namespace storeflow::app {
+namespace {
+
+// splitmix64: a small, portable, seeded generator (same numbers on every platform).
+class DayRandom {
+ public:
+  explicit DayRandom(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t Next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // 0 .. n-1
+  std::int64_t Below(std::int64_t n) { return static_cast<std::int64_t>(Next() % n); }
+
+ private:
+  std::uint64_t state_;
+};
+
+// The buyers' zones: hours apart, one with a half-hour offset, two with daylight
+// saving (the day's dates are after the US switch and before the European one).
+constexpr const char* kZones[] = {"UTC",        "America/New_York", "Europe/Berlin",
+                                  "Asia/Tokyo", "Asia/Kolkata",     "America/Los_Angeles"};
+
+// scripts/email_timing.lua's quiet hours: a time from 21:00 to 07:59 local is moved
+// to 08:00 local (the next morning after 21:00).
+DayMs OutsideQuietHours(DayMs t, const TimeZone& zone) {
+  CivilTime local = zone.ToCivil(t / 1000);
+  if (local.hour >= 8 && local.hour < 21) return t;
+  if (local.hour >= 21) local.day += 1;
+  local.hour = 8;
+  local.minute = 0;
+  local.second = 0;
+  return zone.FromCivil(local) * 1000;
+}
+
+std::string Template(int number, double value) {
+  std::string name = "cart-reminder-" + std::to_string(number);
+  if (number == 3 && value > 200) name += "-discount";  // email_timing.lua's HIGH_VALUE
+  return name;
+}
+
+}  // namespace
+
+const char* CartFateName(CartFate fate) {
+  switch (fate) {
+    case CartFate::kBeforeDelay: return "ordered before the delay";
+    case CartFate::kAfterEmail1: return "ordered after email 1";
+    case CartFate::kAfterLast: return "ordered after the last email";
+    case CartFate::kNever: return "never ordered";
+    case CartFate::kNoConsent: return "no consent, never ordered";
+  }
+  return "?";
+}
+
+Result<DayScript> DayScript::Make(std::uint64_t seed, int count, DayMs start) {
+  if (count < 1 || count > 10000) return InvalidArgument("--carts: from 1 to 10000");
+  DayScript script;
+  script.start_ = start;
+  DayRandom random(seed);
+  // Carts from 06:00 to 20:00 UTC, a few minutes apart.
+  const DayMs spread = 14 * kHour / count;
+  for (int i = 0; i < count; ++i) {
+    DayCart c;
+    c.index = i;
+    c.token = "day-cart-" + std::to_string(i);
+    c.email = "shopper" + std::to_string(i) + "@demo.example";
+    const std::int64_t roll = random.Below(100);
+    c.fate = roll < 25   ? CartFate::kBeforeDelay
+             : roll < 45 ? CartFate::kAfterEmail1
+             : roll < 60 ? CartFate::kAfterLast
+             : roll < 90 ? CartFate::kNever
+                         : CartFate::kNoConsent;
+    c.timezone = kZones[random.Below(std::size(kZones))];
+    c.created = start + i * spread + random.Below(std::max<DayMs>(spread / kMinute, 1)) * kMinute;
+    c.price = 15 + static_cast<int>(random.Below(240));
+    c.reorder = random.Below(8) == 0;
+    c.duplicate = !c.reorder && random.Below(5) == 0;
+    c.order_at = random.Below(6 * 60) * kMinute;  // an offset, made absolute in Model()
+    script.carts_.push_back(std::move(c));
+  }
+  STOREFLOW_RETURN_IF_ERROR(script.Model());
+  return script;
+}
+
+Status DayScript::Model() {
+  end_ = start_;
+  for (DayCart& c : carts_) {
+    auto zone = TimeZone::Load(c.timezone);
+    if (!zone.ok()) {
+      return Status(zone.status().code(), "the demo's time zone " + c.timezone + ": " +
+                                              zone.status().message() +
+                                              " (install the tzdata package)");
+    }
+    const DayMs offset = c.order_at.value_or(0);
+    c.order_at.reset();
+    const DayMs abandoned = c.created + kAbandonAfter;
+    if (c.fate == CartFate::kBeforeDelay) {
+      // 30 minutes to 3.5 hours after the cart: before abandon_after.
+      c.order_at = c.created + 30 * kMinute + offset % (3 * kHour);
+      c.status = "converted";
+      end_ = std::max(end_, *c.order_at);
+      continue;
+    }
+    // email_timing.lua: 1 h, 24 h, 72 h after abandonment, 12 h apart at least, out
+    // of quiet hours. With consent each goes out at its due time (no outage here).
+    DayMs due[4] = {0, 0, 0, 0};
+    due[1] = OutsideQuietHours(abandoned + kHour, **zone);
+    const bool consent = c.fate != CartFate::kNoConsent;
+    // Without consent no email goes out: no minimum gap after one.
+    due[2] = OutsideQuietHours(
+        std::max(abandoned + 24 * kHour, due[1] + (consent ? 12 * kHour : 0)), **zone);
+    due[3] = OutsideQuietHours(
+        std::max(abandoned + 72 * kHour, due[2] + (consent ? 12 * kHour : 0)), **zone);
+    int last = 3;
+    if (c.fate == CartFate::kAfterEmail1) {
+      c.order_at = due[1] + 2 * kHour + offset % (6 * kHour);  // before email 2 (>= 12 h later)
+      last = 1;
+    } else if (c.fate == CartFate::kAfterLast) {
+      c.order_at = due[3] + kDay + offset * 4;  // within track_for
+    }
+    if (consent) {
+      for (int n = 1; n <= last; ++n) {
+        c.emails[n] = due[n];
+        c.templates[n] = Template(n, c.value());
+      }
+    }
+    if (c.order_at) {
+      c.status = c.emails.empty() ? "converted" : "recovered";
+      c.recovered_after = c.emails.empty() ? 0 : c.emails.rbegin()->first;
+      end_ = std::max(end_, *c.order_at);
+    } else {
+      c.status = "abandoned";
+    }
+    end_ = std::max(end_, due[last] + kTrackFor);
+  }
+  end_ += kDay;
+
+  DayExpectation& e = expected_;
+  for (const DayCart& c : carts_) {
+    const bool ordered = c.order_at.has_value();
+    e.webhooks_received += 1 + (c.duplicate ? 1 : 0) + (c.reorder ? 1 : 0) + 1;  // cart, checkout
+    if (ordered) e.webhooks_received += 2;  // orders/create, checkouts/update
+    e.webhooks_duplicate += c.duplicate ? 1 : 0;
+    e.runs_by_workflow["cart-versions"] += 1 + (c.reorder ? 1 : 0);
+    e.runs_by_workflow["abandoned-cart"] += 1 + (c.reorder ? 1 : 0);
+    e.runs_by_workflow["checkouts"] += 1 + (ordered ? 1 : 0);
+    if (ordered) e.runs_by_workflow["cart-orders"] += 1;
+    ++e.carts_by_status[c.status];
+    for (const auto& [number, name] : c.templates) ++e.emails_by_template[name];
+    if (!c.emails.empty()) ++e.carts_emailed;
+  }
+  e.webhooks_received += 1;  // the forged delivery
+  e.webhooks_rejected = 1;
+  return Status::Ok();
+}
+
+std::vector<DayAction> DayScript::Actions() const {
+  std::vector<DayAction> actions;
+  for (const DayCart& c : carts_) {
+    actions.push_back({c.created, DayAction::kCreate, c.index});
+    if (c.order_at) actions.push_back({*c.order_at, DayAction::kOrder, c.index});
+  }
+  std::stable_sort(actions.begin(), actions.end(),
+                   [](const DayAction& a, const DayAction& b) { return a.at < b.at; });
+  return actions;
+}
+
+}  // namespace storeflow::app

@@ -1,0 +1,186 @@
+#include "app/demo_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+namespace storeflow::app {
+namespace {
+
+int Get(const std::map<std::string, int>& counts, const std::string& key) {
+  const auto it = counts.find(key);
+  return it == counts.end() ? 0 : it->second;
+}
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+bool QuietHour(int hour) {
+  return hour >= 21 || hour < 8;  // scripts/email_timing.lua
+}
+
+}  // namespace
+
+std::vector<SummaryRow> SummaryRows(const DayScript& script, const DayObserved& seen) {
+  const DayExpectation& e = script.expected();
+  std::vector<SummaryRow> rows;
+  rows.push_back({"webhooks received", e.webhooks_received, seen.webhooks_received, ""});
+  rows.push_back({"webhooks accepted",
+                  e.webhooks_received - e.webhooks_duplicate - e.webhooks_rejected,
+                  seen.webhooks_received - seen.webhooks_duplicate - seen.webhooks_rejected,
+                  "stored once each"});
+  rows.push_back({"duplicates dropped", e.webhooks_duplicate, seen.webhooks_duplicate, ""});
+  rows.push_back(
+      {"webhooks rejected", e.webhooks_rejected, seen.webhooks_rejected, "bad signature"});
+  std::map<std::string, int> engine_runs = seen.runs_by_workflow();
+  std::map<std::string, int> workflows = e.runs_by_workflow;
+  for (const auto& [workflow, count] : engine_runs) workflows.emplace(workflow, 0);
+  int failed = 0;
+  for (const auto& [workflow, expected] : workflows) {
+    std::string note;
+    if (auto it = seen.runs.find(workflow); it != seen.runs.end()) {
+      for (const auto& [status, count] : it->second) {
+        note += (note.empty() ? "" : ", ") + status + " " + std::to_string(count);
+        if (status == "failed") failed += count;
+      }
+    }
+    rows.push_back(
+        {"runs " + workflow, Get(e.runs_by_workflow, workflow), Get(engine_runs, workflow), note});
+  }
+  rows.push_back({"runs failed", 0, failed, ""});
+  for (const char* status : {"converted", "recovered", "abandoned"}) {
+    rows.push_back({std::string("carts ") + status, Get(e.carts_by_status, status),
+                    Get(seen.carts_by_status, status), ""});
+  }
+  rows.push_back({"carts emailed", e.carts_emailed, seen.carts_emailed, "at least one email"});
+  std::map<std::string, int> templates = e.emails_by_template;
+  for (const auto& [name, count] : seen.emails_by_template) templates.emplace(name, 0);
+  for (const auto& [name, count] : templates) {
+    rows.push_back({"emails " + name, Get(e.emails_by_template, name),
+                    Get(seen.emails_by_template, name), ""});
+  }
+  int emails = 0;
+  for (const auto& [name, count] : e.emails_by_template) emails += count;
+  rows.push_back({"emails at their scripted time", emails, seen.emails_on_time,
+                  "email_timing.lua's schedule"});
+  int quiet = 0;
+  for (const auto& [hour, count] : seen.emails_by_local_hour) quiet += QuietHour(hour) ? count : 0;
+  rows.push_back({"emails in quiet hours", 0, quiet, "21:00-08:00, the customer's local time"});
+  return rows;
+}
+
+int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, std::ostream& out) {
+  int mismatches = 0;
+  char line[160];
+  std::snprintf(line, sizeof(line), "  %-34s %8s %8s\n", "", "expected", "engine");
+  out << line;
+  for (const SummaryRow& row : rows) {
+    std::snprintf(line, sizeof(line), "  %-34s %8d %8d  %s", row.what.c_str(), row.expected,
+                  row.engine, row.ok() ? "ok" : "MISMATCH");
+    out << line << (row.note.empty() ? "" : "  (" + row.note + ")") << "\n";
+    mismatches += row.ok() ? 0 : 1;
+  }
+  out << "  emails by the customer's local hour:";
+  for (const auto& [hour, count] : seen.emails_by_local_hour) {
+    std::snprintf(line, sizeof(line), " %02dh %d", hour, count);
+    out << line;
+  }
+  out << "\n";
+  return mismatches;
+}
+
+Status WriteHtmlReport(const std::filesystem::path& file, const std::string& title,
+                       const std::vector<SummaryRow>& rows, const DayObserved& seen) {
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" << Escape(title)
+    << "</title>\n<style>\n"
+    << "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222}\n"
+    << "h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\n"
+    << "table{border-collapse:collapse;width:100%}td,th{padding:.25rem .6rem;"
+       "border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;"
+       "font-variant-numeric:tabular-nums}\n"
+    << ".ok{color:#1a7f37}.bad{color:#cf222e;font-weight:bold}.note{color:#666}\n"
+    << "svg text{font-size:12px;fill:#222}\n</style></head><body>\n"
+    << "<h1>" << Escape(title) << "</h1>\n";
+
+  // The funnel.
+  const int carts = Get(seen.carts_by_status, "converted") +
+                    Get(seen.carts_by_status, "recovered") + Get(seen.carts_by_status, "abandoned");
+  const int abandoned =
+      Get(seen.carts_by_status, "recovered") + Get(seen.carts_by_status, "abandoned");
+  const std::vector<std::pair<std::string, int>> funnel = {
+      {"carts", carts},
+      {"abandoned", abandoned},
+      {"emailed", seen.carts_emailed},
+      {"recovered", Get(seen.carts_by_status, "recovered")}};
+  h << "<h2>Funnel</h2>\n<svg role=\"img\" aria-label=\"funnel\" width=\"640\" height=\""
+    << funnel.size() * 34 + 10 << "\" viewBox=\"0 0 640 " << funnel.size() * 34 + 10 << "\">\n";
+  for (std::size_t i = 0; i < funnel.size(); ++i) {
+    const int width = carts > 0 ? 460 * funnel[i].second / carts : 0;
+    const std::size_t y = 5 + i * 34;
+    h << "<text x=\"0\" y=\"" << y + 19 << "\">" << funnel[i].first << "</text>"
+      << "<rect x=\"100\" y=\"" << y << "\" width=\"" << std::max(width, 1)
+      << "\" height=\"26\" fill=\"#4c78a8\"/>"
+      << "<text x=\"" << 106 + width << "\" y=\"" << y + 19 << "\">" << funnel[i].second
+      << "</text>\n";
+  }
+  h << "</svg>\n";
+
+  // Emails by local hour.
+  int most = 1;
+  for (const auto& [hour, count] : seen.emails_by_local_hour) most = std::max(most, count);
+  h << "<h2>Recovery emails by the customer's local hour</h2>\n"
+    << "<p class=\"note\">Shaded: quiet hours (21:00&ndash;08:00 local), when "
+       "<code>scripts/email_timing.lua</code> sends nothing.</p>\n"
+    << "<svg role=\"img\" aria-label=\"emails by local hour\" width=\"640\" height=\"200\" "
+       "viewBox=\"0 0 640 200\">\n";
+  for (int hour = 0; hour < 24; ++hour) {
+    const int x = 20 + hour * 25;
+    if (QuietHour(hour)) {
+      h << "<rect x=\"" << x << "\" y=\"10\" width=\"25\" height=\"160\" fill=\"#eee\"/>";
+    }
+    const auto it = seen.emails_by_local_hour.find(hour);
+    const int count = it == seen.emails_by_local_hour.end() ? 0 : it->second;
+    const int height = 150 * count / most;
+    if (count > 0) {
+      h << "<rect x=\"" << x + 3 << "\" y=\"" << 170 - height << "\" width=\"19\" height=\""
+        << height << "\" fill=\"#f58518\"/><text x=\"" << x + 6 << "\" y=\"" << 165 - height
+        << "\">" << count << "</text>";
+    }
+    if (hour % 3 == 0) h << "<text x=\"" << x << "\" y=\"188\">" << hour << "h</text>";
+    h << "\n";
+  }
+  h << "</svg>\n";
+
+  // The summary.
+  h << "<h2>Summary: the engine's counts against the script's</h2>\n<table>\n"
+    << "<tr><th></th><th>expected</th><th>engine</th><th></th><th></th></tr>\n";
+  for (const SummaryRow& row : rows) {
+    h << "<tr><td>" << Escape(row.what) << "</td><td class=\"n\">" << row.expected
+      << "</td><td class=\"n\">" << row.engine << "</td><td class=\"" << (row.ok() ? "ok" : "bad")
+      << "\">" << (row.ok() ? "ok" : "MISMATCH") << "</td><td class=\"note\">" << Escape(row.note)
+      << "</td></tr>\n";
+  }
+  h << "</table>\n</body></html>\n";
+
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << h.str();
+  out.close();
+  if (!out) return Unavailable("cannot write " + file.string());
+  return Status::Ok();
+}
+
+}  // namespace storeflow::app
