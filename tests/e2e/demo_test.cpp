@@ -7,10 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -119,6 +122,59 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   EXPECT_EQ(eml, emails_in_summary);
   EXPECT_EQ(engine("emails at their scripted time"), eml);
   EXPECT_EQ(engine("emails cart-reminder-1"), engine("carts emailed"));
+
+  // Independently of the demo's model: each cart's fate (DIR/day/script.json) implies
+  // its status and which recovery emails it gets (the outbox's X-Storeflow-Cart and
+  // X-Storeflow-Email-Number headers).
+  const nlohmann::json script =
+      nlohmann::json::parse(ReadFile(dir / "a" / "day" / "script.json"), nullptr, false);
+  ASSERT_TRUE(script.is_object()) << ReadFile(dir / "a" / "day" / "script.json");
+  std::map<std::string, std::string> fate;  // token -> fate
+  std::map<std::string, int> fates;
+  int received = 1, duplicates = 0, high_value_thirds = 0;  // 1: the forged delivery
+  for (const auto& c : script["carts"]) {
+    const std::string f = c["fate"];
+    fate[c["token"]] = f;
+    ++fates[f];
+    const bool ordered = f == "before_delay" || f == "after_email_1" || f == "after_last";
+    received += 2 + (c["duplicate"] ? 1 : 0) + (c["reorder"] ? 1 : 0) + (ordered ? 2 : 0);
+    duplicates += c["duplicate"] ? 1 : 0;
+    if ((f == "after_last" || f == "never") && c["value"].get<double>() > 200) ++high_value_thirds;
+  }
+  ASSERT_EQ(fate.size(), 12u);
+  EXPECT_GE(fates.size(), 3u) << "seed 5 should mix the fates";
+  std::map<std::string, std::set<int>> emails_of;  // token -> email numbers
+  for (const auto& entry : fs::directory_iterator(dir / "a" / "day" / "outbox")) {
+    if (entry.path().extension() != ".eml") continue;
+    const std::string raw = ReadFile(entry.path());
+    auto header = [&](const std::string& name) {
+      const auto at = raw.find("\r\n" + name + ": ");
+      if (at == std::string::npos) return std::string();
+      const auto from = at + name.size() + 4;
+      return raw.substr(from, raw.find("\r\n", from) - from);
+    };
+    const std::string token = header("X-Storeflow-Cart");
+    EXPECT_EQ(fate.count(token), 1u) << raw.substr(0, 1500);
+    EXPECT_TRUE(emails_of[token].insert(std::stoi("0" + header("X-Storeflow-Email-Number"))).second)
+        << "a second email of one number for " << token;
+  }
+  for (const auto& [token, f] : fate) {
+    const std::set<int> want = f == "after_email_1"                ? std::set<int>{1}
+                               : f == "after_last" || f == "never" ? std::set<int>{1, 2, 3}
+                                                                   : std::set<int>{};
+    EXPECT_EQ(emails_of[token], want) << token << " (" << f << ")";
+  }
+  EXPECT_EQ(engine("carts converted"), fates["before_delay"]);
+  EXPECT_EQ(engine("carts recovered"), fates["after_email_1"] + fates["after_last"]);
+  EXPECT_EQ(engine("carts abandoned"), fates["never"] + fates["no_consent"]);
+  EXPECT_EQ(engine("webhooks received"), received);
+  EXPECT_EQ(engine("duplicates dropped"), duplicates);
+  // email_timing.lua: the third email of a cart worth more than 200 offers a discount.
+  if (high_value_thirds > 0) {
+    EXPECT_EQ(engine("emails cart-reminder-3-discount"), high_value_thirds);
+  } else {
+    EXPECT_EQ(rows.count("emails cart-reminder-3-discount"), 0u) << out;
+  }
 
   // The same seed, the same day.
   const auto [again_status, again] = RunDemo(dir / "b", "--carts 12 --seed 5");

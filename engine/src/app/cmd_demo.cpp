@@ -303,6 +303,7 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
     err << "storeflow demo: " << script.status().message() << "\n";
     return 1;
   }
+  std::ofstream(work / "script.json") << script->ToJson();
   auto sim = SimChild::Start(day.sim, "tests/fixtures/shopify/sim", work / "sim.log");
   if (!sim.ok()) {
     err << "storeflow demo: " << sim.status().message() << "\n";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "common/timezone.h"
 
 namespace storeflow::app {
@@ -59,6 +61,39 @@ const char* CartFateName(CartFate fate) {
     case CartFate::kNoConsent: return "no consent, never ordered";
   }
   return "?";
+}
+
+const char* CartFateKey(CartFate fate) {
+  switch (fate) {
+    case CartFate::kBeforeDelay: return "before_delay";
+    case CartFate::kAfterEmail1: return "after_email_1";
+    case CartFate::kAfterLast: return "after_last";
+    case CartFate::kNever: return "never";
+    case CartFate::kNoConsent: return "no_consent";
+  }
+  return "?";
+}
+
+std::string DayScript::ToJson() const {
+  nlohmann::json carts = nlohmann::json::array();
+  for (const DayCart& c : carts_) {
+    nlohmann::json emails = nlohmann::json::object();
+    for (const auto& [number, at] : c.emails) {
+      emails[std::to_string(number)] = {{"at_ms", at}, {"template", c.templates.at(number)}};
+    }
+    carts.push_back({{"token", c.token},
+                     {"email", c.email},
+                     {"timezone", c.timezone},
+                     {"fate", CartFateKey(c.fate)},
+                     {"created_ms", c.created},
+                     {"order_at_ms", c.order_at ? nlohmann::json(*c.order_at) : nlohmann::json()},
+                     {"duplicate", c.duplicate},
+                     {"reorder", c.reorder},
+                     {"value", c.value()},
+                     {"expected_status", c.status},
+                     {"expected_emails", emails}});
+  }
+  return nlohmann::json{{"start_ms", start_}, {"end_ms", end_}, {"carts", carts}}.dump(2) + "\n";
 }
 
 Result<DayScript> DayScript::Make(std::uint64_t seed, int count, DayMs start) {

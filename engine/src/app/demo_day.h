@@ -30,6 +30,8 @@ enum class CartFate {
   kNoConsent,    // the buyer declined marketing, never ordered: abandoned, no email
 };
 const char* CartFateName(CartFate fate);
+// "before_delay", "after_email_1", "after_last", "never", "no_consent"
+const char* CartFateKey(CartFate fate);
 
 struct DayCart {
   int index = 0;
@@ -88,6 +90,9 @@ class DayScript {
   DayMs start() const { return start_; }
   // When every run has ended (the last tracking wait) plus a margin.
   DayMs end() const { return end_; }
+  // The carts as JSON (token, email, timezone, fate, created, order_at, and what the
+  // rules make of it), for DIR/day/script.json.
+  std::string ToJson() const;
 
  private:
   DayScript() = default;

@@ -84,6 +84,7 @@ class Progress {
   Progress(std::ostream& out, bool tty) : out_(out), tty_(tty) {}
   void Begin(std::string phase) {
     phase_ = std::move(phase);
+    started_ = std::chrono::steady_clock::now();
     if (tty_) out_ << "  " << phase_ << " ..." << std::flush;
   }
   void Update(const std::string& detail) {
@@ -91,13 +92,18 @@ class Progress {
   }
   void End(const std::string& detail) {
     if (tty_) out_ << "\r\033[K";
-    out_ << "  " << phase_ << ": " << detail << "\n" << std::flush;
+    char took[32];
+    std::snprintf(
+        took, sizeof(took), " (%.1f s)",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    out_ << "  " << phase_ << ": " << detail << took << "\n" << std::flush;
   }
 
  private:
   std::ostream& out_;
   bool tty_;
   std::string phase_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 class DayPlayer {
