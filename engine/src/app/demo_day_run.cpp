@@ -361,7 +361,7 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
 
   const std::vector<DayAction> actions = script.Actions();
   int carts = 0, orders = 0;
-  progress.Begin("2. the day: carts, checkouts and orders through the simulator");
+  progress.Begin("2. carts, checkouts and orders through the simulator");
   for (const DayAction& action : actions) {
     STOREFLOW_RETURN_IF_ERROR(player.AdvanceTo(action.at));
     STOREFLOW_RETURN_IF_ERROR(player.Do(action));
