@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -16,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "serve_process.h"
 
@@ -144,9 +146,10 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   ASSERT_EQ(fate.size(), 12u);
   EXPECT_GE(fates.size(), 3u) << "seed 5 should mix the fates";
   std::map<std::string, std::set<int>> emails_of;  // token -> email numbers
+  std::vector<std::int64_t> dates;                 // unix seconds
   for (const auto& entry : fs::directory_iterator(dir / "a" / "day" / "outbox")) {
     if (entry.path().extension() != ".eml") continue;
-    const std::string raw = ReadFile(entry.path());
+    const std::string raw = "\r\n" + ReadFile(entry.path());  // every header after a CRLF
     auto header = [&](const std::string& name) {
       const auto at = raw.find("\r\n" + name + ": ");
       if (at == std::string::npos) return std::string();
@@ -154,6 +157,10 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
       return raw.substr(from, raw.find("\r\n", from) - from);
     };
     const std::string token = header("X-Storeflow-Cart");
+    std::tm tm{};
+    const std::string date = header("Date");
+    ASSERT_NE(strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S +0000", &tm), nullptr) << date;
+    dates.push_back(timegm(&tm));
     EXPECT_EQ(fate.count(token), 1u) << raw.substr(0, 1500);
     EXPECT_TRUE(emails_of[token].insert(std::stoi("0" + header("X-Storeflow-Email-Number"))).second)
         << "a second email of one number for " << token;
@@ -163,6 +170,15 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
                                : f == "after_last" || f == "never" ? std::set<int>{1, 2, 3}
                                                                    : std::set<int>{};
     EXPECT_EQ(emails_of[token], want) << token << " (" << f << ")";
+  }
+  // The email transport is down for an hour: some sends failed, and no email is dated
+  // inside the outage (each went out later).
+  EXPECT_GT(engine("email sends failed"), 0) << out;
+  const std::int64_t down = script["email_outage"]["from_ms"].get<std::int64_t>() / 1000;
+  const std::int64_t up = script["email_outage"]["until_ms"].get<std::int64_t>() / 1000;
+  EXPECT_EQ(up - down, 3600);
+  for (const std::int64_t at : dates) {
+    EXPECT_TRUE(at <= down || at > up) << "an email dated " << at << " in the outage";
   }
   EXPECT_EQ(engine("carts converted"), fates["before_delay"]);
   EXPECT_EQ(engine("carts recovered"), fates["after_email_1"] + fates["after_last"]);

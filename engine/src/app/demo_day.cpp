@@ -91,9 +91,15 @@ std::string DayScript::ToJson() const {
                      {"reorder", c.reorder},
                      {"value", c.value()},
                      {"expected_status", c.status},
+                     {"expected_send_failures", c.send_failures},
                      {"expected_emails", emails}});
   }
-  return nlohmann::json{{"start_ms", start_}, {"end_ms", end_}, {"carts", carts}}.dump(2) + "\n";
+  return nlohmann::json{{"start_ms", start_},
+                        {"end_ms", end_},
+                        {"email_outage", {{"from_ms", outage_down_}, {"until_ms", outage_up_}}},
+                        {"carts", carts}}
+             .dump(2) +
+         "\n";
 }
 
 Result<DayScript> DayScript::Make(std::uint64_t seed, int count, DayMs start) {
@@ -119,15 +125,27 @@ Result<DayScript> DayScript::Make(std::uint64_t seed, int count, DayMs start) {
     c.price = 15 + static_cast<int>(random.Below(240));
     c.reorder = random.Below(8) == 0;
     c.duplicate = !c.reorder && random.Below(5) == 0;
-    c.order_at = random.Below(6 * 60) * kMinute;  // an offset, made absolute in Model()
+    c.order_offset = random.Below(6 * 60) * kMinute;
     script.carts_.push_back(std::move(c));
   }
+  // The email transport fails for an hour from ten minutes before the first email of
+  // the second morning (UTC) that the day without an outage has, so that it matters.
+  STOREFLOW_RETURN_IF_ERROR(script.Model());
+  DayMs first = 0;
+  for (const DayCart& c : script.carts_) {
+    for (const auto& [number, at] : c.emails) {
+      if (at >= start + 24 * kHour && (first == 0 || at < first)) first = at;
+    }
+  }
+  script.outage_down_ = (first != 0 ? first : start + 25 * kHour) - 10 * kMinute;
+  script.outage_up_ = script.outage_down_ + kHour;
   STOREFLOW_RETURN_IF_ERROR(script.Model());
   return script;
 }
 
 Status DayScript::Model() {
   end_ = start_;
+  email_failures_ = 0;
   for (DayCart& c : carts_) {
     auto zone = TimeZone::Load(c.timezone);
     if (!zone.ok()) {
@@ -135,8 +153,11 @@ Status DayScript::Model() {
                                               zone.status().message() +
                                               " (install the tzdata package)");
     }
-    const DayMs offset = c.order_at.value_or(0);
+    const DayMs offset = c.order_offset;
     c.order_at.reset();
+    c.emails.clear();
+    c.templates.clear();
+    c.send_failures = 0;
     const DayMs abandoned = c.created + kAbandonAfter;
     if (c.fate == CartFate::kBeforeDelay) {
       // 30 minutes to 3.5 hours after the cart: before abandon_after.
@@ -145,28 +166,37 @@ Status DayScript::Model() {
       end_ = std::max(end_, *c.order_at);
       continue;
     }
-    // email_timing.lua: 1 h, 24 h, 72 h after abandonment, 12 h apart at least, out
-    // of quiet hours. With consent each goes out at its due time (no outage here).
-    DayMs due[4] = {0, 0, 0, 0};
-    due[1] = OutsideQuietHours(abandoned + kHour, **zone);
+    // email_timing.lua: 1 h, 24 h, 72 h after abandonment, 12 h after the previous
+    // email at least, out of quiet hours. Without consent nothing goes out (and there
+    // is no previous email to keep the gap from).
     const bool consent = c.fate != CartFate::kNoConsent;
-    // Without consent no email goes out: no minimum gap after one.
-    due[2] = OutsideQuietHours(
-        std::max(abandoned + 24 * kHour, due[1] + (consent ? 12 * kHour : 0)), **zone);
-    due[3] = OutsideQuietHours(
-        std::max(abandoned + 72 * kHour, due[2] + (consent ? 12 * kHour : 0)), **zone);
-    int last = 3;
-    if (c.fate == CartFate::kAfterEmail1) {
-      c.order_at = due[1] + 2 * kHour + offset % (6 * kHour);  // before email 2 (>= 12 h later)
-      last = 1;
-    } else if (c.fate == CartFate::kAfterLast) {
-      c.order_at = due[3] + kDay + offset * 4;  // within track_for
-    }
-    if (consent) {
-      for (int n = 1; n <= last; ++n) {
-        c.emails[n] = due[n];
+    const int last = c.fate == CartFate::kAfterEmail1 ? 1 : 3;
+    constexpr DayMs kSchedule[4] = {0, kHour, 24 * kHour, 72 * kHour};
+    DayMs previous = 0;  // the previous email's time, or its planned time without consent
+    for (int n = 1; n <= last; ++n) {
+      DayMs due = abandoned + kSchedule[n];
+      if (n > 1) due = std::max(due, previous + (consent ? 12 * kHour : 0));
+      due = OutsideQuietHours(due, **zone);
+      if (consent) {
+        // abandoned-cart.yaml: a send that fails (the outage) waits 1, 2, 4, 8, 16,
+        // then 30 minutes and goes through email_timing.lua again (quiet hours too).
+        int failures = 0;
+        while (due > outage_down_ && due <= outage_up_ && failures < 10) {
+          ++failures;
+          const DayMs backoff = std::min<DayMs>(kMinute << (failures - 1), 30 * kMinute);
+          due = OutsideQuietHours(due + backoff, **zone);
+        }
+        c.send_failures += failures;
+        email_failures_ += failures;
+        c.emails[n] = due;
         c.templates[n] = Template(n, c.value());
       }
+      previous = due;
+    }
+    if (c.fate == CartFate::kAfterEmail1) {
+      c.order_at = previous + 2 * kHour + offset % (6 * kHour);  // before email 2 (>= 12 h later)
+    } else if (c.fate == CartFate::kAfterLast) {
+      c.order_at = previous + kDay + offset * 4;  // within track_for
     }
     if (c.order_at) {
       c.status = c.emails.empty() ? "converted" : "recovered";
@@ -175,10 +205,11 @@ Status DayScript::Model() {
     } else {
       c.status = "abandoned";
     }
-    end_ = std::max(end_, due[last] + kTrackFor);
+    end_ = std::max(end_, previous + kTrackFor);
   }
   end_ += kDay;
 
+  expected_ = DayExpectation{};
   DayExpectation& e = expected_;
   for (const DayCart& c : carts_) {
     const bool ordered = c.order_at.has_value();
@@ -193,6 +224,7 @@ Status DayScript::Model() {
     for (const auto& [number, name] : c.templates) ++e.emails_by_template[name];
     if (!c.emails.empty()) ++e.carts_emailed;
   }
+  e.email_send_failures = email_failures_;
   e.webhooks_received += 1;  // the forged delivery
   e.webhooks_rejected = 1;
   return Status::Ok();
@@ -204,6 +236,8 @@ std::vector<DayAction> DayScript::Actions() const {
     actions.push_back({c.created, DayAction::kCreate, c.index});
     if (c.order_at) actions.push_back({*c.order_at, DayAction::kOrder, c.index});
   }
+  actions.push_back({outage_down_, DayAction::kEmailDown, -1});
+  actions.push_back({outage_up_, DayAction::kEmailUp, -1});
   std::stable_sort(actions.begin(), actions.end(),
                    [](const DayAction& a, const DayAction& b) { return a.at < b.at; });
   return actions;

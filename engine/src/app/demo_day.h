@@ -7,6 +7,8 @@
 // the simulator duplicates or re-orders, and what the shipped workflows
 // (abandoned-cart, checkouts, cart-orders, cart-versions) must make of it: the
 // expected emails (number, template, time), cart statuses, webhook and run counts.
+// The email transport fails for an hour of the second morning: the sends due then
+// are refused and retried by the workflow until they go out.
 // Deterministic for a seed (its own PRNG; no std::random_device, no std::
 // distributions, whose output differs between standard libraries).
 
@@ -44,7 +46,9 @@ struct DayCart {
   bool duplicate = false;  // carts/create delivered twice (same webhook id)
   bool reorder = false;    // created and updated at once, the update delivered first
   // What the rules make of it.
+  DayMs order_offset = 0;  // the seed's part of when it is ordered
   std::optional<DayMs> order_at;
+  int send_failures = 0;                 // sends that fail in the email outage
   std::string status;                    // converted | recovered | abandoned
   int recovered_after = 0;               // the last email's number before the order
   std::map<int, DayMs> emails;           // number -> when it goes out
@@ -55,8 +59,8 @@ struct DayCart {
 // One thing the demo does at a moment of the day.
 struct DayAction {
   DayMs at = 0;
-  enum Kind { kCreate, kOrder } kind = kCreate;
-  int cart = 0;
+  enum Kind { kCreate, kOrder, kEmailDown, kEmailUp } kind = kCreate;
+  int cart = -1;
 };
 
 // What the engine must report after the day, computed from the script.
@@ -67,7 +71,8 @@ struct DayExpectation {
   std::map<std::string, int> runs_by_workflow;
   std::map<std::string, int> carts_by_status;  // converted | recovered | abandoned
   std::map<std::string, int> emails_by_template;
-  int carts_emailed = 0;  // carts that got at least one email
+  int carts_emailed = 0;        // carts that got at least one email
+  int email_send_failures = 0;  // sends refused in the outage (each retried later)
 };
 
 class DayScript {
@@ -90,6 +95,9 @@ class DayScript {
   DayMs start() const { return start_; }
   // When every run has ended (the last tracking wait) plus a margin.
   DayMs end() const { return end_; }
+  // The hour the email transport fails: sends after `down` up to `up` fail.
+  DayMs outage_down() const { return outage_down_; }
+  DayMs outage_up() const { return outage_up_; }
   // The carts as JSON (token, email, timezone, fate, created, order_at, and what the
   // rules make of it), for DIR/day/script.json.
   std::string ToJson() const;
@@ -100,6 +108,9 @@ class DayScript {
 
   DayMs start_ = 0;
   DayMs end_ = 0;
+  DayMs outage_down_ = 0;
+  DayMs outage_up_ = 0;
+  int email_failures_ = 0;
   std::vector<DayCart> carts_;
   DayExpectation expected_;
 };

@@ -127,8 +127,32 @@ class DayPlayer {
   }
 
   Status Do(const DayAction& action) {
-    const DayCart& c = script_.carts()[static_cast<std::size_t>(action.cart)];
-    return action.kind == DayAction::kCreate ? CreateCart(c) : Order(c);
+    switch (action.kind) {
+      case DayAction::kCreate: return CreateCart(script_.carts()[action.cart]);
+      case DayAction::kOrder: return Order(script_.carts()[action.cart]);
+      case DayAction::kEmailDown: return EmailTransport(false);
+      case DayAction::kEmailUp: return EmailTransport(true);
+    }
+    return Internal("an unknown action");
+  }
+
+  // The outage of the outbox transport: the folder is put aside and a plain file
+  // takes its place, so that writing a message fails (for root too); then back.
+  Status EmailTransport(bool up) {
+    const fs::path aside = t_.outbox.string() + ".aside";
+    std::error_code ec;
+    if (!up) {
+      fs::rename(t_.outbox, aside, ec);
+      if (!ec) std::ofstream(t_.outbox) << "the demo's email outage: not a folder for an hour\n";
+    } else {
+      fs::remove(t_.outbox, ec);
+      if (!ec) fs::rename(aside, t_.outbox, ec);
+    }
+    if (ec) {
+      return Internal(std::string(up ? "ending" : "starting") + " the email outage at " +
+                      t_.outbox.string() + ": " + ec.message());
+    }
+    return Status::Ok();
   }
 
   // Moves the engine's clock to `t` through every due time, six hours per call at
@@ -179,19 +203,24 @@ class DayPlayer {
     return Status::Ok();
   }
 
-  // The webhook counters of the shopify source (the process's registry: the demo
-  // subtracts what it read before the day).
-  Result<std::map<std::string, int>> WebhookCounters() {
+  // The webhook counters of the shopify source and the outbox's failed sends (the process's
+  // registry: the demo subtracts what it read before the day).
+  Result<std::map<std::string, int>> Counters() {
     HttpReply r = Engine("GET", "/metrics");
     if (r.status != 200) return Failed("reading /metrics", r);
+    // The last answer stays in the day's folder (metrics.txt) to look at.
+    std::ofstream(t_.outbox.parent_path() / "metrics.txt", std::ios::trunc) << r.body;
     std::map<std::string, int> counters;
     std::istringstream lines(r.body);
     for (std::string line; std::getline(lines, line);) {
       for (const char* name :
            {"storeflow_webhooks_received_total", "storeflow_webhooks_duplicate_total",
-            "storeflow_webhooks_rejected_total"}) {
+            "storeflow_webhooks_rejected_total", "storeflow_plugin_email_messages_failed_total"}) {
         if (line.rfind(std::string(name) + "{", 0) != 0) continue;
-        if (line.find("source=\"shopify\"") == std::string::npos) continue;
+        if (line.find("source=\"shopify\"") == std::string::npos &&
+            line.find("transport=\"outbox\"") == std::string::npos) {
+          continue;
+        }
         counters[name] += static_cast<int>(std::atof(line.c_str() + line.rfind(' ') + 1));
       }
     }
@@ -354,25 +383,30 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   DayObserved seen;
 
   progress.Begin("1. subscribe the engine to " + target.shop + "'s webhooks");
-  auto before = player.WebhookCounters();
+  auto before = player.Counters();
   if (!before.ok()) return before.status();
   STOREFLOW_RETURN_IF_ERROR(player.Subscribe());
   progress.End("5 topics");
 
   const std::vector<DayAction> actions = script.Actions();
   int carts = 0, orders = 0;
+  bool outage = false;
   progress.Begin("2. carts, checkouts and orders through the simulator");
   for (const DayAction& action : actions) {
     STOREFLOW_RETURN_IF_ERROR(player.AdvanceTo(action.at));
     STOREFLOW_RETURN_IF_ERROR(player.Do(action));
     STOREFLOW_RETURN_IF_ERROR(player.WaitDelivered());
-    (action.kind == DayAction::kCreate ? carts : orders) += 1;
+    carts += action.kind == DayAction::kCreate ? 1 : 0;
+    orders += action.kind == DayAction::kOrder ? 1 : 0;
+    outage = action.kind == DayAction::kEmailDown || (outage && action.kind != DayAction::kEmailUp);
     progress.Update(ClockText(action.at) + ", " + std::to_string(carts) + " carts, " +
-                    std::to_string(orders) + " orders");
+                    std::to_string(orders) + " orders" + (outage ? ", EMAIL DOWN" : ""));
   }
   STOREFLOW_RETURN_IF_ERROR(player.Forged());
   progress.End(std::to_string(carts) + " carts, " + std::to_string(orders) +
-               " orders, 1 forged delivery; clock at " + ClockText(actions.back().at));
+               " orders, 1 forged delivery, the email transport down from " +
+               ClockText(script.outage_down()) + " for an hour; clock at " +
+               ClockText(actions.back().at));
 
   progress.Begin("3. run out the clock: recovery emails, quiet hours, tracking");
   for (DayMs t = actions.back().at; t < script.end();) {
@@ -383,12 +417,14 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   progress.End("clock at " + ClockText(script.end()));
 
   progress.Begin("4. read the engine's counts");
-  auto after = player.WebhookCounters();
+  auto after = player.Counters();
   if (!after.ok()) return after.status();
   seen.webhooks_received = (*after)["storeflow_webhooks_received_total"] -
                            (*before)["storeflow_webhooks_received_total"];
   seen.webhooks_duplicate = (*after)["storeflow_webhooks_duplicate_total"] -
                             (*before)["storeflow_webhooks_duplicate_total"];
+  seen.email_send_failures = (*after)["storeflow_plugin_email_messages_failed_total"] -
+                             (*before)["storeflow_plugin_email_messages_failed_total"];
   seen.webhooks_rejected = (*after)["storeflow_webhooks_rejected_total"] -
                            (*before)["storeflow_webhooks_rejected_total"];
   STOREFLOW_RETURN_IF_ERROR(player.Collect(seen));

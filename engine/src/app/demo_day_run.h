@@ -35,6 +35,7 @@ struct DayObserved {
   int carts_emailed = 0;                          // carts whose record counts an email
   std::map<std::string, int> emails_by_template;  // from the outbox's subjects
   std::map<int, int> emails_by_local_hour;        // the customer's local hour -> count
+  int email_send_failures = 0;                    // the email plugin's failed sends (the outage)
   int emails_on_time = 0;  // emails whose Date is the time the script gives their number
   std::map<std::string, int> runs_by_workflow() const;
   double wall_seconds = 0;

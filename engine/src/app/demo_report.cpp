@@ -72,6 +72,8 @@ std::vector<SummaryRow> SummaryRows(const DayScript& script, const DayObserved& 
     rows.push_back({"emails " + name, Get(e.emails_by_template, name),
                     Get(seen.emails_by_template, name), ""});
   }
+  rows.push_back({"email sends failed", e.email_send_failures, seen.email_send_failures,
+                  "the hour the transport is down; each tried again"});
   int emails = 0;
   for (const auto& [name, count] : e.emails_by_template) emails += count;
   rows.push_back({"emails at their scripted time", emails, seen.emails_on_time,
