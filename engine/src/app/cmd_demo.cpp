@@ -265,7 +265,7 @@ class DemoScript {
   int checks_ = 0;
 };
 
-// The simulator's fixture shop (tests/fixtures/shopify/sim/shops.json).
+// The simulator's shop (config/demo/shopify-sim/shops.json).
 constexpr char kDayShop[] = "alpha.myshopify.com";
 constexpr char kDayAdminToken[] = "shpat_alpha_admin_token_0001";
 constexpr char kDayStorefrontToken[] = "sf_alpha_storefront_token_0001";
@@ -304,7 +304,7 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
     return 1;
   }
   std::ofstream(work / "script.json") << script->ToJson();
-  auto sim = SimChild::Start(day.sim, "tests/fixtures/shopify/sim", work / "sim.log");
+  auto sim = SimChild::Start(day.sim, "config/demo/shopify-sim", work / "sim.log");
   if (!sim.ok()) {
     err << "storeflow demo: " << sim.status().message() << "\n";
     return 1;

@@ -87,8 +87,13 @@ class Progress {
     started_ = std::chrono::steady_clock::now();
     if (tty_) out_ << "  " << phase_ << " ..." << std::flush;
   }
+  // On one terminal line (79 columns): a longer one would wrap, and "\r" only
+  // rewrites its last part.
   void Update(const std::string& detail) {
-    if (tty_) out_ << "\r\033[K  " << phase_ << ": " << detail << std::flush;
+    if (!tty_) return;
+    std::string line = "  " + phase_ + ": " + detail;
+    if (line.size() > 79) line = "  " + phase_.substr(0, phase_.find(' ', 3)) + " " + detail;
+    out_ << "\r\033[K" << line.substr(0, 79) << std::flush;
   }
   void End(const std::string& detail) {
     if (tty_) out_ << "\r\033[K";
