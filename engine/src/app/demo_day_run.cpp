@@ -242,6 +242,11 @@ class DayPlayer {
       const Json page = Json::parse(r.body, nullptr, false);
       for (const Json& run : page.value("items", Json::array())) {
         ++seen.runs[run.value("workflow", "")][run.value("status", "")];
+        const DayMs created = run.value("created_at", DayMs{0});
+        if (created >= seen.day0) {
+          ++seen.runs_by_day[run.value("workflow", "")]
+                            [static_cast<int>((created - seen.day0) / DayScript::kDay)];
+        }
       }
       cursor = page.contains("next_cursor") && page["next_cursor"].is_string()
                    ? page["next_cursor"].get<std::string>()
@@ -386,6 +391,7 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   DayPlayer player(script, target);
   Progress progress(out, tty);
   DayObserved seen;
+  seen.day0 = script.start() - script.start() % DayScript::kDay;
 
   progress.Begin("1. subscribe the engine to " + target.shop + "'s webhooks");
   auto before = player.Counters();

@@ -31,6 +31,9 @@ struct DayObserved {
   int webhooks_duplicate = 0;
   int webhooks_rejected = 0;
   std::map<std::string, std::map<std::string, int>> runs;  // workflow -> status -> count
+  // workflow -> the virtual day it started on (0: the script's first, UTC) -> count
+  std::map<std::string, std::map<int, int>> runs_by_day;
+  DayMs day0 = 0;  // unix ms of 00:00 UTC of the script's first day
   std::map<std::string, int> carts_by_status;
   int carts_emailed = 0;                          // carts whose record counts an email
   std::map<std::string, int> emails_by_template;  // from the outbox's subjects

@@ -6,6 +6,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "common/timezone.h"
+
 namespace storeflow::app {
 namespace {
 
@@ -166,6 +168,53 @@ Status WriteHtmlReport(const std::filesystem::path& file, const std::string& tit
     h << "\n";
   }
   h << "</svg>\n";
+
+  // Runs started per virtual day, stacked by workflow.
+  static constexpr const char* kColors[] = {"#4c78a8", "#f58518", "#54a24b", "#e45756",
+                                            "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"};
+  int last_day = 0, tallest = 1;
+  std::map<int, int> per_day;
+  for (const auto& [workflow, days] : seen.runs_by_day) {
+    for (const auto& [day, count] : days) {
+      last_day = std::max(last_day, day);
+      tallest = std::max(tallest, per_day[day] += count);
+    }
+  }
+  const int slot = std::max(18, std::min(60, 560 / (last_day + 1)));
+  h << "<h2>Runs started per day of virtual time, by workflow</h2>\n"
+    << "<svg role=\"img\" aria-label=\"runs per day\" width=\"640\" height=\"230\" "
+       "viewBox=\"0 0 640 230\">\n";
+  std::map<int, int> stacked;
+  std::size_t color = 0;
+  for (const auto& [workflow, days] : seen.runs_by_day) {
+    const char* fill = kColors[color++ % std::size(kColors)];
+    for (const auto& [day, count] : days) {
+      const int height = 150 * count / tallest;
+      const int y = 170 - stacked[day] - height;
+      stacked[day] += height;
+      h << "<rect x=\"" << 40 + day * slot << "\" y=\"" << y << "\" width=\"" << slot - 4
+        << "\" height=\"" << height << "\" fill=\"" << fill << "\"><title>" << Escape(workflow)
+        << ", day " << day + 1 << ": " << count << "</title></rect>";
+    }
+    h << "<rect x=\"" << 40 + (color - 1) % 4 * 145 << "\" y=\"" << (color - 1 < 4 ? 200 : 218)
+      << "\" width=\"10\" height=\"10\" fill=\"" << fill << "\"/><text x=\""
+      << 54 + (color - 1) % 4 * 145 << "\" y=\"" << (color - 1 < 4 ? 209 : 227) << "\">"
+      << Escape(workflow) << "</text>\n";
+  }
+  for (int day = 0; day <= last_day; ++day) {
+    const CivilTime date = TimeZone::Utc()->ToCivil((seen.day0 + day * DayScript::kDay) / 1000);
+    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (slot >= 40 || day % 2 == 0) {
+      h << "<text x=\"" << 40 + day * slot << "\" y=\"186\">" << kMonths[date.month - 1] << " "
+        << date.day << "</text>";
+    }
+    if (per_day[day] > 0) {
+      h << "<text x=\"" << 40 + day * slot << "\" y=\"" << 166 - stacked[day] << "\">"
+        << per_day[day] << "</text>";
+    }
+  }
+  h << "\n</svg>\n";
 
   // The summary.
   h << "<h2>Summary: the engine's counts against the script's</h2>\n<table>\n"
