@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -204,6 +205,35 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=)", std::regex::icase)));
+
+  // It opens in headless Chromium (Debian's `chromium`) with nothing fetched and no
+  // console error; the screenshot is kept in the build folder (test-artefacts/).
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
+    std::printf("[demo report] chromium is not installed: the browser check is left out\n");
+  } else {
+    const fs::path artefacts =
+        fs::path(STOREFLOW_BINARY).parent_path().parent_path() / "test-artefacts";
+    fs::create_directories(artefacts);
+    const fs::path png = artefacts / "demo-report.png";
+    fs::remove(png);
+    const std::string browse =
+        "timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run "
+        "--enable-logging=stderr --v=0 --window-size=1000,1900 "
+        // Loopback only: no background traffic, and any fetch goes to a closed local port.
+        "--disable-background-networking --disable-component-update --disable-sync "
+        "--no-default-browser-check --proxy-server=127.0.0.1:9 "
+        "--host-resolver-rules='MAP * ~NOTFOUND' --screenshot=" +
+        png.string() + " file://" + (dir / "a" / "report.html").string() + " >" +
+        (dir / "chromium.log").string() + " 2>&1";
+    const int browsed = std::system(browse.c_str());
+    const std::string log = ReadFile(dir / "chromium.log");
+    EXPECT_TRUE(WIFEXITED(browsed) && WEXITSTATUS(browsed) == 0) << log;
+    EXPECT_TRUE(fs::exists(png) && fs::file_size(png) > 10000) << log;
+    EXPECT_EQ(log.find("CONSOLE"), std::string::npos) << log;
+    EXPECT_EQ(log.find("net::ERR"), std::string::npos) << log;
+    EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
+    std::printf("[demo report] screenshot: %s\n", png.c_str());
+  }
   std::error_code ignored;
   if (!HasFailure()) fs::remove_all(dir, ignored);
 }
