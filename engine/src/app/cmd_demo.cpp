@@ -279,8 +279,9 @@ struct DayOptions {
   fs::path sim;
 };
 
-// Plays the day in dir/day; returns the number of failed checks (or 1 when the day
-// could not be played, with the reason on `err`).
+// Plays the day in dir/day; returns the number of failed checks, or kDayNotPlayed
+// when the day could not be played (the reason is on `err`).
+constexpr int kDayNotPlayed = -1;
 int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::ostream& err) {
   const fs::path work = dir / "day";
   std::error_code ec;
@@ -295,19 +296,19 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
   if (ec) {
     err << "storeflow demo: cannot copy the Shopify workflows into " << work.string() << ": "
         << ec.message() << " (run the demo from the source tree)\n";
-    return 1;
+    return kDayNotPlayed;
   }
   const DayMs start = DaysFromCivil(2026, 3, 10) * DayScript::kDay + 6 * DayScript::kHour;
   auto script = DayScript::Make(day.seed, day.carts, start);
   if (!script.ok()) {
     err << "storeflow demo: " << script.status().message() << "\n";
-    return 1;
+    return kDayNotPlayed;
   }
   std::ofstream(work / "script.json") << script->ToJson();
   auto sim = SimChild::Start(day.sim, "config/demo/shopify-sim", work / "sim.log");
   if (!sim.ok()) {
     err << "storeflow demo: " << sim.status().message() << "\n";
-    return 1;
+    return kDayNotPlayed;
   }
   {
     std::ofstream secrets(work / "secrets.yaml");
@@ -319,7 +320,7 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
   auto config = LoadEngineConfig({});
   if (!config.ok()) {
     err << "storeflow demo: " << config.status().message() << "\n";
-    return 1;
+    return kDayNotPlayed;
   }
   ServeOptions options;
   options.config = std::move(config).value();
@@ -358,7 +359,7 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
   auto session = ServeSession::Start(std::move(options));
   if (!session.ok()) {
     err << "storeflow demo: the day's engine: " << session.status().message() << "\n";
-    return 1;
+    return kDayNotPlayed;
   }
   out << "  engine: " << (*session)->summary() << ", manual clock\n";
   out << "  simulator: http://127.0.0.1:" << (*sim)->port() << " (" << day.sim.string() << ")\n";
@@ -378,7 +379,7 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
     err << "storeflow demo: the day stopped: " << seen.status().message()
         << " (logs: " << (work / "engine.log").string() << ", " << (work / "sim.log").string()
         << ")\n";
-    return 1;
+    return kDayNotPlayed;
   }
   char took[64];
   std::snprintf(took, sizeof(took), "%.1f", seen->wall_seconds);
@@ -513,6 +514,11 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   const int day_failures = day.carts > 0 ? RunDay(day, dir, out, err) : 0;
 
   out << "\n";
+  if (day_failures == kDayNotPlayed) {
+    out << "demo FAILED: the commerce day could not be played (the reason is above; logs in "
+        << (dir / "day").string() << ")\n";
+    return 1;
+  }
   if (day_failures > 0) {
     out << "demo FAILED: the commerce day: " << day_failures << " check(s) failed (logs in "
         << (dir / "day").string() << ")\n";
