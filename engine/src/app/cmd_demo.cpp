@@ -18,7 +18,8 @@
 // the signed webhooks, duplicated and re-ordered some, the clock is moved through
 // the day and the weeks after, and the summary compares what the engine reports
 // with what the script implies (a mismatch fails the demo). DIR/report.html shows
-// it (app/demo_report.h). --carts 0 skips the day.
+// it (app/demo_report.h). --carts 0 skips the day. The day's database is always
+// SQLite (DIR/day/store.db); --db applies to the visit.
 
 #include <chrono>
 #include <filesystem>
