@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/http_call.h"
+#include "common/ack_window.h"
 #include "common/timezone.h"
 
 namespace storeflow::app {
@@ -439,6 +440,13 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   seen.webhooks_rejected = (*after)["storeflow_webhooks_rejected_total"] -
                            (*before)["storeflow_webhooks_rejected_total"];
   STOREFLOW_RETURN_IF_ERROR(player.Collect(seen));
+  const AckSummary acks =
+      AckWindow::Default().Summary(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+  seen.acks = acks.requests;
+  seen.ack_p50_ms = acks.p50_ms;
+  seen.ack_p99_ms = acks.p99_ms;
   seen.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   progress.End("done");

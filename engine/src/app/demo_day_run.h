@@ -41,6 +41,11 @@ struct DayObserved {
   int email_send_failures = 0;                    // the email plugin's failed sends (the outage)
   int emails_on_time = 0;  // emails whose Date is the time the script gives their number
   std::map<std::string, int> runs_by_workflow() const;
+  // Webhook acknowledgements of this process's ingress in the last hour of wall time
+  // (common/ack_window.h, what sync health reports): the day's and the visit's few.
+  std::int64_t acks = 0;
+  double ack_p50_ms = 0;
+  double ack_p99_ms = 0;
   double wall_seconds = 0;
 };
 

@@ -97,6 +97,11 @@ int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, s
     out << line << (row.note.empty() ? "" : "  (" + row.note + ")") << "\n";
     mismatches += row.ok() ? 0 : 1;
   }
+  std::snprintf(
+      line, sizeof(line),
+      "  webhook acknowledgements (the visit's and the day's): %lld, p50 %.1f ms, p99 %.1f ms\n",
+      static_cast<long long>(seen.acks), seen.ack_p50_ms, seen.ack_p99_ms);
+  out << line;
   out << "  emails by the customer's local hour:";
   for (const auto& [hour, count] : seen.emails_by_local_hour) {
     std::snprintf(line, sizeof(line), " %02dh %d", hour, count);
@@ -225,7 +230,12 @@ Status WriteHtmlReport(const std::filesystem::path& file, const std::string& tit
       << "\">" << (row.ok() ? "ok" : "MISMATCH") << "</td><td class=\"note\">" << Escape(row.note)
       << "</td></tr>\n";
   }
-  h << "</table>\n</body></html>\n";
+  char acks[160];
+  std::snprintf(
+      acks, sizeof(acks),
+      "Webhook acknowledgements (the visit's and the day's): %lld, p50 %.1f ms, p99 %.1f ms.",
+      static_cast<long long>(seen.acks), seen.ack_p50_ms, seen.ack_p99_ms);
+  h << "</table>\n<p class=\"note\">" << acks << "</p>\n</body></html>\n";
 
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out << h.str();
