@@ -5,7 +5,10 @@
 # an ephemeral loopback port and plays a shopper's visit over HTTP (products,
 # interactions, a recommendation, a cart, an order paid, emailed to an outbox
 # folder and invoiced through the storage plugin; a signed Shopify webhook
-# delivered twice). Exit 0 when every check holds. Files stay in var/demo/.
+# delivered twice), then a scripted commerce day against the Shopify simulator
+# (storeflow-shopify-sim, built next to storeflow) on a manual clock, with a summary
+# of the engine's counts against the script's and var/demo/report.html. Exit 0 when
+# every check holds. Files stay in var/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +19,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 . tools/lib/build-dir.sh
 fresh_build_dir build/release Ninja ""
 cmake --preset release >/dev/null
-cmake --build --preset release -j"$jobs" --target storeflow storeflow_plugins
+cmake --build --preset release -j"$jobs" --target storeflow storeflow_plugins storeflow-shopify-sim
 bin=build/release/bin/storeflow
 
 set -x

@@ -1,5 +1,5 @@
-// `storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE]`: the main job on the
-// embedded default.
+// `storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE] [--seed N] [--carts N]
+// [--sim PATH]`: the main job on the embedded default.
 // Starts the engine as `serve` does (SQLite in DIR, the shipped workflows, the
 // email plugin writing to an outbox folder, the storage plugin writing to a
 // folder) on an ephemeral loopback port, loads the catalogue, and then plays a
@@ -10,6 +10,16 @@
 // when every check held, 1 otherwise. The outbox, the invoices and the database
 // stay in DIR to look at. --metrics-out writes the live /metrics answer at the end
 // to FILE (tools/lint.sh feeds it to `promtool check metrics`).
+//
+// Then a scripted commerce day (app/demo_day.h; --carts, default 40, --seed) in
+// DIR/day: a second engine on a manual clock with the Shopify flows (abandoned-cart,
+// checkouts, cart-orders, cart-versions) and the Shopify simulator as a child
+// (storeflow-shopify-sim next to this binary, or --sim PATH); the simulator sends
+// the signed webhooks, duplicated and re-ordered some, the clock is moved through
+// the day and the weeks after, and the summary compares what the engine reports
+// with what the script implies (a mismatch fails the demo). DIR/report.html shows
+// it (app/demo_report.h). --carts 0 skips the day. The day's database is always
+// SQLite (DIR/day/store.db); --db applies to the visit.
 
 #include <chrono>
 #include <filesystem>
@@ -22,11 +32,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <iostream>
+
 #include "app/commands.h"
+#include "app/demo_day.h"
+#include "app/demo_day_run.h"
+#include "app/demo_report.h"
 #include "app/engine_config.h"
 #include "app/http_call.h"
 #include "app/records_import.h"
 #include "app/serve_session.h"
+#include "app/sim_child.h"
+#include "common/timezone.h"
 #include "http/shopify_source.h"
 #include "http/webhook_source.h"
 
@@ -247,15 +266,174 @@ class DemoScript {
   int checks_ = 0;
 };
 
+// The simulator's shop (config/demo/shopify-sim/shops.json).
+constexpr char kDayShop[] = "alpha.myshopify.com";
+constexpr char kDayAdminToken[] = "shpat_alpha_admin_token_0001";
+constexpr char kDayStorefrontToken[] = "sf_alpha_storefront_token_0001";
+constexpr char kDayWebhookSecret[] = "hush";
+constexpr const char* kDayWorkflows[] = {"abandoned-cart.yaml", "checkouts.yaml",
+                                         "cart-orders.yaml", "cart-versions.yaml"};
+
+struct DayOptions {
+  std::uint64_t seed = 1;
+  int carts = 40;
+  fs::path sim;
+};
+
+// Plays the day in dir/day; returns the number of failed checks, or kDayNotPlayed
+// when the day could not be played (the reason is on `err`).
+constexpr int kDayNotPlayed = -1;
+int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::ostream& err) {
+  const fs::path work = dir / "day";
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  fs::create_directories(work / "workflows", ec);
+  for (const char* name : kDayWorkflows) {
+    fs::copy_file(fs::path("workflows") / name, work / "workflows" / name, ec);
+    if (ec) break;
+  }
+  if (!ec)
+    fs::copy("workflows/schemas", work / "workflows" / "schemas", fs::copy_options::recursive, ec);
+  if (ec) {
+    err << "storeflow demo: cannot copy the Shopify workflows into " << work.string() << ": "
+        << ec.message() << " (run the demo from the source tree)\n";
+    return kDayNotPlayed;
+  }
+  const DayMs start = DaysFromCivil(2026, 3, 10) * DayScript::kDay + 6 * DayScript::kHour;
+  auto script = DayScript::Make(day.seed, day.carts, start);
+  if (!script.ok()) {
+    err << "storeflow demo: " << script.status().message() << "\n";
+    return kDayNotPlayed;
+  }
+  std::ofstream(work / "script.json") << script->ToJson();
+  auto sim = SimChild::Start(day.sim, "config/demo/shopify-sim", work / "sim.log");
+  if (!sim.ok()) {
+    err << "storeflow demo: " << sim.status().message() << "\n";
+    return kDayNotPlayed;
+  }
+  {
+    std::ofstream secrets(work / "secrets.yaml");
+    secrets << "DEMO_ALPHA_ADMIN: " << kDayAdminToken
+            << "\nDEMO_ALPHA_STOREFRONT: " << kDayStorefrontToken << "\n";
+  }
+  fs::permissions(work / "secrets.yaml", fs::perms::owner_read | fs::perms::owner_write, ec);
+
+  auto config = LoadEngineConfig({});
+  if (!config.ok()) {
+    err << "storeflow demo: " << config.status().message() << "\n";
+    return kDayNotPlayed;
+  }
+  ServeOptions options;
+  options.config = std::move(config).value();
+  const std::string token = RandomHex(16);
+  options.config.admin.token = token;
+  options.config.webhooks.shopify_secrets = {kDayWebhookSecret};
+  options.config.http.access_log = false;
+  options.config.secrets_file = (work / "secrets.yaml").string();
+  options.config.plugins.configs["email"] = {{"transport", "outbox"},
+                                             {"from", "Alpha Goods <shop@storeflow.local>"},
+                                             {"templates_dir", "config/email-templates"},
+                                             {"outbox", {{"folder", (work / "outbox").string()}}}};
+  options.config.plugins.configs["storage"] = {{"root", (work / "storage").string()}};
+  options.config.plugins.configs["shopify"] = {
+      {"shops", Json::array({{{"domain", kDayShop},
+                              {"admin_token_secret", "DEMO_ALPHA_ADMIN"},
+                              {"storefront_token_secret", "DEMO_ALPHA_STOREFRONT"},
+                              {"endpoint", "http://127.0.0.1:" + std::to_string((*sim)->port()) +
+                                               "/shops/" + kDayShop}}})}};
+  options.db = "sqlite:" + (work / "store.db").string();
+  options.workflows_dir = (work / "workflows").string();
+  options.listen = "127.0.0.1:0";
+  options.workers = 4;
+  options.clock = "manual";
+  options.clock_start = start;
+  auto log = std::make_shared<std::ofstream>(work / "engine.log");
+  auto log_mu = std::make_shared<std::mutex>();
+  options.log = [log, log_mu](std::string_view line) {
+    std::lock_guard lock(*log_mu);
+    *log << line << "\n";
+    log->flush();
+  };
+
+  out << "\n10. A commerce day against the Shopify simulator (seed " << day.seed << ", "
+      << day.carts << " carts; files in " << work.string() << ")\n";
+  auto session = ServeSession::Start(std::move(options));
+  if (!session.ok()) {
+    err << "storeflow demo: the day's engine: " << session.status().message() << "\n";
+    return kDayNotPlayed;
+  }
+  out << "  engine: " << (*session)->summary() << ", manual clock\n";
+  out << "  simulator: http://127.0.0.1:" << (*sim)->port() << " (" << day.sim.string() << ")\n";
+  DayTarget target;
+  target.engine_port = (*session)->port();
+  target.admin_token = token;
+  target.sim_port = (*sim)->port();
+  target.shop = kDayShop;
+  target.admin_api_token = kDayAdminToken;
+  target.outbox = work / "outbox";
+  target.templates_dir = "config/email-templates";
+  const bool tty = &out == &std::cout && isatty(STDOUT_FILENO) == 1;
+  auto seen = PlayDay(*script, target, out, tty);
+  (*session)->Stop();
+  (*sim)->Stop();
+  if (!seen.ok()) {
+    err << "storeflow demo: the day stopped: " << seen.status().message()
+        << " (logs: " << (work / "engine.log").string() << ", " << (work / "sim.log").string()
+        << ")\n";
+    return kDayNotPlayed;
+  }
+  char took[64];
+  std::snprintf(took, sizeof(took), "%.1f", seen->wall_seconds);
+  out << "\n11. Summary of the day (" << took << " s of wall time)\n";
+  const std::vector<SummaryRow> rows = SummaryRows(*script, *seen);
+  const int mismatches = PrintSummary(rows, *seen, out);
+  const std::string title = "storeflow demo: a commerce day (seed " + std::to_string(day.seed) +
+                            ", " + std::to_string(day.carts) + " carts)";
+  const Status written = WriteHtmlReport(dir / "report.html", title, rows, *seen);
+  if (!written.ok()) {
+    err << "storeflow demo: " << written.message() << "\n";
+    return mismatches + 1;
+  }
+  out << "  report: " << (dir / "report.html").string() << "\n";
+  return mismatches;
+}
+
 }  // namespace
 
 int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kUsage =
-      "usage: storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE]\n";
+      "usage: storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE] [--seed N] [--carts N] "
+      "[--sim PATH]\n";
   Args args = input;
   const auto dir_option = TakeOption(args, "--dir");
   const auto db_option = TakeOption(args, "--db");
   const auto metrics_option = TakeOption(args, "--metrics-out");
+  const auto seed_option = TakeOption(args, "--seed");
+  const auto carts_option = TakeOption(args, "--carts");
+  const auto sim_option = TakeOption(args, "--sim");
+  DayOptions day;
+  try {
+    std::size_t used = 0;
+    if (seed_option) {
+      day.seed = std::stoull(*seed_option, &used);
+      if (used != seed_option->size()) throw std::invalid_argument("seed");
+    }
+    if (carts_option) {
+      day.carts = std::stoi(*carts_option, &used);
+      if (used != carts_option->size() || day.carts < 0 || day.carts > 10000) {
+        throw std::invalid_argument("carts");
+      }
+    }
+  } catch (const std::exception&) {
+    err << "storeflow demo: --seed takes a whole number >= 0, --carts one from 0 to 10000\n"
+        << kUsage;
+    return 2;
+  }
+  if (sim_option && sim_option->empty()) {
+    err << "storeflow demo: --sim needs a path\n" << kUsage;
+    return 2;
+  }
+  day.sim = sim_option ? fs::path(*sim_option) : SimulatorNextToSelf();
   if (!args.empty()) {
     err << "storeflow demo: unexpected argument '" << args[0] << "'\n" << kUsage;
     return 2;
@@ -263,7 +441,7 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   const fs::path dir = fs::absolute(dir_option.value_or("var/demo"));
   std::error_code ec;
   for (const char* part : {"store.db", "store.db-wal", "store.db-shm", "store.db.lock", "outbox",
-                           "storage", "engine.log"}) {
+                           "storage", "engine.log", "report.html"}) {
     fs::remove_all(dir / part, ec);
   }
   fs::create_directories(dir, ec);
@@ -332,15 +510,30 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
     out << "  /metrics written to " << *metrics_option << "\n";
   }
   (*session)->Stop();
+  session->reset();
+
+  const int day_failures = day.carts > 0 ? RunDay(day, dir, out, err) : 0;
 
   out << "\n";
+  if (day_failures == kDayNotPlayed) {
+    out << "demo FAILED: the commerce day could not be played (the reason is above; logs in "
+        << (dir / "day").string() << ")\n";
+    return 1;
+  }
+  if (day_failures > 0) {
+    out << "demo FAILED: the commerce day: " << day_failures << " check(s) failed (logs in "
+        << (dir / "day").string() << ")\n";
+    return 1;
+  }
   if (script.failures() > 0) {
     out << "demo FAILED: " << script.failures() << " of " << script.checks()
         << " checks failed (engine log: " << (dir / "engine.log").string() << ")\n";
     return 1;
   }
-  out << "demo ok: " << script.checks() << " checks passed. Look around: " << dir.string()
-      << "/{outbox,storage,store.db,engine.log}\n";
+  out << "demo ok: " << script.checks() << " checks passed"
+      << (day.carts > 0 ? ", and the day's counts matched the script" : "")
+      << ". Look around: " << dir.string() << "/{outbox,storage,store.db,engine.log"
+      << (day.carts > 0 ? ",day,report.html" : "") << "}\n";
   return 0;
 }
 
