@@ -35,6 +35,7 @@
 #include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
+#include "common/mail_date.h"
 #include "http_client.h"
 #include "serve_process.h"
 #include "sim_process.h"
@@ -87,29 +88,6 @@ std::string Iso(Ms t) {
   char out[32];
   std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return out;
-}
-
-// "Tue, 10 Mar 2026 09:00:00 +0000" -> ms; -1 when it is not one.
-Ms ParseRfc5322Date(const std::string& text) {
-  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int day = 0, year = 0, h = 0, mi = 0, s = 0, offset = 0;
-  char month[4] = {0};
-  const std::size_t comma = text.find(',');
-  const std::string rest = comma == std::string::npos ? text : text.substr(comma + 1);
-  if (std::sscanf(rest.c_str(), " %d %3s %d %d:%d:%d %d", &day, month, &year, &h, &mi, &s,
-                  &offset) != 7) {
-    return -1;
-  }
-  int mo = 0;
-  for (int i = 0; i < 12; ++i) {
-    if (std::string(month) == kMonths[i]) mo = i + 1;
-  }
-  if (mo == 0) return -1;
-  const int sign = offset < 0 ? -1 : 1;
-  const int magnitude = offset * sign;
-  return Utc(year, mo, day, h, mi, s) -
-         sign * ((magnitude / 100) * kHour + (magnitude % 100) * kMinute);
 }
 
 // ---- the script -----------------------------------------------------------------
@@ -473,8 +451,8 @@ class AbandonedCartsTest : public store::testing::StoreTest {
       const json steps = one.json().value("steps", json::array());
       const std::size_t from = steps.size() > 6 ? steps.size() - 6 : 0;
       for (std::size_t i = from; i < steps.size(); ++i) {
-        out += "\n    " + steps[i].value("path", "") + " " +
-               steps[i].value("status", "") + " " + steps[i].dump().substr(0, 300);
+        out += "\n    " + steps[i].value("path", "") + " " + steps[i].value("status", "") + " " +
+               steps[i].dump().substr(0, 300);
       }
     }
     return out;
@@ -700,8 +678,8 @@ TEST_P(AbandonedCartsTest, ADayOfCartsGetsExactlyTheEmailsTheRulesSay) {
     const json value = r.json()["value"];
     const std::string got = value.value("status", "");
     ++counts[got];
-    EXPECT_EQ(got, want) << "cart " << c.index << " " << value.dump() << "\nits runs: "
-                         << (got == want ? "" : RunsOf(c.token));
+    EXPECT_EQ(got, want) << "cart " << c.index << " " << value.dump()
+                         << "\nits runs: " << (got == want ? "" : RunsOf(c.token));
     if (auto it = scenario.expected().recovered_after.find(c.index);
         it != scenario.expected().recovered_after.end()) {
       EXPECT_EQ(value.value("recovered_after_email", 0), it->second)
@@ -727,7 +705,7 @@ TEST_P(AbandonedCartsTest, ADayOfCartsGetsExactlyTheEmailsTheRulesSay) {
       const int number = std::atoi(Header(raw, "X-Storeflow-Email-Number").c_str());
       const auto key = std::make_pair(cart, number);
       EXPECT_EQ(got.count(key), 0u) << "a second email " << number << " for cart " << cart;
-      got[key] = ParseRfc5322Date(Header(raw, "Date"));
+      got[key] = ParseMailDateMs(Header(raw, "Date")).value_or(-1);
       // The content: the cart's items, its total and the recovery URL.
       const std::string body = raw.substr(raw.find("\r\n\r\n"));
       EXPECT_NE(body.find("Mug " + std::to_string(cart)), std::string::npos) << raw;

@@ -11,6 +11,7 @@
 
 #include "app/http_call.h"
 #include "common/ack_window.h"
+#include "common/mail_date.h"
 #include "common/timezone.h"
 
 namespace storeflow::app {
@@ -25,30 +26,6 @@ std::string ClockText(DayMs t) {
   std::snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d UTC", c.year, c.month, c.day, c.hour,
                 c.minute);
   return text;
-}
-
-// "Tue, 10 Mar 2026 09:00:00 +0000" -> unix ms; -1 when it is not one.
-DayMs ParseMailDate(const std::string& text) {
-  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int day = 0, year = 0, h = 0, mi = 0, s = 0, offset = 0;
-  char month[4] = {0};
-  const std::size_t comma = text.find(',');
-  const std::string rest = comma == std::string::npos ? text : text.substr(comma + 1);
-  if (std::sscanf(rest.c_str(), " %d %3s %d %d:%d:%d %d", &day, month, &year, &h, &mi, &s,
-                  &offset) != 7) {
-    return -1;
-  }
-  int mo = 0;
-  for (int i = 0; i < 12; ++i) {
-    if (std::string(month) == kMonths[i]) mo = i + 1;
-  }
-  if (mo == 0) return -1;
-  const int sign = offset < 0 ? -1 : 1;
-  const int magnitude = offset * sign;
-  const std::int64_t seconds = DaysFromCivil(year, mo, day) * 86400 + h * 3600 + mi * 60 + s -
-                               sign * ((magnitude / 100) * 3600 + (magnitude % 100) * 60);
-  return seconds * 1000;
 }
 
 // The header lines of a message (unfolded), name lower-cased -> value.
@@ -292,7 +269,7 @@ class DayPlayer {
       ++seen.emails_by_template[named != subjects.end() ? named->second
                                                         : "(other: " + headers["subject"] + ")"];
       const auto cart = by_token.find(headers["x-storeflow-cart"]);
-      const DayMs at = ParseMailDate(headers["date"]);
+      const DayMs at = ParseMailDateMs(headers["date"]).value_or(-1);
       if (cart == by_token.end() || at < 0) continue;
       const int number = std::atoi(headers["x-storeflow-email-number"].c_str());
       if (auto due = cart->second->emails.find(number);

@@ -221,6 +221,18 @@ void StepCommitter::AfterCommit(const StepRow* row, std::optional<RunStatus> fin
   }
   // Only after the commit: a caller answered from this is answered with durable facts.
   ExecutorOptions const& options = services_.options;
+  if (finish && *finish == RunStatus::kFailed && options.log) {
+    // The step and the error's code, not its message: the message can quote the
+    // step's rendered input (addresses, internal URLs); the admin API has it.
+    const Json& error = run_.error;
+    const std::string step = error.is_object() ? error.value("step", "") : "";
+    const std::string code = error.is_object() ? error.value("code", "") : "";
+    options.log("warn", "run " + std::to_string(run_.id) + " of workflow '" + run_.workflow +
+                            "' failed" + (step.empty() ? "" : " at step '" + step + "'") +
+                            (code.empty() ? "" : " (" + code + ")") +
+                            "; it is on the dead-letter list (storeflow runs show " +
+                            std::to_string(run_.id) + ")");
+  }
   if (options.broker != nullptr && (finish || responded)) options.broker->Notify(run_);
 }
 

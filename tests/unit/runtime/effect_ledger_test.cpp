@@ -185,6 +185,12 @@ steps:
   EXPECT_EQ(Finish(id).status, RunStatus::kFailed);
   EXPECT_TRUE(action_->calls().empty());
   EXPECT_EQ(Steps(id)["send"].error.value("code", ""), "invalid_idempotency_key");
+  // The failure is in the engine's log, naming the run, the step and the code.
+  const std::string want = "warn: run " + std::to_string(id) +
+                           " of workflow 'empty' failed at step 'send' (invalid_idempotency_key)";
+  bool logged = false;
+  for (const std::string& line : logs_) logged = logged || line.rfind(want, 0) == 0;
+  EXPECT_TRUE(logged) << "no log line starting with: " << want;
 }
 
 TEST_P(EffectLedgerTest, AStepThatCallsOutRecordsItsOutcomeWithItsResult) {
