@@ -323,16 +323,18 @@ bool ParseHttpCors(ParseContext& ctx, const Entry& e, HttpCors& cors) {
 bool ParseHttpRateLimit(ParseContext& ctx, const Entry& e, HttpRateLimit& limit) {
   if (!ctx.ExpectMap(e, "rate_limit")) return false;
   bool ok = true;
-  std::optional<std::int64_t> burst;
+  // Not a std::optional: GCC 12 warns (-Wmaybe-uninitialized) on reading one here.
+  std::int64_t burst = 0;  // 0: not given
   bool has_rate = false;
   for (const Entry& f : ctx.Entries(e.value, "'rate_limit'", kRateKeys)) {
     if (f.key == "burst") {
-      burst = ctx.Integer(f, "burst");
-      if (burst && (*burst < 1 || *burst > 1'000'000)) {
+      const std::optional<std::int64_t> given = ctx.Integer(f, "burst");
+      if (given && (*given < 1 || *given > 1'000'000)) {
         ctx.Error(f.value_loc, "'burst' must be from 1 to 1000000");
-        burst.reset();
+      } else if (given) {
+        burst = *given;
       }
-      if (!burst) ok = false;
+      if (burst == 0) ok = false;
       continue;
     }
     auto text = ctx.String(f, "per_client");
@@ -358,7 +360,7 @@ bool ParseHttpRateLimit(ParseContext& ctx, const Entry& e, HttpRateLimit& limit)
     ok = false;
   }
   if (!ok) return false;
-  limit.burst = burst ? static_cast<double>(*burst) : std::max(1.0, std::ceil(limit.per_second));
+  limit.burst = burst > 0 ? static_cast<double>(burst) : std::max(1.0, std::ceil(limit.per_second));
   return true;
 }
 
