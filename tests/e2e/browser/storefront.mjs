@@ -185,7 +185,12 @@ async function main() {
       executablePath: options.chromium,
       headless: true,
       args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             "--no-first-run", "--no-default-browser-check", "--disable-extensions"],
+             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+             // Loopback only: no background traffic (puppeteer adds some of these too),
+             // and no host name resolves, so nothing but 127.0.0.1 can be reached.
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-domain-reliability", "--no-pings",
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
     });
     const result = await visit(browser, shop, options, log);
     page = result.page;
