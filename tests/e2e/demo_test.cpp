@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "outbox.h"
 #include "serve_process.h"
 
 namespace storeflow::e2e {
@@ -67,11 +68,7 @@ TEST(DemoTest, PlaysTheShopVisitAndEveryCheckHolds) {
   EXPECT_EQ(status, 0) << out << ReadFile(dir / "engine.log");
   EXPECT_NE(out.find("demo ok: "), std::string::npos) << out;
   EXPECT_EQ(out.find("CHECK FAILED"), std::string::npos) << out;
-  int emails = 0;
-  for (const auto& entry : fs::directory_iterator(dir / "outbox")) {
-    emails += entry.path().extension() == ".eml" ? 1 : 0;
-  }
-  EXPECT_EQ(emails, 1);
+  EXPECT_EQ(test_support::OutboxEmails(dir / "outbox").size(), 1u);
   EXPECT_TRUE(fs::exists(dir / "storage" / "invoices")) << out;
   // The excerpt printed and the file: the email plugin's counter, Prometheus-style.
   EXPECT_NE(out.find("storeflow_plugin_email_messages_sent_total{transport=\"outbox\"} 1"),
@@ -117,10 +114,7 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   for (const auto& [what, figures] : rows) {
     if (what.rfind("emails cart-reminder-", 0) == 0) emails_in_summary += figures.second;
   }
-  int eml = 0;
-  for (const auto& entry : fs::directory_iterator(dir / "a" / "day" / "outbox")) {
-    eml += entry.path().extension() == ".eml" ? 1 : 0;
-  }
+  const int eml = static_cast<int>(test_support::OutboxEmails(dir / "a" / "day" / "outbox").size());
   EXPECT_GT(eml, 0);
   EXPECT_EQ(eml, emails_in_summary);
   EXPECT_EQ(engine("emails at their scripted time"), eml);

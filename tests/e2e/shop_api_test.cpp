@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http_client.h"
+#include "outbox.h"
 #include "serve_process.h"
 #include "store_fixture.h"
 
@@ -238,14 +239,9 @@ TEST_P(ShopApiTest, AnOrderIsAnsweredAtOnceThenPaidConfirmedAndInvoiced) {
   EXPECT_NE(text.find("Total: 198.98 USD"), std::string::npos) << text;
 
   // The confirmation, through the email plugin's outbox.
-  int emails = 0;
-  std::string email;
-  for (const auto& entry : fs::directory_iterator(work_ / "outbox")) {
-    if (entry.path().extension() != ".eml") continue;
-    ++emails;
-    email = ReadFile(entry.path());
-  }
-  ASSERT_EQ(emails, 1) << server_.log();
+  const std::vector<std::string> emails = test_support::OutboxEmails(work_ / "outbox");
+  ASSERT_EQ(emails.size(), 1u) << server_.log();
+  const std::string& email = emails.front();
   EXPECT_NE(email.find("To: <ada@example.com>"), std::string::npos) << email;
   EXPECT_NE(email.find("Your order " + order_id), std::string::npos) << email;
   EXPECT_NE(email.find("multipart/alternative"), std::string::npos) << email;

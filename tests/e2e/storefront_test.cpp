@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "outbox.h"
 #include "serve_process.h"
 #include "shell_command.h"
 
@@ -187,14 +188,9 @@ class StorefrontTest : public ::testing::Test {
                         "  SW1Y 4JH London\n  GB\n"),
               std::string::npos)
         << text;
-    int emails = 0;
-    std::string email;
-    for (const auto& entry : fs::directory_iterator(work_ / "outbox")) {
-      if (entry.path().extension() != ".eml") continue;
-      ++emails;
-      email = ReadFile(entry.path());
-    }
-    ASSERT_EQ(emails, 1) << server_.log();
+    const std::vector<std::string> emails = test_support::OutboxEmails(work_ / "outbox");
+    ASSERT_EQ(emails.size(), 1u) << server_.log();
+    const std::string& email = emails.front();
     EXPECT_NE(email.find("To: <ada@example.com>"), std::string::npos) << email;
     EXPECT_NE(email.find("Your order " + order_id), std::string::npos) << email;
     EXPECT_NE(email.find("Ada Lovelace"), std::string::npos) << email;
