@@ -35,6 +35,11 @@ struct ActionError {
   std::string code;  // short, machine-readable: "not_found", "timeout", "http_503"
   std::string message;
   std::optional<Duration> retry_after;  // a hint from the peer (retryable only)
+  // A Lua call (rule or expression) of the step ran over its time limit: the
+  // executor tries the step once more at once, without counting an attempt (a
+  // loaded machine can deschedule a call past the limit; a runaway loop fails
+  // again). Set only before the step's action ran.
+  bool time_limit = false;
 
   static ActionError Retryable(std::string code, std::string message,
                                std::optional<Duration> retry_after = std::nullopt);

@@ -28,7 +28,10 @@ Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
       actions_(actions),
       options_(std::move(options)),
       catalog_(options_.script_root),
-      router_(catalog_),
+      router_(catalog_,
+              [this](std::string_view level, std::string_view message) {
+                if (options_.executor.log) options_.executor.log(level, message);
+              }),
       scheduler_(store_, catalog_, router_) {
   if (options_.owner.empty()) options_.owner = DefaultOwner();
   options_.executor.owner = options_.owner;
@@ -45,6 +48,12 @@ Engine::Engine(store::Store& store, Clock& clock, const ActionRegistry& actions,
   metrics::Registry::Default().Describe(
       "storeflow_claims_empty_total", metrics::Type::kCounter,
       "Claims that found no due run (each a transaction; idle workers wake one at a time).");
+  metrics::Registry::Default().Describe(
+      "storeflow_wait_key_errors_total", metrics::Type::kCounter,
+      "Events a wait_for key expression failed on (they cannot wake those waits).");
+  metrics::Registry::Default().Describe(
+      "storeflow_lua_time_limit_retries_total", metrics::Type::kCounter,
+      "Steps tried once more at once after a Lua call ran over its time limit.");
   api_sandbox_ = MakeSandbox();
   api_executor_ =
       std::make_unique<RunExecutor>(store_, catalog_, router_, actions_, clock_, options_.executor);

@@ -14,6 +14,11 @@ using store::RunStatus;
 
 constexpr Duration kDefaultDedupeTtl{24LL * 3600 * 1000};
 
+bool IsResourceLimit(const Status& status) {
+  return status.code() == StatusCode::kDeadlineExceeded ||
+         status.code() == StatusCode::kResourceExhausted;
+}
+
 Result<Json> EvaluateOnEvent(const workflow::Expression& expr, const Json& payload,
                              const Json& config, script::Sandbox& sandbox, TimeMs now) {
   Json context = {{"event", payload}, {"config", config}};
@@ -113,14 +118,10 @@ Result<PublishOutcome> EventRouter::PublishInPlace(store::Transaction& tx, store
   // Index the event for every wait_for that waits on its topic, and wake waits.
   std::vector<store::EventKeyRow> keys;
   for (const WaitKeyExpression& wait : catalog_.WaitKeys(event.topic)) {
-    std::string value;
-    if (wait.expression != nullptr) {
-      auto computed = EvaluateOnEvent(*wait.expression, event.payload, wait.owner->workflow->config,
-                                      sandbox, now);
-      if (!computed.ok() || computed->is_null()) continue;  // not a candidate for this key
-      value = workflow::InterpolationText(*computed);
-    }
-    keys.push_back({wait.expr_id, value});
+    auto value = WaitKeyValue(wait, event, sandbox, now);
+    if (!value.ok()) return value.status();
+    if (!value->has_value()) continue;  // not a candidate for this wait
+    keys.push_back({wait.expr_id, std::move(**value)});
   }
   if (!keys.empty()) {
     STOREFLOW_RETURN_IF_ERROR(tx.InsertEventKeys(event.id, event.topic, keys, now));
@@ -142,6 +143,40 @@ Result<PublishOutcome> EventRouter::PublishInPlace(store::Transaction& tx, store
     }
   }
   return outcome;
+}
+
+Result<std::optional<std::string>> EventRouter::WaitKeyValue(const WaitKeyExpression& wait,
+                                                             const store::EventRow& event,
+                                                             script::Sandbox& sandbox, TimeMs now) {
+  if (wait.expression == nullptr) return std::optional<std::string>(std::string());
+  const Json& config = wait.owner->workflow->config;
+  auto computed = EvaluateOnEvent(*wait.expression, event.payload, config, sandbox, now);
+  if (!computed.ok() && IsResourceLimit(computed.status())) {
+    // A time limit can trip on a loaded machine from the thread being descheduled:
+    // one more try before the publish fails.
+    computed = EvaluateOnEvent(*wait.expression, event.payload, config, sandbox, now);
+    if (!computed.ok() && IsResourceLimit(computed.status())) {
+      return computed.status().WithContext("workflow " + wait.owner->workflow->name +
+                                           ": wait_for key on " + event.topic);
+    }
+  }
+  if (!computed.ok()) {
+    // The expression fails on this payload (and would on every try): the event
+    // cannot be matched to this wait. Never silent: a metric and a log line.
+    const std::string& workflow = wait.owner->workflow->name;
+    metrics::Registry::Default().CounterAdd("storeflow_wait_key_errors_total",
+                                            {{"workflow", workflow}});
+    if (log_) {
+      // The code, not the message: a script's error text can quote the payload.
+      log_("warn", "event " + std::to_string(event.id) + " (" + event.topic +
+                       ") cannot wake the wait_for steps of workflow '" + workflow +
+                       "': their key (" + wait.expression->ChunkName().substr(1) +
+                       ") failed with " + std::string(StatusCodeName(computed.status().code())));
+    }
+    return std::optional<std::string>();
+  }
+  if (computed->is_null()) return std::optional<std::string>();
+  return std::optional<std::string>(workflow::InterpolationText(*computed));
 }
 
 Result<RunRow> EventRouter::StartRun(store::Transaction& tx, const LoadedWorkflow& loaded,

@@ -6,7 +6,10 @@
 // concurrency). Everything happens in the caller's transaction.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,7 +37,12 @@ bool TriggerMatches(const workflow::Trigger& trigger, const std::string& workflo
 
 class EventRouter {
  public:
-  explicit EventRouter(WorkflowCatalog& catalog) : catalog_(catalog) {}
+  // Where the router reports what it could not do for an event (a wait's key
+  // that failed to evaluate); none: nothing is logged (the metric still counts).
+  using Log = std::function<void(std::string_view level, std::string_view message)>;
+
+  explicit EventRouter(WorkflowCatalog& catalog, Log log = nullptr)
+      : catalog_(catalog), log_(std::move(log)) {}
 
   Result<PublishOutcome> Publish(store::Transaction& tx, store::EventRow event,
                                  script::Sandbox& sandbox, TimeMs now);
@@ -61,7 +69,16 @@ class EventRouter {
                     const workflow::Workflow& workflow, TimeMs now);
 
  private:
+  // The value under which `event` is indexed for `wait` (nullopt: the event is
+  // not a candidate for it). A key that fails on a resource limit is evaluated
+  // once more, then the error is returned (the publish fails and its sender
+  // retries: nothing accepted is lost); any other error is logged and counted.
+  Result<std::optional<std::string>> WaitKeyValue(const WaitKeyExpression& wait,
+                                                  const store::EventRow& event,
+                                                  script::Sandbox& sandbox, TimeMs now);
+
   WorkflowCatalog& catalog_;
+  Log log_;
 };
 
 }  // namespace storeflow::runtime

@@ -163,6 +163,14 @@ Result<bool> RunSession::TakeStep() {
     return true;
   }
   conflicts_ = 0;
+  if (result.kind == StepOutcome::Kind::kError && result.error.time_limit && !retried_time_limit_) {
+    retried_time_limit_ = true;
+    metrics::Registry::Default().CounterAdd("storeflow_lua_time_limit_retries_total",
+                                            {{"workflow", run_.workflow}});
+    committer_.Rollback();  // and run the step again, once, before it fails
+    return true;
+  }
+  retried_time_limit_ = false;
   STOREFLOW_RETURN_IF_ERROR(Apply(step, path, existing, std::move(result)));
   return !Stopped();
 }

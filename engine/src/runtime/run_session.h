@@ -102,6 +102,7 @@ class RunSession {
   std::optional<LedgerEntry> pending_effect_;  // the step's ledger entry, for Persist
   static constexpr int kMaxConflicts = 20;
   int conflicts_ = 0;
+  bool retried_time_limit_ = false;  // this step was tried again after a Lua time limit
 };
 
 }  // namespace storeflow::runtime

@@ -71,6 +71,102 @@ TEST_P(EngineTest, WaitForMatchesAnEventPublishedAfterwards) {
   EXPECT_EQ(Steps(id)["converted"].status, StepStatus::kCompleted);
 }
 
+// A wait's key that fails on a payload must not drop the event silently: it is
+// counted and logged (with where the key is written), the event is stored, and
+// the waits it cannot name keep waiting for an event they can.
+TEST_P(EngineTest, AWaitKeyThatFailsOnAnEventIsLoggedAndCountedAndTheEventKept) {
+  Load(R"(workflow: nested-waiter
+on: [{event: cart}]
+key: event.token
+steps:
+  - id: wait_order
+    wait_for:
+      event: order
+      key: event.cart.token
+      timeout: 2h
+)");
+  const auto id = Start("nested-waiter", {{"token", "c1"}});
+  DriveUntilStatus(id, RunStatus::kWaiting);
+  const double before = metrics::Registry::Default().Value("storeflow_wait_key_errors_total",
+                                                           {{"workflow", "nested-waiter"}});
+  auto bad = Publish("order", {{"n", 1}});  // no `cart`: event.cart.token raises
+  ASSERT_TRUE(bad.ok()) << bad.status().ToString();
+  ASSERT_TRUE(bad->event_id.has_value());  // stored, not lost
+  EXPECT_TRUE(bad->woken.empty());
+  EXPECT_EQ(metrics::Registry::Default().Value("storeflow_wait_key_errors_total",
+                                               {{"workflow", "nested-waiter"}}),
+            before + 1);
+  bool logged = false;
+  for (const std::string& line : logs_) {
+    if (line.rfind("warn: event " + std::to_string(*bad->event_id), 0) == 0 &&
+        line.find("nested-waiter") != std::string::npos &&
+        line.find("test.yaml:8") != std::string::npos) {
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged) << ::testing::PrintToString(logs_);
+  auto good = Publish("order", {{"cart", {{"token", "c1"}}}, {"n", 2}});
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->woken, std::vector<std::int64_t>{id});
+  Finish(id);
+  EXPECT_EQ(Steps(id)["wait_order"].output["n"], 2);
+}
+
+// A key over the Lua time limit (the limit can trip on a loaded machine) fails
+// the publish, so its sender retries, instead of leaving the event unmatched.
+TEST_P(EngineTest, AWaitKeyOverTheTimeLimitFailsThePublishInsteadOfSkippingTheWait) {
+  options_.lua.time_per_call = std::chrono::milliseconds(40);
+  NewEngine();
+  Load(R"yaml(workflow: slow-waiter
+on: [{event: cart}]
+key: event.token
+steps:
+  - id: wait_order
+    wait_for:
+      event: order
+      key: "(function() while event.spin do end return event.cart_token end)()"
+      timeout: 2h
+)yaml");
+  const auto id = Start("slow-waiter", {{"token", "c1"}});
+  DriveUntilStatus(id, RunStatus::kWaiting);
+  auto slow = Publish("order", {{"cart_token", "c1"}, {"spin", true}});
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.status().code(), StatusCode::kDeadlineExceeded) << slow.status().ToString();
+  EXPECT_NE(slow.status().message().find("slow-waiter"), std::string::npos)
+      << slow.status().ToString();
+  EXPECT_EQ(GetRun(id).status, RunStatus::kWaiting);
+  auto quick = Publish("order", {{"cart_token", "c1"}, {"spin", false}});
+  ASSERT_TRUE(quick.ok()) << quick.status().ToString();
+  EXPECT_EQ(quick->woken, std::vector<std::int64_t>{id});
+}
+
+// A step whose expression runs over the Lua time limit is tried once more at
+// once (a loaded machine can deschedule a call past the limit); a loop that
+// never ends fails the second time, and the action is never called.
+TEST_P(EngineTest, AStepOverTheLuaTimeLimitIsTriedOnceMoreThenFails) {
+  options_.lua.time_per_call = std::chrono::milliseconds(40);
+  NewEngine();
+  Load(R"yaml(workflow: spinner
+on: [{event: go}]
+steps:
+  - id: spin
+    if: "(function() while event.spin do end return true end)()"
+    uses: test.act
+    with: { n: 1 }
+)yaml");
+  const double before = metrics::Registry::Default().Value("storeflow_lua_time_limit_retries_total",
+                                                           {{"workflow", "spinner"}});
+  const auto id = Start("spinner", {{"spin", true}});
+  const auto run = Finish(id);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error.dump().find("time limit of 40 ms exceeded"), std::string::npos)
+      << run.error.dump();
+  EXPECT_EQ(metrics::Registry::Default().Value("storeflow_lua_time_limit_retries_total",
+                                               {{"workflow", "spinner"}}),
+            before + 1);
+  EXPECT_TRUE(action_->calls().empty());
+}
+
 TEST_P(EngineTest, WaitForFindsAnEventThatArrivedShortlyBefore) {
   LoadWaiter();
   ASSERT_TRUE(Publish("order", {{"cart_token", "c2"}, {"n", 9}}).ok());

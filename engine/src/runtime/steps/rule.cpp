@@ -14,7 +14,9 @@ class RuleHandler final : public StepHandler {
     if (!input.ok()) return StepOutcome::Error(ExpressionError(input.status()));
     auto output = c.sandbox.CallRule(rule.script, rule.function, *input, c.Call());
     if (!output.ok()) {
-      return StepOutcome::Error(ActionError::Permanent("rule", output.status().message()), *input);
+      ActionError error = ActionError::Permanent("rule", output.status().message());
+      error.time_limit = output.status().code() == StatusCode::kDeadlineExceeded;
+      return StepOutcome::Error(std::move(error), *input);
     }
     return StepOutcome::Done(*output, *input);
   }

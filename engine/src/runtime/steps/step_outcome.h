@@ -64,7 +64,9 @@ struct StepOutcome {
 
 // The permanent error of an expression that failed to evaluate.
 inline ActionError ExpressionError(const Status& status) {
-  return ActionError::Permanent("expression", status.message());
+  ActionError error = ActionError::Permanent("expression", status.message());
+  error.time_limit = status.code() == StatusCode::kDeadlineExceeded;
+  return error;
 }
 
 }  // namespace storeflow::runtime
