@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The docs' commands are real (ctest label `docs`; tests/docs/README.md).
+"""The docs' commands are real (ctest label `docs`; tests/README.md).
 
-Runs every fenced shell command of README.md, docs/quickstart.md and docs/http-api.md
-against the built `storeflow`, the way a reader types them: one bash session per
-document, in a scratch copy of the project (workflows/, scripts/, config/, examples/),
+Runs every fenced shell command of README.md, docs/quickstart.md, docs/http-api.md and
+examples/quickstart/README.md against the built `storeflow`, the way a reader types
+them: one bash session per document, in a scratch copy of the project (workflows/, scripts/, config/, examples/),
 with `storeflow serve` on a free loopback port and SQLite files in that folder.
 
 What a block means:
@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.parse
 
-DOCS = ["README.md", "docs/quickstart.md", "docs/http-api.md"]
+DOCS = ["README.md", "docs/quickstart.md", "docs/http-api.md", "examples/quickstart/README.md"]
 # The PostgreSQL URL the docs show; replaced by a fresh database of STOREFLOW_TEST_PG_URL.
 DOC_PG_URL = "postgresql://storeflow:change-me@127.0.0.1:5432/storeflow"
 DOC_LISTEN = "127.0.0.1:8080"
@@ -190,6 +190,7 @@ class Command:
         self.comments = []       # sh: the comment lines after it
         self.expected = None     # console: its output lines
         self.exit = 0
+        self.block = 0           # the line of its block's fence
 
     @property
     def where(self):
@@ -211,6 +212,7 @@ def sh_commands(block):
             continue
         if text.strip():
             commands.append(Command(block.doc, start, text, "sh"))
+            commands[-1].block = block.line
         pending = []
     if pending:
         fail("%s:%d: a command is not finished at the end of its block" % (block.doc, start))
@@ -222,6 +224,7 @@ def console_commands(block):
     for n, line in block.lines:
         if line.startswith("$ "):
             command = Command(block.doc, n, line[2:], "console")
+            command.block = block.line
             command.expected = []
             if block.marker and block.marker.startswith("exit "):
                 command.exit = int(block.marker.split()[1])
@@ -355,9 +358,9 @@ def is_read_only(command):
 
 def run_document(doc, commands, args, work, used):
     port = free_port()
-    state = os.path.join(work, ".doc-test", os.path.basename(doc))
+    state = os.path.join(work, ".doc-test", doc.replace("/", "_"))
     os.makedirs(state)
-    specs, script = {}, [PRELUDE]
+    specs, script, without_pg = {}, [PRELUDE], set()
     for n, command in enumerate(commands):
         key = (doc, strip_comment(command.text))
         if key in NOT_RUN:
@@ -370,11 +373,12 @@ def run_document(doc, commands, args, work, used):
             continue
         text = command.text.replace(DOC_LISTEN, "127.0.0.1:%d" % port)
         text = text.replace("localhost:8080", "127.0.0.1:%d" % port)
+        if (DOC_PG_URL in text or command.block in without_pg) and not args.pg_url:
+            without_pg.add(command.block)  # the rest of the block needs that database
+            print("NOT RUN %s: %s\n    why: STOREFLOW_TEST_PG_URL is not set"
+                  % (command.where, command.text))
+            continue
         if DOC_PG_URL in text:
-            if not args.pg_url:
-                print("NOT RUN %s: %s\n    why: STOREFLOW_TEST_PG_URL is not set"
-                      % (command.where, command.text))
-                continue
             text = text.replace(DOC_PG_URL, args.pg_url)
         with open(os.path.join(state, "%d.cmd" % n), "w") as f:
             f.write(text)
