@@ -392,7 +392,7 @@ def run_document(doc, commands, args, work, used):
     with open(os.path.join(state, "specs.json"), "w") as f:
         json.dump({"specs": specs, "work": work, "port": port}, f)
     if len(script) == 2:
-        return
+        return None
     print("\n== %s (serve on 127.0.0.1:%d)" % (doc, port))
     env = dict(os.environ)
     for name in list(env):
@@ -409,9 +409,10 @@ def run_document(doc, commands, args, work, used):
         done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=work, env=env,
                               timeout=300, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        fail("%s: the commands did not finish within 300 s" % doc)
+        return "%s: the commands did not finish within 300 s" % doc
     if done.returncode != 0 or os.path.exists(os.path.join(state, "failed")):
-        fail("%s: a command did not do what the doc says (above)" % doc)
+        return "%s: a command did not do what the doc says (above)" % doc
+    return None
 
 
 def shell_quote(text):
@@ -488,7 +489,7 @@ def main():
         for name in ("storeflow", "curl"):
             os.chmod(os.path.join(bindir, name), 0o755)
 
-        used = set()
+        used, failures = set(), []
         database = None
         if args.pg_url:
             database = FreshDatabase(args.pg_url).__enter__()
@@ -503,10 +504,14 @@ def main():
                         commands += sh_commands(block)
                     elif block.lang == "console":
                         commands += console_commands(block)
-                run_document(doc, commands, args, work, used)
+                problem = run_document(doc, commands, args, work, used)
+                if problem:
+                    failures.append(problem)
         finally:
             if database:
                 database.__exit__()
+        if failures:
+            fail("\n  ".join(["the docs do not hold:"] + failures))
         stale = set(NOT_RUN) - used
         if stale:
             fail("NOT_RUN lists commands no doc has any more: %s" % sorted(stale))
