@@ -240,12 +240,15 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
         std::from_chars(lease_text->data(), lease_text->data() + lease_text->size(), lease_ms);
     if (ec != std::errc() || lease_ms < 100) return usage("--lease is milliseconds (>= 100)");
   }
-  // From here on SIGINT/SIGTERM wait for sigwait below (workers inherit the mask),
-  // so a signal during start-up still ends in an orderly stop.
+  // From here on SIGINT/SIGTERM/SIGHUP wait for sigwait below (workers inherit
+  // the mask), so a signal during start-up still ends in an orderly stop, and a
+  // SIGHUP is handled on this thread (no work in a signal handler): it reloads
+  // the workflows. One that comes during start-up is held until it is done.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ConfigSources sources;
   if (config_path) sources.file = *config_path;
@@ -267,6 +270,7 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
   options.drain = std::chrono::milliseconds(drain_ms);
   options.listen = listen;
   options.dev = dev;
+  options.config_file = config_path;
   options.log = [&err, &log_mu](std::string_view line) {
     std::lock_guard lock(log_mu);
     err << line << "\n";
@@ -292,7 +296,15 @@ int RunServeCommand(const Args& input, std::ostream& out, std::ostream& err) {
         << (*session)->port() << "\n";
   }
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    {
+      std::lock_guard lock(log_mu);
+      err << "storeflow serve: SIGHUP, reloading " << dir.value_or("workflows") << "\n";
+    }
+    (*session)->Reload();  // logs its outcome (and each error) through options.log
+  }
   {
     std::lock_guard lock(log_mu);
     err << "storeflow serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";

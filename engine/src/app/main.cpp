@@ -27,7 +27,8 @@ Commands:
   serve [--db URL] [--workflows DIR] [--workers N] [--listen HOST:PORT] [--dev]
                                         run the engine and its HTTP server (webhooks, REST
                                         triggers, /metrics, the admin API /api/v1) until
-                                        SIGTERM/SIGINT, then drain and exit 0
+                                        SIGTERM/SIGINT, then drain and exit 0; SIGHUP
+                                        reloads the workflows and rule scripts
   demo [--dir DIR] [--db URL]           the main job: serve the shop API on SQLite (files in
                                         DIR, default var/demo) and play a shopper's visit
                                         over HTTP; exit 0 when every check holds

@@ -43,20 +43,6 @@ Result<http::WebhookSources> BuildWebhookSources(const WebhookConfig& config) {
   return sources;
 }
 
-Result<std::vector<std::string>> WorkflowFiles(const std::string& folder) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
-      files.push_back(entry.path().string());
-    }
-  }
-  if (ec) return NotFound("cannot read " + folder + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 }  // namespace
 
 // Declared in the order they are built; destroyed in reverse (the surface before
@@ -69,6 +55,7 @@ struct ServeSession::Parts {
   runtime::ActionRegistry actions;
   std::unique_ptr<PluginSetup> plugins;
   std::unique_ptr<runtime::Engine> engine;
+  std::unique_ptr<WorkflowReloader> reloader;
   std::unique_ptr<runtime::RetentionJanitor> janitor;
   std::unique_ptr<runtime::DeadLetterRedriver> redriver;
   std::unique_ptr<runtime::SyncHealthMonitor> health;
@@ -106,9 +93,15 @@ const std::string& ServeSession::summary() const {
   return parts_->summary;
 }
 
+ReloadReport ServeSession::Reload() {
+  return parts_->reloader->Reload();
+}
+
 void ServeSession::Stop() {
   if (!parts_ || parts_->stopped) return;
   parts_->stopped = true;
+  // A reload in progress finishes first (it may restart the event sources).
+  if (parts_->reloader) parts_->reloader->Shutdown();
   // The plugin event sources first (they publish through the surface's
   // committer); then stop accepting and finish the requests in flight (they need
   // the engine's store and committer), then the workers.
@@ -162,21 +155,18 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.engine->catalog().set_secret_check([secrets = p.plugins->secrets](const std::string& name) {
     return secrets != nullptr && secrets->Find(name) != nullptr;
   });
+  p.engine->catalog().set_source_check(p.plugins->source_check());
 
-  auto files = WorkflowFiles(o.workflows_dir);
-  if (!files.ok()) return files.status();
-  std::string invalid;
-  for (const auto& file : *files) {
-    auto loaded = p.engine->LoadWorkflowFile(file);
-    if (!loaded.ok()) invalid += (invalid.empty() ? "" : "\n") + loaded.status().message();
-  }
-  if (invalid.empty()) {
-    // workflows.<name> entries and STOREFLOW_WORKFLOWS_* variables nothing reads.
-    for (const std::string& problem : p.engine->catalog().UnusedConfigOverrides()) {
-      invalid += (invalid.empty() ? "invalid configuration:\n  " : "\n  ") + problem;
-    }
-  }
-  if (!invalid.empty()) return InvalidArgument(invalid);
+  // The workflows (and the rule scripts they pin): all of them valid, or none
+  // loaded; reloads (SIGHUP, the admin API) go through the same checks.
+  ReloadTargets reload_targets;
+  reload_targets.engine = p.engine.get();
+  reload_targets.workflows_dir = o.workflows_dir;
+  reload_targets.plugins = p.plugins->host.get();
+  reload_targets.config_file = o.config_file;
+  reload_targets.log = log;
+  p.reloader = std::make_unique<WorkflowReloader>(std::move(reload_targets));
+  STOREFLOW_RETURN_IF_ERROR(p.reloader->LoadInitial());
   // Host service source_topics (ABI 1.2): what the loaded workflows listen to.
   p.plugins->host->SetWorkflowTopics([engine = p.engine.get()](const std::string& source) {
     return engine->catalog().SourceTopics(source);
@@ -232,9 +222,14 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   Status exposure = http::CheckAdminExposure(admin_server.host, o.config.admin.token, o.dev);
   p.surface = std::make_unique<http::Surface>(*p.engine, std::move(*webhook_sources),
                                               std::move(http_options));
+  p.reloader->set_surface(p.surface.get());
   if (exposure.ok()) {
     http::AdminApiOptions admin_options{o.config.admin.token};
     admin_options.sync_health = o.config.sync_health;
+    admin_options.reload = [reloader = p.reloader.get()] {
+      ReloadReport report = reloader->Reload();
+      return std::make_pair(report.http_status(), report.ToJson());
+    };
     p.admin = std::make_unique<http::AdminApi>(*p.store, *p.engine, std::move(admin_options));
     if (o.config.admin.listen.empty()) {
       STOREFLOW_RETURN_IF_ERROR(p.admin->Register(p.surface->router()));
@@ -286,9 +281,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
     }
   }
   session->parts_->summary =
-      std::to_string(files->size()) + " workflow(s) from " + o.workflows_dir + ", " +
-      std::to_string(o.workers) + " worker(s), " + session->parts_->store->display_url() +
-      "; admin API " +
+      std::to_string(session->parts_->engine->catalog().Currents().size()) + " workflow(s) from " +
+      o.workflows_dir + ", " + std::to_string(o.workers) + " worker(s), " +
+      session->parts_->store->display_url() + "; admin API " +
       (!session->parts_->admin         ? std::string("off")
        : session->parts_->admin_server ? "on http://" + session->parts_->admin_host + ":" +
                                              std::to_string(session->parts_->admin_server->port())

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "app/engine_config.h"
+#include "app/workflow_reload.h"
 #include "common/result.h"
 
 namespace storeflow::store {
@@ -35,6 +36,8 @@ struct ServeOptions {
   std::optional<std::string> listen;  // HOST:PORT; nullopt: config http.listen
   // Serve the admin API without a token (only on a loopback address).
   bool dev = false;
+  // The engine configuration file (a reload says when it changed since the start).
+  std::optional<std::string> config_file;
   // Engine and access-log lines (thread-safe); also start-up warnings.
   std::function<void(std::string_view)> log;
 };
@@ -55,6 +58,9 @@ class ServeSession {
   store::Store& store();
   // "6 workflow(s) from workflows, 4 worker(s), sqlite:storeflow.db; admin API on"
   const std::string& summary() const;
+  // Reloads the workflows folder and the rule scripts (app/workflow_reload.h):
+  // what SIGHUP and POST /api/v1/workflows/reload do. Thread-safe; serialized.
+  ReloadReport Reload();
   // Stops accepting, finishes requests in flight, then drains the workers. Idempotent.
   void Stop();
 

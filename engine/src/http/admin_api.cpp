@@ -68,8 +68,12 @@ Response AdminApi::Handle(const Request& request) const {
     }
     Request routed = request;
     routed.path_params = std::move(params);
-    admin::Context context{store_, engine_, options_.default_page_size, options_.max_page_size,
-                           &options_.sync_health};
+    admin::Context context{store_,
+                           engine_,
+                           options_.default_page_size,
+                           options_.max_page_size,
+                           &options_.sync_health,
+                           options_.reload ? &options_.reload : nullptr};
     try {
       return route.handler(context, routed);
     } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 // (404 unknown path, 405 + Allow for a wrong method) and answers. Thread-safe.
 // The reference is docs/openapi.yaml (a test keeps it in step with Routes()).
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,9 @@ struct AdminApiOptions {
   int max_page_size = 500;
   // The thresholds of GET /api/v1/health/sync.
   runtime::SyncHealthOptions sync_health;
+  // POST /api/v1/workflows/reload: reloads the workflows and answers with the
+  // HTTP status and JSON body it gives (app/workflow_reload.h). Unset: 503.
+  std::function<std::pair<int, nlohmann::json>()> reload;
 };
 
 class AdminApi {

@@ -5,7 +5,9 @@
 // request with its path parameters filled by the admin router, after auth.
 
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http_message.h"
@@ -21,6 +23,8 @@ struct Context {
   int default_page_size = 50;
   int max_page_size = 500;
   const runtime::SyncHealthOptions* sync_health = nullptr;  // defaults when null
+  // POST /api/v1/workflows/reload (AdminApiOptions::reload); null: not offered.
+  const std::function<std::pair<int, Json>()>* reload = nullptr;
 };
 
 using Handler = Response (*)(Context& context, const Request& request);
@@ -48,6 +52,7 @@ Response ShowRunById(Context& context, std::int64_t id, bool dead_letters_only);
 
 Response ListWorkflows(Context& context, const Request& request);
 Response ShowWorkflow(Context& context, const Request& request);
+Response ReloadWorkflows(Context& context, const Request& request);
 
 Response ListRuns(Context& context, const Request& request);
 Response ShowRun(Context& context, const Request& request);

@@ -16,6 +16,7 @@ std::string_view NextSegment(std::string_view& text) {
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"GET", "/api/v1/workflows", ListWorkflows},
+      {"POST", "/api/v1/workflows/reload", ReloadWorkflows},
       {"GET", "/api/v1/workflows/{name}", ShowWorkflow},
       {"GET", "/api/v1/runs", ListRuns},
       {"GET", "/api/v1/runs/{id}", ShowRun},

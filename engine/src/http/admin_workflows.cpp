@@ -1,5 +1,5 @@
 // GET /api/v1/workflows and /api/v1/workflows/{name}: the loaded workflows and
-// the stored versions of one.
+// the stored versions of one. POST /api/v1/workflows/reload: hot reload.
 
 #include <algorithm>
 
@@ -74,6 +74,21 @@ Response ShowWorkflow(Context& context, const Request& request) {
   }
   body["versions"] = std::move(list);
   return Response::JsonBody(200, body);
+}
+
+Response ReloadWorkflows(Context& context, const Request& request) {
+  QueryInput query(request, {});
+  if (!query.ok()) return query.ErrorResponse();
+  if (!request.body.empty() && request.body.find_first_not_of(" \t\r\n{}") != std::string::npos) {
+    return Response::Error(400, "invalid_argument",
+                           "POST /api/v1/workflows/reload takes no body (it reloads the "
+                           "workflows folder the engine was started with)");
+  }
+  if (context.reload == nullptr) {
+    return Response::Error(503, "unavailable", "this engine does not reload its workflows");
+  }
+  auto [status, body] = (*context.reload)();
+  return Response::JsonBody(status, body);
 }
 
 }  // namespace storeflow::http::admin

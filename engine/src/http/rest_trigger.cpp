@@ -71,6 +71,13 @@ bool IsSecretHeader(std::string_view name) {
 }
 
 Status RestTriggers::Register(Router& router) {
+  auto table = Prepare(engine_.catalog().Currents());
+  if (!table.ok()) return table.status();
+  return Install(router, std::move(table).value());
+}
+
+Result<RestTriggers::Table> RestTriggers::Prepare(
+    const std::vector<std::shared_ptr<const runtime::LoadedWorkflow>>& workflows) const {
   RouteGuardOptions guard_options;
   guard_options.secrets = options_.secrets.get();
   guard_options.root = engine_.catalog().root();
@@ -78,17 +85,24 @@ Status RestTriggers::Register(Router& router) {
   guard_options.now_s = options_.now_s;
   guard_options.now_ms = options_.now_ms;
   guard_options.rate_limit_clients = options_.rate_limit_clients;
+  Table previous;
+  {
+    std::lock_guard lock(mu_);
+    previous = installed_;
+  }
+  auto same_guard = [](const workflow::HttpTrigger& a, const workflow::HttpTrigger& b) {
+    return a.auth == b.auth && a.cors == b.cors && a.rate_limit == b.rate_limit;
+  };
+  Table table;
   std::map<std::pair<std::string, std::string>, std::string> owners;  // route -> workflow
-  for (const auto& loaded : engine_.catalog().Currents()) {
+  for (const auto& loaded : workflows) {
     for (const auto& trigger : loaded->workflow->triggers) {
       const auto* http = std::get_if<workflow::HttpTrigger>(&trigger.spec);
       if (http == nullptr) continue;
       const std::string& name = loaded->workflow->name;
       const auto key = std::make_pair(http->method, http->path);
-      if (auto it = guards_.find(key); it != guards_.end()) {
-        const workflow::HttpTrigger& first = it->second->trigger();
-        if (!(first.auth == http->auth && first.cors == http->cors &&
-              first.rate_limit == http->rate_limit)) {
+      if (auto it = table.guards.find(key); it != table.guards.end()) {
+        if (!same_guard(it->second->trigger(), *http)) {
           return InvalidArgument(trigger.loc.ToString() + ": workflow " + name + " routes " +
                                  http->method + " " + http->path + " as workflow " + owners[key] +
                                  " does, with other auth, cors or rate_limit: one route has "
@@ -96,22 +110,31 @@ Status RestTriggers::Register(Router& router) {
         }
         continue;
       }
+      owners.emplace(key, name);
+      if (auto old = previous.guards.find(key);
+          old != previous.guards.end() && same_guard(old->second->trigger(), *http)) {
+        table.guards.emplace(key, old->second);
+        continue;
+      }
       auto guard = RouteGuard::Build(*http, guard_options);
       if (!guard.ok()) return guard.status().WithContext("workflow " + name);
-      std::shared_ptr<const RouteGuard> shared = std::move(guard).value();
-      guards_.emplace(key, shared);
-      owners.emplace(key, name);
-      const std::string method = http->method;
-      const std::string pattern = http->path;
-      Status s = router.Add(method, pattern, [this, method, pattern, shared](Request& request) {
-        return Handle(request, method, pattern, *shared);
-      });
-      if (!s.ok()) return s.WithContext("workflow " + name);
+      table.guards.emplace(key, std::shared_ptr<const RouteGuard>(std::move(guard).value()));
     }
+  }
+  return table;
+}
+
+std::vector<GroupRoute> RestTriggers::RoutesOf(const Table& table) {
+  std::vector<GroupRoute> routes;
+  for (const auto& [key, shared] : table.guards) {
+    const auto& [method, pattern] = key;
+    routes.push_back({method, pattern,
+                      [this, method = method, pattern = pattern, shared = shared](
+                          Request& request) { return Handle(request, method, pattern, *shared); }});
   }
   // Preflights: one OPTIONS route per path that has a CORS policy.
   std::map<std::string, std::map<std::string, std::shared_ptr<const RouteGuard>>> by_path;
-  for (const auto& [key, guard] : guards_) by_path[key.second][key.first] = guard;
+  for (const auto& [key, guard] : table.guards) by_path[key.second][key.first] = guard;
   for (auto& [pattern, methods] : by_path) {
     bool any_cors = false;
     std::string allow = "OPTIONS";
@@ -120,19 +143,31 @@ Status RestTriggers::Register(Router& router) {
       allow += ", " + method;
     }
     if (!any_cors) continue;
-    Status s = router.Add("OPTIONS", pattern, [methods = methods, allow](Request& request) {
-      const auto wanted = request.Header("access-control-request-method");
-      const auto it = wanted ? methods.find(*wanted) : methods.end();
-      if (it == methods.end()) {
-        Response response;
-        response.status = 204;
-        return response.WithHeader("Allow", allow);
-      }
-      return it->second->Preflight(request, allow);
-    });
+    GroupRoute preflight{"OPTIONS", pattern, [methods = methods, allow](Request& request) {
+                           const auto wanted = request.Header("access-control-request-method");
+                           const auto it = wanted ? methods.find(*wanted) : methods.end();
+                           if (it == methods.end()) {
+                             Response response;
+                             response.status = 204;
+                             return response.WithHeader("Allow", allow);
+                           }
+                           return it->second->Preflight(request, allow);
+                         }};
     // Another spelling of the same path shape ({id} / {key}) is routed already.
-    if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
+    preflight.unless_routed = true;
+    routes.push_back(std::move(preflight));
   }
+  return routes;
+}
+
+Status RestTriggers::Check(Router& router, const Table& table) {
+  return router.CheckGroup(kGroup, RoutesOf(table));
+}
+
+Status RestTriggers::Install(Router& router, Table table) {
+  STOREFLOW_RETURN_IF_ERROR(router.ReplaceGroup(kGroup, RoutesOf(table)));
+  std::lock_guard lock(mu_);
+  installed_ = std::move(table);
   return Status::Ok();
 }
 

@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -61,11 +62,30 @@ class RestTriggers {
                RestTriggerOptions options, ErrorLog log = {})
       : engine_(engine), committer_(committer), options_(options), log_(std::move(log)) {}
 
+  // The routes of a set of workflows, checked but not yet routed.
+  struct Table {
+    // By (method, pattern): the route's guard (auth, cors, rate_limit).
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<const RouteGuard>> guards;
+  };
+
   // One route per distinct (method, path) among the current workflows' http
   // triggers (several workflows on one route each get a run; the first answers;
   // their auth, cors and rate_limit must then be the same), and an OPTIONS route
   // per path with a CORS policy. Fails for an unknown secret or a bad JWKS file.
+  // The routes form the router's group kGroup.
   Status Register(Router& router);
+
+  // Hot reload. Prepare builds the table of `workflows` (the errors Register
+  // would give, nothing routed); a route whose auth, cors and rate_limit are
+  // unchanged keeps its guard (and its rate-limit buckets). Check says whether
+  // `router` would take it (a route may clash with another part's). Install
+  // replaces the routed group with it.
+  Result<Table> Prepare(
+      const std::vector<std::shared_ptr<const runtime::LoadedWorkflow>>& workflows) const;
+  Status Check(Router& router, const Table& table);
+  Status Install(Router& router, Table table);
+
+  static constexpr std::string_view kGroup = "rest-triggers";
 
  private:
   Response Handle(Request& request, const std::string& method, const std::string& pattern,
@@ -79,8 +99,10 @@ class RestTriggers {
   runtime::GroupCommitter& committer_;
   RestTriggerOptions options_;
   ErrorLog log_;
-  // By (method, pattern); built by Register, read-only after.
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<const RouteGuard>> guards_;
+  std::vector<GroupRoute> RoutesOf(const Table& table);
+
+  mutable std::mutex mu_;
+  Table installed_;  // what Register or Install routed last
 };
 
 // Headers kept in the event: lower-case names, without credentials

@@ -47,7 +47,10 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-Status Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+Router::Router() : routes_(std::make_shared<const Table>()) {}
+
+Result<Router::Route> Router::MakeRoute(std::string_view method, std::string_view pattern,
+                                        Handler handler) {
   if (!ValidMethod(method)) {
     return InvalidArgument("route method must be upper-case letters, got '" + std::string(method) +
                            "'");
@@ -77,7 +80,11 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
     route.segments.emplace_back(segment);
   }
   route.handler = std::move(handler);
-  for (const Route& other : routes_) {
+  return route;
+}
+
+Status Router::CheckFree(const Route& route, const Table& table) {
+  for (const Route& other : table) {
     if (other.method != route.method || other.segments.size() != route.segments.size() ||
         other.rest != route.rest) {
       continue;
@@ -93,8 +100,53 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
               route.method + " " + route.pattern + " is already routed (as " + other.pattern + ")"};
     }
   }
-  routes_.push_back(std::move(route));
   return Status::Ok();
+}
+
+Status Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+  auto route = MakeRoute(method, pattern, std::move(handler));
+  if (!route.ok()) return route.status();
+  std::lock_guard lock(write_mu_);
+  std::shared_ptr<const Table> current = routes_.load();
+  STOREFLOW_RETURN_IF_ERROR(CheckFree(*route, *current));
+  auto next = std::make_shared<Table>(*current);
+  next->push_back(std::move(route).value());
+  routes_.store(std::move(next));
+  return Status::Ok();
+}
+
+Status Router::ReplaceGroup(std::string_view group, std::vector<GroupRoute> routes) {
+  std::lock_guard lock(write_mu_);
+  auto next = WithGroup(group, std::move(routes));
+  if (!next.ok()) return next.status();
+  routes_.store(std::move(next).value());
+  return Status::Ok();
+}
+
+Status Router::CheckGroup(std::string_view group, const std::vector<GroupRoute>& routes) const {
+  std::lock_guard lock(write_mu_);
+  return WithGroup(group, routes).status();
+}
+
+Result<std::shared_ptr<Router::Table>> Router::WithGroup(std::string_view group,
+                                                         std::vector<GroupRoute> routes) const {
+  std::shared_ptr<const Table> current = routes_.load();
+  auto next = std::make_shared<Table>();
+  for (const Route& route : *current) {
+    if (route.group != group) next->push_back(route);
+  }
+  for (GroupRoute& spec : routes) {
+    auto route = MakeRoute(spec.method, spec.pattern, std::move(spec.handler));
+    if (!route.ok()) return route.status();
+    route->group = std::string(group);
+    Status free = CheckFree(*route, *next);
+    if (!free.ok()) {
+      if (spec.unless_routed && free.code() == StatusCode::kAlreadyExists) continue;
+      return free;
+    }
+    next->push_back(std::move(route).value());
+  }
+  return next;
 }
 
 bool Router::Matches(const Route& route, const std::vector<std::string_view>& path) {
@@ -127,7 +179,10 @@ Response Router::Dispatch(Request& request, std::string* route_label) const {
   const Route* best = nullptr;
   const Route* best_any_method = nullptr;
   std::set<std::string> allowed;
-  for (const Route& route : routes_) {
+  // The handler runs with this snapshot held: a group replaced meanwhile stays
+  // alive until the request is answered.
+  const std::shared_ptr<const Table> routes = routes_.load();
+  for (const Route& route : *routes) {
     if (!Matches(route, path)) continue;
     allowed.insert(route.method);
     if (best_any_method == nullptr || MoreSpecific(route, *best_any_method, path.size())) {

@@ -41,6 +41,8 @@ class Surface {
   Surface& operator=(const Surface&) = delete;
 
   Router& router() { return router_; }
+  // The REST triggers' routes (hot reload replaces them: RestTriggers::Install).
+  RestTriggers& rest() { return rest_; }
   // The group committer webhooks publish through (plugin event sources use it
   // too); stopped by Stop.
   runtime::GroupCommitter& committer() { return committer_; }

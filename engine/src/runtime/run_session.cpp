@@ -308,6 +308,7 @@ StepOutcome RunSession::Execute(const Step& step, const std::string& path,
                       .sandbox = sandbox_,
                       .services = services_,
                       .committer = committer_};
+  context.rules = wf_->rules.get();
   context.record_attempt = [&](const Json& input, const std::string& effect_key,
                                const Json& entry) -> Result<bool> {
     return RecordAttempt(path, existing, attempt, input, LedgerEntry{effect_key, entry});

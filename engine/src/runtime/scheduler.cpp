@@ -23,7 +23,25 @@ std::optional<TimeMs> NextFire(const CronSchedule& cron, const std::string& time
 Status Scheduler::Sync(TimeMs now) {
   auto tx = store_.Begin();
   if (!tx.ok()) return tx.status();
-  for (const auto& loaded : catalog_.Currents()) {
+  const auto currents = catalog_.Currents();
+  // Rows of a current workflow for a trigger that is no longer a schedule (the
+  // workflow changed): forgotten. Rows of workflows this engine does not serve
+  // are left to the engines that do.
+  auto rows = (*tx)->ListSchedules();
+  if (!rows.ok()) return rows.status();
+  for (const auto& row : *rows) {
+    auto current = catalog_.Current(row.workflow);
+    if (current == nullptr) continue;
+    const auto& triggers = current->workflow->triggers;
+    const bool still = row.trigger_index >= 0 &&
+                       static_cast<std::size_t>(row.trigger_index) < triggers.size() &&
+                       std::holds_alternative<workflow::ScheduleTrigger>(
+                           triggers[static_cast<std::size_t>(row.trigger_index)].spec);
+    if (still) continue;
+    auto deleted = (*tx)->DeleteSchedule(row.workflow, row.trigger_index);
+    if (!deleted.ok()) return deleted.status();
+  }
+  for (const auto& loaded : currents) {
     const auto& triggers = loaded->workflow->triggers;
     for (std::size_t i = 0; i < triggers.size(); ++i) {
       const auto* schedule = std::get_if<workflow::ScheduleTrigger>(&triggers[i].spec);

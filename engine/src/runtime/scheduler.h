@@ -22,7 +22,10 @@ class Scheduler {
       : store_(store), catalog_(catalog), router_(router) {}
 
   // Writes a schedule row for every schedule trigger of the current workflows
-  // (a new row's first due time is the next fire time after `now`).
+  // (a new row's first due time is the next fire time after `now`; a changed cron
+  // or timezone starts over from `now`) and deletes the rows of current workflows
+  // whose trigger at that index is no longer a schedule. Called at start and
+  // after each reload.
   Status Sync(TimeMs now);
   // Fires every schedule due at `now`; returns how many fired here.
   Result<int> FireDue(script::Sandbox& sandbox, TimeMs now);

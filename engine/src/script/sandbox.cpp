@@ -24,6 +24,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxCachedExpressions = 4096;
+constexpr std::size_t kMaxCachedScripts = 256;
 // Between calls the state may keep at most 1/kRetainedShare of its memory cap
 // (see Impl::LimitRetainedMemory).
 constexpr std::size_t kRetainedShare = 2;
@@ -113,6 +114,7 @@ struct Sandbox::Impl {
     std::vector<std::string> functions;  // sorted
     FileIdentity identity;
     Clock::time_point checked_at;
+    std::uint64_t last_used = 0;
   };
 
   // The jobs trampolines run. They live in the C++ caller's frame, outside
@@ -286,7 +288,10 @@ struct Sandbox::Impl {
   // expression. A warning names what was dropped. Each call therefore starts
   // with at least half the cap free, whatever an earlier call kept. Costs one
   // comparison per call until the threshold is crossed.
-  void LimitRetainedMemory(const std::string* script_path) {
+  // `script_path`: the cache key of the script just called (nullptr after an
+  // expression); `shown`: its name in the warning (default: the key).
+  void LimitRetainedMemory(const std::string* script_path, const std::string* shown = nullptr) {
+    if (shown == nullptr) shown = script_path;
     const std::size_t limit = limits.memory_bytes / kRetainedShare;
     if (limit == 0 || lua->memory_in_use() <= limit) return;
     Collect();
@@ -299,7 +304,7 @@ struct Sandbox::Impl {
         DropScript(it->second);
         scripts.erase(it);
         Collect();
-        dropped = "the cached state of " + *script_path +
+        dropped = "the cached state of " + *shown +
                   " was dropped (it is loaded again, top level and all, on its next call)";
       }
     }
@@ -313,8 +318,7 @@ struct Sandbox::Impl {
                           " of its memory limit of " + FormatBytes(limits.memory_bytes) + "; " +
                           dropped + ". Rules must keep state in their input and output, not in " +
                           "top-level tables";
-    DeliverLog(&ctx, LogLevel::kWarn,
-               script_path != nullptr ? std::string_view(*script_path) : "lua", message);
+    DeliverLog(&ctx, LogLevel::kWarn, shown != nullptr ? std::string_view(*shown) : "lua", message);
   }
 
   // Points the _ENV upvalue of the function at registry reference `fn_ref` to
@@ -486,7 +490,8 @@ struct Sandbox::Impl {
   }
 
   Result<json> CallRuleOnce(const std::string& script_path, std::string_view function,
-                            const json& input, const CallContext& call);
+                            const json& input, const CallContext& call,
+                            const RuleSource* source = nullptr);
 
   // ---- caches ----
 
@@ -523,10 +528,77 @@ struct Sandbox::Impl {
     return script_root + "/" + path;
   }
 
+  // The cache key of a pinned script: its path and its text's digest.
+  static std::string PinnedKey(const RuleSource& source) {
+    return source.path + "\n#" + source.hash;
+  }
+
+  // Keeps at most kMaxCachedScripts compiled scripts: drops the least recently
+  // used quarter when a new one would exceed it.
+  void MakeRoomForScript() {
+    if (scripts.size() < kMaxCachedScripts) return;
+    std::vector<std::uint64_t> ages;
+    ages.reserve(scripts.size());
+    for (const auto& [name, sc] : scripts) ages.push_back(sc.last_used);
+    auto cut = ages.begin() + static_cast<std::ptrdiff_t>(ages.size() / 4);
+    std::nth_element(ages.begin(), cut, ages.end());
+    const std::uint64_t threshold = *cut;
+    for (auto it = scripts.begin(); it != scripts.end();) {
+      if (it->second.last_used <= threshold) {
+        DropScript(it->second);
+        it = scripts.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // Compiles and runs the top level of `content` (named `path`) and caches it
+  // under `cache_key`.
+  Result<const Script*> CompileScript(const std::string& cache_key, const std::string& path,
+                                      std::string content, const CallContext& call) {
+    MakeRoomForScript();
+    LoadJob job;
+    job.impl = this;
+    job.content = std::move(content);
+    job.chunk_name = "@" + path;
+    std::uint64_t refused_before = lua->refused_allocations();
+    std::string error;
+    int status = Run(&Impl::LoadTrampoline, &job, &error, call);
+    if (status == LUA_OK && job.compile_failed) {
+      std::string m = job.message;
+      if (m.rfind(path, 0) != 0) m = path + ": " + m;  // e.g. "attempt to load a binary chunk"
+      return InvalidArgument(std::move(m));
+    }
+    if (status != LUA_OK || !job.names_ok) {
+      DropScript(job.script);
+      if (status == LUA_OK) return Internal("out of memory listing the functions of " + path);
+      return Failure(status, error, path, refused_before);
+    }
+    job.script.last_used = ++use_counter;
+    auto [slot, inserted] = scripts.insert_or_assign(cache_key, std::move(job.script));
+    return &slot->second;
+  }
+
+  Result<const Script*> LoadPinnedScript(const RuleSource& source, const CallContext& call) {
+    const std::string pinned_key = PinnedKey(source);
+    auto it = scripts.find(pinned_key);
+    if (it != scripts.end()) {
+      it->second.last_used = ++use_counter;
+      return &it->second;
+    }
+    if (source.text.size() > kMaxScriptBytes) {
+      return InvalidArgument("rule script " + source.path + " is larger than " +
+                             FormatBytes(kMaxScriptBytes));
+    }
+    return CompileScript(pinned_key, source.path, source.text, call);  // never re-checked on disk
+  }
+
   Result<const Script*> LoadScript(const std::string& path, const CallContext& call) {
     Clock::time_point now = Clock::now();
     auto it = scripts.find(path);
     if (it != scripts.end()) {
+      it->second.last_used = ++use_counter;
       Script& cached = it->second;
       if (recheck_interval.count() > 0 && now - cached.checked_at < recheck_interval) {
         return &cached;
@@ -553,32 +625,18 @@ struct Sandbox::Impl {
       return InvalidArgument("rule script " + path + " is larger than " +
                              FormatBytes(kMaxScriptBytes));
     }
-    LoadJob job;
-    job.impl = this;
+    std::string content;
     {
       std::ifstream in(resolved, std::ios::binary);
       if (!in) return NotFound("rule script " + path + " cannot be read");
-      job.content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
-    job.chunk_name = "@" + path;
-
-    std::uint64_t refused_before = lua->refused_allocations();
-    std::string error;
-    int status = Run(&Impl::LoadTrampoline, &job, &error, call);
-    if (status == LUA_OK && job.compile_failed) {
-      std::string m = job.message;
-      if (m.rfind(path, 0) != 0) m = path + ": " + m;  // e.g. "attempt to load a binary chunk"
-      return InvalidArgument(std::move(m));
-    }
-    if (status != LUA_OK || !job.names_ok) {
-      DropScript(job.script);
-      if (status == LUA_OK) return Internal("out of memory listing the functions of " + path);
-      return Failure(status, error, path, refused_before);
-    }
-    job.script.identity = id;
-    job.script.checked_at = now;
-    auto [slot, inserted] = scripts.insert_or_assign(path, std::move(job.script));
-    return &slot->second;
+    auto compiled = CompileScript(path, path, std::move(content), call);
+    if (!compiled.ok()) return compiled;
+    Script& script = scripts.at(path);
+    script.identity = id;
+    script.checked_at = now;
+    return &script;
   }
 };
 
@@ -663,12 +721,22 @@ Result<nlohmann::json> Sandbox::CallRule(const std::string& script_path, std::st
   return out;
 }
 
+Result<nlohmann::json> Sandbox::CallRule(const RuleSource& source, std::string_view function,
+                                         const nlohmann::json& input, const CallContext& call) {
+  Result<nlohmann::json> out = impl_->CallRuleOnce(source.path, function, input, call, &source);
+  const std::string key = Impl::PinnedKey(source);
+  impl_->LimitRetainedMemory(&key, &source.path);
+  return out;
+}
+
 Result<nlohmann::json> Sandbox::Impl::CallRuleOnce(const std::string& script_path,
                                                    std::string_view function,
                                                    const nlohmann::json& input,
-                                                   const CallContext& call) {
+                                                   const CallContext& call,
+                                                   const RuleSource* source) {
   Impl& impl = *this;
-  Result<const Impl::Script*> script = impl.LoadScript(script_path, call);
+  Result<const Impl::Script*> script =
+      source != nullptr ? impl.LoadPinnedScript(*source, call) : impl.LoadScript(script_path, call);
   if (!script.ok()) return script.status();
   Impl::RuleJob job;
   job.impl = &impl;

@@ -169,6 +169,13 @@ struct CallContext {
   std::int64_t now_unix_ms = 0;
 };
 
+// A rule script's text, as pinned with a workflow version.
+struct RuleSource {
+  std::string path;  // as the `rule:` step names it: "scripts/email_timing.lua"
+  std::string text;
+  std::string hash;  // a digest of `text` (the cache key with `path`)
+};
+
 enum class LogLevel { kInfo, kWarn, kError };
 std::string_view LogLevelName(LogLevel level);  // "info", "warn", "error"
 
@@ -215,6 +222,15 @@ class Sandbox {
   // or function ("scripts/x.lua does not define function 'foo' (defined: a, b)"),
   // otherwise as EvaluateExpression.
   Result<nlohmann::json> CallRule(const std::string& script_path, std::string_view function,
+                                  const nlohmann::json& input, const CallContext& call = {});
+
+  // The same for a rule script given as text (a workflow version's pinned copy,
+  // runtime/workflow_catalog.h): nothing is read from disk. `source.path` names it
+  // in errors and tracebacks; the compiled script is cached by path and
+  // `source.hash` (the caller's digest of the text), so calls of different
+  // versions of one script on one worker each keep their own compiled copy (the
+  // least recently used of more than 256 cached scripts are dropped).
+  Result<nlohmann::json> CallRule(const RuleSource& source, std::string_view function,
                                   const nlohmann::json& input, const CallContext& call = {});
 
   // The names of the functions a rule script exports (for the validator), sorted.

@@ -48,6 +48,9 @@ struct WorkflowVersionRow {
   std::string source_path;
   std::string source;  // the YAML text as loaded
   TimeMs created_at = 0;
+  // The rule scripts its `rule:` steps call, as registered: {"scripts/x.lua":
+  // "<text>"} (schema 8; empty for older versions).
+  Json rules = Json::object();
 };
 
 struct EventRow {

@@ -65,6 +65,8 @@ WorkflowVersionRow WorkflowVersionFromRow(const SqlRows& rows, std::size_t r) {
   out.source_path = rows.Text(r, 3);
   out.source = rows.Text(r, 4);
   out.created_at = rows.Int(r, 5);
+  out.rules = ParseJson(rows, r, 6);
+  if (!out.rules.is_object()) out.rules = Json::object();
   return out;
 }
 

@@ -12,8 +12,8 @@
 namespace storeflow::store::internal {
 
 inline constexpr const char* kWorkflowVersionColumns =
-    "hash, workflow, version, source_path, source, created_at";
-inline constexpr int kWorkflowVersionColumnCount = 6;
+    "hash, workflow, version, source_path, source, created_at, rules";
+inline constexpr int kWorkflowVersionColumnCount = 7;
 
 inline constexpr const char* kEventColumns =
     "id, topic, source, dedup_key, payload, meta, created_at";

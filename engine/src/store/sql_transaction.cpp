@@ -153,10 +153,13 @@ Status SqlTransaction::RollbackToSavepoint() {
 Status SqlTransaction::PutWorkflowVersion(const WorkflowVersionRow& row) {
   return Guard("PutWorkflowVersion", [&] {
     static const std::string kSql =
-        "INSERT INTO workflow_versions (hash, workflow, version, source_path, source, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING";
+        "INSERT INTO workflow_versions"
+        " (hash, workflow, version, source_path, source, created_at, rules)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING";
+    const Json rules = row.rules.is_object() ? row.rules : Json::object();
     db().Exec(kSql, {TextParam(row.hash), TextParam(row.workflow), IntParam(row.version),
-                     TextParam(row.source_path), TextParam(row.source), IntParam(row.created_at)});
+                     TextParam(row.source_path), TextParam(row.source), IntParam(row.created_at),
+                     TextParam(rules.dump())});
     return Status::Ok();
   });
 }

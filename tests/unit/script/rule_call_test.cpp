@@ -193,5 +193,47 @@ TEST(ShippedRulesTest, RecommendAndEmailTimingLoad) {
   }
 }
 
+// A workflow version's pinned copy of a rule (RuleSource): called from its text,
+// never from the file, and each version keeps its own compiled script.
+TEST_F(RuleCallTest, PinnedRuleTextsAreCalledByVersionNotFromTheFile) {
+  dir_.Write("scripts/p.lua", "function pick() return 'file' end\n");
+  RuleSource v1{"scripts/p.lua", "function pick() return 'one' end\n", "h1"};
+  RuleSource v2{"scripts/p.lua", "function pick() return 'two' end\n", "h2"};
+  for (int round = 0; round < 2; ++round) {  // interleaved: both stay cached
+    auto one = sandbox_.CallRule(v1, "pick", json::object());
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    EXPECT_EQ(*one, "one");
+    auto two = sandbox_.CallRule(v2, "pick", json::object());
+    ASSERT_TRUE(two.ok()) << two.status().ToString();
+    EXPECT_EQ(*two, "two");
+  }
+  EXPECT_EQ(*sandbox_.CallRule("scripts/p.lua", "pick", json::object()), "file");
+  // Errors name the script's path, as for a file.
+  RuleSource broken{"scripts/p.lua", "function pick() error('boom') end\n", "h3"};
+  auto failed = sandbox_.CallRule(broken, "pick", json::object());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("scripts/p.lua:1: boom"), std::string::npos)
+      << failed.status().message();
+  auto missing = sandbox_.CallRule(v1, "other", json::object());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("scripts/p.lua does not define function 'other'"),
+            std::string::npos)
+      << missing.status().message();
+}
+
+// More pinned versions than the cache holds: the least recently used go, and a
+// dropped one compiles again from its text when called.
+TEST_F(RuleCallTest, ManyPinnedVersionsAreEvictedAndCompiledAgain) {
+  for (int i = 0; i < 300; ++i) {
+    RuleSource v{"scripts/v.lua", "function n() return " + std::to_string(i) + " end\n",
+                 "h" + std::to_string(i)};
+    auto r = sandbox_.CallRule(v, "n", json::object());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, i);
+  }
+  RuleSource first{"scripts/v.lua", "function n() return 0 end\n", "h0"};
+  EXPECT_EQ(*sandbox_.CallRule(first, "n", json::object()), 0);
+}
+
 }  // namespace
 }  // namespace storeflow::script

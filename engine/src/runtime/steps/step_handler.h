@@ -46,6 +46,10 @@ struct StepContext {
   // must not run).
   std::function<Result<bool>(const Json& input, const std::string& effect_key, const Json& entry)>
       record_attempt;
+  // The rule scripts pinned with the run's workflow version (by path, as `rule:`
+  // names them); null: the version pinned none (stored before schema 8), so
+  // rules are read from the files.
+  const std::map<std::string, script::RuleSource>* rules = nullptr;
   // Told back to the executor:
   bool notify = false;     // new due work (runs started or woken) commits with the step
   bool responded = false;  // a respond step's answer commits with the step
