@@ -123,7 +123,11 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   open_options.pool_size = 2;
   std::optional<TemporaryDatabase> temporary;
   if (!db) temporary.emplace();
-  auto store = store::Store::Open(db ? *db : temporary->url(), open_options);
+  auto store = db ? OpenWriteStore(db, "run",
+                                   "Send the event to the running engine instead (a webhook or "
+                                   "REST trigger of the workflow), or leave out --db: `storeflow "
+                                   "run` then uses a fresh temporary database.")
+                  : store::Store::Open(temporary->url(), open_options);
   if (!store.ok()) {
     err << "storeflow run: " << store.status().message() << "\n";
     return 1;
