@@ -28,6 +28,7 @@
 #include "runtime/clock.h"
 #include "runtime/engine.h"
 #include "runtime/run_json.h"
+#include "runtime/workflow_config.h"
 #include "script/time_text.h"
 #include "store/store.h"
 
@@ -154,6 +155,9 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   // Values for this workflow's `config:`; entries for other workflows are not
   // checked here (`serve` checks them against every workflow it loads).
   engine.catalog().set_config_overrides(config->workflows);
+  for (const std::string& warning : runtime::WorkflowConfigEnvWarnings(config->workflows)) {
+    err << "[warn] " << warning << "\n";
+  }
 
   auto loaded = engine.LoadWorkflowFile(args[0]);
   if (!loaded.ok()) {
