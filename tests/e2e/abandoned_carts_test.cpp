@@ -420,11 +420,11 @@ class AbandonedCartsTest : public store::testing::StoreTest {
     setenv("STOREFLOW_SECRET_ALPHA_STOREFRONT", kStorefrontToken, 1);
     setenv("STOREFLOW_SECRET_SMTP_PASSWORD", EnvOr("SMTP_PASS").c_str(), 1);
     setenv("STOREFLOW_WEBHOOKS_SHOPIFY_SECRETS", kWebhookSecret, 1);
-    setenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_REQUIRE_CONSENT", "false", 1);
+    setenv("STOREFLOW_WORKFLOW_ABANDONED_CART_REQUIRE_CONSENT", "false", 1);
   }
 
   void TearDown() override {
-    unsetenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_REQUIRE_CONSENT");
+    unsetenv("STOREFLOW_WORKFLOW_ABANDONED_CART_REQUIRE_CONSENT");
     unsetenv("STOREFLOW_WEBHOOKS_SHOPIFY_SECRETS");
     if (engine_.port() != 0 && engine_.pid() > 0) engine_.Stop(SIGTERM);
     proxy_.Stop();

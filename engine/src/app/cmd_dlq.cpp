@@ -3,7 +3,10 @@
 
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +37,29 @@ bool ParseIds(const Args& args, std::vector<std::int64_t>* ids) {
     ids->push_back(id);
   }
   return !ids->empty();
+}
+
+// What to do instead of `dlq retry|discard` while an engine holds the database:
+// the same request to its admin API.
+std::string AdminAdvice(const std::string& verb, const std::vector<std::int64_t>& ids,
+                        const std::optional<std::string>& workflow) {
+  const std::string api = AdminApiForAdvice();
+  std::string request = "curl -X POST -H \"Authorization: Bearer $STOREFLOW_ADMIN_TOKEN\" ";
+  if (ids.size() == 1) {
+    request += api + "/dead-letters/" + std::to_string(ids[0]) + "/" + verb;
+  } else {
+    nlohmann::json body;
+    if (ids.empty()) {
+      body["workflow"] = workflow.value_or("");
+    } else {
+      body["ids"] = ids;
+    }
+    request += "-H 'Content-Type: application/json' " + api + "/dead-letters/" + verb + " -d '" +
+               body.dump() + "'";
+  }
+  return "Ask the engine instead, through its admin API (docs/admin-api.md#dead-letters; "
+         "STOREFLOW_API_URL names its address when it is not " +
+         api + "):\n  " + request + "\nor stop the engine first.";
 }
 
 std::int64_t NowMs() {
@@ -73,7 +99,9 @@ int RunDlqCommand(const Args& input, std::ostream& out, std::ostream& err) {
     return Usage(err, "unknown sub-command '" + verb + "'");
   }
 
-  auto store = OpenCommandStore(db);
+  const bool reads = verb == "list" || verb == "show";
+  auto store = reads ? OpenReadStore(db)
+                     : OpenWriteStore(db, "dlq " + verb, AdminAdvice(verb, ids, workflow));
   if (!store.ok()) {
     err << "storeflow dlq: " << store.status().message() << "\n";
     return 1;
@@ -90,7 +118,7 @@ int RunDlqCommand(const Args& input, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (verb == "show") {
-    auto tx = (*store)->Begin();
+    auto tx = (*store)->BeginRead();
     if (!tx.ok()) {
       err << "storeflow dlq: " << tx.status().message() << "\n";
       return 1;

@@ -37,12 +37,12 @@ int RunEventsCommand(const Args& input, std::ostream& out, std::ostream& err) {
     err << "storeflow events: unexpected argument '" << args[0] << "'\n" << kUsage;
     return 2;
   }
-  auto store = OpenCommandStore(db);
+  auto store = OpenReadStore(db);
   if (!store.ok()) {
     err << "storeflow events: " << store.status().message() << "\n";
     return 1;
   }
-  auto tx = (*store)->Begin();
+  auto tx = (*store)->BeginRead();
   if (!tx.ok()) {
     err << "storeflow events: " << tx.status().message() << "\n";
     return 1;

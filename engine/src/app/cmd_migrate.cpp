@@ -60,7 +60,12 @@ int RunMigrateCommand(const Args& input, std::ostream& out, std::ostream& err) {
         << "'\nusage: storeflow migrate [--db URL]\n";
     return 2;
   }
-  auto store = OpenCommandStore(url, true);
+  auto store = OpenWriteStore(
+      url, "migrate",
+      "The engine applied its migrations when it opened the database. To move to a newer "
+      "storeflow, stop the engine and start the new release (it migrates as it opens the "
+      "database), or run `storeflow migrate` while the engine is stopped.",
+      true);
   if (!store.ok()) {
     err << "storeflow migrate: " << store.status().message() << "\n";
     return 1;

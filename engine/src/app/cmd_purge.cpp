@@ -35,7 +35,10 @@ int RunPurgeCommand(const Args& raw, std::ostream& out, std::ostream& err) {
     err << "storeflow purge: " << config.status().message() << "\n";
     return 2;
   }
-  auto store = OpenCommandStore(db);
+  auto store = OpenWriteStore(
+      db, "purge",
+      "A running engine makes this pass itself every retention.interval (docs/operations.md, "
+      "retention.*); to purge at once, stop it, run `storeflow purge`, and start it again.");
   if (!store.ok()) {
     err << "storeflow purge: " << store.status().message() << "\n";
     return 1;

@@ -28,7 +28,9 @@ int Import(Args& args, const std::optional<std::string>& db, std::ostream& out, 
     err << "storeflow records import: expected COLLECTION FILE and --key FIELD\n" << kUsage;
     return 2;
   }
-  auto store = OpenCommandStore(db);
+  auto store =
+      OpenWriteStore(db, "records import",
+                     "Import before starting the engine, or stop it, import, and start it again.");
   if (!store.ok()) {
     err << "storeflow records import: " << store.status().message() << "\n";
     return 1;
@@ -72,12 +74,12 @@ int RunRecordsCommand(const Args& input, std::ostream& out, std::ostream& err) {
     err << "storeflow records " << verb << ": wrong arguments\n" << kUsage;
     return 2;
   }
-  auto store = OpenCommandStore(db);
+  auto store = OpenReadStore(db);
   if (!store.ok()) {
     err << "storeflow records: " << store.status().message() << "\n";
     return 1;
   }
-  auto tx = (*store)->Begin();
+  auto tx = (*store)->BeginRead();
   if (!tx.ok()) {
     err << "storeflow records: " << tx.status().message() << "\n";
     return 1;

@@ -28,6 +28,7 @@
 #include "runtime/clock.h"
 #include "runtime/engine.h"
 #include "runtime/run_json.h"
+#include "runtime/workflow_config.h"
 #include "script/time_text.h"
 #include "store/store.h"
 
@@ -123,7 +124,11 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   open_options.pool_size = 2;
   std::optional<TemporaryDatabase> temporary;
   if (!db) temporary.emplace();
-  auto store = store::Store::Open(db ? *db : temporary->url(), open_options);
+  auto store = db ? OpenWriteStore(db, "run",
+                                   "Send the event to the running engine instead (a webhook or "
+                                   "REST trigger of the workflow), or leave out --db: `storeflow "
+                                   "run` then uses a fresh temporary database.")
+                  : store::Store::Open(temporary->url(), open_options);
   if (!store.ok()) {
     err << "storeflow run: " << store.status().message() << "\n";
     return 1;
@@ -150,6 +155,9 @@ int RunRunCommand(const Args& input, std::ostream& out, std::ostream& err) {
   // Values for this workflow's `config:`; entries for other workflows are not
   // checked here (`serve` checks them against every workflow it loads).
   engine.catalog().set_config_overrides(config->workflows);
+  for (const std::string& warning : runtime::WorkflowConfigEnvWarnings(config->workflows)) {
+    err << "[warn] " << warning << "\n";
+  }
 
   auto loaded = engine.LoadWorkflowFile(args[0]);
   if (!loaded.ok()) {

@@ -48,12 +48,12 @@ int RunRunsCommand(const Args& input, std::ostream& out, std::ostream& err) {
       filter.limit = static_cast<int>(limit);
     }
     if (!args.empty()) return Usage(err, "unexpected argument '" + args[0] + "'");
-    auto store = OpenCommandStore(db);
+    auto store = OpenReadStore(db);
     if (!store.ok()) {
       err << "storeflow runs: " << store.status().message() << "\n";
       return 1;
     }
-    auto tx = (*store)->Begin();
+    auto tx = (*store)->BeginRead();
     if (!tx.ok()) {
       err << "storeflow runs: " << tx.status().message() << "\n";
       return 1;
@@ -71,12 +71,12 @@ int RunRunsCommand(const Args& input, std::ostream& out, std::ostream& err) {
   if (verb == "show") {
     std::int64_t id = 0;
     if (args.size() != 1 || !ParseId(args[0], &id)) return Usage(err, "show takes one run id");
-    auto store = OpenCommandStore(db);
+    auto store = OpenReadStore(db);
     if (!store.ok()) {
       err << "storeflow runs: " << store.status().message() << "\n";
       return 1;
     }
-    auto tx = (*store)->Begin();
+    auto tx = (*store)->BeginRead();
     if (!tx.ok()) {
       err << "storeflow runs: " << tx.status().message() << "\n";
       return 1;

@@ -31,7 +31,7 @@ constexpr std::string_view kUsage =
     "  --root   the project root that rule: paths are relative to (default: .)\n"
     "  --config the engine config (plugins.dirs, plugins.config): `uses:` steps must name\n"
     "           a built-in action or one of a plugin that loads; its `workflows:` overrides\n"
-    "           (and STOREFLOW_WORKFLOWS_* variables) must fit the workflows' `config:`\n"
+    "           (and STOREFLOW_WORKFLOW_* variables) must fit the workflows' `config:`\n"
     "  --allow-missing-plugins\n"
     "           an action of a plugin that is not installed is a warning, not an error\n"
     "           (for checking workflows on a machine without the plugins they use)\n";
@@ -229,6 +229,9 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string> config_problems =
       CheckWorkflowOverrides(config->workflows, loaded, whole_folders);
   for (const std::string& line : config_problems) out << line << "\n";
+  for (const std::string& warning : runtime::WorkflowConfigEnvWarnings(config->workflows)) {
+    out << "warning: " << warning << "\n";
+  }
   if (bad_files > 0) {
     err << "storeflow validate: " << Plural(errors, "error") << " in " << bad_files << " of "
         << Plural(files.size(), "file") << "\n";

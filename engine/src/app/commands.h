@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -40,6 +41,20 @@ std::optional<std::string> TakeDatabaseUrl(Args& args);
 // The database of the runs/dlq/events/migrate commands: `url`, or sqlite:storeflow.db.
 Result<std::unique_ptr<store::Store>> OpenCommandStore(const std::optional<std::string>& url,
                                                        bool migrate = true);
+// The database of a command that only reads (runs, events, dlq list|show, records
+// list|get): as OpenCommandStore, but when a running engine (or a command that
+// writes) holds the SQLite file, opened read-only beside it (WAL reader: no lock,
+// no migration; store/read_only.h). See command_store.cpp.
+Result<std::unique_ptr<store::Store>> OpenReadStore(const std::optional<std::string>& url);
+// The database of a command that writes: OpenCommandStore; when another process
+// holds the SQLite file, FailedPrecondition saying so, that `command` (e.g.
+// "dlq retry") writes to it, and `instead` (what to do instead, whole sentences).
+Result<std::unique_ptr<store::Store>> OpenWriteStore(const std::optional<std::string>& url,
+                                                     std::string_view command,
+                                                     std::string_view instead, bool migrate = true);
+// The running engine's admin API for advice: $STOREFLOW_API_URL, else
+// http://127.0.0.1:8080 (as `storeflow reconcile`), with "/api/v1" appended.
+std::string AdminApiForAdvice();
 // Removes `--NAME VALUE` from `args`; nullopt when absent; "" when the value is missing.
 std::optional<std::string> TakeOption(Args& args, const std::string& name);
 // Removes `--NAME` from `args`; whether it was there.

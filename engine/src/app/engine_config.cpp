@@ -1085,7 +1085,8 @@ Result<EngineConfig> LoadEngineConfig(const ConfigSources& sources) {
     if (!s.ok()) errors.push_back("environment " + env + ": " + s.message());
     any_env = true;
   }
-  // STOREFLOW_WORKFLOWS_*: matched against the workflows' config keys when they load.
+  // STOREFLOW_WORKFLOW_* (and the older STOREFLOW_WORKFLOWS_*): matched against the
+  // workflows' config keys when they load.
   std::vector<std::string> names;
   if (sources.env_names) {
     names = sources.env_names();
@@ -1096,7 +1097,7 @@ Result<EngineConfig> LoadEngineConfig(const ConfigSources& sources) {
     }
   }
   for (const std::string& name : names) {
-    if (name.rfind(runtime::kWorkflowConfigEnvPrefix, 0) != 0) continue;
+    if (!runtime::IsWorkflowConfigEnvName(name)) continue;
     if (const char* value = getenv(name.c_str()); value != nullptr) {
       config.workflows.env[name] = value;
       any_env = true;

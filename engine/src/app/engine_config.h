@@ -142,7 +142,7 @@ struct EngineConfig {
   runtime::SyncHealthOptions sync_health;
   // secrets.file: a YAML map NAME -> value, mode 0600 (runtime/secrets.h).
   std::optional<std::string> secrets_file;
-  // workflows.<workflow>.<key> and STOREFLOW_WORKFLOWS_<WORKFLOW>_<KEY>: values for
+  // workflows.<workflow>.<key> and STOREFLOW_WORKFLOW_<WORKFLOW>_<KEY>: values for
   // the workflows' `config:`, checked against each workflow when it loads.
   runtime::WorkflowConfigOverrides workflows;
 
@@ -159,7 +159,7 @@ struct ConfigSources {
   // Reads an environment variable; nullptr when unset (tests pass their own).
   std::function<const char*(const char*)> getenv;
   // The names of the environment variables that are set (for the ones only known
-  // once the workflows load, STOREFLOW_WORKFLOWS_*); default: the process's.
+  // once the workflows load, STOREFLOW_WORKFLOW(S)_*); default: the process's.
   std::function<std::vector<std::string>()> env_names;
 };
 

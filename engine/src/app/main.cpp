@@ -57,7 +57,9 @@ Commands:
 
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error.
 The database (run, migrate, purge, runs, dlq, events, records): --db URL or STOREFLOW_DB (sqlite:PATH or
-postgresql://...); default sqlite:storeflow.db (run: a fresh temporary one).
+postgresql://...); default sqlite:storeflow.db (run: a fresh temporary one). Beside a running
+serve on a SQLite file, runs, events, dlq list|show and records list|get read it read-only; the
+commands that write refuse it and say what to do instead (docs/operations.md).
 Documentation: docs/quickstart.md, docs/operations.md, docs/workflow-dsl.md, docs/lua-rules.md
 )";
 

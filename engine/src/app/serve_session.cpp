@@ -19,6 +19,7 @@
 #include "runtime/engine.h"
 #include "runtime/retention.h"
 #include "runtime/sync_health_monitor.h"
+#include "runtime/workflow_config.h"
 #include "store/store.h"
 
 namespace storeflow::app {
@@ -152,6 +153,9 @@ Result<std::unique_ptr<ServeSession>> ServeSession::Start(ServeOptions options) 
   p.engine = std::make_unique<runtime::Engine>(*p.store, clock, p.actions, engine_options);
   p.engine->catalog().set_action_check(p.plugins->action_check());
   p.engine->catalog().set_config_overrides(o.config.workflows);
+  for (const std::string& warning : runtime::WorkflowConfigEnvWarnings(o.config.workflows)) {
+    log("[warn] " + warning);
+  }
   p.engine->catalog().set_secret_check([secrets = p.plugins->secrets](const std::string& name) {
     return secrets != nullptr && secrets->Find(name) != nullptr;
   });

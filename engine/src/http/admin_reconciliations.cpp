@@ -93,7 +93,7 @@ Response StartReconciliation(Context& context, const Request& request) {
   if (!body->contains("shop") && cfg.value("shop", Json("")) == Json("")) {
     return Response::Error(409, "conflict",
                            "no shop to reconcile: set workflows.reconcile.shop in the engine "
-                           "configuration (or STOREFLOW_WORKFLOWS_RECONCILE_SHOP), or send "
+                           "configuration (or STOREFLOW_WORKFLOW_RECONCILE_SHOP), or send "
                            "{\"shop\": \"x.myshopify.com\"}");
   }
   auto run = context.engine.StartRun(kWorkflow, *body);

@@ -171,7 +171,7 @@ class WorkflowCatalog {
   std::function<std::string(const std::string&)> source_check_;
   WorkflowConfigOverrides overrides_;  // set before loading; read-only after
   mutable std::mutex mu_;
-  std::set<std::string> used_env_;  // STOREFLOW_WORKFLOWS_* variables applied
+  std::set<std::string> used_env_;  // STOREFLOW_WORKFLOW(S)_* variables applied
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> by_hash_;
   std::map<std::string, std::shared_ptr<const LoadedWorkflow>> current_;  // by name
   // topic -> wait keys (rebuilt as versions are added)

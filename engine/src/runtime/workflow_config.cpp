@@ -116,6 +116,29 @@ std::string WorkflowConfigEnvName(std::string_view workflow, std::string_view ke
   return std::string(kWorkflowConfigEnvPrefix) + Upper(workflow) + "_" + Upper(key);
 }
 
+std::string WorkflowConfigOldEnvName(std::string_view workflow, std::string_view key) {
+  return std::string(kWorkflowConfigOldEnvPrefix) + Upper(workflow) + "_" + Upper(key);
+}
+
+bool IsWorkflowConfigEnvName(std::string_view name) {
+  return name.starts_with(kWorkflowConfigEnvPrefix) ||
+         name.starts_with(kWorkflowConfigOldEnvPrefix);
+}
+
+std::vector<std::string> WorkflowConfigEnvWarnings(const WorkflowConfigOverrides& overrides) {
+  std::vector<std::string> warnings;
+  for (const auto& [name, text] : overrides.env) {
+    if (!name.starts_with(kWorkflowConfigOldEnvPrefix)) continue;
+    const std::string current =
+        std::string(kWorkflowConfigEnvPrefix) + name.substr(kWorkflowConfigOldEnvPrefix.size());
+    if (overrides.env.count(current) == 0) continue;
+    warnings.push_back("environment " + name + " and " + current + " are both set: " + current +
+                       " is used (" + std::string(kWorkflowConfigOldEnvPrefix) +
+                       "* is the older spelling); unset " + name);
+  }
+  return warnings;
+}
+
 Result<Json> ApplyWorkflowConfig(const workflow::Workflow& workflow,
                                  const WorkflowConfigOverrides& overrides, bool strict,
                                  std::set<std::string>* used_env) {
@@ -142,13 +165,22 @@ Result<Json> ApplyWorkflowConfig(const workflow::Workflow& workflow,
   if (auto it = overrides.file.find(workflow.name); it != overrides.file.end()) {
     for (const auto& [key, entry] : it->second) apply(key, entry.value, entry.origin);
   }
-  // The environment wins over the file: applied last.
+  // The environment wins over the file: applied last. Of the two spellings of a
+  // variable, the current one wins; the older one counts as used either way.
   for (const std::string& key : keys) {
     const std::string name = WorkflowConfigEnvName(workflow.name, key);
+    const std::string old_name = WorkflowConfigOldEnvName(workflow.name, key);
     auto it = overrides.env.find(name);
-    if (it == overrides.env.end()) continue;
-    if (used_env != nullptr) used_env->insert(name);
-    apply(key, EnvValue(it->second), "environment " + name);
+    auto old_it = overrides.env.find(old_name);
+    if (used_env != nullptr) {
+      if (it != overrides.env.end()) used_env->insert(name);
+      if (old_it != overrides.env.end()) used_env->insert(old_name);
+    }
+    if (it != overrides.env.end()) {
+      apply(key, EnvValue(it->second), "environment " + name);
+    } else if (old_it != overrides.env.end()) {
+      apply(key, EnvValue(old_it->second), "environment " + old_name);
+    }
   }
   if (!errors.empty()) {
     std::string message = "invalid configuration of workflow '" + workflow.name + "':";
@@ -164,11 +196,13 @@ std::vector<std::string> UnusedWorkflowConfig(
     const std::set<std::string>& used_env) {
   std::vector<std::string> names;
   std::vector<std::string> known_env;
+  std::vector<std::string> known_old_env;
   for (const auto& wf : loaded) {
     names.push_back(wf->name);
     if (!wf->config.is_object()) continue;
     for (const auto& [key, value] : wf->config.items()) {
       known_env.push_back(WorkflowConfigEnvName(wf->name, key));
+      known_old_env.push_back(WorkflowConfigOldEnvName(wf->name, key));
     }
   }
   std::vector<std::string> problems;
@@ -181,9 +215,10 @@ std::vector<std::string> UnusedWorkflowConfig(
   }
   for (const auto& [name, text] : overrides.env) {
     if (used_env.count(name) != 0) continue;
+    const auto& known = name.starts_with(kWorkflowConfigOldEnvPrefix) ? known_old_env : known_env;
     problems.push_back("environment " + name + ": names no config key of a loaded workflow" +
-                       (known_env.empty() ? std::string(" (no loaded workflow has a config)")
-                                          : ValidChoicesHint(name, known_env, "known variables")));
+                       (known.empty() ? std::string(" (no loaded workflow has a config)")
+                                      : ValidChoicesHint(name, known, "known variables")));
   }
   return problems;
 }

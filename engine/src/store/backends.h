@@ -13,7 +13,12 @@ namespace storeflow::store::internal {
 // Registers Poco's SQLite connector once (thread-safe).
 void RegisterConnectors();
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreUrl& url, const OpenOptions& options);
-Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const OpenOptions& options);
+// kReadOnly: store/read_only.h (no lock, no migration, no writes).
+enum class Access { kReadWrite, kReadOnly };
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreUrl& url, const OpenOptions& options,
+                                               Access access = Access::kReadWrite);
+Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const OpenOptions& options,
+                                                 Access access = Access::kReadWrite);
 
 }  // namespace storeflow::store::internal

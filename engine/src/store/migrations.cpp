@@ -95,6 +95,26 @@ std::string ReadInstallationId(SqlConnection& conn, const std::string& display_u
   return rows.Text(0, 0);
 }
 
+void CheckSchemaForReading(SqlConnection& conn, const Dialect& dialect,
+                           const std::string& display_url) {
+  const int latest = LatestSchemaVersion();
+  const int version = ReadSchemaVersion(conn, dialect);
+  if (version > latest) {
+    throw StoreError(FailedPrecondition(
+        "database " + display_url + " has schema version " + std::to_string(version) +
+        "; this storeflow knows versions up to " + std::to_string(latest) +
+        " — read it with the storeflow that runs the engine (a newer release)"));
+  }
+  if (version < latest) {
+    throw StoreError(FailedPrecondition(
+        "database " + display_url + " has schema version " + std::to_string(version) +
+        "; this storeflow needs version " + std::to_string(latest) +
+        ", and it is opened read-only here (it is not migrated beside the process that holds "
+        "it) — read it with the storeflow that runs the engine, or stop the engine and run "
+        "`storeflow migrate`"));
+  }
+}
+
 void MigrateOrCheck(SqlConnection& conn, const Dialect& dialect, bool apply,
                     const std::string& display_url) {
   const int latest = LatestSchemaVersion();

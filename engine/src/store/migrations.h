@@ -32,6 +32,14 @@ int LatestSchemaVersion();
 void MigrateOrCheck(SqlConnection& conn, const Dialect& dialect, bool apply,
                     const std::string& display_url);
 
+// For a store opened read-only beside the engine that holds it: the database must
+// have exactly this build's schema version, since nothing may migrate it here.
+// Otherwise FailedPrecondition naming `display_url`, both versions and what to
+// do (use the engine's own storeflow; or stop it and run `storeflow migrate`).
+// Throws StoreError.
+void CheckSchemaForReading(SqlConnection& conn, const Dialect& dialect,
+                           const std::string& display_url);
+
 // The schema version recorded in the database (0 when it has none). Throws.
 int ReadSchemaVersion(SqlConnection& conn, const Dialect& dialect);
 

@@ -8,7 +8,9 @@
 
 namespace storeflow::store::internal {
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const OpenOptions& options) {
+Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const OpenOptions& options,
+                                                 Access access) {
+  const bool read_only = access == Access::kReadOnly;
   const PostgresTarget& target = url.postgres;
   auto conninfo = PostgresConnInfo(target);
   if (!conninfo.ok()) return conninfo.status();
@@ -23,11 +25,13 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreUrl& url, const Open
     return std::make_unique<PgConnection>(info, peer, session);
   };
   parts.pool_size = options.pool_size;
+  parts.read_only = read_only;
   auto store = std::make_unique<SqlStore>(std::move(parts));
 
   return Guarded(target.password, "Open", [&]() -> Result<std::unique_ptr<Store>> {
     store->Migrate(options.migrate);  // the first session: connection errors show here
-    store->StartListener(*conninfo, peer);
+    // A read-only store makes no work, so it has nothing to be woken for.
+    if (!read_only) store->StartListener(*conninfo, peer);
     return std::unique_ptr<Store>(std::move(store));
   });
 }

@@ -46,6 +46,7 @@ SqlStore::SqlStore(Parts parts)
     : dialect_(*parts.dialect),
       display_url_(std::move(parts.display_url)),
       secret_(std::move(parts.secret)),
+      read_only_(parts.read_only),
       file_lock_(std::move(parts.file_lock)),
       pool_(std::move(parts.factory), parts.pool_size, kWaitLimit),
       next_unleased_sql_(NextUnleasedSql()),
@@ -55,6 +56,12 @@ SqlStore::SqlStore(Parts parts)
 SqlStore::~SqlStore() = default;
 
 void SqlStore::Migrate(bool apply) {
+  if (read_only_) {
+    auto conn = pool_.Acquire();
+    CheckSchemaForReading(*conn, dialect_, display_url_);
+    installation_id_ = ReadInstallationId(*conn, display_url_);
+    return;
+  }
   auto lock = LockWriter();
   auto conn = pool_.Acquire();
   MigrateOrCheck(*conn, dialect_, apply, display_url_);
@@ -66,6 +73,12 @@ void SqlStore::StartListener(const std::string& conninfo, const std::string& pee
 }
 
 std::unique_lock<std::timed_mutex> SqlStore::LockWriter() {
+  if (read_only_) {
+    throw StoreError(
+        FailedPrecondition(display_url_ +
+                           " was opened read-only (beside the engine that holds it): only read "
+                           "transactions (BeginRead) work on it"));
+  }
   if (!dialect_.serialize_writers) return {};
   std::unique_lock lock(writer_, kWaitLimit);
   if (!lock.owns_lock()) {

@@ -26,13 +26,14 @@ class SqlStore final : public Store {
     ConnectionPool::Factory factory;
     int pool_size = 8;
     std::unique_ptr<FileLock> file_lock;  // SQLite: held until the last session is closed
+    bool read_only = false;               // store/read_only.h
   };
 
   explicit SqlStore(Parts parts);
   ~SqlStore() override;
 
   // Steps of opening, run by the backend's Open (throw StoreError). Migrate also
-  // reads the installation id.
+  // reads the installation id; on a read-only store it only checks the schema.
   void Migrate(bool apply);
   void StartListener(const std::string& conninfo, const std::string& peer);
   ConnectionPool& pool() { return pool_; }
@@ -52,12 +53,14 @@ class SqlStore final : public Store {
   const std::string& InstallationId() const override { return installation_id_; }
 
  private:
-  // The in-process writer lock (SQLite) or an empty lock. Throws on timeout.
+  // The in-process writer lock (SQLite) or an empty lock. Throws on timeout, and
+  // on a read-only store (every writer takes it).
   std::unique_lock<std::timed_mutex> LockWriter();
 
   const Dialect& dialect_;
   const std::string display_url_;
   const std::string secret_;
+  const bool read_only_;
   std::string installation_id_;  // read by Migrate, then fixed
   // Destroyed in reverse order: the listener first, the file lock last.
   std::unique_ptr<FileLock> file_lock_;

@@ -1,5 +1,9 @@
 // Opening a SQLite store: one engine process per file (FileLock), WAL journal,
-// synchronous=FULL, foreign keys on, writers serialised in process.
+// synchronous=FULL, foreign keys on, writers serialised in process. Read-only:
+// the file opened with mode=ro beside its holder, no lock, no migration.
+
+#include <cctype>
+#include <filesystem>
 
 #include "store/backends.h"
 #include "store/sql_store.h"
@@ -22,9 +26,54 @@ std::unique_ptr<SqlConnection> OpenSession(const std::string& path, const std::s
   return conn;
 }
 
+// "file:PATH?mode=ro": SQLite's URI form of opening `path` read-only (Poco opens
+// with SQLITE_OPEN_URI). Every byte but unreserved ones and '/' is escaped.
+std::string ReadOnlyUri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  for (const unsigned char c : path) {
+    if (std::isalnum(c) != 0 || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 0xF];
+    }
+  }
+  return uri + "?mode=ro";
+}
+
+// Beside the process that holds the file (its FileLock): reads only. The engine
+// keeps the file in WAL mode; each read transaction sees one committed snapshot.
+Result<std::unique_ptr<Store>> OpenSqliteReadOnly(const StoreUrl& url, const OpenOptions& options) {
+  const std::string path = url.sqlite.path;
+  if (url.sqlite.in_memory()) {
+    return InvalidArgument("sqlite::memory: cannot be opened read-only (it would be empty)");
+  }
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return FailedPrecondition("cannot open SQLite database " + path +
+                              " read-only: there is no such file");
+  }
+  const std::string peer = "SQLite database " + path + " (read-only)";
+  SqlStore::Parts parts;
+  parts.dialect = &SqliteDialect();
+  parts.display_url = url.display;
+  parts.factory = [uri = ReadOnlyUri(path), peer] { return OpenSession(uri, peer); };
+  parts.pool_size = options.pool_size;
+  parts.read_only = true;
+  auto store = std::make_unique<SqlStore>(std::move(parts));
+  return Guarded("", "Open", [&]() -> Result<std::unique_ptr<Store>> {
+    store->Migrate(false);  // only checks the schema version
+    return std::unique_ptr<Store>(std::move(store));
+  });
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreUrl& url, const OpenOptions& options) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreUrl& url, const OpenOptions& options,
+                                               Access access) {
+  if (access == Access::kReadOnly) return OpenSqliteReadOnly(url, options);
   const std::string path = url.sqlite.path;
   const bool in_memory = url.sqlite.in_memory();
   const std::string peer = "SQLite database " + path;

@@ -134,6 +134,7 @@ TEST(ValidateCliTest, WorkflowOverridesAreCheckedAgainstTheWorkflowsConfig) {
                                         "    supplier: x\n"
                                         "  store-sync:\n"
                                         "    retailers: 5\n");
+  // The older (plural) spelling: still read (the e2e abandoned-carts test sets the current one).
   setenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_FREQUENCY_CAP", "[1]", 1);
   CliRun r = Storeflow("validate --config " + config);
   unsetenv("STOREFLOW_WORKFLOWS_ABANDONED_CART_FREQUENCY_CAP");

@@ -401,11 +401,13 @@ TEST_F(EngineConfigTest, WorkflowValuesAreReadWithTheirPlaceAndCheckedLater) {
       "lua:\n  time_limit: 1s\nworkflows:\n  abandoned-cart:\n    abandon_after: 2h\n"
       "    quiet: { from: 22 }\n  checkouts: {}\n");
   env_["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "2";
+  env_["STOREFLOW_WORKFLOW_ABANDONED_CART_SEND"] = "false";
   env_["STOREFLOW_OTHER"] = "x";
   auto sources = Sources(file);
   sources.env_names = [] {
     return std::vector<std::string>{"STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS",
-                                    "STOREFLOW_OTHER", "STOREFLOW_WORKFLOWS_UNSET"};
+                                    "STOREFLOW_WORKFLOW_ABANDONED_CART_SEND", "STOREFLOW_OTHER",
+                                    "STOREFLOW_WORKFLOWS_UNSET", "STOREFLOW_WORKFLOW_UNSET"};
   };
   auto config = LoadEngineConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -416,10 +418,10 @@ TEST_F(EngineConfigTest, WorkflowValuesAreReadWithTheirPlaceAndCheckedLater) {
   EXPECT_EQ(values.at("abandon_after").origin, file + ":5:20");
   EXPECT_EQ(values.at("quiet").value, (nlohmann::json{{"from", 22}}));
   EXPECT_EQ(wf.file_origins.at("abandoned-cart"), file + ":4:3");
-  EXPECT_EQ(
-      wf.env,
-      (std::map<std::string, std::string>{{"STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS", "2"}}))
-      << "only STOREFLOW_WORKFLOWS_* variables that are set";
+  EXPECT_EQ(wf.env, (std::map<std::string, std::string>{
+                        {"STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS", "2"},
+                        {"STOREFLOW_WORKFLOW_ABANDONED_CART_SEND", "false"}}))
+      << "only STOREFLOW_WORKFLOW_* and (older) STOREFLOW_WORKFLOWS_* variables that are set";
 }
 
 TEST_F(EngineConfigTest, AWorkflowsSectionOfTheWrongShapeNamesItsPlace) {

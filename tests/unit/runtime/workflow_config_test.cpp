@@ -48,8 +48,15 @@ WorkflowConfigOverrides FromFile(Json values) {
 
 TEST(WorkflowConfigTest, EnvironmentNamesAreUpperCaseWithUnderscores) {
   EXPECT_EQ(WorkflowConfigEnvName("abandoned-cart", "abandon_after"),
+            "STOREFLOW_WORKFLOW_ABANDONED_CART_ABANDON_AFTER");
+  EXPECT_EQ(WorkflowConfigEnvName("shop.v2", "maxEmails"), "STOREFLOW_WORKFLOW_SHOP_V2_MAXEMAILS");
+  // The older spelling, still read.
+  EXPECT_EQ(WorkflowConfigOldEnvName("abandoned-cart", "abandon_after"),
             "STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTER");
-  EXPECT_EQ(WorkflowConfigEnvName("shop.v2", "maxEmails"), "STOREFLOW_WORKFLOWS_SHOP_V2_MAXEMAILS");
+  EXPECT_TRUE(IsWorkflowConfigEnvName("STOREFLOW_WORKFLOW_X_Y"));
+  EXPECT_TRUE(IsWorkflowConfigEnvName("STOREFLOW_WORKFLOWS_X_Y"));
+  EXPECT_FALSE(IsWorkflowConfigEnvName("STOREFLOW_WORKFLOWX_Y"));
+  EXPECT_FALSE(IsWorkflowConfigEnvName("STOREFLOW_HTTP_LISTEN"));
 }
 
 TEST(WorkflowConfigTest, FileValuesReplaceTheWorkflowsAndMapsMergeKeyByKey) {
@@ -67,9 +74,10 @@ TEST(WorkflowConfigTest, FileValuesReplaceTheWorkflowsAndMapsMergeKeyByKey) {
 TEST(WorkflowConfigTest, TheEnvironmentWinsOverTheFileAndIsReadAsJsonOrText) {
   auto wf = Parse();
   WorkflowConfigOverrides o = FromFile({{"abandon_after", "2h"}, {"max_emails", 2}});
-  o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTER"] = "90m";
+  // Both spellings are read: the current one and the older STOREFLOW_WORKFLOWS_.
+  o.env["STOREFLOW_WORKFLOW_ABANDONED_CART_ABANDON_AFTER"] = "90m";
   o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "1";
-  o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_SEND"] = "false";
+  o.env["STOREFLOW_WORKFLOW_ABANDONED_CART_SEND"] = "false";
   o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_SUBJECT"] = "Still there?";
   std::set<std::string> used;
   auto config = ApplyWorkflowConfig(*wf, o, true, &used);
@@ -79,6 +87,31 @@ TEST(WorkflowConfigTest, TheEnvironmentWinsOverTheFileAndIsReadAsJsonOrText) {
   EXPECT_EQ((*config)["send"], false);
   EXPECT_EQ((*config)["subject"], "Still there?");
   EXPECT_EQ(used.size(), 4u);
+  EXPECT_TRUE(WorkflowConfigEnvWarnings(o).empty());
+}
+
+TEST(WorkflowConfigTest, WhenBothSpellingsAreSetTheCurrentOneWinsWithAWarning) {
+  auto wf = Parse();
+  WorkflowConfigOverrides o;
+  o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "7";
+  o.env["STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAILS"] = "2";
+  std::set<std::string> used;
+  auto config = ApplyWorkflowConfig(*wf, o, true, &used);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ((*config)["max_emails"], 2);
+  // Neither is reported as unused (the older one is not a typo).
+  EXPECT_EQ(used.size(), 2u);
+  EXPECT_TRUE(UnusedWorkflowConfig(o, {wf}, used).empty());
+  const auto warnings = WorkflowConfigEnvWarnings(o);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "environment STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS and "
+            "STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAILS are both set: "
+            "STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAILS is used (STOREFLOW_WORKFLOWS_* is the "
+            "older spelling); unset STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS");
+  // A bad value in the losing spelling is not read, so not an error.
+  o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "many";
+  EXPECT_TRUE(ApplyWorkflowConfig(*wf, o, true).ok());
 }
 
 TEST(WorkflowConfigTest, ADurationTakesADurationOrSecondsAndNothingElse) {
@@ -141,9 +174,10 @@ TEST(WorkflowConfigTest, UnusedOverridesNameTheWorkflowOrVariable) {
   o.file_origins["abandoned-carts"] = "storeflow.yaml:2:3";
   o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTR"] = "1h";
   o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTER"] = "1h";
+  o.env["STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAIL"] = "1";
   const auto problems =
       UnusedWorkflowConfig(o, {wf}, {"STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTER"});
-  ASSERT_EQ(problems.size(), 2u);
+  ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0],
             "storeflow.yaml:2:3: workflows.abandoned-carts: no workflow named 'abandoned-carts' is "
             "loaded (loaded workflows: abandoned-cart); did you mean 'abandoned-cart'?");
@@ -151,9 +185,17 @@ TEST(WorkflowConfigTest, UnusedOverridesNameTheWorkflowOrVariable) {
                              "no config key of a loaded workflow"),
             std::string::npos)
       << problems[1];
+  // The suggestion is in the spelling of the variable that was set.
   EXPECT_NE(problems[1].find("did you mean 'STOREFLOW_WORKFLOWS_ABANDONED_CART_ABANDON_AFTER'?"),
             std::string::npos)
       << problems[1];
+  EXPECT_NE(problems[2].find("environment STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAIL: names "
+                             "no config key of a loaded workflow"),
+            std::string::npos)
+      << problems[2];
+  EXPECT_NE(problems[2].find("did you mean 'STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAILS'?"),
+            std::string::npos)
+      << problems[2];
 }
 
 // ---- through the engine -----------------------------------------------------
@@ -162,7 +204,7 @@ class WorkflowConfigEngineTest : public testing::RuntimeTest {};
 
 TEST_P(WorkflowConfigEngineTest, RunsReadTheInstallationsValue) {
   WorkflowConfigOverrides o = FromFile({{"abandon_after", "2h"}});
-  o.env["STOREFLOW_WORKFLOWS_ABANDONED_CART_MAX_EMAILS"] = "1";
+  o.env["STOREFLOW_WORKFLOW_ABANDONED_CART_MAX_EMAILS"] = "1";
   engine_->catalog().set_config_overrides(o);
   auto loaded = Load(kWorkflow);
   ASSERT_NE(loaded, nullptr);
