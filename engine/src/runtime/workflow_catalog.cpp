@@ -259,7 +259,7 @@ Result<std::vector<std::shared_ptr<const LoadedWorkflow>>> WorkflowCatalog::Prep
     set.push_back(std::move(loaded).value());
   }
   if (problems.empty() && !overrides_.empty()) {
-    // workflows.<name> entries and STOREFLOW_WORKFLOWS_* variables nothing reads.
+    // workflows.<name> entries and STOREFLOW_WORKFLOW(S)_* variables nothing reads.
     std::vector<std::shared_ptr<const workflow::Workflow>> workflows;
     for (const auto& loaded : set) workflows.push_back(loaded->workflow);
     std::vector<std::string> unused;
