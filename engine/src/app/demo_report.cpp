@@ -234,7 +234,8 @@ void HtmlDay(std::ostringstream& h, const std::vector<SummaryRow>& rows, const D
 
   // Runs started per virtual day, stacked by workflow.
   static constexpr const char* kColors[] = {"#4c78a8", "#f58518", "#54a24b", "#e45756",
-                                            "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"};
+                                            "#72b7b2", "#b279a2", "#9d755d", "#bab0ac",
+                                            "#eeca3b", "#ff9da6", "#17becf", "#8c564b"};
   int last_day = 0, tallest = 1;
   std::map<int, int> per_day;
   for (const auto& [workflow, days] : seen.runs_by_day) {
@@ -245,8 +246,9 @@ void HtmlDay(std::ostringstream& h, const std::vector<SummaryRow>& rows, const D
   }
   const int slot = std::max(18, std::min(60, 560 / (last_day + 1)));
   h << "<h2>Runs started per day of virtual time, by workflow</h2>\n"
-    << "<svg role=\"img\" aria-label=\"runs per day\" width=\"640\" height=\"230\" "
-       "viewBox=\"0 0 640 230\">\n";
+    << "<svg role=\"img\" aria-label=\"runs per day\" width=\"640\" height=\""
+    << 212 + 18 * ((seen.runs_by_day.size() + 3) / 4) << "\" viewBox=\"0 0 640 "
+    << 212 + 18 * ((seen.runs_by_day.size() + 3) / 4) << "\">\n";
   std::map<int, int> stacked;
   std::size_t color = 0;
   for (const auto& [workflow, days] : seen.runs_by_day) {
@@ -259,9 +261,9 @@ void HtmlDay(std::ostringstream& h, const std::vector<SummaryRow>& rows, const D
         << "\" height=\"" << height << "\" fill=\"" << fill << "\"><title>" << Escape(workflow)
         << ", day " << day + 1 << ": " << count << "</title></rect>";
     }
-    h << "<rect x=\"" << 40 + (color - 1) % 4 * 145 << "\" y=\"" << (color - 1 < 4 ? 200 : 218)
+    h << "<rect x=\"" << 40 + (color - 1) % 4 * 145 << "\" y=\"" << 200 + (color - 1) / 4 * 18
       << "\" width=\"10\" height=\"10\" fill=\"" << fill << "\"/><text x=\""
-      << 54 + (color - 1) % 4 * 145 << "\" y=\"" << (color - 1 < 4 ? 209 : 227) << "\">"
+      << 54 + (color - 1) % 4 * 145 << "\" y=\"" << 209 + (color - 1) / 4 * 18 << "\">"
       << Escape(workflow) << "</text>\n";
   }
   for (int day = 0; day <= last_day; ++day) {
