@@ -49,12 +49,18 @@ std::pair<int, std::string> RunDemo(const fs::path& dir, const std::string& args
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(dir / "out.txt")};
 }
 
-// The summary's rows: "  what   expected   engine  ok|MISMATCH ..." -> (expected, engine).
-std::map<std::string, std::pair<int, int>> SummaryRows(const std::string& out) {
+// The rows of the summary under the first line containing `header` (up to the next
+// blank line): "  what   expected   engine  ok|MISMATCH ..." -> (expected, engine).
+std::map<std::string, std::pair<int, int>> SummaryRows(
+    const std::string& out, const std::string& header = "Summary of the day") {
   std::map<std::string, std::pair<int, int>> rows;
   const std::regex row(R"(^  (\S.*\S)\s+(\d+)\s+(\d+)  (ok|MISMATCH).*$)");
-  std::istringstream lines(out.substr(out.find("Summary of the day")));
-  for (std::string line; std::getline(lines, line);) {
+  const auto at = out.find(header);
+  if (at == std::string::npos) return rows;
+  std::istringstream lines(out.substr(at));
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line) && !line.empty()) {
     std::smatch m;
     if (std::regex_match(line, m, row)) rows[m[1]] = {std::stoi(m[2]), std::stoi(m[3])};
   }
@@ -112,12 +118,14 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   EXPECT_EQ(engine("runs cart-orders"), engine("carts converted") + engine("carts recovered"));
   int emails_in_summary = 0;
   for (const auto& [what, figures] : rows) {
-    if (what.rfind("emails cart-reminder-", 0) == 0) emails_in_summary += figures.second;
+    if (what.rfind("emails cart-reminder-", 0) == 0 || what == "emails order-confirmation") {
+      emails_in_summary += figures.second;
+    }
   }
   const int eml = static_cast<int>(test_support::OutboxEmails(dir / "a" / "day" / "outbox").size());
   EXPECT_GT(eml, 0);
   EXPECT_EQ(eml, emails_in_summary);
-  EXPECT_EQ(engine("emails at their scripted time"), eml);
+  EXPECT_EQ(engine("emails at their scripted time"), eml - engine("emails order-confirmation"));
   EXPECT_EQ(engine("emails cart-reminder-1"), engine("carts emailed"));
 
   // Independently of the demo's model: each cart's fate (DIR/day/script.json) implies
@@ -142,6 +150,7 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
   EXPECT_GE(fates.size(), 3u) << "seed 5 should mix the fates";
   std::map<std::string, std::set<int>> emails_of;  // token -> email numbers
   std::vector<std::int64_t> dates;                 // unix seconds
+  std::multiset<std::string> confirmations;        // To of the emails of no cart
   for (const auto& entry : fs::directory_iterator(dir / "a" / "day" / "outbox")) {
     if (entry.path().extension() != ".eml") continue;
     const std::string raw = "\r\n" + ReadFile(entry.path());  // every header after a CRLF
@@ -152,6 +161,10 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
       return raw.substr(from, raw.find("\r\n", from) - from);
     };
     const std::string token = header("X-Storeflow-Cart");
+    if (token.empty()) {  // an order confirmation of the shop API (below)
+      confirmations.insert(header("To"));
+      continue;
+    }
     std::tm tm{};
     const std::string date = header("Date");
     ASSERT_NE(strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S +0000", &tm), nullptr) << date;
@@ -187,15 +200,111 @@ TEST(DemoTest, ACommerceDayMatchesItsScriptAndWritesASelfContainedReport) {
     EXPECT_EQ(rows.count("emails cart-reminder-3-discount"), 0u) << out;
   }
 
-  // The same seed, the same day.
-  const auto [again_status, again] = RunDemo(dir / "b", "--carts 12 --seed 5");
+  // The gap: orders made in Shopify whose webhook the simulator dropped. The nightly
+  // reconciliation runs at each 04:00 UTC the clock passes; the first one meets
+  // Shopify's 503s, becomes a dead letter, is re-driven and repairs the gap.
+  const int gap = static_cast<int>(script["gap_orders"].size());
+  EXPECT_GE(gap, 2);
+  const std::int64_t day_ms = 86400000;
+  const std::int64_t start = script["start_ms"].get<std::int64_t>();
+  const std::int64_t end = script["end_ms"].get<std::int64_t>();
+  int nights = 0;
+  for (std::int64_t t = start - start % day_ms + day_ms + 4 * 3600000; t <= end; t += day_ms) {
+    ++nights;
+  }
+  for (const auto& g : script["gap_orders"]) {
+    EXPECT_LT(g["at_ms"].get<std::int64_t>(), start - start % day_ms + day_ms + 4 * 3600000);
+  }
+  const int ordered = fates["before_delay"] + fates["after_email_1"] + fates["after_last"];
+  EXPECT_EQ(engine("webhooks dropped"), gap);
+  EXPECT_EQ(engine("runs sync-orders"), ordered);
+  EXPECT_EQ(engine("orders synced"), ordered + gap);
+  EXPECT_EQ(engine("reconciliations"), nights);
+  EXPECT_EQ(engine("runs reconcile"), nights);
+  EXPECT_EQ(engine("reconciliations finding a gap"), 1);
+  EXPECT_EQ(engine("reconcile: orders missing"), gap);
+  EXPECT_EQ(engine("reconcile: orders repaired"), gap);
+  EXPECT_EQ(engine("reconciliations ok at the end"), nights);
+  EXPECT_EQ(engine("dead letters created"), 1);
+  EXPECT_EQ(engine("dead letters re-driven"), 1);
+  EXPECT_EQ(engine("dead letters still open"), 0);
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(dead letter: run \d+ reconcile: step \S+ failed \(\S+\), retried by )"
+                      R"(auto_redrive, now completed)")))
+      << out;
+  EXPECT_TRUE(std::regex_search(
+      out,
+      std::regex("reconciliation \\d+ \\(\\d{4}-\\d\\d-\\d\\d\\): found warning, " +
+                 std::to_string(gap) + " missing, " + std::to_string(gap) + " repaired, now ok")))
+      << out;
+
+  // The shop API's users: their events, an order each (confirmed by email) and what
+  // GET /recommendations answered: the category their events favour (recommend.lua's
+  // weights: view 1, click 2, add_to_cart 4) and every catalogue product of it.
+  const nlohmann::json catalogue = nlohmann::json::parse(
+      ReadFile(fs::path(STOREFLOW_SOURCE_DIR) / "workflows" / "data" / "catalogue.json"));
+  std::map<std::string, std::string> type_of;  // product id -> type
+  for (const auto& p : catalogue) type_of[p["id"]] = p["productType"];
+  int shop_events = 0;
+  std::multiset<std::string> shoppers;
+  ASSERT_EQ(script["shop_users"].size(), 3u);
+  for (const auto& u : script["shop_users"]) {
+    shoppers.insert("<" + u["email"].get<std::string>() + ">");  // the To header
+    std::map<std::string, int> weight;                           // category -> weight of its events
+    for (const auto& ev : u["events"]) {
+      ++shop_events;
+      EXPECT_EQ(type_of[ev["productId"]], ev["productType"]);
+      const std::string kind = ev["eventType"];
+      weight[ev["productType"]] += kind == "click" ? 2 : kind == "add_to_cart" ? 4 : 1;
+    }
+    std::string top;
+    for (const auto& [type, w] : weight) {
+      if (top.empty() || w > weight[top]) top = type;
+    }
+    EXPECT_EQ(top, u["interest"]);
+    std::string want = "    " + u["userId"].get<std::string>() + ": " + top;
+    std::vector<std::string> ids;
+    for (const auto& [id, type] : type_of) {
+      if (type == top) ids.push_back(id);
+    }
+    for (std::size_t i = 0; i < ids.size() && i < 3; ++i) want += (i == 0 ? " -> " : ", ") + ids[i];
+    EXPECT_NE(out.find(want + (ids.size() > 3 ? ", ...\n" : "\n")), std::string::npos)
+        << want << "\n"
+        << out;
+  }
+  EXPECT_EQ(engine("shop events recorded"), shop_events);
+  EXPECT_EQ(engine("runs shop-events"), shop_events);
+  EXPECT_EQ(engine("shop orders processed"), 3);
+  EXPECT_EQ(engine("recommendations on interest"), 3);
+  EXPECT_EQ(engine("emails order-confirmation"), 3);
+  EXPECT_EQ(confirmations, shoppers);
+
+  // The same seed, the same day; with --days 2 the next day has the next seed, and the
+  // last table sums the two.
+  const auto [again_status, again] = RunDemo(dir / "b", "--carts 12 --seed 5 --days 2");
   EXPECT_EQ(again_status, 0) << again;
-  EXPECT_EQ(SummaryRows(again), rows) << again;
+  EXPECT_EQ(SummaryRows(again, "Summary of the day 1 "), rows) << again;
+  const auto second = SummaryRows(again, "Summary of the day 2 ");
+  const auto summed = SummaryRows(again, "Summary of the 2 days");
+  EXPECT_NE(again.find("(seed 6, 12 carts; files in " + (dir / "b" / "day-2").string()),
+            std::string::npos)
+      << again;
+  EXPECT_GE(second.size(), 15u) << again;
+  for (const auto& [what, figures] : second) {
+    EXPECT_EQ(figures.first, figures.second) << what;
+    const auto first = rows.count(what) ? rows.at(what) : std::pair<int, int>{0, 0};
+    EXPECT_EQ(summed.count(what) ? summed.at(what).second : -1, first.second + figures.second)
+        << what;
+  }
+  EXPECT_NE(ReadFile(dir / "b" / "report.html").find("Day 2: a commerce day (seed 6"),
+            std::string::npos);
 
   // The report: there, with its charts inline, and nothing to fetch.
   const std::string html = ReadFile(dir / "a" / "report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("recovered"), std::string::npos);
+  EXPECT_NE(html.find("Nightly reconciliation"), std::string::npos);
+  EXPECT_NE(html.find("Top recommendations"), std::string::npos);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=)", std::regex::icase)));

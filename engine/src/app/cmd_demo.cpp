@@ -13,13 +13,15 @@
 //
 // Then a scripted commerce day (app/demo_day.h; --carts, default 40, --seed) in
 // DIR/day: a second engine on a manual clock with the Shopify flows (abandoned-cart,
-// checkouts, cart-orders, cart-versions) and the Shopify simulator as a child
-// (storeflow-shopify-sim next to this binary, or --sim PATH); the simulator sends
-// the signed webhooks, duplicated and re-ordered some, the clock is moved through
-// the day and the weeks after, and the summary compares what the engine reports
-// with what the script implies (a mismatch fails the demo). DIR/report.html shows
-// it (app/demo_report.h). --carts 0 skips the day. The day's database is always
-// SQLite (DIR/day/store.db); --db applies to the visit.
+// checkouts, cart-orders, cart-versions, the webhook sync of orders and the nightly
+// reconciliation) and the shop API's (events, orders, recommendations), and the
+// Shopify simulator as a child (storeflow-shopify-sim next to this binary, or --sim
+// PATH); the simulator sends the signed webhooks, duplicated, re-ordered and (for
+// the gap the reconciliation repairs) dropped some, three shoppers use the shop API,
+// the clock is moved through the day and the weeks after, and the summary compares
+// what the engine reports with what the script implies (a mismatch fails the demo).
+// DIR/report.html shows it (app/demo_report.h). --carts 0 skips the day. The day's
+// database is always SQLite (DIR/day/store.db); --db applies to the visit.
 
 #include <chrono>
 #include <filesystem>
@@ -271,20 +273,32 @@ constexpr char kDayShop[] = "alpha.myshopify.com";
 constexpr char kDayAdminToken[] = "shpat_alpha_admin_token_0001";
 constexpr char kDayStorefrontToken[] = "sf_alpha_storefront_token_0001";
 constexpr char kDayWebhookSecret[] = "hush";
-constexpr const char* kDayWorkflows[] = {"abandoned-cart.yaml", "checkouts.yaml",
-                                         "cart-orders.yaml", "cart-versions.yaml"};
+constexpr const char* kDayWorkflows[] = {
+    "abandoned-cart.yaml", "checkouts.yaml",   "cart-orders.yaml",
+    "cart-versions.yaml",  "sync-orders.yaml", "reconcile.yaml",
+    "shop-events.yaml",    "shop-orders.yaml", "shop-recommendations.yaml"};
 
 struct DayOptions {
   std::uint64_t seed = 1;
   int carts = 40;
+  int days = 1;  // --days N: each its own script (seed + k), engine and simulator
   fs::path sim;
 };
 
-// Plays the day in dir/day; returns the number of failed checks, or kDayNotPlayed
-// when the day could not be played (the reason is on `err`).
+// The folder of day `index` (0-based): DIR/day, then DIR/day-2, DIR/day-3, ...
+fs::path DayFolder(const fs::path& dir, int index) {
+  return index == 0 ? dir / "day" : dir / ("day-" + std::to_string(index + 1));
+}
+
+// Plays day `index` of --days in DayFolder(dir, index) (seed + index, starting index
+// days after the first); returns the number of failed checks, or kDayNotPlayed when
+// the day could not be played (the reason is on `err`). `report` gets its rows.
 constexpr int kDayNotPlayed = -1;
-int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::ostream& err) {
-  const fs::path work = dir / "day";
+int RunDay(const DayOptions& plan, int index, const fs::path& dir, std::ostream& out,
+           std::ostream& err, DayReport& report) {
+  DayOptions day = plan;
+  day.seed += static_cast<std::uint64_t>(index);
+  const fs::path work = DayFolder(dir, index);
   std::error_code ec;
   fs::remove_all(work, ec);
   fs::create_directories(work / "workflows", ec);
@@ -299,8 +313,22 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
         << ec.message() << " (run the demo from the source tree)\n";
     return kDayNotPlayed;
   }
-  const DayMs start = DaysFromCivil(2026, 3, 10) * DayScript::kDay + 6 * DayScript::kHour;
-  auto script = DayScript::Make(day.seed, day.carts, start);
+  const DayMs start = (DaysFromCivil(2026, 3, 10) + index) * DayScript::kDay + 6 * DayScript::kHour;
+  // The shop API's catalogue, for the script's shoppers and the engine's products.
+  std::vector<CatalogueItem> catalogue;
+  {
+    const Json products = Json::parse(ReadFile("workflows/data/catalogue.json"), nullptr, false);
+    for (const Json& p : products.is_array() ? products : Json::array()) {
+      if (p.is_object() && p.contains("id") && p["id"].is_string() && p.contains("productType") &&
+          p["productType"].is_string()) {
+        catalogue.push_back(
+            {p["id"].get<std::string>(),
+             p.contains("name") && p["name"].is_string() ? p["name"].get<std::string>() : "",
+             p["productType"].get<std::string>()});
+      }
+    }
+  }
+  auto script = DayScript::Make(day.seed, day.carts, start, catalogue);
   if (!script.ok()) {
     err << "storeflow demo: " << script.status().message() << "\n";
     return kDayNotPlayed;
@@ -341,6 +369,12 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
                               {"storefront_token_secret", "DEMO_ALPHA_STOREFRONT"},
                               {"endpoint", "http://127.0.0.1:" + std::to_string((*sim)->port()) +
                                                "/shops/" + kDayShop}}})}};
+  // The nightly reconciliation of the orders the webhook sync keeps (its schedule,
+  // window and thresholds are the shipped defaults).
+  options.config.workflows.file["reconcile"] = {
+      {"shop", {Json(kDayShop), "storeflow demo"}},
+      {"resources", {Json::array({"orders"}), "storeflow demo"}}};
+  options.config.workflows.file_origins["reconcile"] = "storeflow demo";
   options.db = "sqlite:" + (work / "store.db").string();
   options.workflows_dir = (work / "workflows").string();
   options.listen = "127.0.0.1:0";
@@ -355,14 +389,25 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
     log->flush();
   };
 
-  out << "\n10. A commerce day against the Shopify simulator (seed " << day.seed << ", "
-      << day.carts << " carts; files in " << work.string() << ")\n";
+  const std::string which = plan.days > 1 ? "Day " + std::to_string(index + 1) + " of " +
+                                                std::to_string(plan.days) + ": a"
+                                          : "A";
+  out << "\n10. " << which << " commerce day against the Shopify simulator (seed " << day.seed
+      << ", " << day.carts << " carts; files in " << work.string() << ")\n";
   auto session = ServeSession::Start(std::move(options));
   if (!session.ok()) {
     err << "storeflow demo: the day's engine: " << session.status().message() << "\n";
     return kDayNotPlayed;
   }
   out << "  engine: " << (*session)->summary() << ", manual clock\n";
+  auto imported =
+      ImportRecordsFile((*session)->store(), "products", "workflows/data/catalogue.json", "id");
+  if (!imported.ok()) {
+    err << "storeflow demo: the day's catalogue: " << imported.status().message() << "\n";
+    (*session)->Stop();
+    (*sim)->Stop();
+    return kDayNotPlayed;
+  }
   out << "  simulator: http://127.0.0.1:" << (*sim)->port() << " (" << day.sim.string() << ")\n";
   DayTarget target;
   target.engine_port = (*session)->port();
@@ -384,17 +429,15 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
   }
   char took[64];
   std::snprintf(took, sizeof(took), "%.1f", seen->wall_seconds);
-  out << "\n11. Summary of the day (" << took << " s of wall time)\n";
-  const std::vector<SummaryRow> rows = SummaryRows(*script, *seen);
-  const int mismatches = PrintSummary(rows, *seen, out);
-  const std::string title = "storeflow demo: a commerce day (seed " + std::to_string(day.seed) +
-                            ", " + std::to_string(day.carts) + " carts)";
-  const Status written = WriteHtmlReport(dir / "report.html", title, rows, *seen);
-  if (!written.ok()) {
-    err << "storeflow demo: " << written.message() << "\n";
-    return mismatches + 1;
-  }
-  out << "  report: " << (dir / "report.html").string() << "\n";
+  out << "\n11. Summary of the day" << (plan.days > 1 ? " " + std::to_string(index + 1) : "")
+      << " (" << took << " s of wall time)\n";
+  report.rows = SummaryRows(*script, *seen);
+  report.seen = std::move(seen).value();
+  const int mismatches = PrintSummary(report.rows, report.seen, out);
+  report.title =
+      (plan.days > 1 ? "Day " + std::to_string(index + 1) + ": a" : "storeflow demo: a") +
+      std::string(" commerce day (seed ") + std::to_string(day.seed) + ", " +
+      std::to_string(day.carts) + " carts)";
   return mismatches;
 }
 
@@ -403,13 +446,14 @@ int RunDay(const DayOptions& day, const fs::path& dir, std::ostream& out, std::o
 int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kUsage =
       "usage: storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE] [--seed N] [--carts N] "
-      "[--sim PATH]\n";
+      "[--days N] [--sim PATH]\n";
   Args args = input;
   const auto dir_option = TakeOption(args, "--dir");
   const auto db_option = TakeOption(args, "--db");
   const auto metrics_option = TakeOption(args, "--metrics-out");
   const auto seed_option = TakeOption(args, "--seed");
   const auto carts_option = TakeOption(args, "--carts");
+  const auto days_option = TakeOption(args, "--days");
   const auto sim_option = TakeOption(args, "--sim");
   DayOptions day;
   try {
@@ -424,8 +468,15 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
         throw std::invalid_argument("carts");
       }
     }
+    if (days_option) {
+      day.days = std::stoi(*days_option, &used);
+      if (used != days_option->size() || day.days < 1 || day.days > 30) {
+        throw std::invalid_argument("days");
+      }
+    }
   } catch (const std::exception&) {
-    err << "storeflow demo: --seed takes a whole number >= 0, --carts one from 0 to 10000\n"
+    err << "storeflow demo: --seed takes a whole number >= 0, --carts one from 0 to 10000, "
+           "--days one from 1 to 30\n"
         << kUsage;
     return 2;
   }
@@ -512,7 +563,40 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   (*session)->Stop();
   session->reset();
 
-  const int day_failures = day.carts > 0 ? RunDay(day, dir, out, err) : 0;
+  int day_failures = 0;
+  std::vector<DayReport> reports;
+  for (int k = 0; day.carts > 0 && k < day.days && day_failures != kDayNotPlayed; ++k) {
+    DayReport report;
+    const int failed = RunDay(day, k, dir, out, err, report);
+    day_failures = failed == kDayNotPlayed ? kDayNotPlayed : day_failures + failed;
+    if (failed != kDayNotPlayed) reports.push_back(std::move(report));
+  }
+  if (!reports.empty()) {
+    const std::vector<SummaryRow> totals = SumRows(reports);
+    if (reports.size() > 1) {
+      out << "\n12. Summary of the " << reports.size() << " days (the counts summed)\n";
+      char line[160];
+      std::snprintf(line, sizeof(line), "  %-34s %8s %8s\n", "", "expected", "engine");
+      out << line;
+      for (const SummaryRow& row : totals) {
+        std::snprintf(line, sizeof(line), "  %-34s %8d %8d  %s\n", row.what.c_str(), row.expected,
+                      row.engine, row.ok() ? "ok" : "MISMATCH");
+        out << line;
+      }
+    }
+    const std::string title = reports.size() > 1
+                                  ? "storeflow demo: " + std::to_string(reports.size()) +
+                                        " commerce days (seed " + std::to_string(day.seed) + ", " +
+                                        std::to_string(day.carts) + " carts a day)"
+                                  : reports.front().title;
+    const Status written = WriteHtmlReport(dir / "report.html", title, reports, totals);
+    if (!written.ok()) {
+      err << "storeflow demo: " << written.message() << "\n";
+      if (day_failures != kDayNotPlayed) ++day_failures;
+    } else {
+      out << "  report: " << (dir / "report.html").string() << "\n";
+    }
+  }
 
   out << "\n";
   if (day_failures == kDayNotPlayed) {

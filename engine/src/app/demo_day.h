@@ -8,7 +8,11 @@
 // (abandoned-cart, checkouts, cart-orders, cart-versions) must make of it: the
 // expected emails (number, template, time), cart statuses, webhook and run counts.
 // The email transport fails for an hour of the second morning: the sends due then
-// are refused and retried by the workflow until they go out.
+// are refused and retried by the workflow until they go out. A few orders of the
+// first day are made in Shopify with their webhook dropped (the gap); Shopify's
+// Admin API answers 503 to the first nightly reconciliation (reconcile.yaml at
+// 04:00 UTC), whose run becomes a dead letter that the auto-redrive retries once
+// the API answers again, and then finds and repairs the gap.
 // Deterministic for a seed (its own PRNG; no std::random_device, no std::
 // distributions, whose output differs between standard libraries).
 
@@ -56,11 +60,61 @@ struct DayCart {
   double value() const { return price + (reorder ? 10 : 0); }  // the update adds 2 x 5.00
 };
 
+// An order made in Shopify (not from a cart) whose orders/create delivery the
+// simulator drops: the gap the nightly reconciliation must find.
+struct GapOrder {
+  int index = 0;
+  DayMs at = 0;
+  int price = 0;  // whole dollars
+  std::string email;
+};
+
+// A product of the shop API's catalogue (workflows/data/catalogue.json).
+struct CatalogueItem {
+  std::string id;
+  std::string name;
+  std::string type;  // productType
+};
+
+// A shopper of the REST shop API: interactions (POST /events), an order of one
+// product (POST /orders) and, at the end of the first day, GET /recommendations.
+// Their interactions favour one category (`interest`): clicks and an add_to_cart
+// there (scripts/recommend.lua weighs them 2 and 4), one view of two others.
+struct ShopEvent {
+  DayMs at = 0;
+  std::string product;
+  std::string type;
+  std::string event;  // view | click | add_to_cart
+};
+struct ShopUser {
+  int index = 0;
+  std::string id;
+  std::string email;
+  std::string interest;  // the category the rule must find
+  std::vector<ShopEvent> events;
+  DayMs order_at = 0;
+  std::string ordered;  // the product ordered
+  DayMs recommend_at = 0;
+  std::vector<std::string> recommended;  // the catalogue's ids of `interest`, sorted
+};
+
 // One thing the demo does at a moment of the day.
 struct DayAction {
   DayMs at = 0;
-  enum Kind { kCreate, kOrder, kEmailDown, kEmailUp } kind = kCreate;
+  enum Kind {
+    kCreate,
+    kOrder,
+    kEmailDown,
+    kEmailUp,
+    kGapOrder,      // `cart` is the gap order's index
+    kShopifyDown,   // the Admin API answers 503 to the next kShopifyFailedCalls calls
+    kAwaitRedrive,  // until the failed reconciliation was re-driven and completed
+    kShopEvent,     // `cart`: the user, `event`: the index of the event
+    kShopOrder,
+    kRecommend,
+  } kind = kCreate;
   int cart = -1;
+  int event = -1;
 };
 
 // What the engine must report after the day, computed from the script.
@@ -73,6 +127,22 @@ struct DayExpectation {
   std::map<std::string, int> emails_by_template;
   int carts_emailed = 0;        // carts that got at least one email
   int email_send_failures = 0;  // sends refused in the outage (each retried later)
+  // The nightly reconciliation (orders only) and its gap.
+  int reconciliations = 0;      // 04:00 UTC crossings of the clock, one run each
+  int reconciliations_gap = 0;  // reports that found a gap (the first night's)
+  int reconcile_missing = 0;    // orders found missing (the gap orders)
+  int reconcile_repaired = 0;   // and written by the repair walk
+  int reconciliations_ok = 0;   // reports whose status after the repair is ok (all)
+  int shopify_orders = 0;       // the engine's shopify_orders records at the end
+  int webhooks_dropped = 0;     // deliveries the simulator dropped (the gap)
+  // Dead letters: the first reconciliation, failed on Shopify's 503s.
+  int dead_letters = 0;           // runs that were a dead letter
+  int dead_letters_redriven = 0;  // retried by the auto-redrive (resolution retried)
+  int dead_letters_open = 0;      // still on the list at the end
+  // The REST shop API's users.
+  int shop_events = 0;      // POST /events
+  int shop_orders = 0;      // POST /orders, each processed and confirmed by email
+  int recommendations = 0;  // GET /recommendations on the user's interest
 };
 
 class DayScript {
@@ -84,10 +154,15 @@ class DayScript {
   // scripts/email_timing.lua).
   static constexpr DayMs kAbandonAfter = 4 * kHour;
   static constexpr DayMs kTrackFor = 14 * kDay;
+  // workflows/reconcile.yaml: daily at 04:00 UTC; its count step tries 5 times.
+  static constexpr DayMs kReconcileAt = 4 * kHour;
+  static constexpr int kShopifyFailedCalls = 5;
 
   // `start`: unix ms of the day's first moment (06:00 UTC of a fixed date). Fails
   // when a time zone is not installed (tzdata).
-  static Result<DayScript> Make(std::uint64_t seed, int carts, DayMs start);
+  // `catalogue`: the shop API's products; empty: no shop API users.
+  static Result<DayScript> Make(std::uint64_t seed, int carts, DayMs start,
+                                const std::vector<CatalogueItem>& catalogue = {});
 
   const std::vector<DayCart>& carts() const { return carts_; }
   std::vector<DayAction> Actions() const;
@@ -98,6 +173,12 @@ class DayScript {
   // The hour the email transport fails: sends after `down` up to `up` fail.
   DayMs outage_down() const { return outage_down_; }
   DayMs outage_up() const { return outage_up_; }
+  const std::vector<GapOrder>& gap_orders() const { return gap_orders_; }
+  const std::vector<ShopUser>& shop_users() const { return shop_users_; }
+  // The reconciliations' times (04:00 UTC from the first night to end()).
+  const std::vector<DayMs>& nights() const { return nights_; }
+  // When the Admin API starts failing (just before the first night's run).
+  DayMs shopify_down() const { return shopify_down_; }
   // The carts as JSON (token, email, timezone, fate, created, order_at, and what the
   // rules make of it), for DIR/day/script.json.
   std::string ToJson() const;
@@ -111,7 +192,11 @@ class DayScript {
   DayMs outage_down_ = 0;
   DayMs outage_up_ = 0;
   int email_failures_ = 0;
+  DayMs shopify_down_ = 0;
   std::vector<DayCart> carts_;
+  std::vector<GapOrder> gap_orders_;
+  std::vector<ShopUser> shop_users_;
+  std::vector<DayMs> nights_;
   DayExpectation expected_;
 };
 

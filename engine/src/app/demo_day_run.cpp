@@ -1,5 +1,6 @@
 #include "app/demo_day_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -54,6 +55,20 @@ std::map<std::string, std::string> MailHeaders(const fs::path& file) {
   }
   flush();
   return headers;
+}
+
+// A string member, or "" (also when it is null or not a string).
+std::string Str(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// An integer member, or 0.
+int Int(const Json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
 // One phase's progress line: rewritten in place on a terminal, printed once otherwise.
@@ -115,6 +130,13 @@ class DayPlayer {
       case DayAction::kOrder: return Order(script_.carts()[action.cart]);
       case DayAction::kEmailDown: return EmailTransport(false);
       case DayAction::kEmailUp: return EmailTransport(true);
+      case DayAction::kGapOrder: return GapOrderAction(script_.gap_orders()[action.cart]);
+      case DayAction::kShopifyDown: return ShopifyDown();
+      case DayAction::kAwaitRedrive: return AwaitRedrive();
+      case DayAction::kShopEvent:
+        return ShopEventAction(script_.shop_users()[action.cart], action.event);
+      case DayAction::kShopOrder: return ShopOrder(script_.shop_users()[action.cart]);
+      case DayAction::kRecommend: return Recommend(script_.shop_users()[action.cart]);
     }
     return Internal("an unknown action");
   }
@@ -163,7 +185,8 @@ class DayPlayer {
       bool pending = false;
       for (const Json& d : body.value("deliveries", Json::array())) {
         const std::string state = d.value("state", "");
-        if (state == "failed" || state == "dropped") {
+        if (state == "dropped") continue;  // the gap orders' (a fault the demo set)
+        if (state == "failed") {
           return Internal("a webhook delivery " + state + ": " + d.dump());
         }
         pending = pending || state != "delivered";
@@ -220,6 +243,21 @@ class DayPlayer {
       const Json page = Json::parse(r.body, nullptr, false);
       for (const Json& run : page.value("items", Json::array())) {
         ++seen.runs[run.value("workflow", "")][run.value("status", "")];
+        const bool failed = run.value("status", "") == "failed";
+        if (failed || (run.contains("dead_letter") && run["dead_letter"].is_object())) {
+          const Json dl = run.value("dead_letter", Json::object());
+          ++seen.dead_letters;
+          const std::string resolution = Str(dl, "resolution");
+          const std::string by = Str(dl, "resolved_by");
+          if (resolution == "retried" && by == "auto_redrive") ++seen.dead_letters_redriven;
+          const Json last =
+              failed ? run.value("error", Json::object()) : dl.value("last_error", Json::object());
+          seen.dead_letter_notes.push_back(
+              "run " + std::to_string(run.value("id", std::int64_t{0})) + " " +
+              run.value("workflow", "") + ": " + "step " + Str(last, "step") + " failed (" +
+              Str(last, "code") + "), " + (resolution.empty() ? "open" : resolution + " by " + by) +
+              ", now " + Str(run, "status"));
+        }
         const DayMs created = run.value("created_at", DayMs{0});
         if (created >= seen.day0) {
           ++seen.runs_by_day[run.value("workflow", "")]
@@ -231,6 +269,7 @@ class DayPlayer {
                    : "";
     } while (!cursor.empty());
     // The cart records.
+    cursor.clear();
     do {
       HttpReply r = Engine(
           "GET", "/api/v1/records/carts?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
@@ -245,6 +284,7 @@ class DayPlayer {
                    ? page["next_cursor"].get<std::string>()
                    : "";
     } while (!cursor.empty());
+    STOREFLOW_RETURN_IF_ERROR(CollectSync(seen));
     // The outbox: the template by subject, the local hour by the cart's zone.
     std::map<std::string, std::string> subjects;  // subject -> template
     std::error_code ec;
@@ -266,8 +306,16 @@ class DayPlayer {
       if (entry.path().extension() != ".eml") continue;
       auto headers = MailHeaders(entry.path());
       const auto named = subjects.find(headers["subject"]);
-      ++seen.emails_by_template[named != subjects.end() ? named->second
-                                                        : "(other: " + headers["subject"] + ")"];
+      std::string template_name =
+          named != subjects.end() ? named->second : "(other: " + headers["subject"] + ")";
+      for (const auto& [subject, name] : subjects) {
+        const auto placeholder = subject.find("${{");
+        if (named == subjects.end() && placeholder != std::string::npos && placeholder > 0 &&
+            headers["subject"].rfind(subject.substr(0, placeholder), 0) == 0) {
+          template_name = name;
+        }
+      }
+      ++seen.emails_by_template[template_name];
       const auto cart = by_token.find(headers["x-storeflow-cart"]);
       const DayMs at = ParseMailDateMs(headers["date"]).value_or(-1);
       if (cart == by_token.end() || at < 0) continue;
@@ -292,6 +340,88 @@ class DayPlayer {
                 const std::string& body = "") {
     return HttpCall("127.0.0.1", t_.sim_port, method, target, body);
   }
+  // The reconciliations, the synced orders, the dead letters, the dropped deliveries.
+  Status CollectSync(DayObserved& seen) {
+    std::string cursor;
+    do {
+      HttpReply r = Engine(
+          "GET", "/api/v1/reconciliations?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      if (r.status != 200) return Failed("listing the reconciliations", r);
+      const Json page = Json::parse(r.body, nullptr, false);
+      for (const Json& item : page.value("items", Json::array())) {
+        DayObserved::Reconciliation rec;
+        rec.id = item.value("id", std::int64_t{0});
+        rec.created = item.value("created_at", DayMs{0});
+        rec.found = Str(item, "found");
+        rec.status = Str(item, "status");
+        rec.run_status = Str(item, "run_status");
+        rec.missing = Int(item, "missing");
+        rec.repaired = Int(item, "repaired");
+        ++seen.reconciliations;
+        seen.reconciliations_gap += rec.found != "ok" ? 1 : 0;
+        seen.reconciliations_ok += rec.status == "ok" ? 1 : 0;
+        seen.reconcile_missing += rec.missing;
+        seen.reconcile_repaired += rec.repaired;
+        seen.reconciliation_list.push_back(std::move(rec));
+      }
+      cursor = page.contains("next_cursor") && page["next_cursor"].is_string()
+                   ? page["next_cursor"].get<std::string>()
+                   : "";
+    } while (!cursor.empty());
+    std::sort(seen.reconciliation_list.begin(), seen.reconciliation_list.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    do {
+      HttpReply r = Engine("GET", "/api/v1/records/shopify_orders?limit=500" +
+                                      (cursor.empty() ? "" : "&cursor=" + cursor));
+      if (r.status != 200) return Failed("listing the shopify_orders records", r);
+      const Json page = Json::parse(r.body, nullptr, false);
+      for (const Json& record : page.value("items", Json::array())) {
+        const Json value = record.value("value", Json::object());
+        if (!(value.contains("deleted") && value["deleted"] == true)) ++seen.shopify_orders;
+      }
+      cursor = page.contains("next_cursor") && page["next_cursor"].is_string()
+                   ? page["next_cursor"].get<std::string>()
+                   : "";
+    } while (!cursor.empty());
+    for (const char* collection : {"interactions", "orders"}) {
+      do {
+        HttpReply r = Engine("GET", std::string("/api/v1/records/") + collection + "?limit=500" +
+                                        (cursor.empty() ? "" : "&cursor=" + cursor));
+        if (r.status != 200)
+          return Failed(std::string("listing the ") + collection + " records", r);
+        const Json page = Json::parse(r.body, nullptr, false);
+        for (const Json& record : page.value("items", Json::array())) {
+          if (std::string(collection) == "interactions") {
+            ++seen.shop_events;
+          } else if (Str(record.value("value", Json::object()), "status") == "PROCESSED") {
+            ++seen.shop_orders;
+          }
+        }
+        cursor = page.contains("next_cursor") && page["next_cursor"].is_string()
+                     ? page["next_cursor"].get<std::string>()
+                     : "";
+      } while (!cursor.empty());
+    }
+    seen.recommendations = recommendations_;
+    for (const ShopUser& u : script_.shop_users()) {
+      const auto it = recommendations_.find(u.id);
+      if (it != recommendations_.end() && it->second.category == u.interest &&
+          it->second.products == u.recommended) {
+        ++seen.recommendations_ok;
+      }
+    }
+    HttpReply r = Engine("GET", "/api/v1/dead-letters?limit=500");
+    if (r.status != 200) return Failed("listing the dead letters", r);
+    seen.dead_letters_open =
+        static_cast<int>(Json::parse(r.body, nullptr, false).value("items", Json::array()).size());
+    r = Sim("GET", "/_sim/shops/" + t_.shop + "/deliveries");
+    if (r.status != 200) return Failed("reading the simulator's deliveries", r);
+    for (const Json& d : Json::parse(r.body, nullptr, false).value("deliveries", Json::array())) {
+      seen.webhooks_dropped += d.value("state", "") == "dropped" ? 1 : 0;
+    }
+    return Status::Ok();
+  }
+
   static Status Failed(const std::string& what, const HttpReply& r) {
     return Internal(what + ": HTTP " + std::to_string(r.status) + " " +
                     (r.error.empty() ? r.body.substr(0, 500) : r.error));
@@ -315,6 +445,99 @@ class DayPlayer {
                        {"title", "Coaster " + std::to_string(c.index)}});
     }
     return lines;
+  }
+
+  // An order made in Shopify whose orders/create delivery is dropped.
+  Status GapOrderAction(const GapOrder& g) {
+    STOREFLOW_RETURN_IF_ERROR(Fault("drop", 1));
+    const Json order = {
+        {"email", g.email},
+        {"financial_status", "paid"},
+        {"currency", "USD"},
+        {"total_price", std::to_string(g.price) + ".00"},
+        {"line_items", Json::array({{{"variant_id", 7000 + g.index},
+                                     {"quantity", 1},
+                                     {"price", std::to_string(g.price) + ".00"},
+                                     {"title", "Walk-in " + std::to_string(g.index)}}})}};
+    HttpReply r = Sim("POST", "/_sim/shops/" + t_.shop + "/orders", order.dump());
+    return r.status == 201 ? Status::Ok() : Failed("creating gap order " + g.email, r);
+  }
+
+  // Shopify's Admin REST API answers 503 to the next calls (the first nightly
+  // reconciliation's count step, all its attempts).
+  Status ShopifyDown() {
+    HttpReply r = Sim(
+        "POST", "/_sim/shops/" + t_.shop + "/faults",
+        Json{{"api", "rest"}, {"status", 503}, {"count", DayScript::kShopifyFailedCalls}}.dump());
+    return r.status == 201 ? Status::Ok() : Failed("the Admin API outage", r);
+  }
+
+  // The first reconciliation failed (a dead letter); the auto-redrive retries it once
+  // the engine's clock has moved its interval on. Moves the clock a minute at a time
+  // (the redrive thread polls the engine's time) until the run completed.
+  Status AwaitRedrive() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (int minutes = 0; std::chrono::steady_clock::now() < deadline; ++minutes) {
+      HttpReply r = Engine("GET", "/api/v1/runs?workflow=reconcile&limit=5");
+      if (r.status != 200) return Failed("listing the reconcile runs", r);
+      const Json items = Json::parse(r.body, nullptr, false).value("items", Json::array());
+      if (!items.empty() && items[0].value("status", "") == "completed" &&
+          items[0].contains("dead_letter")) {
+        redriven_at_ = Json::parse(Engine("GET", "/api/v1/clock").body, nullptr, false)
+                           .value("now_ms", DayMs{0});
+        return Status::Ok();
+      }
+      if (minutes < 120) {
+        HttpReply now = Engine("GET", "/api/v1/clock");
+        const DayMs t = Json::parse(now.body, nullptr, false).value("now_ms", DayMs{0});
+        STOREFLOW_RETURN_IF_ERROR(AdvanceTo(t + DayScript::kMinute));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    return DeadlineExceeded(
+        "the first reconciliation was not re-driven and completed within 60 s (GET "
+        "/api/v1/runs?workflow=reconcile, /api/v1/dead-letters)");
+  }
+
+ public:
+  DayMs redriven_at() const { return redriven_at_; }
+
+ private:
+  // The REST shop API, as a storefront calls it (no token).
+  Status ShopEventAction(const ShopUser& u, int index) {
+    const ShopEvent& ev = u.events[static_cast<std::size_t>(index)];
+    const Json body = {{"userId", u.id},
+                       {"productId", ev.product},
+                       {"eventType", ev.event},
+                       {"productType", ev.type}};
+    HttpReply r = HttpCall("127.0.0.1", t_.engine_port, "POST", "/events", body.dump());
+    return r.status == 201 ? Status::Ok() : Failed("POST /events for " + u.id, r);
+  }
+
+  Status ShopOrder(const ShopUser& u) {
+    const Json body = {{"userId", u.id},
+                       {"email", u.email},
+                       {"items", Json::array({{{"productId", u.ordered}, {"quantity", 1}}})}};
+    HttpReply r = HttpCall("127.0.0.1", t_.engine_port, "POST", "/orders", body.dump(),
+                           {{"Idempotency-Key", "day-order-" + u.id}});
+    return r.status == 202 ? Status::Ok() : Failed("POST /orders for " + u.id, r);
+  }
+
+  Status Recommend(const ShopUser& u) {
+    HttpReply r =
+        HttpCall("127.0.0.1", t_.engine_port, "GET", "/recommendations?userId=" + u.id, "");
+    if (r.status != 200) return Failed("GET /recommendations for " + u.id, r);
+    const Json body = Json::parse(r.body, nullptr, false);
+    DayObserved::Recommendation rec;
+    rec.category = Str(body, "category");
+    for (const Json& p : body.value("products", Json::array()))
+      rec.products.push_back(Str(p, "id"));
+    recommendations_[u.id] = std::move(rec);
+    return Status::Ok();
+  }
+
+  const std::map<std::string, DayObserved::Recommendation>& recommendations() const {
+    return recommendations_;
   }
 
   Status CreateCart(const DayCart& c) {
@@ -351,6 +574,8 @@ class DayPlayer {
 
   const DayScript& script_;
   const DayTarget& t_;
+  DayMs redriven_at_ = 0;
+  std::map<std::string, DayObserved::Recommendation> recommendations_;
 };
 
 }  // namespace
@@ -378,24 +603,33 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   progress.End("5 topics");
 
   const std::vector<DayAction> actions = script.Actions();
-  int carts = 0, orders = 0;
+  int carts = 0, orders = 0, gaps = 0, shop = 0;
   bool outage = false;
-  progress.Begin("2. carts, checkouts and orders through the simulator");
+  progress.Begin("2. carts, checkouts and orders through the simulator and the shop API");
   for (const DayAction& action : actions) {
     STOREFLOW_RETURN_IF_ERROR(player.AdvanceTo(action.at));
     STOREFLOW_RETURN_IF_ERROR(player.Do(action));
     STOREFLOW_RETURN_IF_ERROR(player.WaitDelivered());
     carts += action.kind == DayAction::kCreate ? 1 : 0;
     orders += action.kind == DayAction::kOrder ? 1 : 0;
+    gaps += action.kind == DayAction::kGapOrder ? 1 : 0;
+    shop += action.kind == DayAction::kShopEvent || action.kind == DayAction::kShopOrder ||
+                    action.kind == DayAction::kRecommend
+                ? 1
+                : 0;
     outage = action.kind == DayAction::kEmailDown || (outage && action.kind != DayAction::kEmailUp);
     progress.Update(ClockText(action.at) + ", " + std::to_string(carts) + " carts, " +
-                    std::to_string(orders) + " orders" + (outage ? ", EMAIL DOWN" : ""));
+                    std::to_string(orders) + " orders" +
+                    (gaps > 0 ? ", " + std::to_string(gaps) + " lost" : "") +
+                    (outage ? ", EMAIL DOWN" : ""));
   }
   STOREFLOW_RETURN_IF_ERROR(player.Forged());
-  progress.End(std::to_string(carts) + " carts, " + std::to_string(orders) +
-               " orders, 1 forged delivery, the email transport down from " +
-               ClockText(script.outage_down()) + " for an hour; clock at " +
-               ClockText(actions.back().at));
+  progress.End(std::to_string(carts) + " carts, " + std::to_string(orders) + " orders and " +
+               std::to_string(gaps) + " whose webhook is lost, " + std::to_string(shop) +
+               " shop API requests, 1 forged delivery, the email transport down from " +
+               ClockText(script.outage_down()) + " for an hour, Shopify's Admin API down for " +
+               "the first reconciliation (re-driven at " + ClockText(player.redriven_at()) +
+               "); clock at " + ClockText(actions.back().at));
 
   progress.Begin("3. run out the clock: recovery emails, quiet hours, tracking");
   for (DayMs t = actions.back().at; t < script.end();) {
@@ -417,6 +651,7 @@ Result<DayObserved> PlayDay(const DayScript& script, const DayTarget& target, st
   seen.webhooks_rejected = (*after)["storeflow_webhooks_rejected_total"] -
                            (*before)["storeflow_webhooks_rejected_total"];
   STOREFLOW_RETURN_IF_ERROR(player.Collect(seen));
+  seen.redriven_at = player.redriven_at();
   const AckSummary acks =
       AckWindow::Default().Summary(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())

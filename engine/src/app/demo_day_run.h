@@ -10,6 +10,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "app/demo_day.h"
 #include "common/result.h"
@@ -39,7 +40,37 @@ struct DayObserved {
   std::map<std::string, int> emails_by_template;  // from the outbox's subjects
   std::map<int, int> emails_by_local_hour;        // the customer's local hour -> count
   int email_send_failures = 0;                    // the email plugin's failed sends (the outage)
-  int emails_on_time = 0;  // emails whose Date is the time the script gives their number
+  int emails_on_time = 0;    // emails whose Date is the time the script gives their number
+  int webhooks_dropped = 0;  // the simulator's deliveries in state dropped
+  // GET /api/v1/reconciliations: every report, and their sums.
+  int reconciliations = 0;
+  int reconciliations_gap = 0;  // found is not ok
+  int reconcile_missing = 0;
+  int reconcile_repaired = 0;
+  int reconciliations_ok = 0;  // status ok
+  struct Reconciliation {
+    std::int64_t id = 0;
+    DayMs created = 0;
+    std::string found, status, run_status;
+    int missing = 0, repaired = 0;
+  };
+  std::vector<Reconciliation> reconciliation_list;  // oldest first
+  int shopify_orders = 0;                           // live records of shopify_orders
+  // Runs that were a dead letter (their `dead_letter`), and how they were resolved.
+  int dead_letters = 0;
+  int dead_letters_redriven = 0;               // resolution retried by auto_redrive
+  int dead_letters_open = 0;                   // GET /api/v1/dead-letters at the end
+  std::vector<std::string> dead_letter_notes;  // "run 12 reconcile: step ..., retried by ..."
+  DayMs redriven_at = 0;  // when the demo saw the failed reconciliation completed
+  // The shop API: what GET /recommendations answered each user (category, product ids).
+  struct Recommendation {
+    std::string category;
+    std::vector<std::string> products;
+  };
+  std::map<std::string, Recommendation> recommendations;  // userId ->
+  int shop_events = 0;                                    // interactions records
+  int shop_orders = 0;                                    // orders records with status PROCESSED
+  int recommendations_ok = 0;  // answers on the user's scripted interest, the whole category
   std::map<std::string, int> runs_by_workflow() const;
   // Webhook acknowledgements of this process's ingress in the last hour of wall time
   // (common/ack_window.h, what sync health reports): the day's and the visit's few.

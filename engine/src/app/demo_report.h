@@ -34,4 +34,16 @@ int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, s
 Status WriteHtmlReport(const std::filesystem::path& file, const std::string& title,
                        const std::vector<SummaryRow>& rows, const DayObserved& seen);
 
+// One played day of `--days N`: its title, summary rows and what the engine reported.
+struct DayReport {
+  std::string title;
+  std::vector<SummaryRow> rows;
+  DayObserved seen;
+};
+// The rows of several days summed by name (in the first day's order).
+std::vector<SummaryRow> SumRows(const std::vector<DayReport>& days);
+// Several days in one report: the summed table, then each day's part.
+Status WriteHtmlReport(const std::filesystem::path& file, const std::string& title,
+                       const std::vector<DayReport>& days, const std::vector<SummaryRow>& totals);
+
 }  // namespace storeflow::app

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/timezone.h"
 
@@ -95,6 +98,66 @@ TEST(DemoDayTest, EachFateGetsTheEmailsAndStatusItImplies) {
   EXPECT_GT(day->expected().email_send_failures, 0) << "the outage should catch a send";
   EXPECT_EQ(day->outage_up() - day->outage_down(), DayScript::kHour);
   EXPECT_GT(day->end(), day->outage_up());
+}
+
+TEST(DemoDayTest, TheGapComesBeforeTheFirstNightAndTheShoppersFavourTheirInterest) {
+  const std::vector<CatalogueItem> catalogue = {{"p-1", "Boot", "Shoes"},
+                                                {"p-2", "Runner", "Shoes"},
+                                                {"p-3", "Cap", "Hats"},
+                                                {"p-4", "Parka", "Jackets"},
+                                                {"p-5", "Tote", "Bags"}};
+  auto day = DayScript::Make(3, 20, kStart, catalogue);
+  ASSERT_TRUE(day.ok()) << day.status().message();
+  const DayExpectation& e = day->expected();
+  // Nightly at 04:00 UTC from the first night to the end.
+  ASSERT_FALSE(day->nights().empty());
+  EXPECT_EQ(day->nights().front(),
+            kStart - 6 * DayScript::kHour + DayScript::kDay + DayScript::kReconcileAt);
+  EXPECT_LE(day->nights().back(), day->end());
+  EXPECT_GT(day->nights().back() + DayScript::kDay, day->end());
+  EXPECT_EQ(e.reconciliations, static_cast<int>(day->nights().size()));
+  EXPECT_EQ(e.runs_by_workflow.at("reconcile"), e.reconciliations);
+  // The gap orders are made on the first day; Shopify fails just before the first run.
+  const int gap = static_cast<int>(day->gap_orders().size());
+  EXPECT_GE(gap, 2);
+  EXPECT_LE(gap, 4);
+  for (const GapOrder& g : day->gap_orders()) {
+    EXPECT_GT(g.at, kStart);
+    EXPECT_LT(g.at, day->shopify_down());
+  }
+  EXPECT_LT(day->shopify_down(), day->nights().front());
+  EXPECT_EQ(e.reconcile_missing, gap);
+  EXPECT_EQ(e.webhooks_dropped, gap);
+  EXPECT_EQ(e.shopify_orders, e.runs_by_workflow.at("cart-orders") + gap);
+  EXPECT_EQ(e.dead_letters, 1);
+  // Three shoppers; their events weigh most on their interest (recommend.lua: view 1,
+  // click 2, add_to_cart 4), on catalogue products, and the order is one of them.
+  ASSERT_EQ(day->shop_users().size(), 3u);
+  for (const ShopUser& u : day->shop_users()) {
+    std::map<std::string, int> weight;
+    for (const ShopEvent& ev : u.events) {
+      weight[ev.type] += ev.event == "click" ? 2 : ev.event == "add_to_cart" ? 4 : 1;
+      EXPECT_LT(ev.at, u.order_at);
+    }
+    for (const auto& [type, w] : weight) {
+      if (type != u.interest) EXPECT_LT(w, weight[u.interest]) << u.id;
+    }
+    EXPECT_LT(u.order_at, u.recommend_at);
+    EXPECT_FALSE(u.recommended.empty());
+    for (const std::string& id : u.recommended) {
+      EXPECT_TRUE(std::any_of(catalogue.begin(), catalogue.end(), [&](const CatalogueItem& c) {
+        return c.id == id && c.type == u.interest;
+      }));
+    }
+  }
+  // Without a catalogue, no shoppers (and the same carts).
+  auto plain = DayScript::Make(3, 20, kStart);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->shop_users().empty());
+  ASSERT_EQ(plain->carts().size(), day->carts().size());
+  for (std::size_t i = 0; i < plain->carts().size(); ++i) {
+    EXPECT_EQ(plain->carts()[i].created, day->carts()[i].created);
+  }
 }
 
 }  // namespace
