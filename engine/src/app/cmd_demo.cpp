@@ -575,14 +575,7 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
     const std::vector<SummaryRow> totals = SumRows(reports);
     if (reports.size() > 1) {
       out << "\n12. Summary of the " << reports.size() << " days (the counts summed)\n";
-      char line[160];
-      std::snprintf(line, sizeof(line), "  %-34s %8s %8s\n", "", "expected", "engine");
-      out << line;
-      for (const SummaryRow& row : totals) {
-        std::snprintf(line, sizeof(line), "  %-34s %8d %8d  %s\n", row.what.c_str(), row.expected,
-                      row.engine, row.ok() ? "ok" : "MISMATCH");
-        out << line;
-      }
+      PrintRows(totals, /*with_notes=*/false, out);
     }
     const std::string title = reports.size() > 1
                                   ? "storeflow demo: " + std::to_string(reports.size()) +

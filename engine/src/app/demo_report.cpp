@@ -111,7 +111,7 @@ std::vector<SummaryRow> SummaryRows(const DayScript& script, const DayObserved& 
   return rows;
 }
 
-int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, std::ostream& out) {
+int PrintRows(const std::vector<SummaryRow>& rows, bool with_notes, std::ostream& out) {
   int mismatches = 0;
   char line[160];
   std::snprintf(line, sizeof(line), "  %-34s %8s %8s\n", "", "expected", "engine");
@@ -119,9 +119,15 @@ int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, s
   for (const SummaryRow& row : rows) {
     std::snprintf(line, sizeof(line), "  %-34s %8d %8d  %s", row.what.c_str(), row.expected,
                   row.engine, row.ok() ? "ok" : "MISMATCH");
-    out << line << (row.note.empty() ? "" : "  (" + row.note + ")") << "\n";
+    out << line << (with_notes && !row.note.empty() ? "  (" + row.note + ")" : "") << "\n";
     mismatches += row.ok() ? 0 : 1;
   }
+  return mismatches;
+}
+
+int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, std::ostream& out) {
+  const int mismatches = PrintRows(rows, /*with_notes=*/true, out);
+  char line[160];
   std::snprintf(
       line, sizeof(line),
       "  webhook acknowledgements (the visit's and the day's): %lld, p50 %.1f ms, p99 %.1f ms\n",

@@ -27,6 +27,9 @@ struct SummaryRow {
 std::vector<SummaryRow> SummaryRows(const DayScript& script, const DayObserved& seen);
 
 // Prints the table; returns how many rows do not match.
+// The expected/engine table (with each row's note when `with_notes`); returns
+// the rows that do not match.
+int PrintRows(const std::vector<SummaryRow>& rows, bool with_notes, std::ostream& out);
 int PrintSummary(const std::vector<SummaryRow>& rows, const DayObserved& seen, std::ostream& out);
 
 // Writes report.html: the summary, the funnel carts -> abandoned -> emailed ->
