@@ -45,7 +45,7 @@ Result<std::unique_ptr<store::Store>> OpenCommandStore(const std::optional<std::
   store::OpenOptions options;
   options.migrate = migrate;
   options.pool_size = 2;
-  return store::Store::Open(url.value_or("sqlite:storeflow.db"), options);
+  return store::Store::Open(url.value_or(kDefaultCommandDatabase), options);
 }
 
 int RunMigrateCommand(const Args& input, std::ostream& out, std::ostream& err) {

@@ -12,8 +12,6 @@
 namespace storeflow::app {
 namespace {
 
-constexpr const char* kDefaultDatabase = "sqlite:storeflow.db";
-
 Result<std::unique_ptr<store::Store>> OpenBesideHolder(const std::string& url) {
   return store::OpenReadOnly(url, /*pool_size=*/2);
 }
@@ -21,7 +19,7 @@ Result<std::unique_ptr<store::Store>> OpenBesideHolder(const std::string& url) {
 }  // namespace
 
 Result<std::unique_ptr<store::Store>> OpenReadStore(const std::optional<std::string>& url) {
-  const std::string target = url.value_or(kDefaultDatabase);
+  const std::string target = url.value_or(kDefaultCommandDatabase);
   if (store::SqliteHolder(target)) return OpenBesideHolder(target);
   auto store = OpenCommandStore(url);
   // An engine may have taken the file between the probe and the open.
@@ -34,7 +32,7 @@ Result<std::unique_ptr<store::Store>> OpenWriteStore(const std::optional<std::st
                                                      std::string_view instead, bool migrate) {
   auto store = OpenCommandStore(url, migrate);
   if (store.ok()) return store;
-  const std::string target = url.value_or(kDefaultDatabase);
+  const std::string target = url.value_or(kDefaultCommandDatabase);
   const auto holder = store::SqliteHolder(target);
   if (!holder) return store;
   return FailedPrecondition(

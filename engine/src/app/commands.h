@@ -38,7 +38,9 @@ int RunReconcileCommand(const Args& args, std::ostream& out, std::ostream& err);
 // Shared by the store commands (cmd_migrate.cpp).
 // Removes `--db URL` from `args`; returns it, else $STOREFLOW_DB, else nullopt.
 std::optional<std::string> TakeDatabaseUrl(Args& args);
-// The database of the runs/dlq/events/migrate commands: `url`, or sqlite:storeflow.db.
+// The database of a command without --db and STOREFLOW_DB.
+inline constexpr const char* kDefaultCommandDatabase = "sqlite:storeflow.db";
+// The database of the runs/dlq/events/migrate commands: `url`, or kDefaultCommandDatabase.
 Result<std::unique_ptr<store::Store>> OpenCommandStore(const std::optional<std::string>& url,
                                                        bool migrate = true);
 // The database of a command that only reads (runs, events, dlq list|show, records
