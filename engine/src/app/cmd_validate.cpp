@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -213,6 +214,7 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::size_t bad_files = 0;
   std::size_t errors = 0;
   std::vector<std::shared_ptr<const workflow::Workflow>> loaded;
+  std::map<std::string, std::string> defined_in;  // workflow name -> file (serve refuses two)
   for (const std::string& file : files) {
     workflow::LoadResult result = workflow::LoadWorkflow(file, options);
     for (const workflow::Diagnostic& d : result.diagnostics().items()) out << d.ToString() << "\n";
@@ -221,8 +223,16 @@ int RunValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
       errors += result.diagnostics().error_count();
       continue;
     }
-    loaded.push_back(result.workflow());
     const workflow::Workflow& wf = *result.workflow();
+    if (auto [it, fresh] = defined_in.emplace(wf.name, file); !fresh) {
+      out << (wf.loc.known() ? wf.loc.ToString() : file) << ": error: workflow '" << wf.name
+          << "' is also defined in " << it->second
+          << " (one file per workflow: `serve` and a reload refuse the set)\n";
+      ++bad_files;
+      ++errors;
+      continue;
+    }
+    loaded.push_back(result.workflow());
     out << file << ": ok \u2014 workflow " << wf.name << " v" << wf.version << ", "
         << Plural(wf.triggers.size(), "trigger") << ", " << Plural(wf.StepCount(), "step") << "\n";
   }

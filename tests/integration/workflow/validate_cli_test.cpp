@@ -167,6 +167,25 @@ TEST(ValidateCliTest, WorkflowOverridesAreCheckedAgainstTheWorkflowsConfig) {
   EXPECT_EQ(one.out.find("abandon_afer"), std::string::npos) << one.out;
 }
 
+// `serve` and a reload refuse two files that define one workflow; validate says so
+// first, naming both files, where the second one names the workflow.
+TEST(ValidateCliTest, TwoFilesDefiningOneWorkflowAreAnError) {
+  const std::string copy = ::testing::TempDir() + "validate_cli_" + std::to_string(getpid()) +
+                           "_minimal_again.yaml";
+  {
+    std::ifstream in(STOREFLOW_SOURCE_DIR "/tests/fixtures/workflows/good/minimal.yaml");
+    std::ofstream(copy) << in.rdbuf();
+  }
+  CliRun r = Storeflow("validate tests/fixtures/workflows/good/minimal.yaml " + copy);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("good/minimal.yaml: ok"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(copy + ":1:11: error: workflow 'minimal' is also defined in "
+                              "tests/fixtures/workflows/good/minimal.yaml (one file per workflow"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.err, "storeflow validate: 1 error in 1 of 2 files\n");
+}
+
 TEST(ValidateCliTest, MissingPathIsAUsageError) {
   CliRun r = Storeflow("validate no/such/file.yaml");
   EXPECT_EQ(r.exit_code, 2);
