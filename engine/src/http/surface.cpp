@@ -11,8 +11,7 @@ HealthOptions WithLog(HealthOptions options, const ErrorLog& log) {
 }  // namespace
 
 Surface::Surface(runtime::Engine& engine, WebhookSources sources, SurfaceOptions options)
-    : engine_(engine),
-      sources_(std::move(sources)),
+    : sources_(std::move(sources)),
       options_(std::move(options)),
       committer_(engine, options_.group_commit),
       ingress_(sources_, committer_, options_.ingress, options_.log),

@@ -53,7 +53,6 @@ class Surface {
   void Stop();
 
  private:
-  runtime::Engine& engine_;
   WebhookSources sources_;
   SurfaceOptions options_;
   Router router_;

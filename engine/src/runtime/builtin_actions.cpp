@@ -249,15 +249,15 @@ class PatchAction final : public StoreAction {
       if (!by.is_number()) {
         return ActionError::Permanent("invalid_input", "'inc." + field + "' must be a number");
       }
-      Json& current = value[field];
-      if (current.is_null()) current = 0;
-      if (!current.is_number()) {
+      Json& slot = value[field];
+      if (slot.is_null()) slot = 0;
+      if (!slot.is_number()) {
         return ActionError::Permanent("not_a_number", "field '" + field + "' is not a number");
       }
-      if (current.is_number_float() || by.is_number_float()) {
-        current = current.get<double>() + by.get<double>();
+      if (slot.is_number_float() || by.is_number_float()) {
+        slot = slot.get<double>() + by.get<double>();
       } else {
-        current = current.get<std::int64_t>() + by.get<std::int64_t>();
+        slot = slot.get<std::int64_t>() + by.get<std::int64_t>();
       }
     }
     auto revision = tx.PutRecord(collection, key, value, c.now);
