@@ -17,7 +17,7 @@ tools/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck source=lib/build-dir.sh
 . tools/lib/build-dir.sh
-fresh_build_dir build/release Ninja ""
+fresh_build_dir build/release Ninja clang++-14
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs" --target storeflow storeflow_plugins storeflow-shopify-sim
 bin=build/release/bin/storeflow

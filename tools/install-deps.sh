@@ -10,6 +10,9 @@ packages=(
   libpq-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   lld  # the linker CMake picks when present: links the ASan test binaries ~2.5x faster
+  # Every preset compiles with clang 14: with its precompiled headers (STOREFLOW_PCH)
+  # it builds the Release tree of tools/demo.sh in about 0.6 of GCC 12's time.
+  clang-14
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only peers: a throwaway PostgreSQL, Node for the emulators, wrk for benchmarks.
@@ -17,10 +20,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # The install and package tests (tests/install/): cpack -G DEB's dpkg-shlibdeps,
   # dpkg-deb, jq to read `storeflow plugins list --json`.
   packages+=(dpkg-dev jq)
-  # The test build (preset `debug`) and the fuzz build compile with clang 14: it
-  # compiles the sanitized tree ~1.5x faster than GCC 12. Its ASan/UBSan/libFuzzer
-  # runtimes are in libclang-rt-14-dev (only "recommended" by clang-14).
-  packages+=(clang-14 libclang-rt-14-dev)
+  # The test build (preset `debug`) and the fuzz build use clang's ASan/UBSan/libFuzzer
+  # runtimes, in libclang-rt-14-dev (only "recommended" by clang-14).
+  packages+=(libclang-rt-14-dev)
   # Headless Chromium for the storefront's browser test (tests/e2e/browser/), driven
   # by puppeteer-core from tools/peers (which never downloads a browser of its own).
   packages+=(chromium)
