@@ -20,8 +20,11 @@
 // the gap the reconciliation repairs) dropped some, three shoppers use the shop API,
 // the clock is moved through the day and the weeks after, and the summary compares
 // what the engine reports with what the script implies (a mismatch fails the demo).
-// DIR/report.html shows it (app/demo_report.h). --carts 0 skips the day. The day's
-// database is always SQLite (DIR/day/store.db); --db applies to the visit.
+// DIR/report.html shows it (app/demo_report.h). --carts 0 skips the day.
+// The databases (app/demo_databases.h): SQLite files in DIR (DIR/store.db, or --db
+// sqlite:PATH, for the visit; DIR/day/store.db, ... for the days), or with --db
+// postgresql://USER@HOST/NAME databases of the demo's own on that server
+// (NAME_demo, NAME_demo_day, NAME_demo_day_2, ...), made empty before anything runs.
 
 #include <chrono>
 #include <filesystem>
@@ -39,6 +42,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/demo_databases.h"
 #include "app/demo_day.h"
 #include "app/demo_day_run.h"
 #include "app/demo_report.h"
@@ -294,8 +298,8 @@ fs::path DayFolder(const fs::path& dir, int index) {
 // days after the first); returns the number of failed checks, or kDayNotPlayed when
 // the day could not be played (the reason is on `err`). `report` gets its rows.
 constexpr int kDayNotPlayed = -1;
-int RunDay(const DayOptions& plan, int index, const fs::path& dir, std::ostream& out,
-           std::ostream& err, DayReport& report) {
+int RunDay(const DayOptions& plan, int index, const fs::path& dir, const DemoDatabases& dbs,
+           std::ostream& out, std::ostream& err, DayReport& report) {
   DayOptions day = plan;
   day.seed += static_cast<std::uint64_t>(index);
   const fs::path work = DayFolder(dir, index);
@@ -375,7 +379,7 @@ int RunDay(const DayOptions& plan, int index, const fs::path& dir, std::ostream&
       {"shop", {Json(kDayShop), "storeflow demo"}},
       {"resources", {Json::array({"orders"}), "storeflow demo"}}};
   options.config.workflows.file_origins["reconcile"] = "storeflow demo";
-  options.db = "sqlite:" + (work / "store.db").string();
+  options.db = dbs.days.at(static_cast<std::size_t>(index));
   options.workflows_dir = (work / "workflows").string();
   options.listen = "127.0.0.1:0";
   options.workers = 4;
@@ -437,7 +441,7 @@ int RunDay(const DayOptions& plan, int index, const fs::path& dir, std::ostream&
   report.title =
       (plan.days > 1 ? "Day " + std::to_string(index + 1) + ": a" : "storeflow demo: a") +
       std::string(" commerce day (seed ") + std::to_string(day.seed) + ", " +
-      std::to_string(day.carts) + " carts)";
+      std::to_string(day.carts) + " carts" + (dbs.postgres() ? ", on PostgreSQL)" : ")");
   return mismatches;
 }
 
@@ -447,7 +451,36 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kUsage =
       "usage: storeflow demo [--dir DIR] [--db URL] [--metrics-out FILE] [--seed N] [--carts N] "
       "[--days N] [--sim PATH]\n";
+  constexpr std::string_view kHelp =
+      "Serves the shop API flows and plays a shopper's visit over HTTP, then a scripted\n"
+      "commerce day against the Shopify simulator on a manual clock, and prints the\n"
+      "engine's counts next to the ones the script implies (exit 0 when all match).\n"
+      "\n"
+      "  --dir DIR          where the files go (default var/demo): outbox, invoices, logs,\n"
+      "                     each day's folder (DIR/day, DIR/day-2, ...), report.html\n"
+      "  --db URL           the database. Default: SQLite files in DIR (the visit's\n"
+      "                     DIR/store.db, each day's DIR/day/store.db, ...). sqlite:PATH: the\n"
+      "                     visit's file. postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME: the\n"
+      "                     whole demo on that server, in databases of its own that it makes\n"
+      "                     there, empty, before anything runs: NAME_demo (the visit),\n"
+      "                     NAME_demo_day, NAME_demo_day_2, ... (the days). It connects to NAME\n"
+      "                     only to make them; the role needs CREATEDB. Each is marked as the\n"
+      "                     demo's (COMMENT ON DATABASE) and dropped and made again by the next\n"
+      "                     run; when one of those names is taken by a database the demo did\n"
+      "                     not make, it stops before changing anything (exit 1).\n"
+      "  --metrics-out FILE the final /metrics answer of the visit\n"
+      "  --seed N           the day's script (default 1); the same seed, the same counts\n"
+      "  --carts N          carts in a day, 0 to 10000 (default 40; 0: the visit only)\n"
+      "  --days N           days to play, 1 to 30 (day k has seed N+k-1); the counts summed\n"
+      "  --sim PATH         the Shopify simulator (default: storeflow-shopify-sim next to\n"
+      "                     storeflow)\n"
+      "Exit codes: 0 every check held, 1 a check failed or the demo could not run (the\n"
+      "reason on stderr), 2 usage error.\n";
   Args args = input;
+  if (TakeFlag(args, "--help") || TakeFlag(args, "-h")) {
+    out << kUsage << "\n" << kHelp;
+    return 0;
+  }
   const auto dir_option = TakeOption(args, "--dir");
   const auto db_option = TakeOption(args, "--db");
   const auto metrics_option = TakeOption(args, "--metrics-out");
@@ -489,7 +522,13 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
     err << "storeflow demo: unexpected argument '" << args[0] << "'\n" << kUsage;
     return 2;
   }
+  if (db_option && db_option->empty()) {
+    err << "storeflow demo: --db needs a URL\n" << kUsage;
+    return 2;
+  }
   const fs::path dir = fs::absolute(dir_option.value_or("var/demo"));
+  std::vector<fs::path> day_folders;
+  for (int k = 0; day.carts > 0 && k < day.days; ++k) day_folders.push_back(DayFolder(dir, k));
   std::error_code ec;
   for (const char* part : {"store.db", "store.db-wal", "store.db-shm", "store.db.lock", "outbox",
                            "storage", "engine.log", "report.html"}) {
@@ -499,6 +538,15 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   if (ec) {
     err << "storeflow demo: cannot create " << dir.string() << ": " << ec.message() << "\n";
     return 1;
+  }
+  // Before anything runs: a server that cannot be reached, or a name taken by a
+  // database the demo did not make, stops it here with nothing changed.
+  auto dbs = PrepareDemoDatabases(db_option, dir, day_folders);
+  if (!dbs.ok()) {
+    err << "storeflow demo: " << dbs.status().message() << "\n";
+    if (dbs.status().code() != StatusCode::kInvalidArgument) return 1;
+    err << kUsage;
+    return 2;
   }
 
   auto config = LoadEngineConfig({});
@@ -518,7 +566,7 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
                                              {"templates_dir", "config/email-templates"},
                                              {"outbox", {{"folder", (dir / "outbox").string()}}}};
   options.config.plugins.configs["storage"] = {{"root", (dir / "storage").string()}};
-  options.db = db_option.value_or("sqlite:" + (dir / "store.db").string());
+  options.db = dbs->visit;
   options.listen = "127.0.0.1:0";
   options.workers = 2;
   auto log = std::make_shared<std::ofstream>(dir / "engine.log");
@@ -529,8 +577,15 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
     log->flush();
   };
 
-  out << "storeflow demo: the shop API flows on the embedded default (files in " << dir.string()
-      << ")\n";
+  if (dbs->postgres()) {
+    out << "storeflow demo: the shop API flows on PostgreSQL (the server of " << dbs->server
+        << ": the demo's databases";
+    for (const std::string& name : dbs->made) out << " " << name;
+    out << ", made for this run; files in " << dir.string() << ")\n";
+  } else {
+    out << "storeflow demo: the shop API flows on the embedded default (files in " << dir.string()
+        << ")\n";
+  }
   auto session = ServeSession::Start(std::move(options));
   if (!session.ok()) {
     err << "storeflow demo: " << session.status().message() << "\n";
@@ -567,7 +622,7 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   std::vector<DayReport> reports;
   for (int k = 0; day.carts > 0 && k < day.days && day_failures != kDayNotPlayed; ++k) {
     DayReport report;
-    const int failed = RunDay(day, k, dir, out, err, report);
+    const int failed = RunDay(day, k, dir, *dbs, out, err, report);
     day_failures = failed == kDayNotPlayed ? kDayNotPlayed : day_failures + failed;
     if (failed != kDayNotPlayed) reports.push_back(std::move(report));
   }
@@ -580,7 +635,8 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
     const std::string title = reports.size() > 1
                                   ? "storeflow demo: " + std::to_string(reports.size()) +
                                         " commerce days (seed " + std::to_string(day.seed) + ", " +
-                                        std::to_string(day.carts) + " carts a day)"
+                                        std::to_string(day.carts) + " carts a day" +
+                                        (dbs->postgres() ? ", on PostgreSQL)" : ")")
                                   : reports.front().title;
     const Status written = WriteHtmlReport(dir / "report.html", title, reports, totals);
     if (!written.ok()) {
@@ -609,8 +665,15 @@ int RunDemoCommand(const Args& input, std::ostream& out, std::ostream& err) {
   }
   out << "demo ok: " << script.checks() << " checks passed"
       << (day.carts > 0 ? ", and the day's counts matched the script" : "")
-      << ". Look around: " << dir.string() << "/{outbox,storage,store.db,engine.log"
-      << (day.carts > 0 ? ",day,report.html" : "") << "}\n";
+      << ". Look around: " << dir.string() << "/{outbox,storage,"
+      << (dbs->postgres() ? "" : "store.db,") << "engine.log"
+      << (day.carts > 0 ? ",day,report.html" : "") << "}";
+  if (dbs->postgres()) {
+    out << " and the databases";
+    for (const std::string& name : dbs->made) out << " " << name;
+    out << " on the server of " << dbs->server;
+  }
+  out << "\n";
   return 0;
 }
 

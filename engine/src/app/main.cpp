@@ -29,10 +29,13 @@ Commands:
                                         triggers, /metrics, the admin API /api/v1) until
                                         SIGTERM/SIGINT, then drain and exit 0; SIGHUP
                                         reloads the workflows and rule scripts
-  demo [--dir DIR] [--db URL]           the main job: serve the shop API on SQLite (files in
-                                        DIR, default var/demo) and play a shopper's visit
-                                        over HTTP; exit 0 when every check holds
-                                        (--metrics-out FILE: the final /metrics)
+  demo [--dir DIR] [--db URL] [--carts N] [--seed N] [--days N]
+                                        the main job: serve the shop API and play a shopper's
+                                        visit over HTTP, then a scripted commerce day against
+                                        the Shopify simulator (files in DIR, default var/demo;
+                                        SQLite there, or --db postgresql://... for databases
+                                        of its own on that server); exit 0 when every check
+                                        holds (storeflow demo --help)
   migrate [--db URL]                    apply the database migrations
   purge [--db URL] [--config FILE]      delete now what retention.* no longer keeps (serve
                                         does it every retention.interval)
