@@ -110,7 +110,8 @@ class TestHost {
 
   // The host services a plugin named `plugin_name` would get, without loading a
   // plugin: for unit tests of a plugin's own classes that take a
-  // storeflow_host_v1 (see host_services()). Never fails for a store that opens.
+  // storeflow_host_v1 (see host_services()). loaded() is false only when the
+  // store did not open (error() says why).
   static std::unique_ptr<TestHost> WithoutPlugin(const std::string& plugin_name,
                                                  HostOptions options = {});
 
@@ -126,7 +127,9 @@ class TestHost {
   std::string abi() const;  // "MAJOR.MINOR" the library was built for
   std::vector<std::string> actions() const;
   Json config_schema() const;
-  Json manifest() const;  // the whole manifest the library declares (null: not loaded)
+  // The whole manifest the library declares (also when init or the config check
+  // refused); null when the library was not reached.
+  Json manifest() const;
 
   // The engine's host services table for this plugin's name (the same store,
   // secrets, clock, rate buckets, metrics and log as the loaded plugin's), for
@@ -153,9 +156,10 @@ class TestHost {
   bool Logged(const std::string& text) const;
 
   // The plugin's counter `name` (as it passes it to counter_add), read from the
-  // engine's metrics registry: what was added since this TestHost was made (the
-  // registry is process-wide), summed over the series whose labels include every
-  // member of `labels` (null: all series).
+  // engine's metrics registry: what was added since this TestHost was made,
+  // summed over the series whose labels include every member of `labels` (null:
+  // all series). The registry is process-wide: what another host of the same
+  // plugin adds meanwhile counts too.
   double Counter(const std::string& name, const Json& labels = nullptr) const;
 
   // The engine's rate governor (rate_acquire / rate_adjust), by the plugin's
