@@ -175,6 +175,20 @@ double Registry::Value(std::string_view name, const Labels& labels) const {
   return it->second.type == Type::kHistogram ? series->second.count : series->second.value;
 }
 
+std::map<std::string, std::map<Labels, double>> Registry::Values(std::string_view prefix) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::map<Labels, double>> out;
+  for (auto it = families_.lower_bound(prefix);
+       it != families_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix;
+       ++it) {
+    auto& values = out[it->first];
+    for (const auto& [labels, series] : it->second.series) {
+      values[labels] = it->second.type == Type::kHistogram ? series.count : series.value;
+    }
+  }
+  return out;
+}
+
 std::string Registry::Render() const {
   std::vector<std::function<void(Registry&)>> collectors;
   {

@@ -43,6 +43,9 @@ class Registry {
 
   // The value of a counter or gauge series (0 when absent); a histogram's count.
   double Value(std::string_view name, const Labels& labels = {}) const;
+  // Every series of the families whose names start with `prefix`, as Value
+  // reads them: family name -> labels -> value (the plugin test kit's counters).
+  std::map<std::string, std::map<Labels, double>> Values(std::string_view prefix) const;
 
   std::string Render() const;
 

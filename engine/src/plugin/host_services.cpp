@@ -262,6 +262,10 @@ std::int32_t HostServices::RateAcquire(void* context, const char* bucket, double
   HostServices& self = Self(context);
   try {
     if (bucket == nullptr || *bucket == '\0' || self.env_->rate == nullptr) return -1;
+    if (self.env_->rate_observer && capacity > 0 && cost > 0 && cost <= capacity &&
+        refill_per_second >= 0) {
+      self.env_->rate_observer(self.plugin_, bucket, cost);
+    }
     // Buckets are named per plugin: one plugin cannot drain another's budget.
     auto decision = self.env_->rate->Acquire(self.plugin_ + "/" + bucket, capacity,
                                              refill_per_second, cost, max_wait_ms);

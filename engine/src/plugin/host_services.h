@@ -5,6 +5,7 @@
 // loaded plugin; they share one HostEnvironment.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,11 +35,17 @@ class RateGovernor;
 class WorkflowTopics;
 
 // What every plugin of one host shares.
+// Told of every rate_acquire a plugin makes with valid arguments (the plugin, its
+// bucket name as the plugin wrote it, the cost), before the governor decides.
+using RateAcquireObserver =
+    std::function<void(const std::string& plugin, const std::string& bucket, double cost)>;
+
 struct HostEnvironment {
   store::Store* store = nullptr;  // null: kv_* report errors (e.g. `storeflow validate`)
   runtime::Clock* clock = nullptr;
   std::shared_ptr<const runtime::SecretStore> secrets;  // null: no secrets
   RateGovernor* rate = nullptr;                         // null: rate_acquire reports errors
+  RateAcquireObserver rate_observer;                    // null: none (the plugin test kit's)
   runtime::ActionLogger log;                            // the engine log; null: stderr
   script::Limits template_limits;                       // render_template's sandbox
   // ABI 1.2: the loaded workflows' topics (null: none known) and http.public_url
@@ -62,6 +69,10 @@ class HostServices {
   // The metrics the plugin's manifest declares: their help, units and buckets
   // (plugin_metrics.h names what they are exported as).
   void DeclareMetrics(std::vector<MetricSpec> specs);
+  // Writes a warn line about the plugin (LogLine's shape) to the engine log.
+  void Warn(const storeflow_call_v1* call, std::string_view message) const {
+    Write("warn", LogLine(plugin_, call, message));
+  }
 
  private:
   static HostServices& Self(void* context) { return *static_cast<HostServices*>(context); }

@@ -64,6 +64,10 @@ Status LoadedPlugin::Init(const Json& config) {
                               ") failed in init: " + why);
   }
   instance_ = instance;
+  if (reply.replies > 1) {
+    services_->Warn(nullptr, "init replied " + std::to_string(reply.replies) +
+                                 " times (the first answer counts)");
+  }
   if (reply.replies > 0 && !reply.ok) {  // an instance and an error: believe the error
     lock.unlock();
     Shutdown();
@@ -116,6 +120,10 @@ runtime::ActionResult LoadedPlugin::Invoke(const std::string& action, const Json
   }
   if (reply.replies == 0) {
     return runtime::ActionError::Permanent("plugin_no_reply", who + " returned without a reply");
+  }
+  if (reply.replies > 1) {
+    services_->Warn(&call, "action '" + action + "' replied " + std::to_string(reply.replies) +
+                               " times (the first answer counts)");
   }
   if (!reply.ok) return ReplyToError(reply);
   if (const std::size_t at = FindJsonNestingOverflow(reply.output); at != std::string::npos) {

@@ -44,6 +44,7 @@ PluginHost::PluginHost(PluginHostOptions options) : options_(std::move(options))
   env->template_limits = options_.template_limits;
   env->topics = topics_;
   env->public_url = options_.public_url;
+  env->rate_observer = options_.rate_observer;
   env_ = std::move(env);
 }
 
@@ -118,6 +119,7 @@ Status PluginHost::Load(const fs::path& file, runtime::ActionRegistry& registry,
   for (const ActionSpec& spec : manifest.actions) info.actions.push_back(spec.name);
   info.sources = manifest.sources;
   info.config_schema = manifest.config_schema;
+  info.manifest = nlohmann::json::parse((*library)->table().manifest_json, nullptr, false);
   for (const ActionSpec& spec : manifest.actions) {
     if (registry.Find(spec.name) != nullptr) {
       return {StatusCode::kAlreadyExists,

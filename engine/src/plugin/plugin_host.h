@@ -47,6 +47,8 @@ struct PluginHostOptions {
   // http.public_url (validated, no trailing slash), offered to plugins by the host
   // service public_url; "" when not configured.
   std::string public_url;
+  // Told of every rate_acquire (host_services.h); null: none.
+  RateAcquireObserver rate_observer;
 };
 
 // What `storeflow plugins list` shows about one plugin found.
@@ -59,6 +61,7 @@ struct PluginInfo {
   std::vector<std::string> actions;
   nlohmann::json sources = nlohmann::json::array();  // the manifest's [{name, description}]
   nlohmann::json config_schema;  // the manifest's (plugins.config.<name>); null: none
+  nlohmann::json manifest;       // the whole manifest as the library declared it; null: not read
   bool isolated = false;         // runs in worker processes (plugins.isolate)
   Status error;                  // ok when loaded
   bool loaded() const { return error.ok(); }
@@ -109,6 +112,15 @@ class PluginHost {
   // Asks every running source to stop and waits for them (also done by
   // Shutdown, before any plugin shuts down). Idempotent.
   void StopSources();
+
+  // The host services a plugin named `plugin` would get (the same store, clock,
+  // secrets, rate governor and log), without a library: for unit tests of a
+  // plugin's classes that take a storeflow_host_v1 (the plugin test kit).
+  std::unique_ptr<HostServices> MakeServices(const std::string& plugin) const {
+    return std::make_unique<HostServices>(plugin, env_);
+  }
+  // The rate governor behind rate_acquire / rate_adjust.
+  RateGovernor& rate() { return *rate_; }
 
   // Stops the sources, then shuts every plugin down, newest first (also done by
   // the destructor).

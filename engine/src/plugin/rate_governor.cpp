@@ -56,6 +56,14 @@ Result<double> RateGovernor::Adjust(const std::string& bucket, double capacity,
   return b.tokens;
 }
 
+std::optional<double> RateGovernor::Level(const std::string& bucket) {
+  if (shared_) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = buckets_.find(bucket);
+  if (it == buckets_.end()) return std::nullopt;
+  return it->second.tokens;
+}
+
 Result<RateDecision> RateGovernor::Acquire(const std::string& bucket, double capacity,
                                            double refill_per_second, double cost,
                                            std::int64_t max_wait_ms) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -44,6 +45,11 @@ class RateGovernor {
   // InvalidArgument for capacity <= 0, refund < 0 or refill < 0.
   Result<double> Adjust(const std::string& bucket, double capacity, double refill_per_second,
                         double refund, double at_most);
+
+  // The level of an in-process bucket as of its last use (a read does not
+  // refill it); nullopt for a bucket never used, and for shared buckets (the
+  // plugin test kit reads its levels here).
+  std::optional<double> Level(const std::string& bucket);
 
   bool shared() const { return shared_; }  // true: through the database
 

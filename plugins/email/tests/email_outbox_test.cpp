@@ -1,5 +1,6 @@
-// email.send with the outbox transport, through the plugin's C entry point:
-// .eml files, resend semantics, templates, attachments from storage, input checks.
+// email.send with the outbox transport, through the engine's plugin host (the
+// plugin test kit): .eml files, resend semantics, templates, attachments from
+// storage, input and config checks.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,7 +8,9 @@
 #include <set>
 
 #include "base64.h"
-#include "email_library.h"
+#include "email_config.h"
+#include "email_host.h"
+#include "email_template.h"
 #include "local_backend.h"
 #include "message_id.h"
 #include "mime_reader.h"
@@ -16,14 +19,12 @@ namespace storeflow::plugins::email {
 namespace {
 
 namespace fs = std::filesystem;
-using plugins::testing::Json;
-using plugins::testing::PluginInstance;
-using plugins::testing::Reply;
-using plugins::testing::TestCall;
-using plugins::testing::TestHost;
 using testing::DecodeHeader;
-using testing::EmailLibrary;
+using testing::EmailHost;
+using testing::Json;
+using testing::LoadEmail;
 using testing::ParseMime;
+using testing::Reply;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,10 +50,12 @@ class EmailOutboxTest : public ::testing::Test {
     Start(Json::object());
   }
   void TearDown() override {
-    instance_.reset();
+    host_.reset();
     fs::remove_all(dir_);
   }
 
+  // The plugin with the fixture's config updated by `extra` (a null member drops
+  // the key).
   void Start(Json extra) {
     Json config = {{"transport", "outbox"},
                    {"outbox", {{"folder", outbox_.string()}}},
@@ -61,32 +64,44 @@ class EmailOutboxTest : public ::testing::Test {
                    {"storage_root", storage_.string()},
                    {"message_id_domain", "shop.example"}};
     config.update(extra);
-    instance_.reset();
-    Reply init;
-    instance_ = PluginInstance::Create(EmailLibrary(), host_, config, &init);
-    ASSERT_TRUE(instance_) << init.Describe();
+    for (const auto& [key, value] : extra.items()) {
+      if (value.is_null()) config.erase(key);
+    }
+    host_.reset();
+    host_ = LoadEmail(config);
+    ASSERT_TRUE(host_->loaded()) << host_->error();
   }
 
   Reply Send(const Json& input, const std::string& key = "run-1/send") {
-    TestCall call;
-    call.idempotency_key = key;
-    Reply reply = instance_->Invoke("email.send", input, call);
-    EXPECT_EQ(reply.replies, 1);
-    return reply;
+    return testing::SendEmail(*host_, input, key);
   }
 
   void WriteTemplate(const std::string& file, const std::string& text) {
     std::ofstream(templates_ / file) << text;
   }
 
-  TestHost host_;
   fs::path dir_, outbox_, templates_, storage_;
-  std::unique_ptr<PluginInstance> instance_;
+  std::unique_ptr<EmailHost> host_;
 };
 
+// What the plugin's own config check (init, after the engine checked
+// config_schema) throws for `config`: its code and message.
+Reply ParseError(const Json& config) {
+  Reply reply;
+  try {
+    ParseEmailConfig(config);
+    reply.ok = true;
+  } catch (const sdk::Error& e) {
+    reply.code = e.code();
+    reply.message = e.what();
+  }
+  return reply;
+}
+
 TEST(EmailPluginLibrary, ManifestHasAStrictInputSchema) {
-  EXPECT_STREQ(EmailLibrary().table().name, "email");
-  Json manifest = EmailLibrary().Manifest();
+  auto host = LoadEmail(Json::object());
+  EXPECT_EQ(host->name(), "email");
+  Json manifest = host->manifest();
   ASSERT_EQ(manifest["actions"].size(), 1u);
   const Json& action = manifest["actions"][0];
   EXPECT_EQ(action["name"], "email.send");
@@ -103,7 +118,7 @@ TEST_F(EmailOutboxTest, WritesOneEmlNamedAfterTheIdempotencyKey) {
                       {"bcc", "audit@example.com"},
                       {"subject", "Your order"},
                       {"text", "Thanks!"}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["transport"], "outbox");
   EXPECT_EQ(reply.output["message_id"], MessageIdFor("run-1/send", "shop.example"));
   EXPECT_EQ(reply.output["accepted"],
@@ -119,16 +134,16 @@ TEST_F(EmailOutboxTest, WritesOneEmlNamedAfterTheIdempotencyKey) {
   EXPECT_EQ(mime.Header("Message-ID"), reply.output["message_id"]);
   EXPECT_EQ(mime.Header("X-Storeflow-Idempotency-Key"), "run-1/send");
   EXPECT_EQ(mime.Decoded(), "Thanks!\r\n");
-  EXPECT_EQ(host_.Counter("messages_sent", Json{{"transport", "outbox"}}), 1);
-  bool logged = false;
-  for (const auto& line : host_.Logs()) logged |= line.message.find("sent <sf.") == 0;
-  EXPECT_TRUE(logged);
+  EXPECT_EQ(host_->Counter("messages_sent", Json{{"transport", "outbox"}}), 1);
+  // The engine's log line: "[plugin email] run 1 step step: sent <sf....".
+  EXPECT_TRUE(host_->Logged("[plugin email] run 1 step step: sent <sf."))
+      << ::testing::PrintToString(host_->logs());
 }
 
 TEST_F(EmailOutboxTest, ResendWithTheSameKeyOverwritesAtomically) {
   ASSERT_TRUE(Send({{"to", "a@example.com"}, {"subject", "s"}, {"text", "first"}}).ok);
   Reply again = Send({{"to", "a@example.com"}, {"subject", "s"}, {"text", "second"}});
-  ASSERT_TRUE(again.ok) << again.Describe();
+  ASSERT_TRUE(again.ok) << again;
   auto files = FilesIn(outbox_);
   ASSERT_EQ(files.size(), 1u) << "a resend must replace, not add";
   EXPECT_EQ(ParseMime(ReadFile(files[0])).Decoded(), "second\r\n");
@@ -146,7 +161,7 @@ TEST_F(EmailOutboxTest, RendersNamedTemplates) {
   Reply reply = Send({{"to", "c@example.com"},
                       {"template", "order"},
                       {"data", {{"order", {{"id", 1001}}}, {"customer", {{"name", "Zoë"}}}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   auto mime = ParseMime(ReadFile(reply.output["path"].get<std::string>()));
   EXPECT_EQ(DecodeHeader(mime.Header("Subject")), "Order 1001 confirmed");
   ASSERT_EQ(mime.MediaType(), "multipart/alternative");
@@ -159,7 +174,7 @@ TEST_F(EmailOutboxTest, RendersNamedTemplates) {
                      {"subject", "Custom"},
                      {"data", {{"order", {{"id", 1}}}, {"customer", {{"name", "A"}}}}}},
                     "run-3/send");
-  ASSERT_TRUE(over.ok) << over.Describe();
+  ASSERT_TRUE(over.ok) << over;
   EXPECT_EQ(ParseMime(ReadFile(over.output["path"].get<std::string>())).Header("Subject"),
             "Custom");
 }
@@ -171,7 +186,7 @@ TEST_F(EmailOutboxTest, HtmlTemplatesGetEscapedData) {
   Reply reply = Send({{"to", "c@example.com"},
                       {"template", "hi"},
                       {"data", {{"name", "<b>Ann</b> & \"Bo\""}, {"count", 2}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   auto mime = ParseMime(ReadFile(reply.output["path"].get<std::string>()));
   EXPECT_EQ(mime.Header("Subject"), "Hi <b>Ann</b> & \"Bo\"");
   EXPECT_EQ(mime.children[0].Decoded(), "Hi <b>Ann</b> & \"Bo\"");
@@ -185,14 +200,30 @@ TEST_F(EmailOutboxTest, TemplateErrorsArePermanentAndSayWhere) {
   EXPECT_EQ(missing.code, "template_not_found");
   EXPECT_NE(missing.message.find("nope.subject.txt"), std::string::npos) << missing.message;
 
-  WriteTemplate("bad.txt", "Hello ${{ who }}");
+  // An expression the engine cannot evaluate (indexing nil: the engine renders an
+  // unknown name alone as empty, it does not refuse it).
+  WriteTemplate("bad.txt", "Hello ${{ who.name }}");
   Reply bad = Send(
       {{"to", "c@example.com"}, {"subject", "s"}, {"template", "bad"}, {"data", Json::object()}});
-  EXPECT_EQ(bad.code, "template_error") << bad.Describe();
+  EXPECT_EQ(bad.code, "template_error") << bad;
   EXPECT_NE(bad.message.find("bad.txt"), std::string::npos) << bad.message;
 
-  EXPECT_EQ(Send({{"to", "c@example.com"}, {"template", "../etc/passwd"}}).code,
-            "invalid_template_name");
+  // A name that leaves the folder: the engine refuses it first (input_schema's
+  // pattern), naming the input ...
+  Reply escaping = Send({{"to", "c@example.com"}, {"template", "../etc/passwd"}});
+  EXPECT_EQ(escaping.code, "invalid_input") << escaping;
+  EXPECT_NE(escaping.message.find("template"), std::string::npos) << escaping;
+  // ... and the plugin's own check (RenderNamedTemplate, over the engine's host
+  // services) refuses it as invalid_template_name.
+  auto services = storeflow::testkit::TestHost::WithoutPlugin("email");
+  sdk::Host api(services->host_services());
+  std::string code = "accepted";
+  try {
+    RenderNamedTemplate(api, templates_.string(), "../etc/passwd", Json::object());
+  } catch (const sdk::Error& e) {
+    code = e.code();
+  }
+  EXPECT_EQ(code, "invalid_template_name");
   EXPECT_EQ(
       Send({{"to", "c@example.com"}, {"subject", "s"}, {"text", "t"}, {"data", {{"a", 1}}}}).code,
       "invalid_input");
@@ -209,7 +240,7 @@ TEST_F(EmailOutboxTest, AttachesFilesFromStorageAndInlineContent) {
        {"attachments",
         {{{"storage_key", "invoices/1001.pdf"}},
          {{"content_base64", storage::Base64Encode("a,b\n1,2\n")}, {"filename", "data.csv"}}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   auto mime = ParseMime(ReadFile(reply.output["path"].get<std::string>()));
   ASSERT_EQ(mime.MediaType(), "multipart/mixed");
   ASSERT_EQ(mime.children.size(), 3u);
@@ -223,12 +254,12 @@ TEST_F(EmailOutboxTest, AttachesFilesFromStorageAndInlineContent) {
                         {"subject", "s"},
                         {"text", "t"},
                         {"attachments", {{{"storage_key", "invoices/none.pdf"}}}}});
-  EXPECT_EQ(missing.code, "attachment_not_found") << missing.Describe();
+  EXPECT_EQ(missing.code, "attachment_not_found") << missing;
   Reply escape = Send({{"to", "c@example.com"},
                        {"subject", "s"},
                        {"text", "t"},
                        {"attachments", {{{"storage_key", "../outbox/x.eml"}}}}});
-  EXPECT_EQ(escape.code, "invalid_key") << escape.Describe();
+  EXPECT_EQ(escape.code, "invalid_key") << escape;
   EXPECT_NE(escape.message.find("../outbox/x.eml"), std::string::npos);
 }
 
@@ -258,7 +289,7 @@ TEST_F(EmailOutboxTest, RefusesHeaderInjectionNamingTheHeader) {
                 .code,
             "invalid_header");
   EXPECT_FALSE(fs::exists(outbox_) && !FilesIn(outbox_).empty()) << "nothing may be written";
-  EXPECT_GE(host_.Counter("messages_failed"), 5);
+  EXPECT_GE(host_->Counter("messages_failed"), 5);
 }
 
 TEST_F(EmailOutboxTest, MissingPartsArePermanentErrors) {
@@ -272,12 +303,20 @@ TEST_F(EmailOutboxTest, MissingPartsArePermanentErrors) {
 }
 
 TEST(EmailPluginConfig, InitRefusesBadConfigWithTheKey) {
-  TestHost host;
   auto init_error = [&](const Json& config) {
-    Reply init;
-    auto instance = PluginInstance::Create(EmailLibrary(), host, config, &init);
-    EXPECT_FALSE(instance);
-    return init;
+    auto host = LoadEmail(config);
+    EXPECT_FALSE(host->loaded());
+    return host->init_error();
+  };
+  // Config the engine refuses first (config_schema), naming the key; the plugin's
+  // own check (what init runs) says the same.
+  auto schema_error = [&](const Json& config, const std::string& key) {
+    auto host = LoadEmail(config);
+    EXPECT_FALSE(host->loaded());
+    EXPECT_NE(host->error().find("invalid configuration of plugin 'email'"), std::string::npos)
+        << host->error();
+    EXPECT_NE(host->error().find(key), std::string::npos) << host->error();
+    return ParseError(config);
   };
   Reply no_host = init_error({{"transport", "smtp"}});
   EXPECT_EQ(no_host.code, "invalid_config");
@@ -290,15 +329,16 @@ TEST(EmailPluginConfig, InitRefusesBadConfigWithTheKey) {
        {"smtp", {{"host", "127.0.0.1"}, {"username", "u"}, {"password_secret", "smtp_pw"}}}});
   EXPECT_EQ(unknown_secret.code, "missing_secret");
   EXPECT_NE(unknown_secret.message.find("smtp_pw"), std::string::npos);
-  Reply bad_starttls =
-      init_error({{"transport", "smtp"}, {"smtp", {{"host", "h"}, {"starttls", "sometimes"}}}});
+  Reply bad_starttls = schema_error(
+      {{"transport", "smtp"}, {"smtp", {{"host", "h"}, {"starttls", "sometimes"}}}}, "starttls");
   EXPECT_NE(bad_starttls.message.find("required, optional, off"), std::string::npos);
   EXPECT_NE(bad_starttls.message.find("`smtp.starttls`"), std::string::npos)
       << bad_starttls.message;
-  Reply bad_port = init_error({{"transport", "smtp"}, {"smtp", {{"host", "h"}, {"port", "25"}}}});
+  Reply bad_port =
+      schema_error({{"transport", "smtp"}, {"smtp", {{"host", "h"}, {"port", "25"}}}}, "port");
   EXPECT_EQ(bad_port.code, "invalid_config");
   EXPECT_NE(bad_port.message.find("`smtp.port`"), std::string::npos) << bad_port.message;
-  EXPECT_EQ(init_error({{"transport", "pigeon"}}).code, "invalid_config");
+  EXPECT_EQ(schema_error({{"transport", "pigeon"}}, "transport").code, "invalid_config");
   EXPECT_EQ(init_error({{"from", "not an address"}}).code, "invalid_config");
 }
 
@@ -310,7 +350,7 @@ TEST_F(EmailOutboxTest, SesOnlyInputsAreIgnoredOrRefusedByTheOutbox) {
                        {"text", "t"},
                        {"tags", {{"campaign", "spring"}}},
                        {"configuration_set", "transactional"}});
-  ASSERT_TRUE(tagged.ok) << tagged.Describe();
+  ASSERT_TRUE(tagged.ok) << tagged;
   EXPECT_FALSE(tagged.output.contains("content"));
   Reply bad_tag = Send({{"to", "ada@example.com"},
                         {"subject", "s"},

@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "common/json_schema.h"
-#include "email_library.h"
+#include "email_host.h"
 
 namespace storeflow::plugins::email {
 namespace {
 
-using plugins::testing::Json;
-using testing::EmailLibrary;
+using testing::EmailManifest;
+using testing::Json;
 
 std::shared_ptr<const JsonSchema> Compile(const Json& schema) {
   auto compiled = JsonSchema::Parse(schema);
@@ -24,7 +24,7 @@ std::string Violations(const JsonSchema& schema, const Json& document) {
 }
 
 TEST(EmailSchema, InputSchemaAcceptsTheDocumentedShapes) {
-  Json action = EmailLibrary().Manifest()["actions"][0];
+  Json action = EmailManifest()["actions"][0];
   auto schema = Compile(action["input_schema"]);
   ASSERT_TRUE(schema);
   for (const Json& example : action["examples"]) {
@@ -51,7 +51,7 @@ TEST(EmailSchema, InputSchemaAcceptsTheDocumentedShapes) {
 }
 
 TEST(EmailSchema, InputSchemaRefusesWhatThePluginWouldNotUnderstand) {
-  auto schema = Compile(EmailLibrary().Manifest()["actions"][0]["input_schema"]);
+  auto schema = Compile(EmailManifest()["actions"][0]["input_schema"]);
   ASSERT_TRUE(schema);
   auto refused = [&](const Json& input) { return !Violations(*schema, input).empty(); };
   EXPECT_TRUE(refused(Json::object()));                                // no `to`
@@ -68,7 +68,7 @@ TEST(EmailSchema, InputSchemaRefusesWhatThePluginWouldNotUnderstand) {
 }
 
 TEST(EmailSchema, ConfigSchemaAcceptsTheReadmeExampleAndRefusesUnknownKeys) {
-  auto schema = Compile(EmailLibrary().Manifest()["config_schema"]);
+  auto schema = Compile(EmailManifest()["config_schema"]);
   ASSERT_TRUE(schema);
   Json config = {{"transport", "smtp"},
                  {"from", "Demo Shop <shop@example.com>"},
@@ -104,7 +104,7 @@ TEST(EmailSchema, ConfigSchemaAcceptsTheReadmeExampleAndRefusesUnknownKeys) {
 }
 
 TEST(EmailSchema, InputSchemaTakesTheSesFields) {
-  auto schema = Compile(EmailLibrary().Manifest()["actions"][0]["input_schema"]);
+  auto schema = Compile(EmailManifest()["actions"][0]["input_schema"]);
   ASSERT_TRUE(schema);
   EXPECT_EQ(
       Violations(*schema, {{"to", "a@example.com"},
@@ -116,7 +116,7 @@ TEST(EmailSchema, InputSchemaTakesTheSesFields) {
   EXPECT_NE(Violations(*schema, {{"to", "a@example.com"}, {"ses_template", {{"name", "a/b"}}}}),
             "");
   EXPECT_NE(Violations(*schema, {{"to", "a@example.com"}, {"tags", {{"kind", 1}}}}), "");
-  Json output = EmailLibrary().Manifest()["actions"][0]["output_schema"];
+  Json output = EmailManifest()["actions"][0]["output_schema"];
   EXPECT_TRUE(output["properties"].contains("content"));
 }
 

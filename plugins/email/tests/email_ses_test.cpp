@@ -13,7 +13,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "base64.h"
-#include "email_library.h"
+#include "email_host.h"
 #include "mime_reader.h"
 #include "ses_peer.h"
 #include "smtp_peer.h"
@@ -21,13 +21,11 @@
 namespace storeflow::plugins::email {
 namespace {
 
-using plugins::testing::Json;
-using plugins::testing::PluginInstance;
-using plugins::testing::Reply;
-using plugins::testing::TestCall;
-using plugins::testing::TestHost;
 using testing::DecodeHeader;
-using testing::EmailLibrary;
+using testing::EmailHost;
+using testing::Json;
+using testing::LoadEmail;
+using testing::Reply;
 using testing::SesEmailsTo;
 using testing::SesEnv;
 using testing::UniqueTag;
@@ -70,8 +68,7 @@ class EmailSesTest : public ::testing::Test {
   void SetUp() override {
     STOREFLOW_REQUIRE_SES_PEER();
     tag_ = UniqueTag(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    host_.SetSecret("ses_key_id", SesEnv("SES_ACCESS_KEY_ID"));
-    host_.SetSecret("ses_secret", kSecretKey);
+    secrets_ = {{"ses_key_id", SesEnv("SES_ACCESS_KEY_ID")}, {"ses_secret", kSecretKey}};
   }
 
   Json Config(Json ses_extra = Json::object()) const {
@@ -85,32 +82,30 @@ class EmailSesTest : public ::testing::Test {
     return Json{{"transport", "ses"}, {"from", "Shop <shop@example.com>"}, {"ses", ses}};
   }
 
-  std::unique_ptr<PluginInstance> Start(const Json& config, Reply* init = nullptr) {
-    Reply reply;
-    auto instance = PluginInstance::Create(EmailLibrary(), host_, config, &reply);
-    if (init != nullptr) *init = reply;
-    EXPECT_TRUE(instance || init != nullptr) << reply.Describe();
-    return instance;
+  // The plugin with `config` and the fixture's secrets; null when it did not
+  // start (`init` says why).
+  EmailHost* Start(const Json& config, Reply* init = nullptr) {
+    auto host = LoadEmail(config, secrets_);
+    if (init != nullptr) *init = host->init_error();
+    EXPECT_TRUE(host->loaded() || init != nullptr) << host->error();
+    if (!host->loaded()) return nullptr;
+    hosts_.push_back(std::move(host));
+    return hosts_.back().get();
   }
 
-  Reply Send(PluginInstance& instance, const Json& input) {
-    TestCall call;
-    call.idempotency_key = "run/" + tag_;
-    Reply reply = instance.Invoke("email.send", input, call);
-    EXPECT_EQ(reply.replies, 1);
-    return reply;
+  Reply Send(EmailHost& instance, const Json& input) {
+    return testing::SendEmail(instance, input, "run/" + tag_);
   }
 
   std::string Addr(const std::string& who) const { return who + "-" + tag_ + "@example.test"; }
 
   void ExpectNoSecretInLogs() const {
-    for (const auto& line : host_.Logs()) {
-      EXPECT_EQ(line.message.find(kSecretKey), std::string::npos) << "secret in a log line";
-    }
+    for (const auto& host : hosts_) testing::ExpectNotLogged(*host, kSecretKey);
   }
 
   std::string tag_;
-  TestHost host_;
+  testing::Secrets secrets_;
+  std::vector<std::unique_ptr<EmailHost>> hosts_;
 };
 
 TEST_F(EmailSesTest, SendsSimpleContentWithHeadersAndReadsItBack) {
@@ -127,7 +122,7 @@ TEST_F(EmailSesTest, SendsSimpleContentWithHeadersAndReadsItBack) {
                               {"html", "<p>Grüße</p>"},
                               {"headers", {{"X-Campaign", "spring"}}},
                               {"tags", {{"campaign", "spring"}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["transport"], "ses");
   EXPECT_EQ(reply.output["content"], "simple");
   EXPECT_EQ(reply.output["accepted"], Json::array({Addr("to"), Addr("cc"), Addr("bcc")}));
@@ -150,7 +145,7 @@ TEST_F(EmailSesTest, SendsSimpleContentWithHeadersAndReadsItBack) {
   for (const Json& h : got.value("headers", Json::array())) headers[h["name"]] = h["value"];
   EXPECT_EQ(headers.value("X-Campaign", ""), "spring") << got.dump();
   EXPECT_EQ(headers.value("X-Storeflow-Idempotency-Key", ""), "run/" + tag_);
-  EXPECT_EQ(host_.Counter("messages_sent", Json{{"transport", "ses"}}), 1);
+  EXPECT_EQ(email->Counter("messages_sent", Json{{"transport", "ses"}}), 1);
   ExpectNoSecretInLogs();
 }
 
@@ -169,7 +164,7 @@ TEST_F(EmailSesTest, SendsRawMimeWhenThereIsAnAttachment) {
             {"html", "<p>See the <b>attached</b> invoice.</p>"},
             {"attachments",
              {{{"content_base64", storage::Base64Encode(binary)}, {"filename", "invoice.pdf"}}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["content"], "raw");
   EXPECT_EQ(reply.output["accepted"], Json::array({Addr("to"), Addr("cc"), Addr("bcc")}));
 
@@ -200,7 +195,7 @@ TEST_F(EmailSesTest, SendsRawMimeForAHeaderSimpleContentCannotCarry) {
                               {"subject", "Header " + tag_},
                               {"text", "body"},
                               {"headers", {{"X-Note", "für Sie"}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["content"], "raw");
   Json stored = SesEmailsTo(Addr("to"));
   ASSERT_EQ(stored.size(), 1u);
@@ -225,7 +220,7 @@ TEST_F(EmailSesTest, SendsWithAnSesStoredTemplate) {
        {"headers", {{"X-Campaign", "shipping"}}},
        {"configuration_set", "shipping"},
        {"tags", {{"kind", "shipping"}}}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["content"], "template");
 
   Json stored = SesEmailsTo(Addr("to"));
@@ -246,13 +241,13 @@ TEST_F(EmailSesTest, ATemplateSesDoesNotHaveIsPermanentAndNamesTheField) {
   ASSERT_TRUE(email);
   Reply reply =
       Send(*email, {{"to", Addr("to")}, {"ses_template", {{"name", "sf-missing-" + tag_}}}});
-  ASSERT_TRUE(reply.permanent()) << reply.Describe();
+  ASSERT_TRUE(reply.permanent()) << reply;
   EXPECT_EQ(reply.code, "ses_not_found");
   EXPECT_NE(reply.message.find("NotFoundException (HTTP 404)"), std::string::npos) << reply.message;
   EXPECT_NE(reply.message.find("`ses_template.name`"), std::string::npos) << reply.message;
   EXPECT_EQ(SesEmailsTo(Addr("to")).size(), 0u);
-  EXPECT_EQ(host_.Counter("messages_failed", Json{{"transport", "ses"}, {"code", "ses_not_found"}}),
-            1);
+  EXPECT_EQ(
+      email->Counter("messages_failed", Json{{"transport", "ses"}, {"code", "ses_not_found"}}), 1);
 }
 
 TEST_F(EmailSesTest, AnUnreachableEndpointIsRetryable) {
@@ -264,7 +259,7 @@ TEST_F(EmailSesTest, AnUnreachableEndpointIsRetryable) {
   auto email = Start(Config({{"endpoint", "http://127.0.0.1:" + std::to_string(port)}}));
   ASSERT_TRUE(email);
   Reply reply = Send(*email, {{"to", Addr("to")}, {"subject", "s"}, {"text", "t"}});
-  ASSERT_TRUE(reply.retryable()) << reply.Describe();
+  ASSERT_TRUE(reply.retryable) << reply;
   EXPECT_EQ(reply.code, "ses_network");
   EXPECT_NE(reply.message.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << reply.message;
@@ -281,7 +276,7 @@ TEST_F(EmailSesTest, TakesCredentialsAndRegionFromTheEnvironment) {
                       {"ses", {{"endpoint", SesEnv("SES_ENDPOINT")}}}});
   ASSERT_TRUE(email);
   Reply reply = Send(*email, {{"to", Addr("to")}, {"subject", "Env " + tag_}, {"text", "t"}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   Json stored = SesEmailsTo(Addr("to"));
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0]["subject"], "Env " + tag_);

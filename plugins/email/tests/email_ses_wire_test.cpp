@@ -18,17 +18,15 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 
-#include "email_library.h"
+#include "email_host.h"
 
 namespace storeflow::plugins::email {
 namespace {
 
-using plugins::testing::Json;
-using plugins::testing::PluginInstance;
-using plugins::testing::Reply;
-using plugins::testing::TestCall;
-using plugins::testing::TestHost;
-using testing::EmailLibrary;
+using testing::EmailHost;
+using testing::Json;
+using testing::LoadEmail;
+using testing::Reply;
 
 constexpr const char* kSecret = "wire-secret-key-never-logged";
 constexpr const char* kToken = "wire-session-token-never-logged";
@@ -124,50 +122,40 @@ class RecordingServer {
 class EmailSesWireTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    host_.SetSecret("key_id", "AKIDWIRE");
-    host_.SetSecret("secret", kSecret);
-    host_.SetSecret("token", kToken);
-    Reply init;
-    email_ = PluginInstance::Create(EmailLibrary(), host_,
-                                    {{"transport", "ses"},
-                                     {"from", "Shop <shop@example.com>"},
-                                     {"ses",
-                                      {{"region", "eu-west-1"},
-                                       {"endpoint", server_.Endpoint("/ses-proxy")},
-                                       {"credentials",
-                                        {{"access_key_id_secret", "key_id"},
-                                         {"secret_access_key_secret", "secret"},
-                                         {"session_token_secret", "token"}}},
-                                       {"configuration_set", "default-set"},
-                                       {"tags", {{"app", "storeflow"}}},
-                                       {"timeout_ms", 5000}}}},
-                                    &init);
-    ASSERT_TRUE(email_) << init.Describe();
+    email_ = LoadEmail({{"transport", "ses"},
+                        {"from", "Shop <shop@example.com>"},
+                        {"ses",
+                         {{"region", "eu-west-1"},
+                          {"endpoint", server_.Endpoint("/ses-proxy")},
+                          {"credentials",
+                           {{"access_key_id_secret", "key_id"},
+                            {"secret_access_key_secret", "secret"},
+                            {"session_token_secret", "token"}}},
+                          {"configuration_set", "default-set"},
+                          {"tags", {{"app", "storeflow"}}},
+                          {"timeout_ms", 5000}}}},
+                       {{"key_id", "AKIDWIRE"}, {"secret", kSecret}, {"token", kToken}});
+    ASSERT_TRUE(email_->loaded()) << email_->error();
   }
 
   Reply Send(const Json& extra = Json::object()) {
     Json input = {{"to", "ada@example.com"}, {"subject", "Hello"}, {"text", "Hi"}};
     input.update(extra);
-    Reply reply = email_->Invoke("email.send", input, TestCall{});
-    EXPECT_EQ(reply.replies, 1);
-    return reply;
+    return testing::SendEmail(*email_, input, "run-1/step");
   }
 
   void ExpectNoSecretsLogged() const {
-    for (const auto& line : host_.Logs()) {
-      EXPECT_EQ(line.message.find(kSecret), std::string::npos) << line.message;
-      EXPECT_EQ(line.message.find(kToken), std::string::npos) << line.message;
-    }
+    testing::ExpectNotLogged(*email_, kSecret);
+    testing::ExpectNotLogged(*email_, kToken);
   }
 
   RecordingServer server_;
-  TestHost host_;
-  std::unique_ptr<PluginInstance> email_;
+  std::unique_ptr<EmailHost> email_;
 };
 
 TEST_F(EmailSesWireTest, SignsForSesAndSendsConfigurationSetAndTags) {
   Reply reply = Send({{"tags", {{"kind", "welcome"}}}, {"configuration_set", "onboarding"}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["message_id"], "wire-1");
   EXPECT_EQ(reply.output["content"], "simple");
 
@@ -229,8 +217,8 @@ TEST_F(EmailSesWireTest, ClassifiesSesErrorAnswers) {
     server_.Script(c.answer);
     Reply reply = Send();
     EXPECT_FALSE(reply.ok) << c.code;
-    EXPECT_EQ(reply.retryable(), c.retryable) << c.code << ": " << reply.Describe();
-    EXPECT_EQ(reply.code, c.code) << reply.Describe();
+    EXPECT_EQ(reply.retryable, c.retryable) << c.code << ": " << reply;
+    EXPECT_EQ(reply.code, c.code) << reply;
     EXPECT_NE(reply.message.find(c.in_message), std::string::npos) << reply.message;
   }
   EXPECT_EQ(server_.Requests().size(), cases.size()) << "one request per send, no hidden retry";

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "email_library.h"
+#include "email_host.h"
 #include "mime_reader.h"
 #include "tls_smtp_server.h"
 
@@ -12,12 +12,11 @@ namespace storeflow::plugins::email {
 namespace {
 
 namespace fs = std::filesystem;
-using plugins::testing::Json;
-using plugins::testing::PluginInstance;
-using plugins::testing::Reply;
-using plugins::testing::TestHost;
-using testing::EmailLibrary;
+using testing::EmailHost;
+using testing::Json;
+using testing::LoadEmail;
 using testing::ParseMime;
+using testing::Reply;
 using testing::TlsSmtpServer;
 
 class EmailTlsTest : public ::testing::Test {
@@ -37,26 +36,25 @@ class EmailTlsTest : public ::testing::Test {
     Json smtp = {{"host", host},    {"port", server_->port()},      {"tls", true},
                  {"username", "u"}, {"password_secret", "smtp_pw"}, {"command_timeout_ms", 5000}};
     smtp.update(smtp_extra);
-    host_.SetSecret("smtp_pw", "secret-pw");
-    Reply init;
-    auto email = PluginInstance::Create(EmailLibrary(), host_,
-                                        Json{{"transport", "smtp"}, {"smtp", smtp}}, &init);
-    EXPECT_TRUE(email) << init.Describe();
-    if (!email) return init;
-    return email->Invoke("email.send", {{"from", "shop@example.com"},
-                                        {"to", "a@example.test"},
-                                        {"subject", "over TLS"},
-                                        {"text", "hello"}});
+    email_ = LoadEmail(Json{{"transport", "smtp"}, {"smtp", smtp}}, {{"smtp_pw", "secret-pw"}});
+    EXPECT_TRUE(email_->loaded()) << email_->error();
+    if (!email_->loaded()) return email_->init_error();
+    return testing::SendEmail(*email_,
+                              {{"from", "shop@example.com"},
+                               {"to", "a@example.test"},
+                               {"subject", "over TLS"},
+                               {"text", "hello"}},
+                              "run-1/step");
   }
 
-  TestHost host_;
+  std::unique_ptr<EmailHost> email_;
   fs::path dir_;
   std::unique_ptr<TlsSmtpServer> server_;
 };
 
 TEST_F(EmailTlsTest, ImplicitTlsVerifiedWithTheConfiguredCaFile) {
   Reply reply = SendVia("localhost", {{"ca_file", server_->cert_file()}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(reply.output["smtp_reply"], "250 2.0.0 queued");
   ASSERT_EQ(server_->Messages().size(), 1u);
   auto mime = ParseMime(server_->Messages()[0]);
@@ -71,7 +69,7 @@ TEST_F(EmailTlsTest, ImplicitTlsVerifiedWithTheConfiguredCaFile) {
 
 TEST_F(EmailTlsTest, UnknownCaIsRefusedPermanently) {
   Reply reply = SendVia("localhost", Json::object());  // system CAs only
-  EXPECT_TRUE(reply.permanent()) << reply.Describe();
+  EXPECT_TRUE(reply.permanent()) << reply;
   EXPECT_EQ(reply.code, "smtp_tls");
   EXPECT_NE(reply.message.find("ca_file"), std::string::npos) << reply.message;
   EXPECT_TRUE(server_->Messages().empty());
@@ -79,19 +77,16 @@ TEST_F(EmailTlsTest, UnknownCaIsRefusedPermanently) {
 
 TEST_F(EmailTlsTest, InsecureSkipVerifyAcceptsAnyCertificate) {
   Reply reply = SendVia("127.0.0.1", {{"insecure_skip_verify", true}});
-  ASSERT_TRUE(reply.ok) << reply.Describe();
+  ASSERT_TRUE(reply.ok) << reply;
   EXPECT_EQ(server_->Messages().size(), 1u);
 }
 
 TEST_F(EmailTlsTest, MissingCaFileFailsAtStart) {
-  TestHost host;
-  Reply init;
-  auto email = PluginInstance::Create(
-      EmailLibrary(), host,
-      Json{{"transport", "smtp"},
-           {"smtp", {{"host", "localhost"}, {"ca_file", (dir_ / "nope.pem").string()}}}},
-      &init);
-  EXPECT_FALSE(email);
+  auto email =
+      LoadEmail(Json{{"transport", "smtp"},
+                     {"smtp", {{"host", "localhost"}, {"ca_file", (dir_ / "nope.pem").string()}}}});
+  EXPECT_FALSE(email->loaded());
+  Reply init = email->init_error();
   EXPECT_EQ(init.code, "invalid_config");
   EXPECT_NE(init.message.find("nope.pem"), std::string::npos);
 }

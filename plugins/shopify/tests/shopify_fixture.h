@@ -1,7 +1,7 @@
 #pragma once
 
-// A ShopifyActions over a BucketHost, pointed at a ScriptedHttpServer that plays
-// the shop a.myshopify.com.
+// A ShopifyActions over a BucketHost (the engine's host services, from the plugin
+// test kit), pointed at a ScriptedHttpServer that plays the shop a.myshopify.com.
 
 #include <gtest/gtest.h>
 
@@ -12,11 +12,11 @@
 
 #include "bucket_host.h"
 #include "common/json_schema.h"
-#include "plugin_test_host.h"
 #include "poco_transport.h"
 #include "scripted_http_server.h"
 #include "shopify_actions.h"
 #include "shopify_config.h"
+#include "storeflow/testkit.hpp"
 
 namespace storeflow::plugins::shopify::testing {
 
@@ -24,12 +24,14 @@ inline constexpr const char* kAdminToken = "shpat_test_admin_0123456789";
 inline constexpr const char* kStorefrontToken = "storefront_test_0123";
 
 // The compiled output schema of `action`, from the built plugin's manifest (what
-// the engine enforces on every successful output).
+// the engine enforces on every successful output; read through the plugin test kit).
 inline std::shared_ptr<const JsonSchema> OutputSchema(const std::string& action) {
   static const std::map<std::string, std::shared_ptr<const JsonSchema>> schemas = [] {
     std::map<std::string, std::shared_ptr<const JsonSchema>> out;
-    static plugins::testing::LoadedPlugin plugin(STOREFLOW_SHOPIFY_PLUGIN);
-    const sdk::Json manifest = plugin.Manifest();  // a temporary would dangle in the loop
+    storeflow::testkit::HostOptions options;
+    options.config = {{"shops", sdk::Json::array()}};
+    const sdk::Json manifest =  // a temporary would dangle in the loop
+        storeflow::testkit::TestHost(STOREFLOW_PLUGIN_UNDER_TEST, options).manifest();
     for (const sdk::Json& a : manifest["actions"]) {
       auto compiled = JsonSchema::Parse(a["output_schema"]);
       if (compiled.ok()) out[a["name"]] = compiled.value();
@@ -70,8 +72,6 @@ inline sdk::Json RunAction(ShopifyActions& actions, BucketHost& host, const std:
 class ShopifyFixture {
  public:
   explicit ShopifyFixture(sdk::Json extra_config = sdk::Json::object()) {
-    host.test_host().SetSecret("SHOP_A_ADMIN", kAdminToken);
-    host.test_host().SetSecret("SHOP_A_STOREFRONT", kStorefrontToken);
     sdk::Json config{{"shops",
                       {{{"domain", "a.myshopify.com"},
                         {"admin_token_secret", "SHOP_A_ADMIN"},
@@ -91,7 +91,7 @@ class ShopifyFixture {
   }
 
   ScriptedHttpServer server;  // before actions: its URL goes into the config
-  BucketHost host;
+  BucketHost host{{{"SHOP_A_ADMIN", kAdminToken}, {"SHOP_A_STOREFRONT", kStorefrontToken}}};
   std::unique_ptr<ShopifyActions> actions;
 };
 

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "backend_name.h"
 #include "base64.h"
 #include "content_type.h"
 #include "json_input.h"
@@ -37,12 +38,7 @@ std::unique_ptr<StorageBackend> MakeS3Backend(sdk::Host& host, const Json& confi
 
 std::unique_ptr<StorageBackend> MakeBackend(sdk::Host& host, const Json& config,
                                             std::uint64_t max_object_bytes) {
-  std::string backend = OptionalString(config, "backend").value_or("local");
-  if (backend == "s3") return MakeS3Backend(host, config, max_object_bytes);
-  if (backend != "local") {
-    throw Error::Permanent("invalid_config",
-                           "storage backend \"" + backend + "\" is unknown; valid: local, s3");
-  }
+  if (BackendName(config) == "s3") return MakeS3Backend(host, config, max_object_bytes);
   if (config.is_object()) {
     for (const auto& [name, value] : config.items()) {
       if (s3::IsS3ConfigKey(name)) {

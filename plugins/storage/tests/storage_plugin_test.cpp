@@ -1,4 +1,4 @@
-// The storage plugin driven through its C entry point (dlopen) with a test host.
+// The storage plugin driven through the engine's plugin host (the plugin test kit).
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,24 +11,19 @@
 #include <set>
 #include <thread>
 
+#include "backend_name.h"
 #include "base64.h"
-#include "plugin_test_host.h"
 #include "sha256.h"
+#include "storage_host.h"
 
 namespace storeflow::plugins::storage {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::Json;
-using testing::LoadedPlugin;
-using testing::PluginInstance;
+using testing::LoadStorage;
 using testing::Reply;
-using testing::TestHost;
-
-const LoadedPlugin& Library() {
-  static LoadedPlugin plugin(STOREFLOW_STORAGE_PLUGIN);
-  return plugin;
-}
+using testing::StorageHost;
 
 fs::path MakeTempDir() {
   std::string pattern = (fs::temp_directory_path() / "storeflow-storage-test.XXXXXX").string();
@@ -57,10 +52,9 @@ class StoragePluginTest : public ::testing::Test {
   void SetUp() override {
     dir_ = MakeTempDir();
     root_ = dir_ / "root";
-    Reply init;
-    instance_ = PluginInstance::Create(Library(), host_, Json{{"root", root_.string()}}, &init);
-    ASSERT_TRUE(instance_) << init.Describe();
-    ASSERT_EQ(init.replies, 1);
+    instance_ = LoadStorage(Json{{"root", root_.string()}});
+    ASSERT_TRUE(instance_->loaded()) << instance_->error();
+    testing::ExpectOneReply(*instance_, instance_->init_error(), "init");
   }
   void TearDown() override {
     instance_.reset();
@@ -69,20 +63,18 @@ class StoragePluginTest : public ::testing::Test {
 
   Reply Call(const std::string& action, const Json& input) {
     Reply reply = instance_->Invoke(action, input);
-    EXPECT_EQ(reply.replies, 1) << action;
+    testing::ExpectOneReply(*instance_, reply, action);
     return reply;
   }
 
-  TestHost host_;
   fs::path dir_;
   fs::path root_;
-  std::unique_ptr<PluginInstance> instance_;
+  std::unique_ptr<StorageHost> instance_;
 };
 
 TEST(StoragePluginLibrary, ManifestDeclaresTheFourActionsWithStrictSchemas) {
-  const auto& table = Library().table();
-  EXPECT_STREQ(table.name, "storage");
-  Json manifest = Library().Manifest();
+  EXPECT_EQ(LoadStorage(Json::object())->name(), "storage");
+  const Json& manifest = testing::StorageManifest();
   std::set<std::string> names;
   for (const Json& action : manifest["actions"]) {
     names.insert(action["name"].get<std::string>());
@@ -95,7 +87,7 @@ TEST(StoragePluginLibrary, ManifestDeclaresTheFourActionsWithStrictSchemas) {
 
 TEST_F(StoragePluginTest, TextRoundTrip) {
   Reply put = Call("storage.put", {{"key", "invoices/1001.txt"}, {"text", "Invoice 1001\n"}});
-  ASSERT_TRUE(put.ok) << put.Describe();
+  ASSERT_TRUE(put.ok) << put;
   EXPECT_EQ(put.output["key"], "invoices/1001.txt");
   EXPECT_EQ(put.output["size"], 13);
   EXPECT_EQ(put.output["sha256"], Sha256Hex("Invoice 1001\n"));
@@ -103,7 +95,7 @@ TEST_F(StoragePluginTest, TextRoundTrip) {
   EXPECT_EQ(ReadFile(root_ / "invoices/1001.txt"), "Invoice 1001\n");
 
   Reply get = Call("storage.get", {{"key", "invoices/1001.txt"}});
-  ASSERT_TRUE(get.ok) << get.Describe();
+  ASSERT_TRUE(get.ok) << get;
   EXPECT_EQ(get.output["text"], "Invoice 1001\n");
   EXPECT_EQ(get.output["encoding"], "text");
   EXPECT_EQ(get.output["size"], 13);
@@ -111,9 +103,9 @@ TEST_F(StoragePluginTest, TextRoundTrip) {
   EXPECT_FALSE(get.output.contains("content_base64"));
 
   Reply b64 = Call("storage.get", {{"key", "invoices/1001.txt"}, {"encoding", "base64"}});
-  ASSERT_TRUE(b64.ok) << b64.Describe();
+  ASSERT_TRUE(b64.ok) << b64;
   EXPECT_EQ(b64.output["content_base64"], Base64Encode("Invoice 1001\n"));
-  EXPECT_GE(host_.Counter("objects_written"), 1);
+  EXPECT_GE(instance_->Counter("objects_written"), 1);
 }
 
 TEST_F(StoragePluginTest, BinaryRoundTripKeepsContentType) {
@@ -123,12 +115,12 @@ TEST_F(StoragePluginTest, BinaryRoundTripKeepsContentType) {
   Reply put = Call("storage.put", {{"key", "bin/blob.dat"},
                                    {"content_base64", Base64Encode(bytes)},
                                    {"content_type", "application/x-test"}});
-  ASSERT_TRUE(put.ok) << put.Describe();
+  ASSERT_TRUE(put.ok) << put;
   EXPECT_EQ(put.output["size"], bytes.size());
   EXPECT_EQ(ReadFile(root_ / "bin/blob.dat"), bytes);
 
   Reply get = Call("storage.get", {{"key", "bin/blob.dat"}});
-  ASSERT_TRUE(get.ok) << get.Describe();
+  ASSERT_TRUE(get.ok) << get;
   EXPECT_EQ(get.output["encoding"], "base64");
   EXPECT_FALSE(get.output.contains("text"));
   EXPECT_EQ(*Base64Decode(get.output["content_base64"].get<std::string>()), bytes);
@@ -142,7 +134,7 @@ TEST_F(StoragePluginTest, BinaryRoundTripKeepsContentType) {
 
 TEST_F(StoragePluginTest, ContentTypeGuessedFromTheKey) {
   Reply pdf = Call("storage.put", {{"key", "r/report.pdf"}, {"content_base64", "JVBERg=="}});
-  ASSERT_TRUE(pdf.ok) << pdf.Describe();
+  ASSERT_TRUE(pdf.ok) << pdf;
   EXPECT_EQ(pdf.output["content_type"], "application/pdf");
   EXPECT_EQ(Call("storage.put", {{"key", "r/report.csv"}, {"text", "a,b"}}).output["content_type"],
             "text/csv; charset=utf-8");
@@ -164,7 +156,7 @@ TEST_F(StoragePluginTest, OverwriteReplacesContentAndType) {
 
 TEST_F(StoragePluginTest, MissingKeyIsPermanentNotFound) {
   Reply get = Call("storage.get", {{"key", "nope/none.txt"}});
-  EXPECT_TRUE(get.permanent()) << get.Describe();
+  EXPECT_TRUE(get.permanent()) << get;
   EXPECT_EQ(get.code, "not_found");
   EXPECT_NE(get.message.find("nope/none.txt"), std::string::npos);
 }
@@ -172,7 +164,7 @@ TEST_F(StoragePluginTest, MissingKeyIsPermanentNotFound) {
 TEST_F(StoragePluginTest, DeleteReportsWhetherSomethingWasDeleted) {
   ASSERT_TRUE(Call("storage.put", {{"key", "a/b/c.txt"}, {"text", "x"}}).ok);
   Reply first = Call("storage.delete", {{"key", "a/b/c.txt"}});
-  ASSERT_TRUE(first.ok) << first.Describe();
+  ASSERT_TRUE(first.ok) << first;
   EXPECT_EQ(first.output["deleted"], true);
   Reply second = Call("storage.delete", {{"key", "a/b/c.txt"}});
   ASSERT_TRUE(second.ok);
@@ -189,7 +181,7 @@ TEST_F(StoragePluginTest, RefusesKeysThatEscapeTheRootNamingThem) {
       Json input = {{"key", key}};
       if (std::string(action) == "storage.put") input["text"] = "x";
       Reply reply = Call(action, input);
-      EXPECT_TRUE(reply.permanent()) << action << " " << reply.Describe();
+      EXPECT_TRUE(reply.permanent()) << action << " " << reply;
       EXPECT_EQ(reply.code, "invalid_key") << action;
     }
   }
@@ -203,16 +195,16 @@ TEST_F(StoragePluginTest, RefusesSymlinkEscapes) {
   std::ofstream(dir_ / "outside/secret.txt") << "secret";
   fs::create_directory_symlink(dir_ / "outside", root_ / "link");
   Reply put = Call("storage.put", {{"key", "link/new.txt"}, {"text", "x"}});
-  EXPECT_EQ(put.code, "invalid_key") << put.Describe();
+  EXPECT_EQ(put.code, "invalid_key") << put;
   EXPECT_NE(put.message.find("symbolic link"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "outside/new.txt"));
   Reply get = Call("storage.get", {{"key", "link/secret.txt"}});
-  EXPECT_EQ(get.code, "invalid_key") << get.Describe();
+  EXPECT_EQ(get.code, "invalid_key") << get;
   fs::create_symlink(dir_ / "outside/secret.txt", root_ / "file-link");
   EXPECT_EQ(Call("storage.get", {{"key", "file-link"}}).code, "invalid_key");
   // Listing does not follow links either.
   Reply list = Call("storage.list", Json::object());
-  ASSERT_TRUE(list.ok) << list.Describe();
+  ASSERT_TRUE(list.ok) << list;
   EXPECT_TRUE(list.output["keys"].empty()) << list.output.dump();
 }
 
@@ -245,7 +237,7 @@ TEST_F(StoragePluginTest, ListsByPrefixInOrderWithPages) {
     return out;
   };
   Reply all = Call("storage.list", Json::object());
-  ASSERT_TRUE(all.ok) << all.Describe();
+  ASSERT_TRUE(all.ok) << all;
   EXPECT_EQ(keys(all), (std::vector<std::string>{"invoices-old.txt", "invoices/2025/z.pdf",
                                                  "invoices/2026/a.pdf", "invoices/2026/b.pdf",
                                                  "reports/r.csv", "top.txt"}));
@@ -326,20 +318,33 @@ TEST_F(StoragePluginTest, FailedWriteLeavesNoPartialFile) {
   Reply put = Call("storage.put", {{"key", "big/keep.txt"}, {"text", std::string(100000, 'n')}});
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, old_handler);
-  EXPECT_TRUE(put.retryable()) << put.Describe();
+  EXPECT_TRUE(put.retryable) << put;
   EXPECT_EQ(put.code, "storage_io");
   EXPECT_EQ(ReadFile(root_ / "big/keep.txt"), "old");
   EXPECT_TRUE(TempFilesUnder(root_).empty());
 }
 
 TEST(StoragePluginConfig, UnknownBackendFailsInit) {
-  TestHost host;
+  // The engine refuses it first (config_schema), naming the key ...
+  auto host = LoadStorage(Json{{"backend", "ftp"}});
+  EXPECT_FALSE(host->loaded());
+  EXPECT_NE(host->error().find("invalid configuration of plugin 'storage'"), std::string::npos)
+      << host->error();
+  EXPECT_NE(host->error().find("backend"), std::string::npos) << host->error();
+  // ... and init's own check (BackendName) says which backends there are.
   Reply init;
-  auto instance = PluginInstance::Create(Library(), host, Json{{"backend", "ftp"}}, &init);
-  EXPECT_FALSE(instance);
+  try {
+    BackendName(Json{{"backend", "ftp"}});
+  } catch (const sdk::Error& e) {
+    init.retryable = e.kind() == STOREFLOW_ERROR_RETRYABLE;
+    init.code = e.code();
+    init.message = e.what();
+  }
   EXPECT_TRUE(init.permanent());
   EXPECT_EQ(init.code, "invalid_config");
   EXPECT_NE(init.message.find("valid: local, s3"), std::string::npos) << init.message;
+  EXPECT_EQ(BackendName(Json::object()), "local");
+  EXPECT_EQ(BackendName(Json{{"backend", "s3"}}), "s3");
 }
 
 }  // namespace

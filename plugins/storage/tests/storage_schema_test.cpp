@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/json_schema.h"
-#include "plugin_test_host.h"
+#include "storage_host.h"
 
 namespace storeflow::plugins::storage {
 namespace {
@@ -11,9 +11,7 @@ namespace {
 using testing::Json;
 
 const Json& Manifest() {
-  static testing::LoadedPlugin plugin(STOREFLOW_STORAGE_PLUGIN);
-  static Json manifest = plugin.Manifest();
-  return manifest;
+  return testing::StorageManifest();
 }
 
 std::shared_ptr<const JsonSchema> InputSchema(const std::string& action) {

@@ -1,15 +1,77 @@
-// The sqs.* actions of the built aws plugin, through the engine's plugin host,
-// against the fauxqs peer: what each sends (read back from the queue), FIFO
-// group and deduplication ids, purge permission, and AWS errors classified.
+// The sqs.* actions of the built sqs plugin, loaded through the engine's plugin
+// host with the plugin test kit (<storeflow/testkit.hpp>), against the fauxqs peer:
+// what each sends (read back from the queue), FIFO group and deduplication ids,
+// purge permission, and AWS errors classified.
 
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <map>
+#include <memory>
+#include <string>
+#include <thread>
 
-#include "sqs_plugin_fixture.h"
+#include "sqs_peer.h"
+#include "sqs_test_config.h"
+#include "storeflow/testkit.hpp"
 
 namespace storeflow::plugins::aws::testing {
 namespace {
 
-class SqsActionsTest : public SqsPluginTest {};
+using Json = nlohmann::json;
+using storeflow::testkit::Reply;
+using storeflow::testkit::TestHost;
+using test_support::CreateQueue;
+using test_support::MessagesLeft;
+using test_support::Receive;
+using test_support::UniqueQueue;
+
+class SqsActionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { STOREFLOW_REQUIRE_SQS_PEER(); }
+
+  static Json Config(const Json& overrides = Json::object()) { return SqsTestConfig(overrides); }
+
+  // Loads the plugin with `config` (a new host: the previous one shuts down).
+  void Load(const Json& config) {
+    storeflow::testkit::HostOptions options;
+    options.config = config;
+    options.secrets = SqsTestSecrets();
+    host_.reset();
+    host_ = std::make_unique<TestHost>(std::string(STOREFLOW_PLUGIN_DIR) + "/sqs", options);
+    ASSERT_TRUE(host_->loaded()) << host_->error();
+  }
+
+  // `action` as step "send" of run 1, with `idempotency_key`.
+  Reply Call(const std::string& action, const Json& input,
+             const std::string& idempotency_key = "inst/1/send") {
+    storeflow::testkit::CallOptions call;
+    call.run_id = 1;
+    call.step_path = "send";
+    call.idempotency_key = idempotency_key;
+    return host_->Invoke(action, input, call);
+  }
+
+  // Waits (at most 30 s) until `done` holds.
+  template <typename Fn>
+  static bool Eventually(Fn&& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+  }
+
+  // The engine log of the host's plugin.
+  std::string log() const {
+    std::string out;
+    for (const std::string& line : host_->logs()) out += line + "\n";
+    return out;
+  }
+
+  std::unique_ptr<TestHost> host_;
+};
 
 TEST_F(SqsActionsTest, SendCarriesBodyAndAttributes) {
   Load(Config());
@@ -18,8 +80,8 @@ TEST_F(SqsActionsTest, SendCarriesBodyAndAttributes) {
   auto sent = Call("sqs.send", {{"queue", queue},
                                 {"body", {{"order", 42}}},
                                 {"attributes", {{"kind", "order"}, {"priority", 3}}}});
-  ASSERT_TRUE(sent.ok()) << sent.error().code << ": " << sent.error().message;
-  const std::string id = sent.output()["message_id"];
+  ASSERT_TRUE(sent.ok) << sent.code << ": " << sent.message;
+  const std::string id = sent.output["message_id"];
   EXPECT_FALSE(id.empty());
   const Json messages = Receive(url, 1);
   ASSERT_EQ(messages.size(), 1u) << messages.dump();
@@ -31,12 +93,12 @@ TEST_F(SqsActionsTest, SendCarriesBodyAndAttributes) {
 
   // A plain string body is sent as it is; the queue by URL works too.
   sent = Call("sqs.send", {{"queue", url}, {"body", "plain text"}});
-  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  ASSERT_TRUE(sent.ok) << sent.message;
   const Json second = Receive(url, 1);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0]["Body"], "plain text");
   // The secret key never shows up in the engine log.
-  EXPECT_EQ(log().find("test-secret-never-logged"), std::string::npos);
+  EXPECT_EQ(log().find(kSqsTestSecretKey), std::string::npos) << log();
 }
 
 TEST_F(SqsActionsTest, FifoNeedsAGroupAndDeduplicatesByTheStepsIdempotencyKey) {
@@ -44,16 +106,16 @@ TEST_F(SqsActionsTest, FifoNeedsAGroupAndDeduplicatesByTheStepsIdempotencyKey) {
   const std::string queue = UniqueQueue("fifo", /*fifo=*/true);
   const std::string url = CreateQueue(queue);
   auto no_group = Call("sqs.send", {{"queue", queue}, {"body", "x"}});
-  ASSERT_FALSE(no_group.ok());
-  EXPECT_TRUE(no_group.error().permanent());
-  EXPECT_NE(no_group.error().message.find("group_id is required"), std::string::npos);
+  ASSERT_FALSE(no_group.ok);
+  EXPECT_TRUE(no_group.permanent());
+  EXPECT_NE(no_group.message.find("group_id is required"), std::string::npos);
 
   // Two attempts of the same step (same idempotency key): one message.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto sent =
         Call("sqs.send", {{"queue", queue}, {"body", "once"}, {"group_id", "g1"}}, "inst/7/notify");
-    ASSERT_TRUE(sent.ok()) << sent.error().message;
-    EXPECT_TRUE(sent.output().contains("sequence_number")) << sent.output().dump();
+    ASSERT_TRUE(sent.ok) << sent.message;
+    EXPECT_TRUE(sent.output.contains("sequence_number")) << sent.output.dump();
   }
   // An explicit deduplication id wins over the key (another group: a FIFO
   // queue hands out one group's messages one receive at a time).
@@ -61,7 +123,7 @@ TEST_F(SqsActionsTest, FifoNeedsAGroupAndDeduplicatesByTheStepsIdempotencyKey) {
       "sqs.send",
       {{"queue", queue}, {"body", "twice"}, {"group_id", "g2"}, {"deduplication_id", "custom-1"}},
       "inst/7/notify");
-  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE(other.ok) << other.message;
   std::map<std::string, Json> by_body;
   for (int i = 0; i < 3; ++i) {
     for (const Json& m : Receive(url, 1)) by_body[m["Body"].get<std::string>()] = m;
@@ -82,9 +144,9 @@ TEST_F(SqsActionsTest, SendBatchDeleteAndChangeVisibility) {
                                        {{{"body", "a"}},
                                         {{"body", {{"b", 1}}}, {"id", "second"}},
                                         {{"body", "c"}, {"delay_seconds", 0}}}}});
-  ASSERT_TRUE(sent.ok()) << sent.error().message;
-  ASSERT_EQ(sent.output()["sent"].size(), 3u);
-  EXPECT_EQ(sent.output()["sent"][1]["id"], "second");
+  ASSERT_TRUE(sent.ok) << sent.message;
+  ASSERT_EQ(sent.output["sent"].size(), 3u);
+  EXPECT_EQ(sent.output["sent"][1]["id"], "second");
 
   Json messages = Receive(url, 1);
   ASSERT_EQ(messages.size(), 3u);
@@ -93,13 +155,13 @@ TEST_F(SqsActionsTest, SendBatchDeleteAndChangeVisibility) {
     auto changed =
         Call("sqs.change_visibility",
              {{"queue", queue}, {"receipt_handle", m["ReceiptHandle"]}, {"visibility_timeout", 0}});
-    ASSERT_TRUE(changed.ok()) << changed.error().message;
+    ASSERT_TRUE(changed.ok) << changed.message;
   }
   messages = Receive(url, 1);
   ASSERT_EQ(messages.size(), 3u);
   for (const Json& m : messages) {
     auto deleted = Call("sqs.delete", {{"queue", queue}, {"receipt_handle", m["ReceiptHandle"]}});
-    ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+    ASSERT_TRUE(deleted.ok) << deleted.message;
   }
   EXPECT_EQ(MessagesLeft(url), 0);
 }
@@ -108,16 +170,16 @@ TEST_F(SqsActionsTest, PurgeIsRefusedUnlessAllowed) {
   Load(Config());
   const std::string queue = UniqueQueue("purge");
   const std::string url = CreateQueue(queue);
-  ASSERT_TRUE(Call("sqs.send", {{"queue", queue}, {"body", "keep"}}).ok());
+  ASSERT_TRUE(Call("sqs.send", {{"queue", queue}, {"body", "keep"}}).ok);
   auto refused = Call("sqs.purge", {{"queue", queue}});
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, "sqs_purge_not_allowed");
-  EXPECT_TRUE(refused.error().permanent());
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.code, "sqs_purge_not_allowed");
+  EXPECT_TRUE(refused.permanent());
   EXPECT_EQ(MessagesLeft(url), 1);
 
   Load(Config({{"allow_purge", true}}));
   auto purged = Call("sqs.purge", {{"queue", queue}});
-  ASSERT_TRUE(purged.ok()) << purged.error().message;
+  ASSERT_TRUE(purged.ok) << purged.message;
   EXPECT_TRUE(Eventually([&] { return MessagesLeft(url) == 0; }));
 }
 
@@ -125,18 +187,17 @@ TEST_F(SqsActionsTest, AwsErrorsAreClassified) {
   Load(Config());
   // A queue that does not exist: permanent, with AWS's code and message.
   auto missing = Call("sqs.send", {{"queue", UniqueQueue("missing")}, {"body", "x"}});
-  ASSERT_FALSE(missing.ok());
-  EXPECT_TRUE(missing.error().permanent());
-  EXPECT_EQ(missing.error().code.rfind("sqs_", 0), 0u) << missing.error().code;
-  EXPECT_NE(missing.error().message.find("does not exist"), std::string::npos)
-      << missing.error().message;
+  ASSERT_FALSE(missing.ok);
+  EXPECT_TRUE(missing.permanent());
+  EXPECT_EQ(missing.code.rfind("sqs_", 0), 0u) << missing.code;
+  EXPECT_NE(missing.message.find("does not exist"), std::string::npos) << missing.message;
 
   // Nobody listening: a network failure, retryable.
   Load(Config({{"endpoint", "http://127.0.0.1:1"}, {"timeout_ms", 2000}}));
   auto down = Call("sqs.send", {{"queue", "http://127.0.0.1:1/000000000000/q"}, {"body", "x"}});
-  ASSERT_FALSE(down.ok());
-  EXPECT_FALSE(down.error().permanent());
-  EXPECT_EQ(down.error().code, "sqs_network");
+  ASSERT_FALSE(down.ok);
+  EXPECT_FALSE(down.permanent());
+  EXPECT_EQ(down.code, "sqs_network");
 }
 
 }  // namespace

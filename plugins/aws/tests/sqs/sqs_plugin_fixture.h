@@ -2,7 +2,9 @@
 
 // The built sqs plugin (plugins/aws) loaded through the engine's plugin host, configured for
 // the fauxqs peer (credentials from two secrets), with an engine and the group
-// committer the source publishes through (SQLite file store).
+// committer the source publishes through (SQLite file store): for the source's
+// tests, which look at the runs and events the engine commits. (The actions'
+// tests need no engine: they load the plugin with the plugin test kit.)
 
 #include <gtest/gtest.h>
 
@@ -24,6 +26,7 @@
 #include "runtime/group_commit.h"
 #include "runtime/secrets.h"
 #include "sqs_peer.h"
+#include "sqs_test_config.h"
 #include "store/store.h"
 
 namespace storeflow::plugins::aws::testing {
@@ -62,17 +65,7 @@ class SqsPluginTest : public ::testing::Test {
   }
 
   // The config every test starts from; `sqs` entries are merged in.
-  static Json Config(const Json& overrides = Json::object()) {
-    Json config = {
-        {"region", "us-east-1"},
-        {"credentials",
-         {{"access_key_id_secret", "AWS_KEY_ID"}, {"secret_access_key_secret", "AWS_SECRET_KEY"}}},
-        {"endpoint", SqsEndpoint()},
-        {"timeout_ms", 10'000},
-        {"defaults", {{"wait_seconds", 1}, {"visibility_timeout", 10}}}};
-    for (const auto& [key, value] : overrides.items()) config[key] = value;
-    return config;
-  }
+  static Json Config(const Json& overrides = Json::object()) { return SqsTestConfig(overrides); }
 
   // Loads the plugin (and, with workflows, an engine that knows them).
   void Load(const Json& config) {
@@ -84,8 +77,7 @@ class SqsPluginTest : public ::testing::Test {
     options.dirs = {std::string(STOREFLOW_PLUGIN_DIR) + "/sqs"};
     options.store = store_.get();
     options.configs["sqs"] = config;
-    options.secrets = std::make_shared<runtime::SecretStore>(std::map<std::string, std::string>{
-        {"AWS_KEY_ID", "test"}, {"AWS_SECRET_KEY", "test-secret-never-logged"}});
+    options.secrets = std::make_shared<runtime::SecretStore>(SqsTestSecrets());
     options.log = [this](std::string_view level, std::string_view message) {
       std::lock_guard lock(log_mu_);
       log_ += std::string(level) + ": " + std::string(message) + "\n";

@@ -64,7 +64,7 @@ TEST_F(FaultsAgainstSim, UnauthorizedIsPermanent) {
 
   // A wrong token: the simulator's own check, over REST and GraphQL.
   BucketHost& host = host_;
-  auto wrong = MakeActions(host, {}, "shpat_wrong");
+  auto wrong = MakeActions(host, {}, kWrongAdminSecret);  // holds "shpat_wrong"
   Json rest = RunOn(*wrong, host, "shopify.orders_count", Json::object(), std::nullopt);
   EXPECT_EQ(rest["error"]["code"], "unauthorized") << rest;
   EXPECT_FALSE(rest["error"]["retryable"].get<bool>());

@@ -1,8 +1,9 @@
 #pragma once
 
-// The shopify plugin's actions (ShopifyActions over a BucketHost, i.e. a host whose
-// rate_acquire/rate_adjust keep real, refilling token levels) pointed at a real
-// storeflow-shopify-sim process on loopback, shop alpha of tests/fixtures/shopify/sim.
+// The shopify plugin's actions (ShopifyActions over a BucketHost, i.e. the engine's
+// host services from the plugin test kit, whose rate_acquire/rate_adjust keep real,
+// refilling token levels) pointed at a real storeflow-shopify-sim process on
+// loopback, shop alpha of tests/fixtures/shopify/sim.
 
 #include <gtest/gtest.h>
 
@@ -25,6 +26,8 @@ namespace sim = storeflow::shopify_sim::testing;
 inline constexpr const char* kAlpha = "alpha.myshopify.com";
 inline constexpr const char* kAlphaAdminToken = "shpat_alpha_admin_token_0001";
 inline constexpr const char* kAlphaStorefrontToken = "sf_alpha_storefront_token_0001";
+// A secret holding a token the simulator does not know.
+inline constexpr const char* kWrongAdminSecret = "ALPHA_ADMIN_WRONG";
 
 class SimPluginTest : public ::testing::Test {
  protected:
@@ -44,14 +47,14 @@ class SimPluginTest : public ::testing::Test {
     return SimUrl() + "/shops/" + shop;
   }
 
-  // The plugin's actions for shop alpha (admin token `admin_token`).
-  std::unique_ptr<ShopifyActions> MakeActions(BucketHost& host, sdk::Json extra_config = {},
-                                              const std::string& admin_token = kAlphaAdminToken) {
-    host.test_host().SetSecret("ALPHA_ADMIN", admin_token);
-    host.test_host().SetSecret("ALPHA_STOREFRONT", kAlphaStorefrontToken);
+  // The plugin's actions for shop alpha (the admin token from secret
+  // `admin_token_secret`).
+  std::unique_ptr<ShopifyActions> MakeActions(
+      BucketHost& host, sdk::Json extra_config = {},
+      const std::string& admin_token_secret = "ALPHA_ADMIN") {
     sdk::Json config{{"shops",
                       {{{"domain", kAlpha},
-                        {"admin_token_secret", "ALPHA_ADMIN"},
+                        {"admin_token_secret", admin_token_secret},
                         {"storefront_token_secret", "ALPHA_STOREFRONT"},
                         {"endpoint", Endpoint()}}}},
                      {"timeout_ms", 10000},
@@ -93,7 +96,9 @@ class SimPluginTest : public ::testing::Test {
   }
 
   sim::SimProcess sim_;
-  BucketHost host_;
+  BucketHost host_{{{"ALPHA_ADMIN", kAlphaAdminToken},
+                    {"ALPHA_STOREFRONT", kAlphaStorefrontToken},
+                    {kWrongAdminSecret, "shpat_wrong"}}};
   std::unique_ptr<ShopifyActions> actions_;
 };
 

@@ -8,29 +8,24 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base64.h"
-#include "plugin_test_host.h"
 #include "s3_emulator.h"
 #include "s3_request.h"
+#include "storage_host.h"
 
 namespace storeflow::plugins::storage {
 namespace {
 
 namespace fs = std::filesystem;
-using plugins::testing::Json;
-using plugins::testing::LoadedPlugin;
-using plugins::testing::PluginInstance;
-using plugins::testing::Reply;
-using plugins::testing::TestHost;
-
-const LoadedPlugin& Library() {
-  static LoadedPlugin plugin(STOREFLOW_STORAGE_PLUGIN);
-  return plugin;
-}
+using storage::testing::Json;
+using storage::testing::LoadStorage;
+using storage::testing::Reply;
+using storage::testing::StorageHost;
 
 std::string HexSha256(const std::string& bytes) {
   return s3::Sha256Digest(bytes).hex;
@@ -40,6 +35,7 @@ class StorageContractTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     Json config;
+    std::map<std::string, std::string> secrets;
     if (GetParam() == "local") {
       std::string pattern = (fs::temp_directory_path() / "storeflow-contract.XXXXXX").string();
       ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
@@ -51,13 +47,12 @@ class StorageContractTest : public ::testing::TestWithParam<std::string> {
       if (!emulator) GTEST_SKIP() << "S3 emulator " << GetParam() << " not available: " << why;
       const std::string bucket = s3::peers::NewBucketName("c" + GetParam().substr(0, 4));
       ASSERT_NO_THROW(s3::peers::EmulatorClient(*emulator, bucket).CreateBucket());
-      host_.SetSecret("S3_TEST_KEY_ID", emulator->access_key_id);
-      host_.SetSecret("S3_TEST_SECRET", emulator->secret_access_key);
+      secrets = {{"S3_TEST_KEY_ID", emulator->access_key_id},
+                 {"S3_TEST_SECRET", emulator->secret_access_key}};
       config = s3::peers::EmulatorPluginConfig(*emulator, bucket);
     }
-    Reply init;
-    instance_ = PluginInstance::Create(Library(), host_, config, &init);
-    ASSERT_TRUE(instance_) << init.Describe();
+    instance_ = LoadStorage(config, secrets);
+    ASSERT_TRUE(instance_->loaded()) << instance_->error();
   }
   void TearDown() override {
     instance_.reset();
@@ -66,19 +61,18 @@ class StorageContractTest : public ::testing::TestWithParam<std::string> {
 
   Reply Call(const std::string& action, const Json& input) {
     Reply reply = instance_->Invoke(action, input);
-    EXPECT_EQ(reply.replies, 1) << action;
+    storage::testing::ExpectOneReply(*instance_, reply, action);
     return reply;
   }
   bool IsS3() const { return GetParam() != "local"; }
 
-  TestHost host_;
   fs::path dir_;
-  std::unique_ptr<PluginInstance> instance_;
+  std::unique_ptr<StorageHost> instance_;
 };
 
 TEST_P(StorageContractTest, TextRoundTrip) {
   Reply put = Call("storage.put", {{"key", "invoices/1001.txt"}, {"text", "Invoice 1001\n"}});
-  ASSERT_TRUE(put.ok) << put.Describe();
+  ASSERT_TRUE(put.ok) << put;
   EXPECT_EQ(put.output["key"], "invoices/1001.txt");
   EXPECT_EQ(put.output["size"], 13);
   EXPECT_EQ(put.output["sha256"], HexSha256("Invoice 1001\n"));
@@ -89,7 +83,7 @@ TEST_P(StorageContractTest, TextRoundTrip) {
   }
 
   Reply get = Call("storage.get", {{"key", "invoices/1001.txt"}});
-  ASSERT_TRUE(get.ok) << get.Describe();
+  ASSERT_TRUE(get.ok) << get;
   EXPECT_EQ(get.output["text"], "Invoice 1001\n");
   EXPECT_EQ(get.output["encoding"], "text");
   EXPECT_EQ(get.output["size"], 13);
@@ -98,9 +92,9 @@ TEST_P(StorageContractTest, TextRoundTrip) {
   if (IsS3()) EXPECT_EQ(get.output["etag"], put.output["etag"]);
 
   Reply b64 = Call("storage.get", {{"key", "invoices/1001.txt"}, {"encoding", "base64"}});
-  ASSERT_TRUE(b64.ok) << b64.Describe();
+  ASSERT_TRUE(b64.ok) << b64;
   EXPECT_EQ(b64.output["content_base64"], Base64Encode("Invoice 1001\n"));
-  EXPECT_GE(host_.Counter("objects_written"), 1);
+  EXPECT_GE(instance_->Counter("objects_written"), 1);
 }
 
 TEST_P(StorageContractTest, BinaryRoundTripKeepsContentType) {
@@ -110,10 +104,10 @@ TEST_P(StorageContractTest, BinaryRoundTripKeepsContentType) {
   Reply put = Call("storage.put", {{"key", "bin/blob.dat"},
                                    {"content_base64", Base64Encode(bytes)},
                                    {"content_type", "application/x-test"}});
-  ASSERT_TRUE(put.ok) << put.Describe();
+  ASSERT_TRUE(put.ok) << put;
   EXPECT_EQ(put.output["size"], bytes.size());
   Reply get = Call("storage.get", {{"key", "bin/blob.dat"}});
-  ASSERT_TRUE(get.ok) << get.Describe();
+  ASSERT_TRUE(get.ok) << get;
   EXPECT_EQ(get.output["encoding"], "base64");
   EXPECT_EQ(*Base64Decode(get.output["content_base64"].get<std::string>()), bytes);
   EXPECT_EQ(get.output["content_type"], "application/x-test");
@@ -145,7 +139,7 @@ TEST_P(StorageContractTest, OverwriteReplacesContentAndType) {
 
 TEST_P(StorageContractTest, MissingKeyIsPermanentNotFound) {
   Reply get = Call("storage.get", {{"key", "nope/none.txt"}});
-  EXPECT_TRUE(get.permanent()) << get.Describe();
+  EXPECT_TRUE(get.permanent()) << get;
   EXPECT_EQ(get.code, "not_found");
   EXPECT_NE(get.message.find("nope/none.txt"), std::string::npos);
 }
@@ -153,13 +147,13 @@ TEST_P(StorageContractTest, MissingKeyIsPermanentNotFound) {
 TEST_P(StorageContractTest, DeleteReportsWhetherSomethingWasDeleted) {
   ASSERT_TRUE(Call("storage.put", {{"key", "a/b/c.txt"}, {"text", "x"}}).ok);
   Reply first = Call("storage.delete", {{"key", "a/b/c.txt"}});
-  ASSERT_TRUE(first.ok) << first.Describe();
+  ASSERT_TRUE(first.ok) << first;
   EXPECT_EQ(first.output["deleted"], true);
   Reply second = Call("storage.delete", {{"key", "a/b/c.txt"}});
-  ASSERT_TRUE(second.ok) << second.Describe();
+  ASSERT_TRUE(second.ok) << second;
   EXPECT_EQ(second.output["deleted"], false);
   EXPECT_EQ(Call("storage.get", {{"key", "a/b/c.txt"}}).code, "not_found");
-  EXPECT_GE(host_.Counter("objects_deleted"), 1);
+  EXPECT_GE(instance_->Counter("objects_deleted"), 1);
 }
 
 TEST_P(StorageContractTest, RefusesKeysNamingThem) {
@@ -170,7 +164,7 @@ TEST_P(StorageContractTest, RefusesKeysNamingThem) {
       Json input = {{"key", key}};
       if (std::string(action) == "storage.put") input["text"] = "x";
       Reply reply = Call(action, input);
-      EXPECT_TRUE(reply.permanent()) << action << " " << reply.Describe();
+      EXPECT_TRUE(reply.permanent()) << action << " " << reply;
       EXPECT_EQ(reply.code, "invalid_key") << action;
     }
   }
@@ -197,7 +191,7 @@ TEST_P(StorageContractTest, ListsByPrefixInByteOrderThroughAllPages) {
     return listed;
   };
   Reply all = Call("storage.list", Json::object());
-  ASSERT_TRUE(all.ok) << all.Describe();
+  ASSERT_TRUE(all.ok) << all;
   EXPECT_EQ(
       in_order(keys(all)),
       (std::vector<std::string>{"invoices-old.txt", "invoices/2024/p.pdf", "invoices/2024/q.pdf",
@@ -217,8 +211,7 @@ TEST_P(StorageContractTest, ListsByPrefixInByteOrderThroughAllPages) {
   int pages = 0;
   while (true) {
     Reply page = Call("storage.list", input);
-    ASSERT_TRUE(page.ok) << page.Describe()
-                         << (GetParam() == "s3rver" ? s3::peers::kS3rverPagingHint : "");
+    ASSERT_TRUE(page.ok) << page << (GetParam() == "s3rver" ? s3::peers::kS3rverPagingHint : "");
     ++pages;
     for (const std::string& k : keys(page)) paged.push_back(k);
     if (page.output["truncated"] == false) {
@@ -251,24 +244,21 @@ INSTANTIATE_TEST_SUITE_P(Backends, StorageContractTest,
                          [](const auto& info) { return info.param; });
 
 TEST(StorageS3Config, BadS3ConfigFailsInitNamingTheKey) {
-  TestHost host;
-  Reply init;
-  auto instance = PluginInstance::Create(Library(), host, Json{{"backend", "s3"}}, &init);
-  EXPECT_FALSE(instance);
+  auto instance = LoadStorage(Json{{"backend", "s3"}});
+  EXPECT_FALSE(instance->loaded());
+  Reply init = instance->init_error();
   EXPECT_TRUE(init.permanent());
   EXPECT_EQ(init.code, "invalid_config");
   EXPECT_NE(init.message.find("bucket"), std::string::npos) << init.message;
 
-  Reply local_with_bucket;
-  EXPECT_FALSE(
-      PluginInstance::Create(Library(), host, Json{{"bucket", "files"}}, &local_with_bucket));
+  auto local = LoadStorage(Json{{"bucket", "files"}});
+  EXPECT_FALSE(local->loaded());
+  Reply local_with_bucket = local->init_error();
   EXPECT_EQ(local_with_bucket.code, "invalid_config");
   EXPECT_NE(local_with_bucket.message.find("`backend: s3`"), std::string::npos);
 }
 
 TEST(StorageS3Config, MissingCredentialSecretIsAPermanentErrorNamingIt) {
-  TestHost host;  // no secrets set
-  Reply init;
   Json config = {
       {"backend", "s3"},
       {"bucket", "files"},
@@ -276,21 +266,28 @@ TEST(StorageS3Config, MissingCredentialSecretIsAPermanentErrorNamingIt) {
       {"endpoint", "http://127.0.0.1:" + std::to_string(s3::peers::UnusedLoopbackPort())},
       {"credentials",
        {{"access_key_id_secret", "MY_KEY"}, {"secret_access_key_secret", "MY_SECRET"}}}};
-  auto instance = PluginInstance::Create(Library(), host, config, &init);
-  ASSERT_TRUE(instance) << init.Describe();  // no call at init: validate must work offline
+  auto instance = LoadStorage(config);  // no secrets set
+  // No call at init: validate must work offline.
+  ASSERT_TRUE(instance->loaded()) << instance->error();
   Reply get = instance->Invoke("storage.get", {{"key", "k"}});
-  EXPECT_TRUE(get.permanent()) << get.Describe();
+  EXPECT_TRUE(get.permanent()) << get;
   EXPECT_EQ(get.code, "s3_credentials");
   EXPECT_NE(get.message.find("MY_KEY"), std::string::npos) << get.message;
 
-  host.SetSecret("MY_KEY", "AKIDEXAMPLE");
-  host.SetSecret("MY_SECRET", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-  Reply down = instance->Invoke("storage.get", {{"key", "k"}});
-  EXPECT_TRUE(down.retryable()) << down.Describe();
+  // With the secrets (read per call), the next failure is the network's.
+  auto with_secrets = LoadStorage(
+      config,
+      {{"MY_KEY", "AKIDEXAMPLE"}, {"MY_SECRET", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}});
+  ASSERT_TRUE(with_secrets->loaded()) << with_secrets->error();
+  Reply down = with_secrets->Invoke("storage.get", {{"key", "k"}});
+  EXPECT_TRUE(down.retryable) << down;
   EXPECT_EQ(down.code, "s3_network");
   EXPECT_EQ(down.message.find("wJalrXUtnFEMI"), std::string::npos) << down.message;
-  for (const auto& line : host.Logs()) {
-    EXPECT_EQ(line.message.find("wJalrXUtnFEMI"), std::string::npos) << line.message;
+  for (const auto* host : {instance.get(), with_secrets.get()}) {
+    for (const std::string& line : host->logs()) {
+      EXPECT_EQ(line.find("wJalrXUtnFEMI"), std::string::npos) << line;
+      EXPECT_EQ(line.find("***"), std::string::npos) << "a masked secret: " << line;
+    }
   }
 }
 
