@@ -2,7 +2,9 @@
 // nlohmann::json input -> Lua tables -> scripts/recommend.lua#recommend -> nlohmann::json.
 //
 // Prints calls/s and µs/call; exits 0 (a figure, not a timed test). Exit 1 only when the
-// rule fails or returns something unexpected. Target: >= 500,000 calls/s on one core.
+// rule fails or returns something unexpected. Target (ADR 0007, accepted): the full path
+// takes at most 1.2x the time of the same job in plain Lua 5.4 (input built by Lua code,
+// no engine), both measured here, one after the other.
 // With --breakdown it also shows where the time goes (see main()).
 
 #include <unistd.h>
@@ -93,9 +95,15 @@ Rate Measure(storeflow::script::Sandbox& sandbox, const std::string& script, con
 // Exactly `calls` calls, for instruction counts: under callgrind each figure is its
 // own function (Counted<0> full path, <1> noop({}), <2> noop(input), <3> the looped
 // script), so `callgrind_annotate --inclusive=yes` shows instructions per figure.
-// noipa keeps the compiler from folding the identical instances into one.
+// GCC's noipa keeps it from folding the identical instances into one (its -fipa-icf);
+// clang has no such attribute and folds nothing at -O2 (lld's --icf is off): noinline.
+#if defined(__clang__)
+#define STOREFLOW_BENCH_KEEP_APART [[gnu::noinline]]
+#else
+#define STOREFLOW_BENCH_KEEP_APART [[gnu::noipa]]
+#endif
 template <int Figure>
-[[gnu::noipa]] void Counted(storeflow::script::Sandbox& sandbox, const std::string& script,
+STOREFLOW_BENCH_KEEP_APART void Counted(storeflow::script::Sandbox& sandbox, const std::string& script,
                             const char* function, const json& input, int calls) {
   const storeflow::script::CallContext call{kNowUnixSeconds * 1000};
   for (int i = 0; i < calls; ++i) {
@@ -314,7 +322,8 @@ void Print(const char* what, Rate r, double scale = 1) {
 //                conversion alone, the script alone (looping inside Lua), the
 //                result's conversion alone, the floor of any conversion that
 //                builds the input as Lua tables (the bare Lua API, no JSON), and
-//                the whole job done in plain Lua (input built by Lua code)
+//                the rule's own floors in plain Lua (the whole job in plain Lua,
+//                the target's reference, is always printed)
 int main(int argc, char** argv) {
   double seconds = 3.0;
   bool breakdown = false;
@@ -359,8 +368,12 @@ int main(int argc, char** argv) {
   } else {
     Rate full = Measure(sandbox, script, "recommend", input, seconds);
     Print("full path (the figure)", full);
-    std::printf("  target: 500000 calls/s on one core (%s)\n",
-                full.per_cpu_second >= 500000 ? "met" : "NOT met");
+    const double plain = PureLuaPerSecond(ReadFile(script), seconds);
+    std::printf("  %-46s %9.0f calls/s %8.3f us/call  (input built by Lua code, no engine)\n",
+                "the same job in plain Lua 5.4", plain, plain > 0 ? 1e6 / plain : 0.0);
+    const double ratio = full.per_cpu_second > 0 ? plain / full.per_cpu_second : 0.0;
+    std::printf("  target (ADR 0007): full path <= 1.2x plain Lua's time: %.2fx (%s)\n", ratio,
+                ratio > 0 && ratio <= 1.2 ? "met" : "NOT met");
   }
 
   if (breakdown) {
@@ -412,9 +425,6 @@ end
       double bare = BareLuaTablesPerSecond(seconds);
       std::printf("  %-46s %9.0f calls/s %8.3f us/call  (bare Lua API, no JSON, no sandbox)\n",
                   "floor: the 20 input tables built in Lua", bare, 1e6 / bare);
-      double pure = PureLuaPerSecond(ReadFile(script), seconds);
-      std::printf("  %-46s %9.0f calls/s %8.3f us/call  (input built by Lua code, no engine)\n",
-                  "the same job in plain Lua 5.4", pure, pure > 0 ? 1e6 / pure : 0.0);
       RuleFloors floors = RuleFloorsPerSecond(seconds);
       auto print_floor = [](const char* what, double rate, const char* how) {
         std::printf("  %-46s %9.0f calls/s %8.3f us/call  (%s)\n", what, rate,
