@@ -7,7 +7,6 @@
 // exit 1, in bounded time.
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <cstdio>
@@ -34,25 +33,6 @@ using test_support::ReadFile;
 
 // app/demo_databases.h: the comment on every database the demo makes.
 constexpr char kMark[] = "made by storeflow demo; dropped and made again by the next demo run";
-
-// The first column of `sql` on the database at `url`; {"ERROR: ..."} when it fails.
-std::vector<std::string> Column(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::vector<std::string> out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-      out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
-    } else {
-      for (int r = 0; r < PQntuples(res); ++r) out.emplace_back(PQgetvalue(res, r, 0));
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
 
 class DemoPostgresTest : public ::testing::Test {
  protected:
@@ -86,10 +66,11 @@ class DemoPostgresTest : public ::testing::Test {
   }
   // The database's comment, "(absent)" when there is no such database.
   std::string Comment(const std::string& name) const {
-    const auto rows = Column(base_.url(),
-                             "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
-                             "pg_database WHERE datname = '" +
-                                 name + "'");
+    const auto rows =
+        PgTestDatabase::Column(base_.url(),
+                               "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
+                               "pg_database WHERE datname = '" +
+                                   name + "'");
     return rows.empty() ? "(absent)" : rows[0];
   }
 
@@ -123,19 +104,22 @@ TEST_F(DemoPostgresTest, PlaysTheVisitAndADayInDatabasesOfItsOwnWithTheCountsOfT
   EXPECT_EQ(Comment(Name("_demo")), kMark);
   EXPECT_EQ(Comment(Name("_demo_day")), kMark);
   EXPECT_EQ(Comment(base_name_), "");
-  EXPECT_EQ(Column(base_.url(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+  EXPECT_EQ(PgTestDatabase::Column(base_.url(),
+                                   "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
             std::vector<std::string>{"0"});
   const auto rows = SummaryRows(out);
   for (const char* workflow : {"abandoned-cart", "checkouts", "reconcile", "shop-events"}) {
     const auto it = rows.find(std::string("runs ") + workflow);
     ASSERT_NE(it, rows.end()) << workflow << "\n" << out;
-    EXPECT_EQ(Column(Url(Name("_demo_day")),
-                     std::string("SELECT count(*) FROM runs WHERE workflow = '") + workflow + "'"),
+    EXPECT_EQ(PgTestDatabase::Column(
+                  Url(Name("_demo_day")),
+                  std::string("SELECT count(*) FROM runs WHERE workflow = '") + workflow + "'"),
               std::vector<std::string>{std::to_string(it->second.first)})
         << workflow;
   }
   // The visit's one order, in the visit's database only.
-  EXPECT_EQ(Column(Url(Name("_demo")), "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
+  EXPECT_EQ(PgTestDatabase::Column(Url(Name("_demo")),
+                                   "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
             std::vector<std::string>{"1"});
   EXPECT_NE(out.find("and the databases " + Name("_demo") + " " + Name("_demo_day") +
                      " on the server of postgresql://"),
@@ -185,7 +169,8 @@ TEST_F(DemoPostgresTest, RefusesNamesTakenByOtherDatabasesAndServersItCannotUse)
     EXPECT_NE(out.find("demo ok: "), std::string::npos) << out;
   }
   EXPECT_EQ(Comment(Name("_demo")), kMark);
-  EXPECT_EQ(Column(Url(Name("_demo")), "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
+  EXPECT_EQ(PgTestDatabase::Column(Url(Name("_demo")),
+                                   "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
             std::vector<std::string>{"1"});
 
   // Someone else's database under the day's name, with data: the demo stops before
@@ -204,9 +189,11 @@ TEST_F(DemoPostgresTest, RefusesNamesTakenByOtherDatabasesAndServersItCannotUse)
   EXPECT_NE(out.find("it never drops a database it did not make"), std::string::npos) << out;
   EXPECT_NE(out.find("give --db another database name"), std::string::npos) << out;
   EXPECT_EQ(out.find("listening on"), std::string::npos) << out;
-  EXPECT_EQ(Column(Url(Name("_demo_day")), "SELECT x FROM theirs"), std::vector<std::string>{"7"});
+  EXPECT_EQ(PgTestDatabase::Column(Url(Name("_demo_day")), "SELECT x FROM theirs"),
+            std::vector<std::string>{"7"});
   EXPECT_EQ(Comment(Name("_demo_day")), "");
-  EXPECT_EQ(Column(Url(Name("_demo")), "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
+  EXPECT_EQ(PgTestDatabase::Column(Url(Name("_demo")),
+                                   "SELECT count(*) FROM runs WHERE workflow = 'shop-orders'"),
             std::vector<std::string>{"1"});
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
 }

@@ -81,6 +81,26 @@ class PgTestDatabase {
     return error;
   }
 
+  // The first column of `sql`'s rows on the database at `url`; {"ERROR: ..."} when
+  // it fails.
+  static std::vector<std::string> Column(const std::string& url, const std::string& sql) {
+    PGconn* conn = PQconnectdb(url.c_str());
+    std::vector<std::string> out;
+    if (PQstatus(conn) != CONNECTION_OK) {
+      out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
+    } else {
+      PGresult* res = PQexec(conn, sql.c_str());
+      if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
+      } else {
+        for (int r = 0; r < PQntuples(res); ++r) out.emplace_back(PQgetvalue(res, r, 0));
+      }
+      PQclear(res);
+    }
+    PQfinish(conn);
+    return out;
+  }
+
  private:
   std::string server_;
   std::string name_;

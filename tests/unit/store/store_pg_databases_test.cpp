@@ -7,7 +7,6 @@
 #include "store/pg_databases.h"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <string>
@@ -46,25 +45,6 @@ TEST(PgDatabaseUrlTest, PlainNamesAreLowerCaseLettersDigitsAndUnderscores) {
   EXPECT_TRUE(IsPlainDatabaseName(std::string(63, 'a')));
 }
 
-// Values of `sql` (one column) on the database at `url`; {"ERROR: ..."} when it fails.
-std::vector<std::string> Column(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::vector<std::string> out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-      out.push_back(std::string("ERROR: ") + PQerrorMessage(conn));
-    } else {
-      for (int r = 0; r < PQntuples(res); ++r) out.emplace_back(PQgetvalue(res, r, 0));
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
-
 class PgDatabasesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -89,10 +69,11 @@ class PgDatabasesTest : public ::testing::Test {
     return PgTestDatabase::WithDatabase(base_.url(), name);
   }
   std::string Comment(const std::string& name) const {
-    const auto rows = Column(base_.url(),
-                             "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
-                             "pg_database WHERE datname = '" +
-                                 name + "'");
+    const auto rows =
+        PgTestDatabase::Column(base_.url(),
+                               "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
+                               "pg_database WHERE datname = '" +
+                                   name + "'");
     return rows.empty() ? "(absent)" : rows[0];
   }
 
@@ -110,12 +91,14 @@ TEST_F(PgDatabasesTest, MakesMarkedDatabasesAndMakesThemAgainEmpty) {
                                  "CREATE TABLE kept (x int); INSERT INTO kept "
                                  "VALUES (42)"),
             "");
-  EXPECT_EQ(Column(Url(names_[0]), "SELECT x FROM kept"), std::vector<std::string>{"42"});
+  EXPECT_EQ(PgTestDatabase::Column(Url(names_[0]), "SELECT x FROM kept"),
+            std::vector<std::string>{"42"});
 
   // Again: the marked databases are dropped and made empty.
   const Status again = RecreateMarkedDatabases(base_.url(), ab, kMark);
   ASSERT_TRUE(again.ok()) << again.ToString();
-  EXPECT_EQ(Column(Url(names_[0]), "SELECT count(*) FROM pg_tables WHERE tablename = 'kept'"),
+  EXPECT_EQ(PgTestDatabase::Column(Url(names_[0]),
+                                   "SELECT count(*) FROM pg_tables WHERE tablename = 'kept'"),
             std::vector<std::string>{"0"});
   EXPECT_EQ(Comment(names_[1]), kMark);
   // The database the URL names is only read.
@@ -138,9 +121,11 @@ TEST_F(PgDatabasesTest, ADatabaseWithoutTheMarkStopsEverythingBeforeAnyChange) {
       << refused.message();
   EXPECT_NE(refused.message().find("left as it is"), std::string::npos) << refused.message();
   // Theirs untouched; ours not dropped (its table is there); the third not made.
-  EXPECT_EQ(Column(Url(names_[2]), "SELECT x FROM theirs"), std::vector<std::string>{"7"});
+  EXPECT_EQ(PgTestDatabase::Column(Url(names_[2]), "SELECT x FROM theirs"),
+            std::vector<std::string>{"7"});
   EXPECT_EQ(Comment(names_[2]), "");
-  EXPECT_EQ(Column(Url(names_[0]), "SELECT count(*) FROM pg_tables WHERE tablename = 't'"),
+  EXPECT_EQ(PgTestDatabase::Column(Url(names_[0]),
+                                   "SELECT count(*) FROM pg_tables WHERE tablename = 't'"),
             std::vector<std::string>{"1"});
   EXPECT_EQ(Comment(names_[1]), "(absent)");
 }
