@@ -103,8 +103,9 @@ Rate Measure(storeflow::script::Sandbox& sandbox, const std::string& script, con
 #define STOREFLOW_BENCH_KEEP_APART [[gnu::noipa]]
 #endif
 template <int Figure>
-STOREFLOW_BENCH_KEEP_APART void Counted(storeflow::script::Sandbox& sandbox, const std::string& script,
-                            const char* function, const json& input, int calls) {
+STOREFLOW_BENCH_KEEP_APART void Counted(storeflow::script::Sandbox& sandbox,
+                                        const std::string& script, const char* function,
+                                        const json& input, int calls) {
   const storeflow::script::CallContext call{kNowUnixSeconds * 1000};
   for (int i = 0; i < calls; ++i) {
     auto out = sandbox.CallRule(script, function, input, call);

@@ -66,12 +66,7 @@ class DemoPostgresTest : public ::testing::Test {
   }
   // The database's comment, "(absent)" when there is no such database.
   std::string Comment(const std::string& name) const {
-    const auto rows =
-        PgTestDatabase::Column(base_.url(),
-                               "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
-                               "pg_database WHERE datname = '" +
-                                   name + "'");
-    return rows.empty() ? "(absent)" : rows[0];
+    return PgTestDatabase::DatabaseComment(base_.url(), name);
   }
 
   PgTestDatabase base_;

@@ -101,6 +101,16 @@ class PgTestDatabase {
     return out;
   }
 
+  // The comment on database `name` of the server at `url`, "(absent)" when there is
+  // no such database.
+  static std::string DatabaseComment(const std::string& url, const std::string& name) {
+    const auto rows = Column(url,
+                             "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
+                             "pg_database WHERE datname = '" +
+                                 name + "'");
+    return rows.empty() ? "(absent)" : rows[0];
+  }
+
  private:
   std::string server_;
   std::string name_;

@@ -170,8 +170,8 @@ TEST(ValidateCliTest, WorkflowOverridesAreCheckedAgainstTheWorkflowsConfig) {
 // `serve` and a reload refuse two files that define one workflow; validate says so
 // first, naming both files, where the second one names the workflow.
 TEST(ValidateCliTest, TwoFilesDefiningOneWorkflowAreAnError) {
-  const std::string copy = ::testing::TempDir() + "validate_cli_" + std::to_string(getpid()) +
-                           "_minimal_again.yaml";
+  const std::string copy =
+      ::testing::TempDir() + "validate_cli_" + std::to_string(getpid()) + "_minimal_again.yaml";
   {
     std::ifstream in(STOREFLOW_SOURCE_DIR "/tests/fixtures/workflows/good/minimal.yaml");
     std::ofstream(copy) << in.rdbuf();

@@ -69,12 +69,7 @@ class PgDatabasesTest : public ::testing::Test {
     return PgTestDatabase::WithDatabase(base_.url(), name);
   }
   std::string Comment(const std::string& name) const {
-    const auto rows =
-        PgTestDatabase::Column(base_.url(),
-                               "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM "
-                               "pg_database WHERE datname = '" +
-                                   name + "'");
-    return rows.empty() ? "(absent)" : rows[0];
+    return PgTestDatabase::DatabaseComment(base_.url(), name);
   }
 
   PgTestDatabase base_;
